@@ -1,0 +1,1 @@
+"""Benchmarks for searchidx: scripts that print figures measured in one run."""

@@ -1,0 +1,42 @@
+"""searchidx: full-text search for collections of news articles.
+
+>>> from searchidx import Index
+>>> index = Index.build("index", ["seeds/"])          # doctest: +SKIP
+>>> index.search("ceasefire", limit=3).total          # doctest: +SKIP
+4
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import (
+    IndexCorrupt,
+    IndexLocked,
+    IndexNotFound,
+    IndexVersionError,
+    IngestError,
+    QueryError,
+    SearchidxError,
+)
+from .index import Index
+from .models import Article, Hit, IndexReport, IndexStats, Problem, SearchResults, Span
+
+__all__ = [
+    "Article",
+    "Hit",
+    "Index",
+    "IndexCorrupt",
+    "IndexLocked",
+    "IndexNotFound",
+    "IndexReport",
+    "IndexStats",
+    "IndexVersionError",
+    "IngestError",
+    "Problem",
+    "QueryError",
+    "SearchResults",
+    "SearchidxError",
+    "Span",
+    "__version__",
+]

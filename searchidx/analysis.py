@@ -1,0 +1,215 @@
+"""Text analysis shared by indexing and querying: tokens, folding, stop words, stems.
+
+Pure Python with no Whoosh in sight; :mod:`searchidx.schema` wraps
+:func:`analyze` as a Whoosh tokenizer. The same function runs on documents
+and on query words, so the two can never disagree.
+
+NLTK is imported lazily, on the first stem that is not already memoised:
+``import nltk`` costs ~300 ms, more than a whole ``search`` should take.
+An index stores the memo of every word it has seen (see
+:func:`stem_table`), so queries over known words never import NLTK.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+__all__ = [
+    "ANALYZER_NAME",
+    "ANALYZER_VERSION",
+    "STOP_WORDS",
+    "Token",
+    "analyze",
+    "fold",
+    "preload_stems",
+    "sentence_spans",
+    "stem",
+    "stem_table",
+    "terms",
+]
+
+ANALYZER_NAME = "news-en-snowball"
+#: Bump whenever a change alters the terms produced for any input.
+ANALYZER_VERSION = "1"
+
+#: Lucene's English stop set: short, so "who", "us" and "will" stay searchable.
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their "
+    "then there these they this to was will with".split()
+)
+
+_APOSTROPHES = "'’´ʼ`"
+_HYPHENS = "-‐‑"
+# A number with decimal/thousands separators, or a word whose parts are
+# joined by hyphens or apostrophes ("cease-fire", "Syria´s", "O'Brien").
+_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:[" + re.escape(_HYPHENS + _APOSTROPHES) + r"]\w+)*")
+_HYPHEN_RE = re.compile("[" + re.escape(_HYPHENS) + "]")
+_APOSTROPHE_RE = re.compile("[" + re.escape(_APOSTROPHES) + "]")
+_POSSESSIVE_RE = re.compile("[" + re.escape(_APOSTROPHES) + "][sS]$")
+# Letters NFKD does not decompose into base + combining mark.
+_FOLD_TABLE = str.maketrans(
+    {"ı": "i", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "þ": "th", "ð": "d"}
+)
+
+
+class Token(NamedTuple):
+    """One analysed term with where it came from.
+
+    Attributes:
+        text: The final term (folded, stemmed).
+        pos: Token position; a hyphenated word's closed form shares the first part's.
+        start: Start offset in the analysed text.
+        end: End offset in the analysed text.
+        joined: True for the closed form of a hyphenated compound ("ceasefire").
+    """
+
+    text: str
+    pos: int
+    start: int
+    end: int
+    joined: bool = False
+
+
+def fold(word: str) -> str:
+    """Lowercase and strip diacritics: ``"Çavuşoğlu"`` -> ``"cavusoglu"``."""
+    word = word.lower()
+    if word.isascii():
+        return word
+    word = unicodedata.normalize("NFKD", word.translate(_FOLD_TABLE))
+    return "".join(c for c in word if not unicodedata.combining(c))
+
+
+_MEMO: dict[str, str] = {}
+_MEMO_LIMIT = 2_000_000
+_STEMMER: Any = None
+
+
+def stem(word: str) -> str:
+    """Return the NLTK Snowball English stem of a folded word (memoised)."""
+    try:
+        return _MEMO[word]
+    except KeyError:
+        pass
+    if word.isdigit() or len(word) < 3:
+        result = word
+    else:
+        global _STEMMER
+        if _STEMMER is None:
+            from nltk.stem.snowball import EnglishStemmer
+
+            _STEMMER = EnglishStemmer()
+        result = _STEMMER.stem(word)
+    if len(_MEMO) < _MEMO_LIMIT:
+        _MEMO[word] = result
+    return result
+
+
+def stem_table() -> dict[str, str]:
+    """Return a copy of the memo: every word stemmed so far and its stem."""
+    return dict(_MEMO)
+
+
+def preload_stems(table: Mapping[str, str]) -> None:
+    """Seed the memo with known ``word -> stem`` pairs (e.g. from an index)."""
+    room = _MEMO_LIMIT - len(_MEMO)
+    if room > 0:
+        _MEMO.update(table if len(table) <= room else dict(list(table.items())[:room]))
+
+
+def _normalise_part(part: str) -> str:
+    part = _POSSESSIVE_RE.sub("", part)
+    part = _APOSTROPHE_RE.sub("", part)
+    return fold(part)
+
+
+def analyze(text: str, *, stemming: bool = True) -> Iterator[Token]:
+    """Split ``text`` into index terms.
+
+    Args:
+        text: Any Unicode text.
+        stemming: Apply the Snowball stemmer (off for prefix queries).
+
+    Yields:
+        Tokens in order. A hyphenated compound yields its parts and, at the
+        first part's position, its closed form ("cease-fire" -> cease,
+        ceasefire, fire). Stop words are dropped without leaving gaps.
+    """
+    pos = 0
+    for match in _TOKEN_RE.finditer(text):
+        raw = match.group()
+        start = match.start()
+        if raw[0].isdigit() and ("," in raw or "." in raw):
+            yield Token(raw.replace(",", ""), pos, start, match.end())
+            pos += 1
+            continue
+        pieces = _HYPHEN_RE.split(raw)
+        if len(pieces) == 1:
+            word = _normalise_part(raw)
+            if word and word not in STOP_WORDS:
+                yield Token(stem(word) if stemming else word, pos, start, match.end())
+                pos += 1
+            continue
+        first = pos
+        offset = start
+        closed: list[str] = []
+        parts: list[Token] = []
+        for piece in pieces:
+            word = _normalise_part(piece)
+            closed.append(word)
+            if word and word not in STOP_WORDS:
+                parts.append(Token(stem(word) if stemming else word, pos, offset, offset + len(piece)))
+                pos += 1
+            offset += len(piece) + 1
+        joined = "".join(closed)
+        if parts:
+            yield parts[0]
+        if joined:
+            yield Token(stem(joined) if stemming else joined, first, start, match.end(), True)
+            if not parts:
+                pos += 1
+        yield from parts[1:]
+
+
+def terms(text: str) -> list[str]:
+    """Return just the term texts of :func:`analyze` (handy in tests and tools)."""
+    return [t.text for t in analyze(text)]
+
+
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st gen sen rep gov lt col sgt jr sr inc corp co ltd vs no jan feb mar apr "
+    "aug sep sept oct nov dec prof rev capt cmdr maj adm".split()
+)
+_SENTENCE_END_RE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9]|\s*$)|\n\s*\n")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Split text into sentence ranges ``(start, end)`` without NLTK data.
+
+    A sentence ends at ``.``, ``!``, ``?`` or ``…`` before a capital or digit
+    (not after a one-letter initial or a common abbreviation such as "Mr."),
+    or at a blank line. Leading whitespace is excluded from each range.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END_RE.finditer(text):
+        if text[match.start()] == ".":
+            word = re.search(r"(\w+)$", text[start : match.start()])
+            if word and (len(word.group(1)) == 1 or word.group(1).lower() in _ABBREVIATIONS):
+                continue
+        end = match.end() if not match.group().startswith("\n") else match.start()
+        _add_span(text, start, end, spans)
+        start = match.end()
+    _add_span(text, start, len(text), spans)
+    return spans
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))

@@ -1,0 +1,263 @@
+"""Command line: ``search`` for scripting and people, ``searchidx`` for the rest.
+
+Each command turns options into one library call and renders the result.
+Contract (as ripgrep): exit 0 = hits, 1 = none, 2 = error; ``--json`` is
+JSON Lines; colour only on a TTY and never with ``NO_COLOR``; a closed pipe
+exits quietly. Textual is never imported here (the TUI lives elsewhere).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from . import __version__
+from .errors import QueryError, SearchidxError
+from .index import Index, resolve_index_path
+from .ingest import bundled_seeds
+from .render import (
+    Style,
+    color_enabled,
+    hit_lines,
+    json_line,
+    results_json,
+    stats_lines,
+    summary_line,
+)
+
+EXIT_HITS, EXIT_NONE, EXIT_ERROR = 0, 1, 2
+ALL_HITS = 1_000_000_000
+
+
+def _fail(prog: str, message: str, code: int = EXIT_ERROR) -> NoReturn:
+    click.echo(f"{prog}: {message}", err=True)
+    sys.exit(code)
+
+
+def _emit(lines: Iterable[str]) -> None:
+    out = sys.stdout
+    for line in lines:
+        out.write(line + "\n")
+    out.flush()
+
+
+@contextmanager
+def _guard(prog: str) -> Iterator[None]:
+    """Map library errors to one-line messages and exit 2; handle pipes and Ctrl-C."""
+    try:
+        yield
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as grep does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_HITS)
+    except KeyboardInterrupt:
+        _fail(prog, "interrupted: nothing from this run was committed", 130)
+    except QueryError as exc:
+        if sys.stderr.isatty() and exc.position is not None:
+            click.echo("  " + exc.caret().replace("\n", "\n  "), err=True)
+        _fail(prog, str(exc))
+    except SearchidxError as exc:
+        _fail(prog, str(exc))
+
+
+def _open_for_search(index_dir: str | None, prog: str) -> Index:
+    path, configured = resolve_index_path(index_dir)
+    if not configured and not path.exists():
+        click.echo(f"{prog}: no index at ./{path}; building one from the bundled seed articles", err=True)
+        return Index.build(path, [bundled_seeds()])
+    return Index.open(path)
+
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    metavar="DIR",
+    help="Index directory [default: $SEARCHIDX_INDEX or ./index].",
+)
+
+
+@click.command("search", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("query", nargs=-1, required=True)
+@index_option
+@click.option(
+    "-n", "--limit", default=10, show_default=True, type=click.IntRange(min=0), help="Hits to show."
+)
+@click.option("--offset", default=0, type=click.IntRange(min=0), help="Hits to skip (paging).")
+@click.option("--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]]).")
+@click.option("--until", metavar="DATE", help="Only articles on or before DATE.")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "newest", "oldest"]),
+    default="relevance",
+    show_default=True,
+)
+@click.option("--any", "any_mode", is_flag=True, help="Rank articles matching any word (long queries).")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one hit per line, then a summary.")
+@click.option("-c", "--count", is_flag=True, help="Print only the number of matches.")
+@click.option("-l", "--files-with-matches", "files_only", is_flag=True, help="Print only matching paths.")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour matches (auto: on a terminal, off with NO_COLOR).",
+)
+@click.version_option(__version__, "-V", "--version", prog_name="searchidx")
+def search_command(
+    query: tuple[str, ...],
+    index_dir: str | None,
+    limit: int,
+    offset: int,
+    since: str | None,
+    until: str | None,
+    sort: str,
+    any_mode: bool,
+    as_json: bool,
+    count: bool,
+    files_only: bool,
+    color: str,
+) -> None:
+    r"""Search articles for QUERY and print ranked, highlighted hits.
+
+    \b
+    QUERY syntax: words (all must match), OR, NOT or -word, (groups),
+    "exact phrases", title:word, body:word, prefix*, fuzzy~,
+    date:2019-12, date:2019-12-01..2020-01-31, date:2020..
+
+    Exit status: 0 if something matched, 1 if nothing did, 2 on error.
+    """
+    prog = "search"
+    text = " ".join(query)
+    with _guard(prog):
+        index = _open_for_search(index_dir, prog)
+        want = 0 if count else (ALL_HITS if files_only and limit == 10 else limit)
+        results = index.search(
+            text,
+            limit=want,
+            offset=offset,
+            since=since,
+            until=until,
+            sort=sort,  # type: ignore[arg-type]
+            mode="any" if any_mode else "all",
+            highlight=not (files_only or count),
+        )
+        if as_json:
+            _emit(results_json(results))
+        elif count:
+            _emit([str(results.total)])
+        elif files_only:
+            _emit(hit.path for hit in results.hits)
+        else:
+            style = Style(color_enabled(color, sys.stdout))
+            _emit(line for hit in results.hits for line in (*hit_lines(hit, style), ""))
+            click.echo(summary_line(results), err=True)  # keeps stdout to hits only
+        sys.exit(EXIT_HITS if results.total else EXIT_NONE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="searchidx")
+def main() -> None:
+    """searchidx: full-text search for collections of news articles."""
+
+
+main.add_command(search_command)
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Build a fresh index (after an upgrade or a version error).")
+@click.option(
+    "--lock-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds to wait for another writer.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON line.")
+def index_command(
+    paths: tuple[Path, ...], index_dir: str | None, rebuild: bool, lock_timeout: float, as_json: bool
+) -> None:
+    """Add, update and remove articles: text files, JSON Lines, directories.
+
+    With no PATH, the directories indexed before are scanned again.
+    Exit status: 0 on success, 2 if any file was skipped (the rest is committed).
+    """
+    prog = "searchidx"
+    with _guard(prog):
+        path, _configured = resolve_index_path(index_dir)
+        sources: list[Any] = list(paths)
+        if not sources:
+            if not path.exists():
+                _fail(prog, "give a PATH to index: searchidx index ARTICLES_DIR")
+            sources = list(Index.open(path).roots)
+            if not sources and not rebuild:
+                _fail(prog, f"{path} has no recorded roots: give a PATH to index")
+        with _progress() as progress:
+            index = Index.build(path, sources, rebuild=rebuild, progress=progress, lock_timeout=lock_timeout)
+        report = index.last_report
+        assert report is not None
+        for problem in report.problems:
+            click.echo(f"{prog}: {'error' if problem.skipped else 'warning'}: {problem}", err=True)
+        if as_json:
+            data = {
+                "added": report.added,
+                "updated": report.updated,
+                "removed": report.removed,
+                "unchanged": report.unchanged,
+                "errors": report.skipped,
+                "elapsed_s": round(report.elapsed_s, 3),
+                "problems": [
+                    {"path": p.path, "line": p.line, "reason": p.reason, "skipped": p.skipped}
+                    for p in report.problems
+                ],
+            }
+            _emit([json_line("index", data)])
+        else:
+            _emit([f"{path}: {report.summary()}"])
+        sys.exit(EXIT_ERROR if report.skipped else EXIT_HITS)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="indexing", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+@main.command("stats")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON line.")
+def stats_command(index_dir: str | None, as_json: bool) -> None:
+    """Show document count, date range, size on disk and versions."""
+    with _guard("searchidx"):
+        path, _configured = resolve_index_path(index_dir)
+        stats = Index.open(path).stats()
+        _emit([json_line("stats", stats.to_dict())] if as_json else stats_lines(stats))
+
+
+def search_main() -> None:
+    """Entry point of the ``search`` console script."""
+    search_command(prog_name="search")

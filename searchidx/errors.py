@@ -1,0 +1,91 @@
+"""One exception tree for everything searchidx raises on purpose.
+
+Every message says what went wrong *and* how to fix it, so the CLI can print
+``str(error)`` as a one-line diagnostic and exit 2.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "IndexCorrupt",
+    "IndexLocked",
+    "IndexNotFound",
+    "IndexVersionError",
+    "IngestError",
+    "QueryError",
+    "SearchidxError",
+]
+
+
+class SearchidxError(Exception):
+    """Root of every error searchidx raises deliberately."""
+
+
+class QueryError(SearchidxError, ValueError):
+    """A query that cannot be understood.
+
+    Attributes:
+        query: The query text as given.
+        position: 0-based character offset of the problem, or ``None``.
+        problem: What is wrong, without the position prefix.
+    """
+
+    def __init__(self, problem: str, query: str = "", position: int | None = None) -> None:
+        self.problem = problem
+        self.query = query
+        self.position = position
+        where = f" at position {position + 1}" if position is not None else ""
+        super().__init__(f"invalid query{where}: {problem}")
+
+    def caret(self) -> str:
+        """Return the query with a ``^`` line under the offending character."""
+        if self.position is None:
+            return self.query
+        return f"{self.query}\n{' ' * self.position}^"
+
+
+class IndexNotFound(SearchidxError, FileNotFoundError):
+    """No index at the given location."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"no index at {path}: build one with `searchidx index PATH...` "
+            "(or point --index / $SEARCHIDX_INDEX at an existing one)"
+        )
+
+
+class IndexVersionError(SearchidxError):
+    """The index was written by an incompatible schema, analyzer or model version."""
+
+    def __init__(self, path: str, what: str, found: object, expected: object) -> None:
+        self.path = path
+        super().__init__(
+            f"index at {path} has {what} {found}, this searchidx needs {expected}: "
+            "rebuild with `searchidx index --rebuild`"
+        )
+
+
+class IndexCorrupt(SearchidxError):
+    """The index exists but cannot be read."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        super().__init__(
+            f"index at {path} cannot be read ({reason}): rebuild with `searchidx index --rebuild`"
+        )
+
+
+class IndexLocked(SearchidxError):
+    """Another writer holds the index lock for longer than we were willing to wait."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.path = path
+        super().__init__(
+            f"index at {path} is being written by another process (waited {timeout:g}s): "
+            "try again when it finishes, or raise --lock-timeout"
+        )
+
+
+class IngestError(SearchidxError):
+    """An article source that cannot be read at all (raised for a whole run, not per file)."""

@@ -1,0 +1,302 @@
+"""Reading article files: seed text files, JSON Lines, whole directories.
+
+Every problem is reported per file (and per line for JSON Lines) as a
+:class:`~searchidx.models.Problem`; one bad file never stops a run.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .analysis import sentence_spans
+from .models import Article, Problem
+
+__all__ = [
+    "JSONL_SUFFIXES",
+    "TEXT_SUFFIXES",
+    "bundled_seeds",
+    "decode",
+    "discover",
+    "parse_date",
+    "parse_text_article",
+    "read_file",
+]
+
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+TITLE_MAX = 120
+
+_DATE_HEADER_RE = re.compile(r"^[ \t]*date[ \t]+(\S+)[ \t]*")
+_DATELINE_RE = re.compile(r"^[A-Z][A-Z.'’ ]{1,30}(?:,[^\n]{1,30}?)?\s+(?:--|—|–|-)\s+")
+_HEADLINE_END = tuple(".!?:;,")
+
+
+def bundled_seeds() -> Path:
+    """Return the directory of the bundled seed articles (the default corpus)."""
+    packaged = Path(__file__).with_name("_seeds")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "seeds"  # source checkout
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Decode file bytes to text.
+
+    Returns:
+        The text and a warning when it was not UTF-8.
+
+    Raises:
+        ValueError: For binary content, with a reason fit for a user.
+    """
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), None
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"invalid {codec} text at byte {exc.start}") from None
+    if b"\x00" in data:
+        raise ValueError("binary file (contains NUL bytes): only text and JSON Lines are indexed")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        where = exc.start
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return text, f"not valid UTF-8 (byte {where}); read as Windows-1252: convert it with iconv"
+
+
+def parse_date(value: Any) -> dt.datetime:
+    """Parse an ISO 8601 date or date-time into an aware UTC datetime.
+
+    Naive values are taken as UTC. Raises ValueError with a readable reason.
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"date must be an ISO 8601 string, got {type(value).__name__}")
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            parsed = dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+        else:
+            parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"invalid date {value!r}: use YYYY-MM-DD or ISO 8601") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def _content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _is_headline(line: str, followed_by_blank: bool) -> bool:
+    line = line.strip()
+    return (
+        0 < len(line) <= 200
+        and followed_by_blank
+        and not line.endswith(_HEADLINE_END)
+        and len(line.split()) <= 30
+    )
+
+
+def derive_title(body: str) -> tuple[str, int]:
+    """Derive a short display title from the first sentence of ``body``.
+
+    Returns:
+        The title and its start offset in ``body`` (after a dateline such as
+        "BEIRUT -- ").
+    """
+    dateline = _DATELINE_RE.match(body)
+    start = dateline.end() if dateline else 0
+    spans = sentence_spans(body[start:])
+    if not spans:
+        return "", 0
+    first_start, first_end = spans[0]
+    title = body[start + first_start : start + first_end]
+    title = " ".join(title.split())
+    if len(title) > TITLE_MAX:
+        cut = title.rfind(" ", 0, TITLE_MAX - 10)
+        title = title[: cut if cut > 0 else TITLE_MAX - 10].rstrip(" ,;:–—-") + "…"
+    return title, start + first_start
+
+
+def parse_text_article(
+    text: str, *, id: str, path: str, content_hash: str = ""
+) -> tuple[Article, list[Problem]]:
+    """Parse the seed text format.
+
+    The first line may start with `` date YYYY-MM-DD``, followed on the same
+    line by a headline or the first paragraph. A short line without final
+    punctuation followed by a blank line is a headline; otherwise the title is
+    derived from the first sentence and ``title_derived`` is set.
+    """
+    problems: list[Problem] = []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    first, _, rest = text.partition("\n")
+    date: dt.datetime | None = None
+    header = _DATE_HEADER_RE.match(first)
+    if header:
+        try:
+            date = parse_date(header.group(1))
+        except ValueError as exc:
+            problems.append(Problem(path, f"{exc}; indexed without a date", line=1, skipped=False))
+        first = first[header.end() :]
+    if not first.strip():
+        # The headline or first paragraph starts on the next non-blank line.
+        stripped = rest.lstrip("\n")
+        first, _, rest = stripped.partition("\n")
+    followed_by_blank = rest == "" or rest.startswith("\n") or not rest.strip()
+    if _is_headline(first, followed_by_blank):
+        title, body = " ".join(first.split()), rest.strip()
+        article = Article(id=id, path=path, title=title, body=body, date=date, content_hash=content_hash)
+    else:
+        body = (first + "\n" + rest).strip()
+        title, start = derive_title(body)
+        article = Article(
+            id=id,
+            path=path,
+            title=title,
+            body=body,
+            date=date,
+            title_derived=True,
+            title_start=start,
+            content_hash=content_hash,
+        )
+    if not article.body and not article.title:
+        problems.append(Problem(path, "empty article: nothing to index"))
+    return article, problems
+
+
+_JSON_KNOWN = frozenset({"id", "title", "date", "text", "body", "url", "source"})
+
+
+def _jsonl_article(
+    record: Any, *, path: str, rel: str, line: int, raw: bytes
+) -> tuple[Article | None, list[Problem]]:
+    if not isinstance(record, dict):
+        return None, [Problem(path, "each line must be a JSON object", line=line)]
+    body = record.get("text", record.get("body", ""))
+    title = record.get("title") or ""
+    if not isinstance(body, str) or not isinstance(title, str):
+        return None, [Problem(path, "'text'/'body' and 'title' must be strings", line=line)]
+    if not body.strip() and not title.strip():
+        return None, [Problem(path, "record has no 'text', 'body' or 'title'", line=line)]
+    problems: list[Problem] = []
+    date = None
+    if record.get("date") not in (None, ""):
+        try:
+            date = parse_date(record["date"])
+        except ValueError as exc:
+            problems.append(Problem(path, f"{exc}; indexed without a date", line, skipped=False))
+    raw_id = record.get("id")
+    doc_id = str(raw_id) if raw_id not in (None, "") else f"{rel}#{line}"
+    title_start, derived = 0, not title.strip()
+    if derived:
+        title, title_start = derive_title(body)
+    meta = {k: v for k, v in record.items() if k not in _JSON_KNOWN}
+    article = Article(
+        id=doc_id,
+        path=path,
+        title=" ".join(title.split()),
+        body=body.strip(),
+        date=date,
+        title_derived=derived,
+        title_start=title_start,
+        source=str(record.get("source") or ""),
+        url=str(record.get("url") or ""),
+        metadata=meta,
+        content_hash=_content_hash(raw),
+        line=line,
+    )
+    return article, problems
+
+
+def read_file(path: Path, root: Path) -> tuple[list[Article], list[Problem]]:
+    """Read every article in one file.
+
+    Args:
+        path: The file.
+        root: The indexed root it was found under; ids are relative to it.
+
+    Returns:
+        The articles read and the problems found. A file that cannot be read
+        at all gives no articles and one skipped problem.
+    """
+    where = str(path)
+    rel = path.name if path == root else path.relative_to(root).as_posix()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [], [Problem(where, f"cannot read: {exc.strerror or exc}")]
+    if path.suffix.lower() in JSONL_SUFFIXES:
+        return _read_jsonl(data, where, rel)
+    try:
+        text, warning = decode(data)
+    except ValueError as exc:
+        return [], [Problem(where, str(exc))]
+    problems = [Problem(where, warning, skipped=False)] if warning else []
+    article, more = parse_text_article(text, id=rel, path=where, content_hash=_content_hash(data))
+    problems.extend(more)
+    if any(p.skipped for p in more):
+        return [], problems
+    return [article], problems
+
+
+def _read_jsonl(data: bytes, where: str, rel: str) -> tuple[list[Article], list[Problem]]:
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except (UnicodeDecodeError, ValueError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            problems.append(Problem(where, f"invalid JSON ({reason}): fix or remove the line", number))
+            continue
+        article, more = _jsonl_article(record, path=where, rel=rel, line=number, raw=raw)
+        problems.extend(more)
+        if article is not None:
+            articles.append(article)
+    return articles, problems
+
+
+def discover(root: Path) -> Iterator[Path | Problem]:
+    """Yield article files under ``root`` (sorted), or problems with directories.
+
+    Hidden files and directories are skipped; symbolic links to directories
+    are not followed (no loops). A file named explicitly is always taken.
+    """
+    if root.is_file():
+        yield root
+        return
+    if not root.is_dir():
+        yield Problem(str(root), "no such file or directory")
+        return
+    errors: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            suffix = os.path.splitext(name)[1].lower()
+            if not name.startswith(".") and suffix in TEXT_SUFFIXES | JSONL_SUFFIXES:
+                yield Path(dirpath, name)
+    for err in errors:
+        yield Problem(str(err.filename or root), f"cannot list directory: {err.strerror}")

@@ -1,0 +1,228 @@
+"""Frozen values that cross the library boundary.
+
+Nothing here refers to Whoosh: a :class:`Hit` outlives the searcher that
+found it, and renderers turn its offsets into colour, bold or JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Article",
+    "Hit",
+    "IndexReport",
+    "IndexStats",
+    "Problem",
+    "SearchResults",
+    "Span",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open character range ``[start, end)`` into some text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article as read from disk, before indexing.
+
+    Attributes:
+        id: Stable identifier: path relative to the indexed root, or the JSONL ``id``.
+        path: Absolute path of the file it came from.
+        title: Display title (a headline, or derived from the first sentence).
+        title_derived: True when no headline existed and ``title`` was derived.
+        title_start: Offset in ``body`` where a derived title starts (0 otherwise).
+        body: Article text, without the header line(s).
+        date: Publication time in UTC, or ``None`` when the source has none.
+        source: Publisher or collection name, if known.
+        url: Canonical URL, if known.
+        metadata: Any other keys of a JSON Lines record.
+        content_hash: Hash of the raw record, used for incremental updates.
+        line: 1-based line number within a JSON Lines file (0 for text files).
+    """
+
+    id: str
+    path: str
+    title: str
+    body: str
+    date: dt.datetime | None = None
+    title_derived: bool = False
+    title_start: int = 0
+    source: str = ""
+    url: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    content_hash: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A per-file (or per-line) problem found while ingesting.
+
+    Attributes:
+        path: The file concerned.
+        reason: What is wrong and how to fix it.
+        line: 1-based line number where it applies, else 0.
+        skipped: True when the record was not indexed; False for a warning.
+    """
+
+    path: str
+    reason: str
+    line: int = 0
+    skipped: bool = True
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result, detached from the index.
+
+    Attributes:
+        id: Document id.
+        path: File the article came from.
+        title: Display title.
+        date: Publication time (UTC) or ``None``.
+        score: Relevance score (BM25F); 0.0 when sorted by date.
+        snippet: Whole-word excerpt of the body around the best matches.
+        snippet_spans: Offsets of every highlighted match within ``snippet``.
+        title_spans: Offsets of every highlighted match within ``title``.
+        rank: 1-based position in the full result list.
+        source: Publisher or collection, if known.
+        url: URL, if known.
+    """
+
+    id: str
+    path: str
+    title: str
+    date: dt.datetime | None
+    score: float
+    snippet: str
+    snippet_spans: tuple[Span, ...]
+    title_spans: tuple[Span, ...]
+    rank: int
+    source: str = ""
+    url: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (dates as ISO 8601 UTC, spans as pairs)."""
+        return {
+            "rank": self.rank,
+            "id": self.id,
+            "path": self.path,
+            "title": self.title,
+            "date": _iso(self.date),
+            "score": round(self.score, 4),
+            "source": self.source,
+            "url": self.url,
+            "snippet": self.snippet,
+            "snippet_spans": [[s.start, s.end] for s in self.snippet_spans],
+            "title_spans": [[s.start, s.end] for s in self.title_spans],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """The answer to one search.
+
+    Attributes:
+        query: The query text as given.
+        total: Number of matching articles (all pages).
+        hits: The requested page of hits.
+        offset: Index of the first hit within all matches.
+        suggestion: A corrected query that has hits, when this one has none.
+        elapsed_ms: Wall time spent in the library, milliseconds.
+    """
+
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    offset: int = 0
+    suggestion: str | None = None
+    elapsed_ms: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class IndexReport:
+    """What one indexing run did.
+
+    Attributes:
+        added: Articles new to the index.
+        updated: Articles whose content changed and were replaced.
+        removed: Articles whose file disappeared from an indexed root.
+        unchanged: Articles seen with the same content hash.
+        problems: Files or lines that were skipped or warned about.
+        elapsed_s: Wall time of the run.
+    """
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    problems: tuple[Problem, ...] = ()
+    elapsed_s: float = 0.0
+
+    @property
+    def skipped(self) -> int:
+        """Number of problems that kept a record out of the index."""
+        return sum(1 for p in self.problems if p.skipped)
+
+    def summary(self) -> str:
+        """One human line: counts and time."""
+        return (
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.unchanged} unchanged, {self.skipped} errors in {self.elapsed_s:.2f}s"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """Facts about an index.
+
+    Attributes:
+        path: Index directory.
+        documents: Number of live articles.
+        first_date: Earliest publication date, if any article has one.
+        last_date: Latest publication date.
+        undated: Articles without a date.
+        size_bytes: Bytes on disk.
+        versions: Schema, analyzer and library versions recorded in the index.
+        roots: Paths that were indexed (re-scanned by a bare ``searchidx index``).
+    """
+
+    path: str
+    documents: int
+    first_date: dt.datetime | None
+    last_date: dt.datetime | None
+    undated: int
+    size_bytes: int
+    versions: dict[str, str]
+    roots: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "path": self.path,
+            "documents": self.documents,
+            "first_date": _iso(self.first_date),
+            "last_date": _iso(self.last_date),
+            "undated": self.undated,
+            "size_bytes": self.size_bytes,
+            "versions": dict(self.versions),
+            "roots": list(self.roots),
+        }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

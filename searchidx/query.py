@@ -1,0 +1,434 @@
+"""Strict query parsing: text -> Whoosh query + structured date filter.
+
+Grammar (keywords are upper case)::
+
+    query   := or ( "OR" or )*          -- here "or" means an AND group
+    and     := unary ( ["AND"] unary )*
+    unary   := ("NOT" | "-") unary | primary
+    primary := "(" query ")" | FIELD ":" value | value
+    value   := WORD | WORD* | WORD~[1|2] | "phrase"
+
+A query that cannot be understood raises :class:`~searchidx.errors.QueryError`
+naming the position; Whoosh's own parser would silently return nothing.
+Dates (``date:2019-12``, ``date:2019-12-01..2020-01-31``, ``date:2020..``)
+are pulled out as a filter, never scored.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+from whoosh import query as wq
+
+from .analysis import analyze, fold, stem
+from .errors import QueryError
+from .schema import TEXT_FIELDS
+
+__all__ = ["DateRange", "ParsedQuery", "parse", "parse_date_bound"]
+
+Mode = Literal["all", "any"]
+FIELDS = frozenset(TEXT_FIELDS) | {"date"}
+MIN_PREFIX = 3
+MAX_FUZZY = 2
+ANY_COORDINATION = 0.9
+
+_WORD_END = set(' \t\n\r\f\v()"')
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """Half-open UTC interval ``[start, end)``; ``None`` is unbounded."""
+
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+    def intersect(self, other: DateRange) -> DateRange:
+        """Return the overlap of two ranges (may be empty)."""
+        starts = [d for d in (self.start, other.start) if d is not None]
+        ends = [d for d in (self.end, other.end) if d is not None]
+        return DateRange(max(starts) if starts else None, min(ends) if ends else None)
+
+    @property
+    def empty(self) -> bool:
+        """True when no instant lies in the range."""
+        return self.start is not None and self.end is not None and self.start >= self.end
+
+
+@dataclass(slots=True)
+class ParsedQuery:
+    """A parsed query.
+
+    Attributes:
+        query: The Whoosh query to score (``Every`` when only filters were given).
+        dates: The date filter, or ``None``.
+        words: ``(start, end)`` of each plain word in the text, for suggestions.
+    """
+
+    query: wq.Query
+    dates: DateRange | None = None
+    words: list[tuple[int, int]] = field(default_factory=list)
+
+
+def parse_date_bound(text: str, *, end: bool, where: int | None = None, query: str = "") -> dt.datetime:
+    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` to a UTC instant.
+
+    With ``end=True`` return the first instant *after* the period, so the
+    period is included in a half-open range.
+    """
+    match = _DATE_RE.match(text)
+    if not match:
+        raise QueryError(f"bad date {text!r}: use YYYY, YYYY-MM or YYYY-MM-DD", query, where)
+    year, month, day = int(match[1]), int(match[2] or 1), int(match[3] or 1)
+    try:
+        start = dt.datetime(year, month, day, tzinfo=dt.UTC)
+    except ValueError as exc:
+        raise QueryError(f"bad date {text!r}: {exc}", query, where) from None
+    if not end:
+        return start
+    if match[3]:
+        return start + dt.timedelta(days=1)
+    if match[2]:
+        return start + dt.timedelta(days=calendar.monthrange(year, month)[1])
+    return start.replace(year=year + 1)
+
+
+# ---- lexer --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    kind: str  # WORD, PHRASE, FIELD, LPAREN, RPAREN, AND, OR, NOT, EOF
+    text: str
+    pos: int
+
+
+def _lex(text: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif ch in "()":
+            toks.append(_Tok("LPAREN" if ch == "(" else "RPAREN", ch, i))
+            i += 1
+        elif ch == '"':
+            close = text.find('"', i + 1)
+            if close < 0:
+                raise QueryError('unclosed quote: add the closing "', text, i)
+            toks.append(_Tok("PHRASE", text[i + 1 : close], i))
+            i = close + 1
+        elif ch == "-" and i + 1 < n and not text[i + 1].isspace() and (not toks or _boundary(text, i)):
+            toks.append(_Tok("NOT", "-", i))
+            i += 1
+        else:
+            j = i
+            while j < n and text[j] not in _WORD_END:
+                j += 1
+            word = text[i:j]
+            name, colon, value = word.partition(":")
+            if colon and name.isalpha():
+                if name.lower() not in FIELDS:
+                    raise QueryError(
+                        f"unknown field {name!r}: use one of {', '.join(sorted(FIELDS))}, "
+                        "or quote the text to search it literally",
+                        text,
+                        i,
+                    )
+                toks.append(_Tok("FIELD", name.lower(), i))
+                if value:
+                    toks.append(_Tok("WORD", value, i + len(name) + 1))
+            elif word in ("AND", "OR", "NOT"):
+                toks.append(_Tok(word, word, i))
+            else:
+                toks.append(_Tok("WORD", word, i))
+            i = j
+    toks.append(_Tok("EOF", "", n))
+    return toks
+
+
+def _boundary(text: str, i: int) -> bool:
+    return i == 0 or text[i - 1].isspace() or text[i - 1] == "("
+
+
+# ---- parser -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Date:
+    range: DateRange
+    pos: int
+
+
+# A parsed node: a Whoosh query, a date filter, or None (only stop words).
+_Node: TypeAlias = "wq.Query | _Date | None"
+
+
+class _Parser:
+    def __init__(self, text: str, mode: Mode, expand: Callable[[str], Iterable[str]]) -> None:
+        self.text = text
+        self.toks = _lex(text)
+        self.i = 0
+        self.mode = mode
+        self.expand = expand
+        self.words: list[tuple[int, int]] = []
+        self.field: str | None = None  # set inside title:( ... )
+
+    def error(self, problem: str, pos: int) -> QueryError:
+        return QueryError(problem, self.text, pos)
+
+    @property
+    def tok(self) -> _Tok:
+        return self.toks[self.i]
+
+    def take(self) -> _Tok:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def parse(self) -> ParsedQuery:
+        if self.tok.kind == "EOF":
+            raise self.error("empty query: type a word to search for", 0)
+        items = self.parse_or()
+        if self.tok.kind == "RPAREN":
+            raise self.error("unmatched ')': remove it or add a '(' before", self.tok.pos)
+        dates: DateRange | None = None
+        scored: list[wq.Query] = []
+        for node in items:
+            if isinstance(node, _Date):
+                dates = node.range if dates is None else dates.intersect(node.range)
+            elif node is not None:
+                scored.append(node)
+        if not scored:
+            if dates is None:
+                raise self.error("nothing to search for: the query holds only stop words or punctuation", 0)
+            scored.append(wq.Every())
+        return ParsedQuery(self.combine(scored), dates, self.words)
+
+    def combine(self, items: list[wq.Query]) -> wq.Query:
+        positive = [q for q in items if not isinstance(q, wq.Not)]
+        if not positive:
+            items = [wq.Every(), *items]
+        if len(items) == 1:
+            return items[0]
+        if self.mode == "any" and len(positive) > 1:
+            negative = [q for q in items if isinstance(q, wq.Not)]
+            anyq: wq.Query = wq.Or(positive, scale=ANY_COORDINATION)
+            return wq.And([anyq, *negative]) if negative else anyq
+        return wq.And(items)
+
+    def parse_or(self) -> list[_Node]:
+        """Return the top-level AND items when there is no OR (dates stay visible)."""
+        groups = [self.parse_and()]
+        while self.tok.kind == "OR":
+            op = self.take()
+            if self.tok.kind in ("EOF", "RPAREN", "OR", "AND"):
+                raise self.error("OR needs a term after it", op.pos)
+            groups.append(self.parse_and())
+        if len(groups) == 1:
+            return groups[0]
+        alternatives: list[wq.Query] = []
+        for group in groups:
+            self.no_dates(group, "date: filters cannot be inside OR: put them beside the rest")
+            kept = [n for n in group if isinstance(n, wq.Query)]
+            if kept:
+                alternatives.append(self.combine(kept))
+        return [wq.Or(alternatives)] if alternatives else [None]
+
+    def parse_and(self) -> list[_Node]:
+        items: list[_Node] = []
+        while self.tok.kind not in ("EOF", "RPAREN", "OR"):
+            if self.tok.kind == "AND":
+                op = self.take()
+                if not items or self.tok.kind in ("EOF", "RPAREN", "OR", "AND"):
+                    raise self.error("AND needs a term on both sides", op.pos)
+                continue
+            items.append(self.parse_unary())
+        if not items:
+            raise self.error("expected a search term here", self.tok.pos)
+        return items
+
+    def parse_unary(self) -> _Node:
+        if self.tok.kind == "NOT":
+            op = self.take()
+            if self.tok.kind in ("EOF", "RPAREN", "OR", "AND"):
+                raise self.error(f"{op.text!r} needs a term after it", op.pos)
+            inner = self.parse_unary()
+            self.no_dates([inner], "date: filters cannot be negated: use date:..YYYY or date:YYYY..")
+            return wq.Not(inner) if inner is not None else None
+        return self.parse_primary(None)
+
+    def parse_primary(self, fieldname: str | None) -> _Node:
+        tok = self.take()
+        if tok.kind == "LPAREN":
+            if self.tok.kind == "RPAREN":
+                raise self.error("empty parentheses", tok.pos)
+            outer, self.field = self.field, fieldname or self.field
+            items = self.parse_or()
+            self.field = outer
+            if self.take().kind != "RPAREN":
+                raise self.error("missing ')' to close this '('", tok.pos)
+            self.no_dates(items, "date: filters cannot be inside parentheses")
+            kept = [n for n in items if isinstance(n, wq.Query)]
+            return self.combine(kept) if kept else None
+        if tok.kind == "FIELD":
+            if fieldname is not None or self.field is not None:
+                raise self.error("a field cannot hold another field", tok.pos)
+            if (
+                self.tok.kind in ("EOF", "RPAREN", "OR", "AND", "NOT")
+                or self.tok.pos != tok.pos + len(tok.text) + 1
+            ):
+                raise self.error(f"{tok.text}: needs a value right after the colon", tok.pos)
+            if tok.text == "date":
+                value = self.take()
+                if value.kind != "WORD":
+                    raise self.error("date: takes YYYY[-MM[-DD]] or a range FROM..TO", value.pos)
+                return self.date_range(value)
+            return self.parse_primary(tok.text)
+        if tok.kind == "PHRASE":
+            return self.phrase(tok, fieldname)
+        if tok.kind == "WORD":
+            return self.word(tok, fieldname)
+        if tok.kind == "RPAREN":
+            raise self.error("unmatched ')': remove it or add a '(' before", tok.pos)
+        if tok.kind == "EOF":
+            raise self.error("the query ends too early: a term is missing", tok.pos)
+        raise self.error(f"{tok.text} needs a term before it", tok.pos)
+
+    def no_dates(self, nodes: list[_Node], problem: str) -> None:
+        for node in nodes:
+            if isinstance(node, _Date):
+                raise self.error(problem, node.pos)
+
+    def date_range(self, tok: _Tok) -> _Date:
+        return _Date(self.date_bounds(tok), tok.pos - len("date:"))
+
+    def date_bounds(self, tok: _Tok) -> DateRange:
+        low, sep, high = tok.text.partition("..")
+        if not sep:
+            return DateRange(
+                parse_date_bound(low, end=False, where=tok.pos, query=self.text),
+                parse_date_bound(low, end=True, where=tok.pos, query=self.text),
+            )
+        if not low and not high:
+            raise self.error("date: range needs at least one end, as in 2020.. or ..2020-06", tok.pos)
+        high_pos = tok.pos + len(low) + 2
+        rng = DateRange(
+            parse_date_bound(low, end=False, where=tok.pos, query=self.text) if low else None,
+            parse_date_bound(high, end=True, where=high_pos, query=self.text) if high else None,
+        )
+        if rng.empty:
+            raise self.error(f"date range {tok.text} is empty: its start is after its end", tok.pos)
+        return rng
+
+    def fields(self, fieldname: str | None) -> tuple[str, ...]:
+        chosen = fieldname or self.field
+        return (chosen,) if chosen else TEXT_FIELDS
+
+    def each_field(self, fieldname: str | None, build: Callable[[str], wq.Query]) -> wq.Query:
+        queries = [build(f) for f in self.fields(fieldname)]
+        return queries[0] if len(queries) == 1 else wq.Or(queries)
+
+    def phrase(self, tok: _Tok, fieldname: str | None) -> wq.Query | None:
+        parts = [t.text for t in analyze(tok.text) if not t.joined]
+        if not tok.text.strip():
+            raise self.error("empty phrase", tok.pos)
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return self.each_field(fieldname, lambda f: wq.Term(f, parts[0]))
+        return self.each_field(fieldname, lambda f: wq.Phrase(f, parts))
+
+    def word(self, tok: _Tok, fieldname: str | None) -> wq.Query | None:
+        text = tok.text
+        star = text.find("*")
+        if star >= 0 or "?" in text:
+            if star != len(text) - 1 or "?" in text:
+                raise self.error("wildcards are only allowed at the end of a word (word*)", tok.pos)
+            return self.prefix(tok, fieldname)
+        fuzzy = re.search(r"~(\d*)$", text)
+        if fuzzy:
+            return self.fuzzy(tok, fieldname, text[: fuzzy.start()], fuzzy.group(1))
+        if "~" in text:
+            raise self.error("'~' goes at the end of a word, optionally with 1 or 2", tok.pos)
+        tokens = list(analyze(text))
+        if not tokens:
+            return None
+        self.words.append((tok.pos, tok.pos + len(text)))
+        if len(tokens) == 1:
+            return self.each_field(fieldname, lambda f: wq.Term(f, tokens[0].text))
+        parts = [t.text for t in tokens if not t.joined]
+        closed = [t.text for t in tokens if t.joined]
+
+        def compound(f: str) -> wq.Query:
+            alternatives: list[wq.Query] = [wq.Term(f, c) for c in closed]
+            if len(parts) > 1:
+                alternatives.append(wq.Phrase(f, parts))
+            elif parts:
+                alternatives.append(wq.Term(f, parts[0]))
+            return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
+
+        return self.each_field(fieldname, compound)
+
+    def prefix(self, tok: _Tok, fieldname: str | None) -> wq.Query:
+        body = tok.text[:-1]
+        folded = [t.text for t in analyze(body, stemming=False)] if body else []
+        if len(folded) != 1 or len(folded[0]) < MIN_PREFIX:
+            raise self.error(
+                f"a prefix needs at least {MIN_PREFIX} letters before '*' (short prefixes are too slow)",
+                tok.pos,
+            )
+        base = folded[0]
+        stems = sorted(set(self.expand(base)))
+        # Prefix over stems finds "program*" -> "program"; known words whose stem
+        # does not start with the prefix ("programmi*" -> "programming" -> "program")
+        # are added as terms.
+        return self.each_field(
+            fieldname,
+            lambda f: wq.Or([wq.Prefix(f, base), *(wq.Term(f, s) for s in stems if not s.startswith(base))]),
+        )
+
+    def fuzzy(self, tok: _Tok, fieldname: str | None, word: str, dist: str) -> wq.Query | None:
+        maxdist = int(dist) if dist else 1
+        if not 1 <= maxdist <= MAX_FUZZY:
+            raise self.error(f"fuzzy distance must be 1 or {MAX_FUZZY} (word~ or word~2)", tok.pos)
+        if not word or any(c in word for c in "~*"):
+            raise self.error("'~' needs a word before it", tok.pos)
+        tokens = [t for t in analyze(word) if not t.joined]
+        if len(tokens) != 1:
+            raise self.error("fuzzy matching takes a single word", tok.pos)
+        term = tokens[0].text
+        return self.each_field(fieldname, lambda f: wq.FuzzyTerm(f, term, maxdist=maxdist, prefixlength=1))
+
+
+def parse(
+    text: str, *, mode: Mode = "all", expand: Callable[[str], Iterable[str]] | None = None
+) -> ParsedQuery:
+    """Parse a query strictly.
+
+    Args:
+        text: The query.
+        mode: ``"all"``: every term must match; ``"any"``: ranked OR with a
+            coordination bonus, for long natural-language queries.
+        expand: Maps a prefix to stems of known words starting with it.
+
+    Raises:
+        QueryError: With the position and a fix when the query is malformed.
+    """
+    if mode not in ("all", "any"):
+        raise QueryError(f"unknown mode {mode!r}: use 'all' or 'any'", text)
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+        pos = next(i for i, c in enumerate(text) if ord(c) < 32 and c not in "\t\n\r")
+        raise QueryError("control character in query: remove it", text, pos)
+    return _Parser(text, mode, expand or (lambda _prefix: ())).parse()
+
+
+def folded_stem(word: str) -> str:
+    """Fold and stem one word (used to map suggestions back to terms)."""
+    return stem(fold(word))

@@ -1,0 +1,82 @@
+"""The Whoosh schema and the tokenizer that plugs :mod:`searchidx.analysis` into it.
+
+Whoosh pickles the schema, tokenizer included, into every index: the class
+below is referenced by its import path, so renaming it or this module breaks
+existing indexes. :data:`SCHEMA_VERSION` and the tokenizer's stored
+``version`` let :mod:`searchidx.index` detect that and ask for a rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh import fields
+from whoosh.analysis import Token as WhooshToken
+from whoosh.analysis import Tokenizer
+
+from . import analysis
+
+__all__ = ["SCHEMA_VERSION", "TEXT_FIELDS", "NewsTokenizer", "build_schema"]
+
+#: Bump whenever a field is added, removed or changes type.
+SCHEMA_VERSION = "1"
+#: Full-text fields searched when a query names no field.
+TEXT_FIELDS = ("title", "body")
+TITLE_BOOST = 2.0
+
+
+class NewsTokenizer(Tokenizer):  # type: ignore[misc]
+    """Whoosh tokenizer running :func:`searchidx.analysis.analyze` (terms are final)."""
+
+    def __init__(self) -> None:
+        self.name = analysis.ANALYZER_NAME
+        self.version = analysis.ANALYZER_VERSION
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[WhooshToken]:
+        """Yield Whoosh tokens (one reused object, as Whoosh expects)."""
+        token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for term in analysis.analyze(value):
+            token.text = term.text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[term.start : term.end]
+            if positions:
+                token.pos = start_pos + term.pos
+            if chars:
+                token.startchar = start_char + term.start
+                token.endchar = start_char + term.end
+            yield token
+
+
+def build_schema() -> fields.Schema:
+    """Return the schema every searchidx index uses.
+
+    ``id``/``path``/``hash`` are sortable so an update can read the whole
+    manifest from columns without loading stored bodies; ``date`` holds UTC
+    epoch seconds (missing dates are simply absent).
+    """
+    text = NewsTokenizer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        path=fields.ID(stored=True, sortable=True),
+        hash=fields.ID(sortable=True),
+        title=fields.TEXT(stored=True, chars=True, analyzer=text, field_boost=TITLE_BOOST),
+        body=fields.TEXT(stored=True, chars=True, analyzer=text),
+        date=fields.NUMERIC(bits=64, signed=True, stored=True, sortable=True),
+        source=fields.ID(stored=True),
+        extra=fields.STORED(),
+    )

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from searchidx.analysis import analyze, fold, sentence_spans, stem, terms
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Çavuşoğlu", "Cavusoglu"),
+        ("Erdoğan", "erdogan"),
+        ("Mevlüt", "mevlut"),
+        ("Syria´s", "syria"),
+        ("Syria’s", "Syria's"),
+        ("ceasefires", "ceasefire"),
+        ("Straße", "strasse"),
+    ],
+)
+def test_variants_share_terms(a: str, b: str) -> None:
+    assert terms(a) == terms(b)
+
+
+def test_fold_strips_diacritics_and_lowercases() -> None:
+    assert fold("Çavuşoğlu") == "cavusoglu"
+    assert fold("ASCII") == "ascii"
+
+
+def test_hyphenated_compound_yields_parts_and_closed_form() -> None:
+    tokens = list(analyze("a cease-fire held"))
+    assert [(t.text, t.pos, t.joined) for t in tokens] == [
+        ("ceas", 0, False),
+        ("ceasefir", 0, True),
+        ("fire", 1, False),
+        ("held", 2, False),
+    ]
+    closed = tokens[1]
+    assert "a cease-fire held"[closed.start : closed.end] == "cease-fire"
+    assert "ceasefir" in terms("ceasefire")
+
+
+def test_stop_words_dropped_without_gaps_and_offsets_kept() -> None:
+    text = "The war in Syria"
+    tokens = list(analyze(text))
+    assert [t.text for t in tokens] == ["war", "syria"]
+    assert [t.pos for t in tokens] == [0, 1]
+    assert [text[t.start : t.end] for t in tokens] == ["war", "Syria"]
+
+
+def test_numbers_keep_separators_together() -> None:
+    assert terms("120,000 and 3.7 million") == ["120000", "3.7", "million"]
+
+
+def test_stem_is_snowball_english() -> None:
+    assert stem("running") == "run"
+    assert stem("international") == "intern"
+    assert stem("generously") == "generous"
+
+
+def test_sentence_spans_respect_abbreviations_and_blank_lines() -> None:
+    text = "Mr. Smith met Dr. Jones. They spoke.\n\nHeadline without stop\n\nLast one!"
+    pieces = [text[s:e] for s, e in sentence_spans(text)]
+    assert pieces == ["Mr. Smith met Dr. Jones.", "They spoke.", "Headline without stop", "Last one!"]

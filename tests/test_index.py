@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from searchidx import Index, IndexLocked, IndexNotFound, IndexVersionError, SearchidxError
+from searchidx.index import META_FILE, resolve_index_path
+
+from .conftest import write_corpus
+
+
+def ids(index: Index) -> set[str]:
+    return {h.id for h in index.search("date:1900..", limit=100, highlight=False).hits} | {
+        h.id for h in index.search("-zzzzzz", limit=100, highlight=False).hits
+    }
+
+
+def test_build_counts_and_stats(built: Index) -> None:
+    report = built.last_report
+    assert report is not None
+    assert (report.added, report.updated, report.removed, report.skipped) == (5, 0, 0, 0)
+    stats = built.stats()
+    assert stats.documents == 5
+    assert stats.first_date is not None and stats.first_date.year == 2020
+    assert stats.undated == 1
+    assert stats.versions["schema_version"] and stats.versions["analyzer_version"]
+    assert ids(built) == {"world/peace.txt", "world/markets.txt", "tech/chips.txt", "r1", "r2"}
+
+
+def test_update_is_incremental(built: Index, corpus: Path) -> None:
+    assert built.update([corpus]).summary().startswith("0 added, 0 updated, 0 removed, 5 unchanged")
+    (corpus / "world" / "peace.txt").write_text("Peace talks collapse\n\nNo deal in Geneva.")
+    (corpus / "tech" / "chips.txt").unlink()
+    (corpus / "new.txt").write_text("Fresh headline\n\nSomething new happened.")
+    feed = corpus / "feed.jsonl"
+    feed.write_text(feed.read_text().splitlines()[0] + "\n")  # r2 removed from the feed
+    report = built.update([corpus])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 2, 2)
+    assert built.search("collapse").total == 1
+    assert built.search("semiconductor").total == 0
+    assert ids(built) == {"world/peace.txt", "world/markets.txt", "r1", "new.txt"}
+
+
+def test_unreadable_file_keeps_its_indexed_version(built: Index, corpus: Path) -> None:
+    (corpus / "world" / "peace.txt").write_bytes(b"\x00binary now")
+    report = built.update([corpus])
+    assert report.skipped == 1 and report.removed == 0
+    assert built.search("geneva").total == 1
+
+
+def test_bad_jsonl_line_does_not_stop_the_run(tmp_path: Path) -> None:
+    feed = tmp_path / "f.jsonl"
+    feed.write_text('{"id": "ok", "text": "fine words"}\n{broken\n')
+    with Index.build(tmp_path / "ix", [feed]) as index:
+        report = index.last_report
+        assert report is not None and report.added == 1 and report.skipped == 1
+        assert report.problems[0].line == 2
+
+
+def test_open_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFound, match="searchidx index"):
+        Index.open(tmp_path / "nothing")
+
+
+def test_version_mismatch_asks_for_rebuild(built: Index) -> None:
+    meta_path = built.path / META_FILE
+    meta = json.loads(meta_path.read_text())
+    meta["analyzer_version"] = "0"
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(IndexVersionError, match="searchidx index --rebuild"):
+        Index.open(built.path)
+
+
+def test_rebuild_replaces_atomically(built: Index, corpus: Path) -> None:
+    (corpus / "world" / "markets.txt").unlink()
+    with Index.build(built.path, [corpus], rebuild=True) as fresh:
+        assert fresh.stats().documents == 4
+        assert fresh.last_report is not None and fresh.last_report.added == 4
+    assert not list(built.path.parent.glob(".ix.*"))
+
+
+def test_create_refuses_a_non_index_directory(tmp_path: Path) -> None:
+    (tmp_path / "stuff").mkdir()
+    (tmp_path / "stuff" / "keep.txt").write_text("precious")
+    with pytest.raises(SearchidxError, match="not an empty directory"):
+        Index.create(tmp_path / "stuff")
+    assert (tmp_path / "stuff" / "keep.txt").read_text() == "precious"
+
+
+def test_second_writer_times_out_with_clear_error(built: Index, corpus: Path) -> None:
+    writer = built._ix.writer()  # hold the lock as another process would
+    try:
+        with pytest.raises(IndexLocked, match="another process"):
+            built.update([corpus], lock_timeout=0.2)
+    finally:
+        writer.cancel()
+    assert built.update([corpus]).unchanged == 5
+
+
+def test_searches_see_new_commits(built: Index, corpus: Path) -> None:
+    assert built.search("volcano").total == 0
+    (corpus / "v.txt").write_text("Volcano erupts\n\nAsh everywhere.")
+    done = threading.Event()
+
+    def writer() -> None:
+        with Index.open(built.path) as other:
+            other.update([corpus])
+        done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    thread.join()
+    assert done.is_set()
+    assert built.search("volcano").total == 1
+
+
+def test_resolve_index_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("SEARCHIDX_INDEX", raising=False)
+    assert resolve_index_path(None) == (Path("index"), False)
+    monkeypatch.setenv("SEARCHIDX_INDEX", str(tmp_path))
+    assert resolve_index_path(None) == (tmp_path, True)
+    assert resolve_index_path("x") == (Path("x"), True)
+
+
+def test_duplicate_ids_reported(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "c")
+    (corpus / "dup.jsonl").write_text('{"id": "r1", "text": "again"}\n')
+    with Index.build(tmp_path / "ix", [corpus]) as index:
+        report = index.last_report
+        assert report is not None
+        assert any("duplicate id 'r1'" in p.reason for p in report.problems)
+        assert index.stats().documents == 5

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from searchidx import Index, QueryError
+
+
+def highlighted(text: str, spans) -> list[str]:  # type: ignore[no-untyped-def]
+    return [text[s.start : s.end] for s in spans]
+
+
+def test_ceasefire_on_seeds_is_ranked_and_highlighted(seeds_index: Index) -> None:
+    results = seeds_index.search("ceasefire")
+    assert results.total == 5
+    scores = [h.score for h in results.hits]
+    assert scores == sorted(scores, reverse=True)
+    for hit in results.hits:
+        words = highlighted(hit.snippet, hit.snippet_spans)
+        assert words and all(w.lower().replace("-", "") == "ceasefire" for w in words), words
+    # cease-fire in the 2020-02-06 article matches the closed form
+    assert "cease-fire" in {w for h in results.hits for w in highlighted(h.snippet, h.snippet_spans)}
+
+
+@pytest.mark.parametrize(
+    ("query", "also"),
+    [("Çavuşoğlu", "Cavusoglu"), ("Erdoğan", "erdogan"), ("Syria´s", "syria"), ("cease-fire", "ceasefire")],
+)
+def test_variants_find_the_same_articles(seeds_index: Index, query: str, also: str) -> None:
+    a = {h.id for h in seeds_index.search(query, limit=50).hits}
+    b = {h.id for h in seeds_index.search(also, limit=50).hits}
+    assert a == b and a
+
+
+def test_diacritic_highlight_in_original_spelling(seeds_index: Index) -> None:
+    hits = seeds_index.search("cavusoglu", limit=10).hits
+    words = {w for h in hits for w in highlighted(h.snippet, h.snippet_spans)}
+    assert {"Çavuşoğlu", "Cavusoglu"} <= words
+
+
+def test_stemmed_matches_highlighted(seeds_index: Index) -> None:
+    hits = seeds_index.search("negotiation").hits
+    assert hits and "negotiations" in highlighted(hits[0].snippet, hits[0].snippet_spans)
+
+
+def test_title_spans(seeds_index: Index) -> None:
+    hit = seeds_index.search("title:putin").hits[0]
+    assert highlighted(hit.title, hit.title_spans) == ["Putin"]
+
+
+def test_phrase_and_boolean(seeds_index: Index) -> None:
+    assert seeds_index.search('"black sea"').total == 1
+    assert seeds_index.search('"sea black"').total == 0
+    both = seeds_index.search("sochi OR tehran").total
+    assert both >= seeds_index.search("sochi").total
+    assert seeds_index.search("idlib -sochi").total == 5 - seeds_index.search("idlib sochi").total
+
+
+def test_dates_filter_and_sort(seeds_index: Index) -> None:
+    dated = seeds_index.search("idlib date:2019..", limit=10)
+    assert dated.total == 2
+    assert all(h.date and h.date.year >= 2019 for h in dated.hits)
+    assert seeds_index.search("idlib", since="2019-12-24", until="2019-12-24").total == 1
+    assert seeds_index.search("idlib", until=dt.date(2018, 12, 31)).total == 1
+    newest = seeds_index.search("idlib", sort="newest").hits
+    assert [h.date.year if h.date else None for h in newest] == [2020, 2019, 2018, None, None]
+    oldest = seeds_index.search("idlib", sort="oldest").hits
+    assert [h.date.year if h.date else None for h in oldest][:3] == [2018, 2019, 2020]
+
+
+def test_paging(seeds_index: Index) -> None:
+    everything = [h.id for h in seeds_index.search("idlib", limit=5).hits]
+    page = seeds_index.search("idlib", limit=2, offset=2)
+    assert [h.id for h in page.hits] == everything[2:4]
+    assert [h.rank for h in page.hits] == [3, 4]
+
+
+def test_any_mode_finds_partial_matches(seeds_index: Index) -> None:
+    assert seeds_index.search("sochi volcano").total == 0
+    results = seeds_index.search("sochi volcano", mode="any")
+    assert results.total == 2
+
+
+def test_suggestion_for_misspelling(seeds_index: Index) -> None:
+    results = seeds_index.search("ceasfire")
+    assert results.total == 0 and results.suggestion == "ceasefire"
+    assert seeds_index.search("ceasefire").suggestion is None
+
+
+def test_prefix_and_fuzzy(seeds_index: Index) -> None:
+    assert seeds_index.search("negotia*").total >= 1
+    assert seeds_index.search("kremlin~").total == seeds_index.search("kremlin").total
+
+
+def test_bad_options_raise_query_error(seeds_index: Index) -> None:
+    with pytest.raises(QueryError):
+        seeds_index.search("idlib", sort="random")  # type: ignore[arg-type]
+    with pytest.raises(QueryError, match="bad date"):
+        seeds_index.search("idlib", since="yesterday")
+
+
+def test_hits_are_frozen_and_detached(seeds_index: Index) -> None:
+    hit = seeds_index.search("idlib").hits[0]
+    with pytest.raises(AttributeError):
+        hit.title = "x"  # type: ignore[misc]
+    assert hit.to_dict()["id"] == hit.id
