@@ -26,6 +26,7 @@ __all__ = [
     "fold",
     "preload_stems",
     "sentence_spans",
+    "spans",
     "stem",
     "stem_table",
     "terms",
@@ -120,9 +121,79 @@ def preload_stems(table: Mapping[str, str]) -> None:
 
 
 def _normalise_part(part: str) -> str:
-    part = _POSSESSIVE_RE.sub("", part)
-    part = _APOSTROPHE_RE.sub("", part)
+    if "'" in part or not part.isascii():  # every apostrophe variant but ' is non-ASCII
+        part = _APOSTROPHE_RE.sub("", _POSSESSIVE_RE.sub("", part))
     return fold(part)
+
+
+_TERMS: dict[str, str] = {}
+
+
+def _term(raw: str) -> str:
+    """Return the final term of a hyphen-free token, ``""`` for a stop word (memoised)."""
+    term = _TERMS.get(raw)
+    if term is None:
+        word = _normalise_part(raw)
+        term = "" if not word or word in STOP_WORDS else stem(word)
+        if len(_TERMS) < _MEMO_LIMIT:
+            _TERMS[raw] = term
+    return term
+
+
+def _plain(raw: str, stemming: bool) -> str:
+    if stemming:
+        return _term(raw)
+    word = _normalise_part(raw)
+    return "" if word in STOP_WORDS else word
+
+
+# (term, position, start, end, joined): the hot path yields plain tuples.
+Spans = Iterator[tuple[str, int, int, int, bool]]
+
+
+def spans(text: str, stemming: bool = True) -> Spans:
+    """Yield ``(term, pos, start, end, joined)`` tuples; see :func:`analyze`."""
+    pos = 0
+    for match in _TOKEN_RE.finditer(text):
+        raw = match.group()
+        start = match.start()
+        if raw[0].isdigit() and ("," in raw or "." in raw):
+            yield raw.replace(",", ""), pos, start, match.end(), False
+            pos += 1
+        elif "-" in raw or "‐" in raw or "‑" in raw:
+            tokens, pos = _compound(raw, start, pos, stemming)
+            yield from tokens
+        else:
+            term = _plain(raw, stemming)
+            if term:
+                yield term, pos, start, match.end(), False
+                pos += 1
+
+
+def _compound(
+    raw: str, start: int, first: int, stemming: bool
+) -> tuple[list[tuple[str, int, int, int, bool]], int]:
+    """Parts of "cease-fire" at consecutive positions, the closed form at the first.
+
+    Returns:
+        The tokens in order and the next free position.
+    """
+    pos = first
+    offset = start
+    closed: list[str] = []
+    parts: list[tuple[str, int, int, int, bool]] = []
+    for piece in _HYPHEN_RE.split(raw):
+        closed.append(_normalise_part(piece))
+        term = _plain(piece, stemming)
+        if term:
+            parts.append((term, pos, offset, offset + len(piece), False))
+            pos += 1
+        offset += len(piece) + 1
+    joined = "".join(closed)
+    if not joined:
+        return parts, pos
+    whole = ((stem(joined) if stemming else joined), first, start, start + len(raw), True)
+    return [*parts[:1], whole, *parts[1:]], max(pos, first + 1)
 
 
 def analyze(text: str, *, stemming: bool = True) -> Iterator[Token]:
@@ -137,40 +208,8 @@ def analyze(text: str, *, stemming: bool = True) -> Iterator[Token]:
         first part's position, its closed form ("cease-fire" -> cease,
         ceasefire, fire). Stop words are dropped without leaving gaps.
     """
-    pos = 0
-    for match in _TOKEN_RE.finditer(text):
-        raw = match.group()
-        start = match.start()
-        if raw[0].isdigit() and ("," in raw or "." in raw):
-            yield Token(raw.replace(",", ""), pos, start, match.end())
-            pos += 1
-            continue
-        pieces = _HYPHEN_RE.split(raw)
-        if len(pieces) == 1:
-            word = _normalise_part(raw)
-            if word and word not in STOP_WORDS:
-                yield Token(stem(word) if stemming else word, pos, start, match.end())
-                pos += 1
-            continue
-        first = pos
-        offset = start
-        closed: list[str] = []
-        parts: list[Token] = []
-        for piece in pieces:
-            word = _normalise_part(piece)
-            closed.append(word)
-            if word and word not in STOP_WORDS:
-                parts.append(Token(stem(word) if stemming else word, pos, offset, offset + len(piece)))
-                pos += 1
-            offset += len(piece) + 1
-        joined = "".join(closed)
-        if parts:
-            yield parts[0]
-        if joined:
-            yield Token(stem(joined) if stemming else joined, first, start, match.end(), True)
-            if not parts:
-                pos += 1
-        yield from parts[1:]
+    for item in spans(text, stemming):
+        yield Token(*item)
 
 
 def terms(text: str) -> list[str]:

@@ -197,7 +197,7 @@ def index_command(
         if not sources:
             if not path.exists():
                 _fail(prog, "give a PATH to index: searchidx index ARTICLES_DIR")
-            sources = list(Index.open(path).roots)
+            sources = list(Index.recorded_roots(path) if rebuild else Index.open(path).roots)
             if not sources and not rebuild:
                 _fail(prog, f"{path} has no recorded roots: give a PATH to index")
         with _progress() as progress:

@@ -7,6 +7,7 @@ sentence-aligned window and returns text plus offsets for a renderer.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 
 from .analysis import fold, sentence_spans
@@ -52,7 +53,9 @@ def _window(text: str, sentences: list[tuple[int, int]], first: int, width: int)
 
 
 def _score(text: str, matches: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
-    inside = [(s, e) for s, e in matches if s >= start and e <= end]
+    lo = bisect.bisect_left(matches, (start, -1))
+    hi = bisect.bisect_right(matches, (end, end))
+    inside = [(s, e) for s, e in matches[lo:hi] if e <= end]
     return len({fold(text[s:e]) for s, e in inside}), len(inside)
 
 
@@ -71,20 +74,21 @@ def snippet(
     """
     merged = merge(matches)
     sentences = sentence_spans(text) or [(0, len(text))]
-    candidates: list[tuple[int, int]] = []
+    starts = [s for s, _ in sentences]
+    candidates: set[tuple[int, int]] = set()
     if not merged:
-        candidates.append(_window(text, sentences, 0, width))
+        candidates.add(_window(text, sentences, 0, width))
     for m_start, m_end in merged:
-        index = next((i for i, (s, e) in enumerate(sentences) if s <= m_start < e), 0)
+        index = max(bisect.bisect_right(starts, m_start) - 1, 0)
         start, end = _window(text, sentences, index, width)
         if m_end > end:  # the match is deep inside a long sentence
             start = text.rfind(" ", sentences[index][0], max(m_start - width // 3, 0)) + 1
             start = max(start, sentences[index][0])
             cut = text.rfind(" ", start, start + width)
             end = cut if cut > m_end else min(start + width, len(text))
-        candidates.append((start, end))
+        candidates.add((start, end))
     best = max(candidates, key=lambda c: (*_score(text, merged, *c), -c[0]))
-    return _render(text, best[0], best[1], merged, {s for s, _ in sentences})
+    return _render(text, best[0], best[1], merged, set(starts))
 
 
 def _render(

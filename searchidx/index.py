@@ -190,6 +190,16 @@ class Index:
         """Directories and files indexed so far (a bare ``searchidx index`` re-scans them)."""
         return tuple(self._meta.get("roots", ()))
 
+    @staticmethod
+    def recorded_roots(path: str | os.PathLike[str]) -> tuple[str, ...]:
+        """Read the indexed roots without opening the index (works across versions)."""
+        try:
+            meta = json.loads((Path(path) / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise IndexNotFound(str(path)) from None
+        roots = meta.get("roots", []) if isinstance(meta, dict) else []
+        return tuple(str(r) for r in roots)
+
     # ---- writing -----------------------------------------------------------------------
 
     def update(
@@ -311,10 +321,11 @@ class Index:
         if known != self._meta.get("roots"):
             self._meta["roots"] = known
             _write_json(self.path / META_FILE, self._meta)
-        stems_path = self.path / STEMS_FILE
         table = self._load_stems_file()
-        table.update(analysis.stem_table())
-        _write_json(stems_path, table)
+        fresh = analysis.stem_table()
+        if not fresh.keys() <= table.keys():
+            table.update(fresh)
+            _write_json(self.path / STEMS_FILE, table)
         self._refresh()
 
     def _load_stems_file(self) -> dict[str, str]:
@@ -417,7 +428,10 @@ def _fields(article: Article) -> dict[str, Any]:
         "id": article.id,
         "path": article.path,
         "hash": article.content_hash,
-        "title": article.title,
+        # A derived title is the body's first sentence: store it for display but
+        # do not index it again in the boosted title field.
+        "title": "" if article.title_derived else article.title,
+        "_stored_title": article.title,
         "body": article.body,
         "source": article.source,
         "extra": {

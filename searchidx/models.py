@@ -99,6 +99,7 @@ class Hit:
         rank: 1-based position in the full result list.
         source: Publisher or collection, if known.
         url: URL, if known.
+        title_derived: True when the article had no headline and ``title`` is its first sentence.
     """
 
     id: str
@@ -112,6 +113,7 @@ class Hit:
     rank: int
     source: str = ""
     url: str = ""
+    title_derived: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (dates as ISO 8601 UTC, spans as pairs)."""
@@ -120,6 +122,7 @@ class Hit:
             "id": self.id,
             "path": self.path,
             "title": self.title,
+            "title_derived": self.title_derived,
             "date": _iso(self.date),
             "score": round(self.score, 4),
             "source": self.source,

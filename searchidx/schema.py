@@ -20,7 +20,7 @@ from . import analysis
 __all__ = ["SCHEMA_VERSION", "TEXT_FIELDS", "NewsTokenizer", "build_schema"]
 
 #: Bump whenever a field is added, removed or changes type.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 #: Full-text fields searched when a query names no field.
 TEXT_FIELDS = ("title", "body")
 TITLE_BOOST = 2.0
@@ -48,17 +48,17 @@ class NewsTokenizer(Tokenizer):  # type: ignore[misc]
     ) -> Iterator[WhooshToken]:
         """Yield Whoosh tokens (one reused object, as Whoosh expects)."""
         token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for term in analysis.analyze(value):
-            token.text = term.text
-            token.boost = 1.0
-            token.stopped = False
+        token.boost = 1.0
+        token.stopped = False
+        for text, pos, start, end, _joined in analysis.spans(value):
+            token.text = text
             if keeporiginal:
-                token.original = value[term.start : term.end]
+                token.original = value[start:end]
             if positions:
-                token.pos = start_pos + term.pos
+                token.pos = start_pos + pos
             if chars:
-                token.startchar = start_char + term.start
-                token.endchar = start_char + term.end
+                token.startchar = start_char + start
+                token.endchar = start_char + end
             yield token
 
 

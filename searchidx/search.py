@@ -13,6 +13,8 @@ import datetime as dt
 import time
 from typing import Any, Literal
 
+from whoosh.collectors import FilterCollector, TopCollector
+
 from . import analysis
 from .analysis import analyze
 from .errors import QueryError
@@ -163,12 +165,17 @@ def _execute(
     if sort == "relevance":
         if limit == 0:
             return _count(cache, parsed, allowed), []
-        results = searcher.search(parsed.query, limit=offset + limit, filter=allowed)
+        # One exact pass: Whoosh's default collector prunes sub-matchers once its
+        # heap is full, so its total is wrong and len() re-runs the whole query.
+        top = TopCollector(limit=offset + limit, usequality=False, replace=0)
+        collector = top if allowed is None else FilterCollector(top, allowed)
+        searcher.search_with_collector(parsed.query, collector)
+        results = collector.results()
         page = [
             (results.docnum(i), float(results.score(i) or 0.0))
             for i in range(offset, results.scored_length())
         ]
-        return len(results), page
+        return top.count(), page
     docs = set(searcher.docs_for_query(parsed.query))
     if allowed is not None:
         docs &= allowed
@@ -236,6 +243,7 @@ def _hit(
         rank=rank,
         source=stored.get("source", ""),
         url=extra.get("url", ""),
+        title_derived=bool(extra.get("title_derived")),
     )
 
 

@@ -150,3 +150,20 @@ def test_every_command_has_help() -> None:
         assert command.help, name
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_rebuild_without_paths_uses_recorded_roots_across_versions(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Alpha headline\n\nAlpha body.")
+    ix = tmp_path / "ix"
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", "--index", str(ix), str(corpus)]).exit_code == 0
+    meta = json.loads((ix / "searchidx.json").read_text())
+    meta["schema_version"] = "0"
+    (ix / "searchidx.json").write_text(json.dumps(meta))
+    stale = runner.invoke(search_command, ["--index", str(ix), "alpha"])
+    assert stale.exit_code == 2 and "searchidx index --rebuild" in stale.stderr
+    rebuilt = runner.invoke(main, ["index", "--index", str(ix), "--rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert runner.invoke(search_command, ["--index", str(ix), "alpha"]).exit_code == 0

@@ -105,3 +105,17 @@ def test_hits_are_frozen_and_detached(seeds_index: Index) -> None:
     with pytest.raises(AttributeError):
         hit.title = "x"  # type: ignore[misc]
     assert hit.to_dict()["id"] == hit.id
+
+
+def test_total_is_exact_with_small_limit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    feed = tmp_path / "many.jsonl"
+    rows = []
+    for i in range(300):
+        words = "alpha " * (1 + i % 7) + ("beta " * (i % 5) if i % 3 == 0 else "")
+        rows.append(f'{{"id": "d{i}", "title": "t{i}", "text": "{words} filler{i}"}}')
+    feed.write_text("\n".join(rows))
+    with Index.build(tmp_path / "ix", [feed]) as index:
+        for query, expected in (("alpha", 300), ("alpha OR beta", 300), ("alpha beta", 80)):
+            results = index.search(query, limit=1)
+            assert results.total == expected, query
+            assert index.search(query, limit=0).total == expected
