@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
 import click
 
@@ -24,8 +24,10 @@ from .ingest import bundled_seeds
 from .render import (
     Style,
     color_enabled,
+    facet_lines,
     hit_lines,
     json_line,
+    neutralise,
     results_json,
     stats_lines,
     summary_line,
@@ -99,6 +101,10 @@ index_option = click.option(
     show_default=True,
 )
 @click.option("--any", "any_mode", is_flag=True, help="Rank articles matching any word (long queries).")
+@click.option("--person", "people", multiple=True, metavar="NAME", help="Only articles naming this person.")
+@click.option("--place", "places", multiple=True, metavar="NAME", help="Only articles naming this place.")
+@click.option("--org", "orgs", multiple=True, metavar="NAME", help="Only articles naming this organisation.")
+@click.option("--facets", "with_facets", is_flag=True, help="Also list top people, places, orgs and months.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: one hit per line, then a summary.")
 @click.option("-c", "--count", is_flag=True, help="Print only the number of matches.")
 @click.option("-l", "--files-with-matches", "files_only", is_flag=True, help="Print only matching paths.")
@@ -119,6 +125,10 @@ def search_command(
     until: str | None,
     sort: str,
     any_mode: bool,
+    people: tuple[str, ...],
+    places: tuple[str, ...],
+    orgs: tuple[str, ...],
+    with_facets: bool,
     as_json: bool,
     count: bool,
     files_only: bool,
@@ -129,7 +139,8 @@ def search_command(
     \b
     QUERY syntax: words (all must match), OR, NOT or -word, (groups),
     "exact phrases", title:word, body:word, prefix*, fuzzy~,
-    date:2019-12, date:2019-12-01..2020-01-31, date:2020..
+    date:2019-12, date:2019-12-01..2020-01-31, date:2020..,
+    person:putin, place:"black sea", org:nato, entity:idlib
 
     Exit status: 0 if something matched, 1 if nothing did, 2 on error.
     """
@@ -138,6 +149,7 @@ def search_command(
     with _guard(prog):
         index = _open_for_search(index_dir, prog)
         want = 0 if count else (ALL_HITS if files_only and limit == 10 else limit)
+        mode: Literal["all", "any"] = "any" if any_mode else "all"
         results = index.search(
             text,
             limit=want,
@@ -145,11 +157,22 @@ def search_command(
             since=since,
             until=until,
             sort=sort,  # type: ignore[arg-type]
-            mode="any" if any_mode else "all",
+            mode=mode,
             highlight=not (files_only or count),
+            people=people,
+            places=places,
+            orgs=orgs,
         )
+        facets = None
+        if with_facets:
+            facets = index.facets(
+                text, since=since, until=until, mode=mode, people=people, places=places, orgs=orgs
+            )
         if as_json:
-            _emit(results_json(results))
+            records = list(results_json(results))
+            if facets is not None:
+                records.insert(-1, json_line("facets", facets.to_dict()))
+            _emit(records)
         elif count:
             _emit([str(results.total)])
         elif files_only:
@@ -157,6 +180,8 @@ def search_command(
         else:
             style = Style(color_enabled(color, sys.stdout))
             _emit(line for hit in results.hits for line in (*hit_lines(hit, style), ""))
+            if facets is not None:
+                _emit(facet_lines(facets, style))
             click.echo(summary_line(results), err=True)  # keeps stdout to hits only
         sys.exit(EXIT_HITS if results.total else EXIT_NONE)
 
@@ -181,9 +206,21 @@ main.add_command(search_command)
     type=click.FloatRange(min=0),
     help="Seconds to wait for another writer.",
 )
+@click.option(
+    "--no-entities", is_flag=True, help="Skip entity extraction (faster; no person:/place:/org: filters)."
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Processes for entity extraction [default: CPUs, max 2]."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON line.")
 def index_command(
-    paths: tuple[Path, ...], index_dir: str | None, rebuild: bool, lock_timeout: float, as_json: bool
+    paths: tuple[Path, ...],
+    index_dir: str | None,
+    rebuild: bool,
+    lock_timeout: float,
+    no_entities: bool,
+    workers: int | None,
+    as_json: bool,
 ) -> None:
     """Add, update and remove articles: text files, JSON Lines, directories.
 
@@ -201,7 +238,15 @@ def index_command(
             if not sources and not rebuild:
                 _fail(prog, f"{path} has no recorded roots: give a PATH to index")
         with _progress() as progress:
-            index = Index.build(path, sources, rebuild=rebuild, progress=progress, lock_timeout=lock_timeout)
+            index = Index.build(
+                path,
+                sources,
+                rebuild=rebuild,
+                progress=progress,
+                lock_timeout=lock_timeout,
+                entities=not no_entities,
+                workers=workers,
+            )
         report = index.last_report
         assert report is not None
         for problem in report.problems:
@@ -245,6 +290,56 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+
+
+@main.command("entities")
+@click.argument("query", nargs=-1)
+@index_option
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["person", "place", "org", "all"]),
+    default="all",
+    show_default=True,
+    help="Which entities to list.",
+)
+@click.option(
+    "-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many of each."
+)
+@click.option("--since", metavar="DATE", help="Only articles on or after DATE.")
+@click.option("--until", metavar="DATE", help="Only articles on or before DATE.")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one record per entity.")
+def entities_command(
+    query: tuple[str, ...],
+    index_dir: str | None,
+    kind: str,
+    limit: int,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+) -> None:
+    """List the people, places and organisations most mentioned in articles matching QUERY.
+
+    With no QUERY, over every article. Counts are articles, not mentions.
+    Exit status: 0 if any entity was listed, 1 if none, 2 on error.
+    """
+    with _guard("searchidx"):
+        index = _open_for_search(index_dir, "searchidx")
+        facets = index.facets(" ".join(query), limit=limit, since=since, until=until)
+        rows = [
+            (label, value)
+            for label, values in (("person", facets.people), ("place", facets.places), ("org", facets.orgs))
+            if kind in ("all", label)
+            for value in values
+        ]
+        if as_json:
+            _emit(
+                json_line("entity", {"type": label, "name": v.name, "key": v.key, "count": v.count})
+                for label, v in rows
+            )
+        else:
+            _emit(f"{v.count:>6}  {label:<6}  {neutralise(v.name)}" for label, v in rows)
+        sys.exit(EXIT_HITS if rows else EXIT_NONE)
 
 
 @main.command("stats")

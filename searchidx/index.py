@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -19,8 +18,7 @@ from typing import Any, Literal
 
 from . import __version__, analysis
 from .errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexVersionError, SearchidxError
-from .ingest import discover, read_file
-from .models import Article, IndexReport, IndexStats, Problem, SearchResults
+from .models import Facets, IndexReport, IndexStats, SearchResults
 from .schema import SCHEMA_VERSION, build_schema
 
 __all__ = ["DEFAULT_INDEX", "Index", "resolve_index_path"]
@@ -116,8 +114,13 @@ class Index:
         return cls(where, ix, meta)
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str]) -> Index:
-        """Create an empty index at ``path`` (which must not hold anything else)."""
+    def create(cls, path: str | os.PathLike[str], *, entities: bool = True) -> Index:
+        """Create an empty index at ``path`` (which must not hold anything else).
+
+        Args:
+            path: A new or empty directory.
+            entities: Extract people, places and organisations while indexing.
+        """
         from whoosh import index as windex
 
         where = Path(path)
@@ -126,7 +129,11 @@ class Index:
                 f"{where} exists and is not an empty directory: choose another --index location"
             )
         where.mkdir(parents=True, exist_ok=True)
-        meta = {**_versions(), "created_by": f"searchidx {__version__}", "roots": []}
+        meta: dict[str, Any] = {**_versions(), "created_by": f"searchidx {__version__}", "roots": []}
+        if entities:
+            from .entities import model_info
+
+            meta["entity_model"] = model_info()
         ix = windex.create_in(str(where), build_schema())
         _write_json(where / META_FILE, meta)
         return cls(where, ix, meta)
@@ -140,6 +147,8 @@ class Index:
         rebuild: bool = False,
         progress: Progress | None = None,
         lock_timeout: float = LOCK_TIMEOUT,
+        entities: bool = True,
+        workers: int | None = None,
     ) -> Index:
         """Create (or refresh) an index from article files and directories.
 
@@ -150,13 +159,15 @@ class Index:
         where = Path(path)
         if where.exists() and not rebuild:
             index = cls.open(where)
-            index.last_report = index.update(sources, progress=progress, lock_timeout=lock_timeout)
+            index.last_report = index.update(
+                sources, progress=progress, lock_timeout=lock_timeout, workers=workers
+            )
             return index
         staging = where.with_name(f".{where.name}.building-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            fresh = cls.create(staging)
-            report = fresh.update(sources, progress=progress, lock_timeout=lock_timeout)
+            fresh = cls.create(staging, entities=entities)
+            report = fresh.update(sources, progress=progress, lock_timeout=lock_timeout, workers=workers)
             fresh.close()
             old = where.with_name(f".{where.name}.old-{os.getpid()}")
             if where.exists():
@@ -208,6 +219,7 @@ class Index:
         *,
         progress: Progress | None = None,
         lock_timeout: float = LOCK_TIMEOUT,
+        workers: int | None = None,
     ) -> IndexReport:
         """Bring the index up to date with ``sources`` in one atomic commit.
 
@@ -215,29 +227,40 @@ class Index:
         articles whose file vanished from under a source directory removed.
         Unreadable files are reported in the result and never cause removals.
 
+        Args:
+            sources: Files and directories of articles.
+            progress: Called with (articles written, articles to write).
+            lock_timeout: Seconds to wait for another writer.
+            workers: Processes for entity extraction (default: one per CPU, at most 2).
+
         Raises:
             IndexLocked: Another writer held the lock for ``lock_timeout`` seconds.
+            IndexVersionError: The index was built with another entity model.
         """
         from whoosh.writing import LockError
 
-        started = time.perf_counter()
+        from .update import manifest, run_update
+
+        entities = bool(self._meta.get("entity_model"))
+        if entities:
+            self._check_entity_model()
         roots = [Path(os.path.abspath(s)) for s in sources]
-        problems: list[Problem] = []
-        files: list[tuple[Path, Path]] = []
-        for root in roots:
-            for found in discover(root):
-                if isinstance(found, Problem):
-                    problems.append(found)
-                else:
-                    files.append((found, root))
         try:
             writer = self._ix.writer(timeout=lock_timeout, delay=0.1)
         except LockError:
             raise IndexLocked(str(self.path), lock_timeout) from None
         try:
-            counts, seen_paths = self._apply(writer, files, problems, progress)
-            counts["removed"] = self._remove_missing(writer, roots, seen_paths)
-            if counts["added"] or counts["updated"] or counts["removed"]:
+            with self._ix.reader() as reader:
+                known = manifest(reader)
+            report = run_update(
+                writer,
+                known,
+                roots,
+                entities=entities,
+                workers=workers if workers is not None else min(2, os.cpu_count() or 1),
+                progress=progress,
+            )
+            if report.added or report.updated or report.removed:
                 writer.commit()
             else:
                 writer.cancel()
@@ -245,73 +268,14 @@ class Index:
             writer.cancel()
             raise
         self._after_commit(roots)
-        return IndexReport(
-            added=counts["added"],
-            updated=counts["updated"],
-            removed=counts["removed"],
-            unchanged=counts["unchanged"],
-            problems=tuple(problems),
-            elapsed_s=time.perf_counter() - started,
-        )
+        return report
 
-    def _manifest(self) -> dict[str, tuple[str, str]]:
-        """Return ``{id: (hash, path)}`` for live documents, read from columns."""
-        with self._ix.reader() as reader:
-            if reader.doc_count() == 0:
-                return {}
-            ids = reader.column_reader("id")
-            hashes = reader.column_reader("hash")
-            paths = reader.column_reader("path")
-            return {ids[d]: (hashes[d], paths[d]) for d in reader.all_doc_ids()}
+    def _check_entity_model(self) -> None:
+        from .entities import model_info
 
-    def _apply(
-        self,
-        writer: Any,
-        files: Sequence[tuple[Path, Path]],
-        problems: list[Problem],
-        progress: Progress | None,
-    ) -> tuple[dict[str, int], set[str]]:
-        self._manifest_cache = manifest = self._manifest()
-        counts = {"added": 0, "updated": 0, "unchanged": 0}
-        seen_paths: set[str] = set()  # files read (or failed): their documents are accounted for
-        self._seen_ids: set[str] = set()
-        for done, (path, root) in enumerate(files, start=1):
-            articles, found = read_file(path, root)
-            problems.extend(found)
-            seen_paths.add(str(path))
-            if not articles and any(p.skipped for p in found):
-                self._seen_ids.update(i for i, (_h, p) in manifest.items() if p == str(path))
-            for article in articles:
-                if article.id in self._seen_ids:
-                    problems.append(
-                        Problem(article.path, f"duplicate id {article.id!r}: skipped", article.line)
-                    )
-                    continue
-                self._seen_ids.add(article.id)
-                old = manifest.get(article.id)
-                if old is not None and old[0] == article.content_hash and old[1] == article.path:
-                    counts["unchanged"] += 1
-                elif old is not None:
-                    writer.update_document(**_fields(article))
-                    counts["updated"] += 1
-                else:
-                    writer.add_document(**_fields(article))
-                    counts["added"] += 1
-            if progress is not None:
-                progress(done, len(files))
-        return counts, seen_paths
-
-    def _remove_missing(self, writer: Any, roots: Sequence[Path], seen_paths: set[str]) -> int:
-        """Delete documents of files gone from under a root, or rows gone from a file read."""
-        prefixes = tuple(str(r) + os.sep for r in roots if r.is_dir())
-        removed = 0
-        for doc_id, (_hash, path) in self._manifest_cache.items():
-            if doc_id in self._seen_ids:
-                continue
-            if path in seen_paths or (path.startswith(prefixes) and not os.path.exists(path)):
-                writer.delete_by_term("id", doc_id)
-                removed += 1
-        return removed
+        current = model_info()
+        if self._meta.get("entity_model") != current:
+            raise IndexVersionError(str(self.path), "entity model", self._meta.get("entity_model"), current)
 
     def _after_commit(self, roots: Sequence[Path]) -> None:
         known = list(self._meta.get("roots", []))
@@ -372,6 +336,9 @@ class Index:
         sort: Sort = "relevance",
         mode: Literal["all", "any"] = "all",
         highlight: bool = True,
+        people: Sequence[str] = (),
+        places: Sequence[str] = (),
+        orgs: Sequence[str] = (),
     ) -> SearchResults:
         """Search the index.
 
@@ -384,6 +351,9 @@ class Index:
             sort: ``"relevance"``, ``"newest"`` or ``"oldest"``.
             mode: ``"all"`` terms must match, or ``"any"`` (ranked OR).
             highlight: Build snippets and match offsets (off saves ~1 ms a hit).
+            people: Only articles mentioning every one of these people.
+            places: Only articles mentioning every one of these places.
+            orgs: Only articles mentioning every one of these organisations.
 
         Returns:
             Frozen results; nothing in them refers to the open index.
@@ -403,6 +373,35 @@ class Index:
             sort=sort,
             mode=mode,
             highlight=highlight,
+            entities=_entity_filters(people, places, orgs),
+        )
+
+    def facets(
+        self,
+        query: str = "",
+        *,
+        limit: int = 10,
+        since: DateLike = None,
+        until: DateLike = None,
+        mode: Literal["all", "any"] = "all",
+        people: Sequence[str] = (),
+        places: Sequence[str] = (),
+        orgs: Sequence[str] = (),
+    ) -> Facets:
+        """Top people, places and organisations among the matching articles, and a month histogram.
+
+        An empty ``query`` means every article. Other arguments filter as in :meth:`search`.
+        """
+        from .facets import run_facets
+
+        return run_facets(
+            self._cache(),
+            query,
+            limit=limit,
+            since=since,
+            until=until,
+            mode=mode,
+            entities=_entity_filters(people, places, orgs),
         )
 
     def stats(self) -> IndexStats:
@@ -410,7 +409,11 @@ class Index:
         cache = self._cache()
         first, last, undated = cache.dates.summary()
         size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
-        versions = {**_versions(), "created_by": str(self._meta.get("created_by", "?"))}
+        versions = {
+            **_versions(),
+            "created_by": str(self._meta.get("created_by", "?")),
+            "entity_model": str(self._meta.get("entity_model") or "none"),
+        }
         return IndexStats(
             path=str(self.path),
             documents=cache.searcher.doc_count(),
@@ -423,24 +426,11 @@ class Index:
         )
 
 
-def _fields(article: Article) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "id": article.id,
-        "path": article.path,
-        "hash": article.content_hash,
-        # A derived title is the body's first sentence: store it for display but
-        # do not index it again in the boosted title field.
-        "title": "" if article.title_derived else article.title,
-        "_stored_title": article.title,
-        "body": article.body,
-        "source": article.source,
-        "extra": {
-            "title_derived": article.title_derived,
-            "title_start": article.title_start,
-            "url": article.url,
-            "metadata": article.metadata,
-        },
-    }
-    if article.date is not None:
-        fields["date"] = int(article.date.timestamp())
-    return fields
+def _entity_filters(people: Sequence[str], places: Sequence[str], orgs: Sequence[str]) -> list[Any]:
+    from .query import entity_query
+
+    return [
+        entity_query(field, name)
+        for field, names in (("person", people), ("place", places), ("org", orgs))
+        for name in names
+    ]

@@ -12,6 +12,10 @@ from typing import Any
 
 __all__ = [
     "Article",
+    "CanonicalEntity",
+    "Entity",
+    "FacetValue",
+    "Facets",
     "Hit",
     "IndexReport",
     "IndexStats",
@@ -100,6 +104,7 @@ class Hit:
         source: Publisher or collection, if known.
         url: URL, if known.
         title_derived: True when the article had no headline and ``title`` is its first sentence.
+        entities: Canonical names per label (``person``, ``place``, ``org``), most mentioned first.
     """
 
     id: str
@@ -114,6 +119,7 @@ class Hit:
     source: str = ""
     url: str = ""
     title_derived: bool = False
+    entities: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (dates as ISO 8601 UTC, spans as pairs)."""
@@ -130,6 +136,7 @@ class Hit:
             "snippet": self.snippet,
             "snippet_spans": [[s.start, s.end] for s in self.snippet_spans],
             "title_spans": [[s.start, s.end] for s in self.title_spans],
+            "entities": {label: list(names) for label, names in self.entities.items()},
         }
 
 
@@ -229,3 +236,91 @@ def _iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A named-entity mention.
+
+    Attributes:
+        text: The mention as written.
+        label: ``"person"``, ``"place"`` or ``"org"``.
+        start: Start offset in the text it was found in.
+        end: End offset.
+    """
+
+    text: str
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalEntity:
+    """One entity of an article after merging its mentions.
+
+    Attributes:
+        label: ``"person"``, ``"place"`` or ``"org"``.
+        key: Folded key shared across articles ("recep tayyip erdogan").
+        name: Display form: the fullest, best-attested spelling in the article.
+        mentions: How many mentions were merged into it.
+    """
+
+    label: str
+    key: str
+    name: str
+    mentions: int
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    """One entity among the matching articles.
+
+    Attributes:
+        name: Best-attested display form across those articles.
+        key: Folded canonical key (what ``person:``/``place:``/``org:`` match).
+        count: Number of matching articles that mention it.
+    """
+
+    name: str
+    key: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """Entity and date facets of a query.
+
+    Attributes:
+        query: The query text.
+        total: Matching articles.
+        people: Top people, most articles first.
+        places: Top places.
+        orgs: Top organisations.
+        months: ``(YYYY-MM, articles)`` for every month with matches, in order.
+        undated: Matching articles without a date.
+    """
+
+    query: str
+    total: int
+    people: tuple[FacetValue, ...]
+    places: tuple[FacetValue, ...]
+    orgs: tuple[FacetValue, ...]
+    months: tuple[tuple[str, int], ...]
+    undated: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+
+        def values(items: tuple[FacetValue, ...]) -> list[dict[str, Any]]:
+            return [{"name": v.name, "key": v.key, "count": v.count} for v in items]
+
+        return {
+            "query": self.query,
+            "total": self.total,
+            "person": values(self.people),
+            "place": values(self.places),
+            "org": values(self.orgs),
+            "months": [{"month": m, "count": c} for m, c in self.months],
+            "undated": self.undated,
+        }

@@ -27,12 +27,14 @@ from whoosh import query as wq
 
 from .analysis import analyze, fold, stem
 from .errors import QueryError
-from .schema import TEXT_FIELDS
+from .schema import ENTITY_FIELDS, TEXT_FIELDS
 
-__all__ = ["DateRange", "ParsedQuery", "parse", "parse_date_bound"]
+__all__ = ["DateRange", "ParsedQuery", "entity_query", "parse", "parse_date_bound"]
 
 Mode = Literal["all", "any"]
-FIELDS = frozenset(TEXT_FIELDS) | {"date"}
+#: Query fields that filter by entity; ``entity:`` means any of them.
+ENTITY_QUERY_FIELDS = frozenset(ENTITY_FIELDS) | {"entity"}
+FIELDS = frozenset(TEXT_FIELDS) | {"date"} | ENTITY_QUERY_FIELDS
 MIN_PREFIX = 3
 MAX_FUZZY = 2
 ANY_COORDINATION = 0.9
@@ -68,11 +70,13 @@ class ParsedQuery:
         query: The Whoosh query to score (``Every`` when only filters were given).
         dates: The date filter, or ``None``.
         words: ``(start, end)`` of each plain word in the text, for suggestions.
+        filters: Entity filters (unscored queries every hit must match).
     """
 
     query: wq.Query
     dates: DateRange | None = None
     words: list[tuple[int, int]] = field(default_factory=list)
+    filters: list[wq.Query] = field(default_factory=list)
 
 
 def parse_date_bound(text: str, *, end: bool, where: int | None = None, query: str = "") -> dt.datetime:
@@ -166,8 +170,15 @@ class _Date:
     pos: int
 
 
-# A parsed node: a Whoosh query, a date filter, or None (only stop words).
-_Node: TypeAlias = "wq.Query | _Date | None"
+@dataclass(frozen=True, slots=True)
+class _Filter:
+    query: wq.Query
+    pos: int
+    name: str  # the field, for messages
+
+
+# A parsed node: a Whoosh query, a date or entity filter, or None (only stop words).
+_Node: TypeAlias = "wq.Query | _Date | _Filter | None"
 
 
 class _Parser:
@@ -200,16 +211,19 @@ class _Parser:
             raise self.error("unmatched ')': remove it or add a '(' before", self.tok.pos)
         dates: DateRange | None = None
         scored: list[wq.Query] = []
+        filters: list[wq.Query] = []
         for node in items:
             if isinstance(node, _Date):
                 dates = node.range if dates is None else dates.intersect(node.range)
+            elif isinstance(node, _Filter):
+                filters.append(node.query)
             elif node is not None:
                 scored.append(node)
         if not scored:
-            if dates is None:
+            if dates is None and not filters:
                 raise self.error("nothing to search for: the query holds only stop words or punctuation", 0)
             scored.append(wq.Every())
-        return ParsedQuery(self.combine(scored), dates, self.words)
+        return ParsedQuery(self.combine(scored), dates, self.words, filters)
 
     def combine(self, items: list[wq.Query]) -> wq.Query:
         positive = [q for q in items if not isinstance(q, wq.Not)]
@@ -235,7 +249,7 @@ class _Parser:
             return groups[0]
         alternatives: list[wq.Query] = []
         for group in groups:
-            self.no_dates(group, "date: filters cannot be inside OR: put them beside the rest")
+            self.no_filters(group, "filters cannot be inside OR: put them beside the rest")
             kept = [n for n in group if isinstance(n, wq.Query)]
             if kept:
                 alternatives.append(self.combine(kept))
@@ -260,7 +274,10 @@ class _Parser:
             if self.tok.kind in ("EOF", "RPAREN", "OR", "AND"):
                 raise self.error(f"{op.text!r} needs a term after it", op.pos)
             inner = self.parse_unary()
-            self.no_dates([inner], "date: filters cannot be negated: use date:..YYYY or date:YYYY..")
+            if isinstance(inner, _Filter):
+                return _Filter(wq.Not(inner.query), inner.pos, inner.name)
+            if isinstance(inner, _Date):
+                raise self.error("date: filters cannot be negated: use date:..YYYY or date:YYYY..", inner.pos)
             return wq.Not(inner) if inner is not None else None
         return self.parse_primary(None)
 
@@ -274,7 +291,7 @@ class _Parser:
             self.field = outer
             if self.take().kind != "RPAREN":
                 raise self.error("missing ')' to close this '('", tok.pos)
-            self.no_dates(items, "date: filters cannot be inside parentheses")
+            self.no_filters(items, "filters cannot be inside parentheses")
             kept = [n for n in items if isinstance(n, wq.Query)]
             return self.combine(kept) if kept else None
         if tok.kind == "FIELD":
@@ -290,6 +307,11 @@ class _Parser:
                 if value.kind != "WORD":
                     raise self.error("date: takes YYYY[-MM[-DD]] or a range FROM..TO", value.pos)
                 return self.date_range(value)
+            if tok.text in ENTITY_QUERY_FIELDS:
+                inner = self.parse_primary(tok.text)
+                if not isinstance(inner, wq.Query):
+                    raise self.error(f"{tok.text}: needs a name", tok.pos)
+                return _Filter(inner, tok.pos, tok.text)
             return self.parse_primary(tok.text)
         if tok.kind == "PHRASE":
             return self.phrase(tok, fieldname)
@@ -301,10 +323,12 @@ class _Parser:
             raise self.error("the query ends too early: a term is missing", tok.pos)
         raise self.error(f"{tok.text} needs a term before it", tok.pos)
 
-    def no_dates(self, nodes: list[_Node], problem: str) -> None:
+    def no_filters(self, nodes: list[_Node], problem: str) -> None:
         for node in nodes:
             if isinstance(node, _Date):
-                raise self.error(problem, node.pos)
+                raise self.error(f"date: {problem}", node.pos)
+            if isinstance(node, _Filter):
+                raise self.error(f"{node.name}: {problem}", node.pos)
 
     def date_range(self, tok: _Tok) -> _Date:
         return _Date(self.date_bounds(tok), tok.pos - len("date:"))
@@ -329,14 +353,20 @@ class _Parser:
 
     def fields(self, fieldname: str | None) -> tuple[str, ...]:
         chosen = fieldname or self.field
+        if chosen == "entity":
+            return ENTITY_FIELDS
         return (chosen,) if chosen else TEXT_FIELDS
+
+    def stemming(self, fieldname: str | None) -> bool:
+        """Names in entity fields are folded but not stemmed."""
+        return (fieldname or self.field) not in ENTITY_QUERY_FIELDS
 
     def each_field(self, fieldname: str | None, build: Callable[[str], wq.Query]) -> wq.Query:
         queries = [build(f) for f in self.fields(fieldname)]
         return queries[0] if len(queries) == 1 else wq.Or(queries)
 
     def phrase(self, tok: _Tok, fieldname: str | None) -> wq.Query | None:
-        parts = [t.text for t in analyze(tok.text) if not t.joined]
+        parts = [t.text for t in analyze(tok.text, stemming=self.stemming(fieldname)) if not t.joined]
         if not tok.text.strip():
             raise self.error("empty phrase", tok.pos)
         if not parts:
@@ -357,10 +387,11 @@ class _Parser:
             return self.fuzzy(tok, fieldname, text[: fuzzy.start()], fuzzy.group(1))
         if "~" in text:
             raise self.error("'~' goes at the end of a word, optionally with 1 or 2", tok.pos)
-        tokens = list(analyze(text))
+        tokens = list(analyze(text, stemming=self.stemming(fieldname)))
         if not tokens:
             return None
-        self.words.append((tok.pos, tok.pos + len(text)))
+        if self.stemming(fieldname):
+            self.words.append((tok.pos, tok.pos + len(text)))
         if len(tokens) == 1:
             return self.each_field(fieldname, lambda f: wq.Term(f, tokens[0].text))
         parts = [t.text for t in tokens if not t.joined]
@@ -385,7 +416,7 @@ class _Parser:
                 tok.pos,
             )
         base = folded[0]
-        stems = sorted(set(self.expand(base)))
+        stems = sorted(set(self.expand(base))) if self.stemming(fieldname) else []
         # Prefix over stems finds "program*" -> "program"; known words whose stem
         # does not start with the prefix ("programmi*" -> "programming" -> "program")
         # are added as terms.
@@ -400,7 +431,7 @@ class _Parser:
             raise self.error(f"fuzzy distance must be 1 or {MAX_FUZZY} (word~ or word~2)", tok.pos)
         if not word or any(c in word for c in "~*"):
             raise self.error("'~' needs a word before it", tok.pos)
-        tokens = [t for t in analyze(word) if not t.joined]
+        tokens = [t for t in analyze(word, stemming=self.stemming(fieldname)) if not t.joined]
         if len(tokens) != 1:
             raise self.error("fuzzy matching takes a single word", tok.pos)
         term = tokens[0].text
@@ -427,6 +458,25 @@ def parse(
         pos = next(i for i, c in enumerate(text) if ord(c) < 32 and c not in "\t\n\r")
         raise QueryError("control character in query: remove it", text, pos)
     return _Parser(text, mode, expand or (lambda _prefix: ())).parse()
+
+
+def entity_query(fieldname: str, name: str) -> wq.Query:
+    """A filter matching articles whose ``fieldname`` entities include ``name``.
+
+    ``fieldname`` is ``person``, ``place``, ``org`` or ``entity`` (any); a
+    surname, a full name, or a name without diacritics all match.
+
+    Raises:
+        QueryError: Unknown field, or a name with nothing searchable in it.
+    """
+    if fieldname not in ENTITY_QUERY_FIELDS:
+        raise QueryError(f"unknown entity type {fieldname!r}: use person, place, org or entity", name)
+    parts = [t.text for t in analyze(name, stemming=False) if not t.joined]
+    if not parts:
+        raise QueryError(f"{fieldname} name {name!r} has no searchable words", name)
+    fields = ENTITY_FIELDS if fieldname == "entity" else (fieldname,)
+    queries = [wq.Term(f, parts[0]) if len(parts) == 1 else wq.Phrase(f, parts) for f in fields]
+    return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
 def folded_stem(word: str) -> str:

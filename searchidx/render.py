@@ -13,11 +13,12 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from .models import Hit, IndexStats, SearchResults, Span
+from .models import Facets, Hit, IndexStats, SearchResults, Span
 
 __all__ = [
     "Style",
     "color_enabled",
+    "facet_lines",
     "hit_lines",
     "json_line",
     "neutralise",
@@ -124,6 +125,21 @@ def results_json(results: SearchResults) -> Iterator[str]:
             "suggestion": results.suggestion,
         },
     )
+
+
+def facet_lines(facets: Facets, style: Style) -> Iterator[str]:
+    """Human lines for facets: top entities per type and a month histogram."""
+    for title, values in (("people", facets.people), ("places", facets.places), ("orgs", facets.orgs)):
+        if values:
+            listed = ", ".join(f"{neutralise(v.name)} ({v.count})" for v in values)
+            yield f"{style.wrap(title + ':', '1')} {listed}"
+    if facets.months:
+        peak = max(count for _, count in facets.months)
+        yield style.wrap("months:", "1")
+        for month, count in facets.months:
+            yield f"  {month} {'█' * max(1, round(20 * count / peak))} {count}"
+    if facets.undated:
+        yield f"  undated {facets.undated}"
 
 
 def stats_lines(stats: IndexStats) -> Iterator[str]:

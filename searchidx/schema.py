@@ -8,22 +8,34 @@ existing indexes. :data:`SCHEMA_VERSION` and the tokenizer's stored
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from whoosh import fields
+from whoosh import columns, fields
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 
 from . import analysis
 
-__all__ = ["SCHEMA_VERSION", "TEXT_FIELDS", "NewsTokenizer", "build_schema"]
+__all__ = [
+    "ENTITY_FIELDS",
+    "SCHEMA_VERSION",
+    "TEXT_FIELDS",
+    "EntityTokenizer",
+    "NewsTokenizer",
+    "build_schema",
+    "decode_entities",
+    "encode_entities",
+]
 
 #: Bump whenever a field is added, removed or changes type.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 #: Full-text fields searched when a query names no field.
 TEXT_FIELDS = ("title", "body")
 TITLE_BOOST = 2.0
+#: Entity filter fields, one per label; names are folded but not stemmed.
+ENTITY_FIELDS = ("person", "place", "org")
+NAME_GAP = 100  # positions between two names, so a phrase cannot span them
 
 
 class NewsTokenizer(Tokenizer):  # type: ignore[misc]
@@ -62,6 +74,49 @@ class NewsTokenizer(Tokenizer):  # type: ignore[misc]
             yield token
 
 
+class EntityTokenizer(Tokenizer):  # type: ignore[misc]
+    """Whoosh tokenizer for newline-separated names: folded, unstemmed, gaps between names."""
+
+    def __init__(self) -> None:
+        self.version = analysis.ANALYZER_VERSION
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[WhooshToken]:
+        """Yield one token per name word; each name starts ``NAME_GAP`` positions later."""
+        token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost = 1.0
+        token.stopped = False
+        for number, name in enumerate(value.split("\n")):
+            for text, pos, _start, _end, _joined in analysis.spans(name, stemming=False):
+                token.text = text
+                if positions:
+                    token.pos = start_pos + number * NAME_GAP + pos
+                yield token
+
+
+def encode_entities(entities: Iterable[tuple[str, str, str]]) -> bytes:
+    """Pack ``(label, key, name)`` triples for the facet column."""
+    return "\x1e".join(f"{label}\x1f{key}\x1f{name}" for label, key, name in entities).encode()
+
+
+def decode_entities(value: bytes) -> list[tuple[str, str, str]]:
+    """Unpack :func:`encode_entities`."""
+    if not value:
+        return []
+    return [tuple(item.split("\x1f", 2)) for item in value.decode().split("\x1e")]  # type: ignore[misc]
+
+
 def build_schema() -> fields.Schema:
     """Return the schema every searchidx index uses.
 
@@ -70,6 +125,7 @@ def build_schema() -> fields.Schema:
     epoch seconds (missing dates are simply absent).
     """
     text = NewsTokenizer()
+    names = EntityTokenizer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
         path=fields.ID(stored=True, sortable=True),
@@ -79,4 +135,8 @@ def build_schema() -> fields.Schema:
         date=fields.NUMERIC(bits=64, signed=True, stored=True, sortable=True),
         source=fields.ID(stored=True),
         extra=fields.STORED(),
+        person=fields.TEXT(analyzer=names),
+        place=fields.TEXT(analyzer=names),
+        org=fields.TEXT(analyzer=names),
+        entities=fields.COLUMN(columns.VarBytesColumn()),
     )

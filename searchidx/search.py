@@ -11,8 +11,10 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import time
+from collections.abc import Sequence
 from typing import Any, Literal
 
+from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
 
 from . import analysis
@@ -135,6 +137,7 @@ def run_search(
     sort: str,
     mode: Literal["all", "any"],
     highlight: bool = True,
+    entities: Sequence[Any] = (),
 ) -> SearchResults:
     """Parse, filter, rank, page and highlight (see :meth:`searchidx.Index.search`)."""
     started = time.perf_counter()
@@ -142,29 +145,61 @@ def run_search(
         raise QueryError(f"unknown sort {sort!r}: use relevance, newest or oldest", text)
     if limit < 0 or offset < 0:
         raise QueryError("limit and offset must be zero or more", text)
-    parsed = parse(text, mode=mode, expand=cache.expand_prefix)
-    dates = parsed.dates
-    bounds = DateRange(_date_bound(since, end=False), _date_bound(until, end=True))
-    if bounds.start or bounds.end:
-        dates = bounds if dates is None else dates.intersect(bounds)
-    total, page = _execute(cache, parsed, dates, limit, offset, sort)
+    parsed, _dates, allowed = prepare(cache, text, mode=mode, since=since, until=until, entities=entities)
+    total, page = _execute(cache, parsed, allowed, limit, offset, sort)
     terms = _highlight_terms(cache, parsed) if page and highlight else None
     hits = tuple(_hit(cache, terms, d, score, offset + i + 1) for i, (d, score) in enumerate(page))
-    suggestion = _suggest(cache, text, parsed, dates) if total == 0 else None
+    suggestion = _suggest(cache, text, parsed, allowed) if total == 0 else None
     elapsed = (time.perf_counter() - started) * 1000
     return SearchResults(text, total, hits, offset, suggestion, elapsed)
 
 
+def prepare(
+    cache: SearchCache,
+    text: str,
+    *,
+    mode: Literal["all", "any"],
+    since: Any,
+    until: Any,
+    entities: Sequence[Any],
+    allow_empty: bool = False,
+) -> tuple[ParsedQuery, DateRange | None, set[int] | None]:
+    """Parse ``text`` and turn its dates and entity filters into one allowed-docs set.
+
+    Returns:
+        The parsed query, the combined date range, and the docnums every hit
+        must be in (``None``: no filter).
+    """
+    if text.strip() or not allow_empty:
+        parsed = parse(text, mode=mode, expand=cache.expand_prefix)
+    else:
+        parsed = ParsedQuery(wq.Every())
+    dates = parsed.dates
+    bounds = DateRange(_date_bound(since, end=False), _date_bound(until, end=True))
+    if bounds.start or bounds.end:
+        dates = bounds if dates is None else dates.intersect(bounds)
+    allowed = None if dates is None else cache.dates.docs_in(dates)
+    for query in [*parsed.filters, *entities]:
+        docs = set(cache.searcher.docs_for_query(query))
+        allowed = docs if allowed is None else allowed & docs
+    return parsed, dates, allowed
+
+
+def matching_docs(cache: SearchCache, parsed: ParsedQuery, allowed: set[int] | None) -> set[int]:
+    """Every docnum the query matches within ``allowed``."""
+    docs = set(cache.searcher.docs_for_query(parsed.query))
+    return docs if allowed is None else docs & allowed
+
+
 def _execute(
-    cache: SearchCache, parsed: ParsedQuery, dates: DateRange | None, limit: int, offset: int, sort: str
+    cache: SearchCache, parsed: ParsedQuery, allowed: set[int] | None, limit: int, offset: int, sort: str
 ) -> tuple[int, list[tuple[int, float]]]:
     searcher = cache.searcher
-    allowed = None if dates is None else cache.dates.docs_in(dates)
     if allowed is not None and not allowed:
         return 0, []
     if sort == "relevance":
         if limit == 0:
-            return _count(cache, parsed, allowed), []
+            return len(matching_docs(cache, parsed, allowed)), []
         # One exact pass: Whoosh's default collector prunes sub-matchers once its
         # heap is full, so its total is wrong and len() re-runs the whole query.
         top = TopCollector(limit=offset + limit, usequality=False, replace=0)
@@ -176,9 +211,7 @@ def _execute(
             for i in range(offset, results.scored_length())
         ]
         return top.count(), page
-    docs = set(searcher.docs_for_query(parsed.query))
-    if allowed is not None:
-        docs &= allowed
+    docs = matching_docs(cache, parsed, allowed)
     by_doc = cache.dates.by_doc
     newest = sort == "newest"
     # Undated articles go last in either direction.
@@ -186,11 +219,6 @@ def _execute(
         docs, key=lambda d: (d not in by_doc, -by_doc.get(d, 0) if newest else by_doc.get(d, 0), d)
     )
     return len(ordered), [(d, 0.0) for d in ordered[offset : offset + limit]]
-
-
-def _count(cache: SearchCache, parsed: ParsedQuery, allowed: set[int] | None) -> int:
-    docs = cache.searcher.docs_for_query(parsed.query)
-    return sum(1 for d in docs if allowed is None or d in allowed)
 
 
 def _highlight_terms(cache: SearchCache, parsed: ParsedQuery) -> list[tuple[str, bytes]]:
@@ -244,6 +272,7 @@ def _hit(
         source=stored.get("source", ""),
         url=extra.get("url", ""),
         title_derived=bool(extra.get("title_derived")),
+        entities={label: tuple(names) for label, names in (extra.get("entities") or {}).items()},
     )
 
 
@@ -269,7 +298,7 @@ def _highlights(
     return text, spans, title_spans
 
 
-def _suggest(cache: SearchCache, text: str, parsed: ParsedQuery, dates: DateRange | None) -> str | None:
+def _suggest(cache: SearchCache, text: str, parsed: ParsedQuery, allowed: set[int] | None) -> str | None:
     """Replace unknown words by the most frequent close term, if that finds hits."""
     reader = cache.searcher.reader()
     replaced = text
@@ -292,5 +321,4 @@ def _suggest(cache: SearchCache, text: str, parsed: ParsedQuery, dates: DateRang
         fixed = parse(replaced, expand=cache.expand_prefix)
     except QueryError:
         return None
-    allowed = None if dates is None else cache.dates.docs_in(dates)
-    return replaced if _count(cache, fixed, allowed) else None
+    return replaced if matching_docs(cache, fixed, allowed) else None

@@ -1,0 +1,35 @@
+"""Named entities (people, places, organisations) found offline, with canonical names.
+
+>>> from searchidx.entities import extract_entities
+>>> [(e.text, e.label) for e in extract_entities("Vladimir Putin met Erdogan in Sochi.")]  # doctest: +SKIP
+[('Vladimir Putin', 'person'), ('Erdogan', 'person'), ('Sochi', 'place')]
+
+The tagger is a linear-chain CRF (python-crfsuite) over word-shape, affix,
+context and gazetteer features; its model file ships with the package, and
+``$SEARCHIDX_NER_MODEL`` can point at another one (see MODEL_CARD.md).
+"""
+
+from __future__ import annotations
+
+from ..models import CanonicalEntity
+from .canonical import best_display, canonicalize, name_key
+from .tagger import ENTITY_LABELS, Tagger, _tagger, configured_model, extract_entities, model_info
+
+__all__ = [
+    "ENTITY_LABELS",
+    "Tagger",
+    "annotate",
+    "best_display",
+    "canonicalize",
+    "extract_entities",
+    "model_info",
+    "name_key",
+]
+
+
+def annotate(title: str, body: str, *, title_derived: bool = False) -> list[CanonicalEntity]:
+    """Extract and canonicalise the entities of one article (title and body together)."""
+    tagger = _tagger(configured_model())
+    mentions = [] if title_derived or not title else tagger.extract(title)
+    mentions += tagger.extract(body)
+    return canonicalize(mentions, tagger.gazetteer.places)

@@ -1,0 +1,124 @@
+"""Canonical names: merge an article's mentions and key them across the collection.
+
+Within one article a shorter person mention resolves to a fuller name already
+seen ("Erdogan" -> "Recep Tayyip Erdogan", "Assad" -> "Bashar al-Assad").
+Keys fold case and diacritics and drop name particles, so "Çavuşoğlu" and
+"Cavusoglu", or "Bashar Assad" and "Bashar al-Assad", are one facet value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Sequence
+
+from ..analysis import fold
+from ..models import CanonicalEntity, Entity
+
+__all__ = ["best_display", "canonicalize", "name_key", "resolve_people"]
+
+# Articles and particles that vary within one name ("al-Assad" / "Assad").
+_PARTICLES = frozenset("al el bin ibn abu de da di du van von der den le la the".split())
+_SPLIT_RE = re.compile(r"[\s\-‐‑]+")
+_POSSESSIVE_RE = re.compile(r"['’´]s$")
+_EDGE_RE = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def clean(text: str) -> str:
+    """Normalise a mention for display: one space, no possessive or edge punctuation."""
+    text = " ".join(text.split())
+    text = _POSSESSIVE_RE.sub("", text)
+    return _EDGE_RE.sub("", text)
+
+
+def name_key(text: str) -> str:
+    """Folded key of a name: ``"Bashar al-Assad"`` -> ``"bashar assad"``."""
+    tokens = [t for t in _SPLIT_RE.split(fold(clean(text))) if t]
+    kept = [t for t in tokens if t not in _PARTICLES]
+    return " ".join(kept or tokens)
+
+
+def best_display(counts: Counter[str]) -> str:
+    """Pick the most frequent spelling; on a tie prefer diacritics, then the longer."""
+    return max(counts, key=lambda name: (counts[name], not name.isascii(), len(name), name))
+
+
+def resolve_people(people: Iterable[str]) -> dict[str, str]:
+    """Map each person key to the fuller key it abbreviates (itself when none or ambiguous)."""
+    ordered = sorted(set(people), key=lambda k: -len(k.split()))
+    target: dict[str, str] = {}
+    for key in ordered:
+        words = key.split()
+        roots = {
+            target.get(other, other)
+            for other in ordered
+            if len(other.split()) > len(words) and other.split()[-len(words) :] == words
+        }
+        target[key] = roots.pop() if len(roots) == 1 else key
+    return target
+
+
+def _person_root(key: str, target: dict[str, str]) -> str | None:
+    """The unique fuller person name that ``key`` ends ("erdogan" -> "recep tayyip erdogan")."""
+    words = key.split()
+    roots = {
+        root
+        for other, root in target.items()
+        if len(other.split()) > len(words) and other.split()[-len(words) :] == words
+    }
+    return roots.pop() if len(roots) == 1 else None
+
+
+def _split_pairs(mentions: list[tuple[str, str, str]], people: set[str]) -> list[tuple[str, str, str]]:
+    """Split "Erdogan and Putin" into two people when both halves name known people."""
+    out: list[tuple[str, str, str]] = []
+    for label, key, display in mentions:
+        halves = display.split(" and ")
+        keys = [name_key(h) for h in halves]
+        if len(halves) == 2 and all(k in people or any(p.endswith(" " + k) for p in people) for k in keys):
+            out.extend(("person", k, h) for k, h in zip(keys, halves, strict=True))
+        else:
+            out.append((label, key, display))
+    return out
+
+
+def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset()) -> list[CanonicalEntity]:
+    """Merge one article's mentions into canonical entities, most mentioned first.
+
+    Args:
+        entities: Mentions as extracted.
+        places: Folded place names; a mention that is one is never relabelled a person.
+
+    One key gets one label per article: a surname tagged as an organisation
+    where the article names that person ("Erdogan said") joins the person,
+    and otherwise the majority label wins.
+    """
+    mentions = [(e.label, name_key(clean(e.text)), clean(e.text)) for e in entities]
+    mentions = [m for m in mentions if m[1]]
+    mentions = _split_pairs(mentions, {k for label, k, _ in mentions if label == "person"})
+    target = resolve_people(k for label, k, _ in mentions if label == "person")
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    resolved: list[tuple[str, str, str, bool]] = []  # label, root, display, is_root_spelling
+    for label, key, display in mentions:
+        root = target[key] if label == "person" and key in target else None
+        if root is None and key not in places:
+            root = _person_root(key, target)
+        if root is not None:
+            resolved.append(("person", root, display, key == root))
+        else:
+            votes[key][label] += 1
+            resolved.append((label, key, display, True))
+    groups: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    sizes: Counter[tuple[str, str]] = Counter()
+    for label, root, display, exact in resolved:
+        if label != "person":
+            label = max(votes[root], key=lambda lab: (votes[root][lab], lab == "place"))
+        sizes[label, root] += 1
+        if exact:
+            groups[label, root][display] += 1
+    merged = [
+        CanonicalEntity(label, root, best_display(groups.get((label, root)) or Counter({root: 1})), count)
+        for (label, root), count in sizes.items()
+    ]
+    merged.sort(key=lambda e: (-e.mentions, e.label, e.key))
+    return merged

@@ -1,0 +1,43 @@
+"""Sentence and word tokenisation for the entity tagger, with character offsets.
+
+CoNLL-2003-style tokens (possessive ``'s`` split off, punctuation separate,
+hyphenated words and initialisms kept whole) without any NLTK data.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..analysis import sentence_spans
+
+__all__ = ["Sentence", "sentences", "tokenize"]
+
+_TOKEN_RE = re.compile(
+    r"""
+      (?:[A-Za-z]\.){2,}                          # U.S.  U.N.
+    | ['’´]s\b                                    # possessive, its own token
+    | \w+(?:[-‐‑]\w+|['’](?![sS]\b)\w+)*          # words: al-Assad, O'Brien
+    | \S                                          # any other character
+    """,
+    re.X,
+)
+
+# (tokens, starts, ends) of one sentence; offsets index the original text.
+Sentence = tuple[list[str], list[int], list[int]]
+
+
+def tokenize(text: str, offset: int = 0) -> Sentence:
+    """Split one sentence into tokens with absolute start/end offsets."""
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for match in _TOKEN_RE.finditer(text):
+        words.append(match.group())
+        starts.append(offset + match.start())
+        ends.append(offset + match.end())
+    return words, starts, ends
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Split text into tokenised sentences (offsets into ``text``)."""
+    return [tokenize(text[start:end], start) for start, end in sentence_spans(text)]

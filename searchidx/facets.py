@@ -1,0 +1,74 @@
+"""Facets: the top people, places and organisations among matching articles, and a timeline.
+
+Counts come from the per-document entity column (no stored fields are
+loaded), so a facet over the whole collection costs one pass over a column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from .entities.canonical import best_display, resolve_people
+from .models import Facets, FacetValue
+from .schema import decode_entities
+from .search import SearchCache, matching_docs, prepare
+
+__all__ = ["run_facets"]
+
+
+def run_facets(
+    cache: SearchCache,
+    text: str,
+    *,
+    limit: int,
+    since: Any,
+    until: Any,
+    mode: Literal["all", "any"],
+    entities: Sequence[Any] = (),
+) -> Facets:
+    """Count entities and months over every article the query matches."""
+    parsed, _dates, allowed = prepare(
+        cache, text, mode=mode, since=since, until=until, entities=entities, allow_empty=True
+    )
+    docs = matching_docs(cache, parsed, allowed)
+    reader = cache.searcher.reader()
+    column = reader.column_reader("entities") if reader.has_column("entities") else None
+    found: list[list[tuple[str, str, str]]] = []
+    months: Counter[str] = Counter()
+    by_doc = cache.dates.by_doc
+    undated = 0
+    for docnum in docs:
+        if column is not None:
+            found.append(decode_entities(column[docnum]))
+        stamp = by_doc.get(docnum)
+        if stamp is None:
+            undated += 1
+        else:
+            months[dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m")] += 1
+    # "Putin" in one article and "Vladimir Putin" in another are one person.
+    people = resolve_people(key for doc in found for label, key, _ in doc if label == "person")
+    counts: dict[str, Counter[str]] = {"person": Counter(), "place": Counter(), "org": Counter()}
+    names: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for doc in found:
+        seen: set[tuple[str, str]] = set()
+        for label, key, name in doc:
+            root = people.get(key, key) if label == "person" else key
+            if root == key:
+                names[label, root][name] += 1
+            if (label, root) not in seen:
+                seen.add((label, root))
+                counts[label][root] += 1
+
+    def top(label: str) -> tuple[FacetValue, ...]:
+        ranked = sorted(counts[label].items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        return tuple(
+            FacetValue(best_display(names.get((label, key)) or Counter({key: 1})), key, n)
+            for key, n in ranked
+        )
+
+    return Facets(
+        text, len(docs), top("person"), top("place"), top("org"), tuple(sorted(months.items())), undated
+    )

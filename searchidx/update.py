@@ -1,0 +1,161 @@
+"""One indexing run: read sources, extract entities, add/replace/remove, commit once.
+
+Entity extraction is the slow part of a run, so it can run in worker
+processes while this process feeds Whoosh. Nothing is committed unless the
+whole run succeeds; unreadable files never cause removals.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .ingest import discover, read_file
+from .models import Article, CanonicalEntity, IndexReport, Problem
+from .schema import ENTITY_FIELDS, encode_entities
+
+__all__ = ["Progress", "run_update"]
+
+Progress = Callable[[int, int], None]
+CHUNK = 64  # articles per task sent to a worker
+
+
+def _annotate_many(batch: list[tuple[str, str, bool]]) -> list[list[CanonicalEntity]]:
+    from .entities import annotate
+
+    return [annotate(title, body, title_derived=derived) for title, body, derived in batch]
+
+
+def _entities(articles: Sequence[Article], workers: int) -> Iterator[list[CanonicalEntity]]:
+    """Canonical entities per article, in order; in ``workers`` processes when > 1."""
+    jobs = [(a.title, a.body, a.title_derived) for a in articles]
+    batches = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    if workers <= 1 or len(batches) < 2:
+        for batch in batches:
+            yield from _annotate_many(batch)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for result in pool.map(_annotate_many, batches):
+            yield from result
+
+
+def manifest(reader: Any) -> dict[str, tuple[str, str]]:
+    """Return ``{id: (hash, path)}`` for live documents, read from columns (no stored bodies)."""
+    if reader.doc_count() == 0:
+        return {}
+    ids = reader.column_reader("id")
+    hashes = reader.column_reader("hash")
+    paths = reader.column_reader("path")
+    return {ids[d]: (hashes[d], paths[d]) for d in reader.all_doc_ids()}
+
+
+def run_update(
+    writer: Any,
+    known: dict[str, tuple[str, str]],
+    roots: Sequence[Path],
+    *,
+    entities: bool,
+    workers: int,
+    progress: Progress | None,
+) -> IndexReport:
+    """Apply ``roots`` to an open Whoosh writer (the caller commits or cancels)."""
+    started = time.perf_counter()
+    problems: list[Problem] = []
+    seen_ids: set[str] = set()
+    seen_paths: set[str] = set()  # files read (or failed): their documents are accounted for
+    pending: list[tuple[Article, bool]] = []  # article, replaces an older version
+    unchanged = 0
+    for root in roots:
+        for found in discover(root):
+            if isinstance(found, Problem):
+                problems.append(found)
+                continue
+            articles, trouble = read_file(found, root)
+            problems.extend(trouble)
+            seen_paths.add(str(found))
+            if not articles and any(p.skipped for p in trouble):
+                seen_ids.update(i for i, (_h, p) in known.items() if p == str(found))
+            for article in articles:
+                if article.id in seen_ids:
+                    problems.append(
+                        Problem(article.path, f"duplicate id {article.id!r}: skipped", article.line)
+                    )
+                    continue
+                seen_ids.add(article.id)
+                old = known.get(article.id)
+                if old is not None and old == (article.content_hash, article.path):
+                    unchanged += 1
+                else:
+                    pending.append((article, old is not None))
+    articles = [a for a, _ in pending]
+    annotations = _entities(articles, workers) if entities else iter([[]] * len(articles))
+    added = updated = 0
+    for done, ((article, replaces), found_entities) in enumerate(
+        zip(pending, annotations, strict=True), start=1
+    ):
+        fields = document(article, found_entities)
+        if replaces:
+            writer.update_document(**fields)
+            updated += 1
+        else:
+            writer.add_document(**fields)
+            added += 1
+        if progress is not None and (done % 50 == 0 or done == len(pending)):
+            progress(done, len(pending))
+    removed = _remove_missing(writer, known, roots, seen_ids, seen_paths)
+    return IndexReport(added, updated, removed, unchanged, tuple(problems), time.perf_counter() - started)
+
+
+def _remove_missing(
+    writer: Any,
+    known: dict[str, tuple[str, str]],
+    roots: Sequence[Path],
+    seen_ids: set[str],
+    seen_paths: set[str],
+) -> int:
+    """Delete documents of files gone from under a root, or rows gone from a file read."""
+    prefixes = tuple(str(r) + os.sep for r in roots if r.is_dir())
+    removed = 0
+    for doc_id, (_hash, path) in known.items():
+        if doc_id in seen_ids:
+            continue
+        if path in seen_paths or (path.startswith(prefixes) and not os.path.exists(path)):
+            writer.delete_by_term("id", doc_id)
+            removed += 1
+    return removed
+
+
+def document(article: Article, entities: Sequence[CanonicalEntity] = ()) -> dict[str, Any]:
+    """The Whoosh fields of one article."""
+    names: dict[str, list[str]] = {label: [] for label in ENTITY_FIELDS}
+    for entity in entities:
+        names[entity.label].append(entity.name)
+    fields: dict[str, Any] = {
+        "id": article.id,
+        "path": article.path,
+        "hash": article.content_hash,
+        # A derived title is the body's first sentence: store it for display but
+        # do not index it again in the boosted title field.
+        "title": "" if article.title_derived else article.title,
+        "_stored_title": article.title,
+        "body": article.body,
+        "source": article.source,
+        "extra": {
+            "title_derived": article.title_derived,
+            "title_start": article.title_start,
+            "url": article.url,
+            "metadata": article.metadata,
+            "entities": names,
+        },
+        "entities": encode_entities((e.label, e.key, e.name) for e in entities),
+    }
+    for label, values in names.items():
+        if values:
+            fields[label] = "\n".join(values)
+    if article.date is not None:
+        fields["date"] = int(article.date.timestamp())
+    return fields

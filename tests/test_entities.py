@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from searchidx import Index, IndexVersionError
+from searchidx.entities import canonicalize, extract_entities, name_key
+from searchidx.entities.decode import decode, raw_spans
+from searchidx.entities.features import Gazetteer, gazetteer_marks, sentence_features, shape
+from searchidx.entities.tokens import sentences
+from searchidx.entities.train import evaluate, read_conll, spans_from_bio, to_bio2, train
+from searchidx.models import Entity
+
+# Tiny hand-written training set: enough for a CRF to learn these names.
+TRAIN = [
+    "Vladimir/PER Putin/PER met/O Recep/PER Tayyip/PER Erdogan/PER in/O Sochi/LOC ./O",
+    "Erdogan/PER said/O NATO/ORG would/O meet/O in/O Ankara/LOC ./O",
+    "Putin/PER spoke/O to/O reporters/O in/O Moscow/LOC on/O Monday/O ./O",
+    "The/O United/ORG Nations/ORG warned/O about/O Idlib/LOC ./O",
+    "Mevlüt/PER Çavuşoğlu/PER visited/O Moscow/LOC ./O",
+    "Foreign/O Minister/O Mevlut/PER Cavusoglu/PER spoke/O ./O",
+    "Focus/O on/O Libya/LOC too/O",
+    "Plus/O :/O",
+]
+
+
+def fixture_sentences() -> list[tuple[list[str], list[str]]]:
+    out = []
+    for line in TRAIN:
+        pairs = [item.rsplit("/", 1) for item in line.split()]
+        out.append(([w for w, _ in pairs], to_bio2([("I-" + t if t != "O" else "O") for _, t in pairs])))
+    return out
+
+
+@pytest.fixture(scope="session")
+def fixture_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ner") / "fixture.crfsuite"
+    train(fixture_sentences() * 3, path, Gazetteer(), c1=0.0, c2=0.01, max_iterations=100)
+    return path
+
+
+def test_tokens_keep_offsets_and_split_possessives() -> None:
+    text = "Erdogan's talks with Bashar al-Assad in the U.S. ended. Next."
+    (words, starts, ends), second = sentences(text)
+    assert words[:2] == ["Erdogan", "'s"] and "al-Assad" in words and "U.S." in words
+    assert all(text[s:e] == w for w, s, e in zip(words, starts, ends, strict=True))
+    assert second[0] == ["Next", "."]
+
+
+def test_shape_and_gazetteer_marks() -> None:
+    assert shape("Erdogan") == "Xx" and shape("U.S.") == "X.X." and shape("1987") == "d"
+    assert gazetteer_marks(["in", "Black", "Sea", "ports"], {"black sea"}) == ["", "B", "I", ""]
+    assert gazetteer_marks(["black", "sea"], {"black sea"}) == ["", ""]  # only capitalised runs
+    feats = sentence_features(["President", "Putin"], Gazetteer())
+    assert "-1percue" in feats[1] and "cap" in feats[1]
+
+
+def test_bio_conversion_and_scoring() -> None:
+    assert to_bio2(["I-PER", "I-PER", "O", "I-LOC", "B-LOC"]) == ["B-PER", "I-PER", "O", "B-LOC", "B-LOC"]
+    assert spans_from_bio(["B-PER", "I-PER", "O", "B-MISC"]) == {(0, 2, "PER")}
+    table = evaluate([["B-PER", "I-PER", "O", "B-LOC"]], [["B-PER", "I-PER", "O", "B-ORG"]])
+    assert table["PER"]["f1"] == 1.0 and table["LOC"]["recall"] == 0.0
+    assert table["ALL"]["precision"] == pytest.approx(0.5)
+
+
+def test_read_conll_two_and_four_columns(tmp_path: Path) -> None:
+    four = tmp_path / "a.txt"
+    four.write_text("-DOCSTART- -X- O O\n\nEU NNP I-NP I-ORG\nrejects VBZ I-VP O\n\nPeter NNP I-NP I-PER\n")
+    assert list(read_conll(four)) == [(["EU", "rejects"], ["B-ORG", "O"]), (["Peter"], ["B-PER"])]
+
+
+def test_decode_trims_titles_and_context() -> None:
+    words = "Foreign Minister Mevlut Cavusoglu told Sunday".split()
+    assert decode(words, ["B-ORG", "I-ORG", "I-ORG", "I-ORG", "O", "B-LOC"]) == [(2, 4, "PER")]
+    words = "Dmitry Peskov told RIA Novosti".split()
+    assert decode(words, ["B-PER"] + ["I-PER"] * 4) == [(0, 2, "PER"), (3, 5, "PER")]
+    assert raw_spans(["I-LOC", "O"]) == [(0, 1, "LOC")]
+
+
+def test_name_keys_fold_and_drop_particles() -> None:
+    assert name_key("Bashar al-Assad") == name_key("Bashar Assad") == "bashar assad"
+    assert name_key("Mevlüt Çavuşoğlu") == name_key("Mevlut Cavusoglu")
+    assert name_key("Erdogan's") == "erdogan"
+
+
+def test_canonicalize_merges_short_mentions_and_labels() -> None:
+    found = [
+        Entity("Recep Tayyip Erdogan", "person", 0, 1),
+        Entity("Erdogan", "org", 0, 1),  # mislabelled surname joins the person
+        Entity("Erdogan", "person", 0, 1),
+        Entity("Bashar al-Assad", "person", 0, 1),
+        Entity("Assad", "person", 0, 1),
+        Entity("Sochi", "place", 0, 1),
+        Entity("Sochi", "org", 0, 1),
+        Entity("Sochi", "place", 0, 1),
+        Entity("Erdogan and Assad", "org", 0, 1),
+    ]
+    merged = {(e.label, e.name): e.mentions for e in canonicalize(found)}
+    assert merged == {
+        ("person", "Recep Tayyip Erdogan"): 4,
+        ("person", "Bashar al-Assad"): 3,
+        ("place", "Sochi"): 3,
+    }
+
+
+def test_ambiguous_surname_is_not_merged() -> None:
+    found = [
+        Entity("George Bush", "person", 0, 1),
+        Entity("Jeb Bush", "person", 0, 1),
+        Entity("Bush", "person", 0, 1),
+    ]
+    names = sorted(e.name for e in canonicalize(found))
+    assert names == ["Bush", "George Bush", "Jeb Bush"]
+
+
+def test_display_prefers_diacritics_on_tie() -> None:
+    found = [Entity("Mevlut Cavusoglu", "person", 0, 1), Entity("Mevlüt Çavuşoğlu", "person", 0, 1)]
+    assert [e.name for e in canonicalize(found)] == ["Mevlüt Çavuşoğlu"]
+
+
+def test_shipped_model_loads_and_gives_consistent_offsets() -> None:
+    text = "Russian President Vladimir Putin met German Chancellor Angela Merkel in Berlin on Monday."
+    found = extract_entities(text)
+    assert found, "the packaged model found nothing"
+    for entity in found:
+        assert text[entity.start : entity.end] == entity.text
+        assert entity.label in ("person", "place", "org")
+
+
+@pytest.fixture
+def entity_index(fixture_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Index:
+    monkeypatch.setenv("SEARCHIDX_NER_MODEL", str(fixture_model))
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        " date 2018-09-17 Putin and Erdogan meet\n\nVladimir Putin met Recep Tayyip Erdogan in Sochi .\n\n"
+        "Erdogan said NATO would meet in Ankara .\n\nPlus :\n\nFocus on Libya too\n"
+    )
+    (corpus / "b.txt").write_text(
+        " date 2020-02-06 Talks in Moscow\n\nMevlüt Çavuşoğlu visited Moscow .\n\n"
+        "Putin spoke to reporters in Moscow on Monday .\n"
+    )
+    (corpus / "c.txt").write_text("Warning on Idlib\n\nThe United Nations warned about Idlib .\n")
+    return Index.build(tmp_path / "ix", [corpus], workers=1)
+
+
+def test_entity_filters_in_query_and_api(entity_index: Index) -> None:
+    assert {h.id for h in entity_index.search("person:erdogan").hits} == {"a.txt"}
+    assert {h.id for h in entity_index.search("person:putin").hits} == {"a.txt", "b.txt"}
+    assert entity_index.search("person:cavusoglu").total == 1  # no diacritics typed
+    assert entity_index.search('person:"recep tayyip erdogan"').total == 1
+    assert entity_index.search("place:sochi").total == 1
+    assert entity_index.search("entity:nato").total == 1
+    assert entity_index.search("moscow", people=["putin"]).total == 1
+    assert entity_index.search("-person:putin").total == 1
+    assert entity_index.search("person:sochi").total == 0  # a place is not a person
+
+
+def test_hits_carry_canonical_entities(entity_index: Index) -> None:
+    hit = entity_index.search("sochi").hits[0]
+    assert hit.entities["person"][:2] == ("Recep Tayyip Erdogan", "Vladimir Putin")
+    assert "Plus" not in str(hit.entities) and "Focus" not in str(hit.entities)
+    assert hit.to_dict()["entities"]["place"][0] in ("Sochi", "Ankara", "Libya")
+
+
+def test_facets_count_articles_and_months(entity_index: Index) -> None:
+    facets = entity_index.facets()
+    assert facets.total == 3
+    people = {v.name: v.count for v in facets.people}
+    assert people["Vladimir Putin"] == 2 and people["Recep Tayyip Erdogan"] == 1
+    assert facets.months == (("2018-09", 1), ("2020-02", 1)) and facets.undated == 1
+    assert {v.name for v in entity_index.facets("idlib").orgs} == {"United Nations"}
+
+
+def test_index_records_entity_model(entity_index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert entity_index.stats().versions["entity_model"].startswith("fixture.crfsuite@")
+    monkeypatch.delenv("SEARCHIDX_NER_MODEL")
+    with pytest.raises(IndexVersionError, match=r"entity model .* rebuild"):
+        entity_index.update([])
+
+
+def test_parallel_extraction_matches_serial(
+    fixture_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEARCHIDX_NER_MODEL", str(fixture_model))
+    feed = tmp_path / "feed.jsonl"
+    rows = [
+        f'{{"id": "{i}", "title": "T{i}", "text": "Putin spoke to reporters in Moscow on Monday ."}}'
+        for i in range(200)
+    ]
+    feed.write_text("\n".join(rows))
+    one = Index.build(tmp_path / "one", [feed], workers=1).facets()
+    two = Index.build(tmp_path / "two", [feed], workers=2).facets()
+    assert one == two and one.people[0].count == 200
