@@ -10,6 +10,7 @@ __all__ = [
     "IndexCorrupt",
     "IndexLocked",
     "IndexNotFound",
+    "IndexUntrusted",
     "IndexVersionError",
     "IngestError",
     "QueryError",
@@ -89,3 +90,19 @@ class IndexLocked(SearchidxError):
 
 class IngestError(SearchidxError):
     """An article source that cannot be read at all (raised for a whole run, not per file)."""
+
+
+class IndexUntrusted(SearchidxError):
+    """The index directory could have been written by someone else.
+
+    Whoosh keeps pickled objects in an index, so opening one runs code it
+    contains: like git's ``safe.directory``, searchidx refuses directories
+    owned by another user or writable by others unless told to trust them.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        super().__init__(
+            f"refusing to open index at {path}: {reason}; opening an index runs code stored in it, "
+            f"so if you trust it, set SEARCHIDX_TRUSTED_INDEXES={path} (or '*')"
+        )

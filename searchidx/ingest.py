@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
+#: Largest article (a text file, or one JSON Lines record) indexed; bigger is not an article.
+MAX_ARTICLE_BYTES = 10 * 1024 * 1024
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 TITLE_MAX = 120
 
@@ -240,11 +242,21 @@ def read_file(path: Path, root: Path) -> tuple[list[Article], list[Problem]]:
     """
     where = str(path)
     rel = path.name if path == root else path.relative_to(root).as_posix()
+    is_jsonl = path.suffix.lower() in JSONL_SUFFIXES
     try:
+        size = path.stat().st_size
+        if not is_jsonl and size > MAX_ARTICLE_BYTES:
+            return [], [
+                Problem(
+                    where,
+                    f"{size / 2**20:.0f} MiB is too large for one article "
+                    f"(limit {MAX_ARTICLE_BYTES // 2**20} MiB): split it",
+                )
+            ]
         data = path.read_bytes()
     except OSError as exc:
         return [], [Problem(where, f"cannot read: {exc.strerror or exc}")]
-    if path.suffix.lower() in JSONL_SUFFIXES:
+    if is_jsonl:
         return _read_jsonl(data, where, rel)
     try:
         text, warning = decode(data)
@@ -265,6 +277,11 @@ def _read_jsonl(data: bytes, where: str, rel: str) -> tuple[list[Article], list[
         data = data[len(codecs.BOM_UTF8) :]
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
+            continue
+        if len(raw) > MAX_ARTICLE_BYTES:
+            problems.append(
+                Problem(where, f"record larger than {MAX_ARTICLE_BYTES // 2**20} MiB: skipped", number)
+            )
             continue
         try:
             record = json.loads(raw)

@@ -36,7 +36,12 @@ Mode = Literal["all", "any"]
 ENTITY_QUERY_FIELDS = frozenset(ENTITY_FIELDS) | {"entity"}
 FIELDS = frozenset(TEXT_FIELDS) | {"date"} | ENTITY_QUERY_FIELDS
 MIN_PREFIX = 3
+MIN_FUZZY = 3
 MAX_FUZZY = 2
+# Bounds that keep any query well under a second (and the parser off the recursion limit).
+MAX_QUERY_CHARS = 4096
+MAX_TERMS = 256
+MAX_DEPTH = 32
 ANY_COORDINATION = 0.9
 
 _WORD_END = set(' \t\n\r\f\v()"')
@@ -190,6 +195,10 @@ class _Parser:
         self.expand = expand
         self.words: list[tuple[int, int]] = []
         self.field: str | None = None  # set inside title:( ... )
+        self.depth = 0
+        terms = sum(1 for t in self.toks if t.kind in ("WORD", "PHRASE"))
+        if terms > MAX_TERMS:
+            raise self.error(f"too many terms ({terms}; at most {MAX_TERMS}): shorten the query", 0)
 
     def error(self, problem: str, pos: int) -> QueryError:
         return QueryError(problem, self.text, pos)
@@ -269,6 +278,15 @@ class _Parser:
         return items
 
     def parse_unary(self) -> _Node:
+        self.depth += 1
+        try:
+            return self._unary()
+        finally:
+            self.depth -= 1
+
+    def _unary(self) -> _Node:
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"nesting deeper than {MAX_DEPTH} levels: simplify the query", self.tok.pos)
         if self.tok.kind == "NOT":
             op = self.take()
             if self.tok.kind in ("EOF", "RPAREN", "OR", "AND"):
@@ -431,6 +449,10 @@ class _Parser:
             raise self.error(f"fuzzy distance must be 1 or {MAX_FUZZY} (word~ or word~2)", tok.pos)
         if not word or any(c in word for c in "~*"):
             raise self.error("'~' needs a word before it", tok.pos)
+        if len(word) < MIN_FUZZY:
+            raise self.error(
+                f"fuzzy matching needs at least {MIN_FUZZY} letters (short words match too much)", tok.pos
+            )
         tokens = [t for t in analyze(word, stemming=self.stemming(fieldname)) if not t.joined]
         if len(tokens) != 1:
             raise self.error("fuzzy matching takes a single word", tok.pos)
@@ -454,6 +476,10 @@ def parse(
     """
     if mode not in ("all", "any"):
         raise QueryError(f"unknown mode {mode!r}: use 'all' or 'any'", text)
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"query too long ({len(text)} characters; at most {MAX_QUERY_CHARS})", text[:80] + "…"
+        )
     if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
         pos = next(i for i, c in enumerate(text) if ord(c) < 32 and c not in "\t\n\r")
         raise QueryError("control character in query: remove it", text, pos)

@@ -27,8 +27,9 @@ __all__ = [
     "summary_line",
 ]
 
-# C0 and C1 controls except tab/newline, plus DEL: ESC starts CSI/OSC sequences.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls except tab/newline, DEL (ESC starts CSI/OSC sequences), and bidi
+# overrides that can make text read differently from what it is.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def neutralise(text: str) -> str:

@@ -8,6 +8,7 @@ whole run succeeds; unreadable files never cause removals.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +31,11 @@ def _annotate_many(batch: list[tuple[str, str, bool]]) -> list[list[CanonicalEnt
     return [annotate(title, body, title_derived=derived) for title, body, derived in batch]
 
 
+def _ignore_sigint() -> None:
+    # Ctrl-C goes to the whole process group: only the parent reports it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _entities(articles: Sequence[Article], workers: int) -> Iterator[list[CanonicalEntity]]:
     """Canonical entities per article, in order; in ``workers`` processes when > 1."""
     jobs = [(a.title, a.body, a.title_derived) for a in articles]
@@ -38,7 +44,7 @@ def _entities(articles: Sequence[Article], workers: int) -> Iterator[list[Canoni
         for batch in batches:
             yield from _annotate_many(batch)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as pool:
         for result in pool.map(_annotate_many, batches):
             yield from result
 
