@@ -20,7 +20,6 @@ import click
 from . import __version__
 from .errors import QueryError, SearchidxError
 from .index import Index, resolve_index_path
-from .ingest import bundled_seeds
 from .render import (
     Style,
     color_enabled,
@@ -70,11 +69,7 @@ def _guard(prog: str) -> Iterator[None]:
 
 
 def _open_for_search(index_dir: str | None, prog: str) -> Index:
-    path, configured = resolve_index_path(index_dir)
-    if not configured and not path.exists():
-        click.echo(f"{prog}: no index at ./{path}; building one from the bundled seed articles", err=True)
-        return Index.build(path, [bundled_seeds()])
-    return Index.open(path)
+    return Index.open_for_search(index_dir, lambda line: click.echo(f"{prog}: {line}", err=True))
 
 
 index_option = click.option(
@@ -86,7 +81,7 @@ index_option = click.option(
 
 
 @click.command("search", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
 @index_option
 @click.option(
     "-n", "--limit", default=10, show_default=True, type=click.IntRange(min=0), help="Hits to show."
@@ -105,6 +100,7 @@ index_option = click.option(
 @click.option("--place", "places", multiple=True, metavar="NAME", help="Only articles naming this place.")
 @click.option("--org", "orgs", multiple=True, metavar="NAME", help="Only articles naming this organisation.")
 @click.option("--facets", "with_facets", is_flag=True, help="Also list top people, places, orgs and months.")
+@click.option("--tui", is_flag=True, help="Open the terminal UI instead (QUERY optional).")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: one hit per line, then a summary.")
 @click.option("-c", "--count", is_flag=True, help="Print only the number of matches.")
 @click.option("-l", "--files-with-matches", "files_only", is_flag=True, help="Print only matching paths.")
@@ -129,6 +125,7 @@ def search_command(
     places: tuple[str, ...],
     orgs: tuple[str, ...],
     with_facets: bool,
+    tui: bool,
     as_json: bool,
     count: bool,
     files_only: bool,
@@ -146,6 +143,11 @@ def search_command(
     """
     prog = "search"
     text = " ".join(query)
+    if tui:
+        _run_tui(index_dir, text, prog)
+        return
+    if not text.strip():
+        raise click.UsageError("missing QUERY (use '*' for every article)")
     with _guard(prog):
         index = _open_for_search(index_dir, prog)
         want = 0 if count else (ALL_HITS if files_only and limit == 10 else limit)
@@ -290,6 +292,24 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+
+
+def _run_tui(index_dir: str | None, query: str, prog: str) -> None:
+    with _guard(prog):
+        from .tui import create_app  # Textual is imported only here
+
+        create_app(index_dir, query, announce=lambda line: click.echo(f"{prog}: {line}", err=True)).run()
+
+
+@main.command("tui")
+@click.argument("query", nargs=-1)
+@index_option
+def tui_command(query: tuple[str, ...], index_dir: str | None) -> None:
+    """Search interactively: live results, preview, entity and date filters, timeline.
+
+    Press ? inside for every key.
+    """
+    _run_tui(index_dir, " ".join(query), "searchidx")
 
 
 @main.command("entities")

@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 from .entities.canonical import best_display, resolve_people
 from .models import Facets, FacetValue
-from .schema import decode_entities
 from .search import SearchCache, matching_docs, prepare
 
 __all__ = ["run_facets"]
@@ -34,15 +33,14 @@ def run_facets(
         cache, text, mode=mode, since=since, until=until, entities=entities, allow_empty=True
     )
     docs = matching_docs(cache, parsed, allowed)
-    reader = cache.searcher.reader()
-    column = reader.column_reader("entities") if reader.has_column("entities") else None
+    rows = cache.entity_rows()
     found: list[list[tuple[str, str, str]]] = []
     months: Counter[str] = Counter()
     by_doc = cache.dates.by_doc
     undated = 0
     for docnum in docs:
-        if column is not None:
-            found.append(decode_entities(column[docnum]))
+        if docnum in rows:
+            found.append(rows[docnum])
         stamp = by_doc.get(docnum)
         if stamp is None:
             undated += 1

@@ -29,7 +29,7 @@ from .errors import (
     IndexVersionError,
     SearchidxError,
 )
-from .models import Facets, IndexReport, IndexStats, SearchResults
+from .models import Document, Facets, IndexReport, IndexStats, SearchResults
 from .schema import SCHEMA_VERSION, build_schema
 
 __all__ = ["DEFAULT_INDEX", "Index", "resolve_index_path"]
@@ -428,6 +428,7 @@ class Index:
         people: Sequence[str] = (),
         places: Sequence[str] = (),
         orgs: Sequence[str] = (),
+        prefix_terms: int = 16,
     ) -> SearchResults:
         """Search the index.
 
@@ -443,6 +444,7 @@ class Index:
             people: Only articles mentioning every one of these people.
             places: Only articles mentioning every one of these places.
             orgs: Only articles mentioning every one of these organisations.
+            prefix_terms: How many of the most frequent completions a ``word*`` expands to.
 
         Returns:
             Frozen results; nothing in them refers to the open index.
@@ -464,6 +466,7 @@ class Index:
                 mode=mode,
                 highlight=highlight,
                 entities=_entity_filters(people, places, orgs),
+                prefix_terms=prefix_terms,
             )
 
     def facets(
@@ -494,6 +497,35 @@ class Index:
                 mode=mode,
                 entities=_entity_filters(people, places, orgs),
             )
+
+    def document(self, doc_id: str, query: str = "") -> Document | None:
+        """Return one whole article with the offsets of every match of ``query``.
+
+        Returns ``None`` when no article has that id. An invalid ``query`` gives no matches.
+        """
+        from .search import load_document
+
+        with _reading(self.path):
+            return load_document(self._cache(), doc_id, query)
+
+    @classmethod
+    def open_for_search(
+        cls, explicit: str | os.PathLike[str] | None = None, announce: Callable[[str], None] | None = None
+    ) -> Index:
+        """Open the configured index; build the default one from the bundled seeds if missing.
+
+        Args:
+            explicit: ``--index`` value, if any (then nothing is built).
+            announce: Told, in one line, when the bundled seeds are being indexed.
+        """
+        from .ingest import bundled_seeds
+
+        path, configured = resolve_index_path(explicit)
+        if not configured and not path.exists():
+            if announce is not None:
+                announce(f"no index at ./{path}; building one from the bundled seed articles")
+            return cls.build(path, [bundled_seeds()])
+        return cls.open(path)
 
     def stats(self) -> IndexStats:
         """Return document count, date range, size on disk and versions."""

@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "Article",
     "CanonicalEntity",
+    "Document",
     "Entity",
     "FacetValue",
     "Facets",
@@ -324,3 +325,32 @@ class Facets:
             "months": [{"month": m, "count": c} for m, c in self.months],
             "undated": self.undated,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One whole article with the matches of a query, for a preview pane.
+
+    Attributes:
+        id: Document id.
+        path: File it came from.
+        title: Display title.
+        date: Publication time (UTC) or ``None``.
+        body: Full text.
+        body_spans: Every match of the query in ``body``, in order.
+        title_spans: Every match in ``title``.
+        entities: Canonical names per label, most mentioned first.
+        source: Publisher or collection, if known.
+        url: URL, if known.
+    """
+
+    id: str
+    path: str
+    title: str
+    date: dt.datetime | None
+    body: str
+    body_spans: tuple[Span, ...]
+    title_spans: tuple[Span, ...]
+    entities: dict[str, tuple[str, ...]]
+    source: str = ""
+    url: str = ""

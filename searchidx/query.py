@@ -6,7 +6,7 @@ Grammar (keywords are upper case)::
     and     := unary ( ["AND"] unary )*
     unary   := ("NOT" | "-") unary | primary
     primary := "(" query ")" | FIELD ":" value | value
-    value   := WORD | WORD* | WORD~[1|2] | "phrase"
+    value   := WORD | WORD* | WORD~[1|2] | "phrase" | *     -- a lone * matches everything
 
 A query that cannot be understood raises :class:`~searchidx.errors.QueryError`
 naming the position; Whoosh's own parser would silently return nothing.
@@ -395,6 +395,8 @@ class _Parser:
 
     def word(self, tok: _Tok, fieldname: str | None) -> wq.Query | None:
         text = tok.text
+        if text == "*":
+            return wq.Every()  # everything (cheap: no term expansion)
         star = text.find("*")
         if star >= 0 or "?" in text:
             if star != len(text) - 1 or "?" in text:
@@ -434,14 +436,15 @@ class _Parser:
                 tok.pos,
             )
         base = folded[0]
-        stems = sorted(set(self.expand(base))) if self.stemming(fieldname) else []
-        # Prefix over stems finds "program*" -> "program"; known words whose stem
-        # does not start with the prefix ("programmi*" -> "programming" -> "program")
-        # are added as terms.
-        return self.each_field(
-            fieldname,
-            lambda f: wq.Or([wq.Prefix(f, base), *(wq.Term(f, s) for s in stems if not s.startswith(base))]),
-        )
+        if not self.stemming(fieldname):
+            return self.each_field(fieldname, lambda f: wq.Prefix(f, base))
+        # The index holds stems, so "programmi*" must become the stems of the known
+        # words it starts ("programming" -> "program"); the expander keeps the most
+        # frequent few, which bounds the cost of short prefixes.
+        stems = list(dict.fromkeys(self.expand(base)))
+        if not stems:
+            return self.each_field(fieldname, lambda f: wq.Prefix(f, base))
+        return self.each_field(fieldname, lambda f: wq.Or([wq.Term(f, s) for s in stems]))
 
     def fuzzy(self, tok: _Tok, fieldname: str | None, word: str, dist: str) -> wq.Query | None:
         maxdist = int(dist) if dist else 1

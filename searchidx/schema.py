@@ -38,12 +38,12 @@ ENTITY_FIELDS = ("person", "place", "org")
 NAME_GAP = 100  # positions between two names, so a phrase cannot span them
 
 
-class NewsTokenizer(Tokenizer):  # type: ignore[misc]
-    """Whoosh tokenizer running :func:`searchidx.analysis.analyze` (terms are final)."""
+class _Tokenizer(Tokenizer):  # type: ignore[misc]
+    """Whoosh plumbing shared by the tokenizers below: one reused token, as Whoosh expects."""
 
-    def __init__(self) -> None:
-        self.name = analysis.ANALYZER_NAME
-        self.version = analysis.ANALYZER_VERSION
+    def terms(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        """Yield ``(term, position, start, end)``."""
+        raise NotImplementedError
 
     def __call__(
         self,
@@ -58,11 +58,11 @@ class NewsTokenizer(Tokenizer):  # type: ignore[misc]
         mode: str = "",
         **kwargs: Any,
     ) -> Iterator[WhooshToken]:
-        """Yield Whoosh tokens (one reused object, as Whoosh expects)."""
+        """Yield Whoosh tokens for ``value``."""
         token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.boost = 1.0
         token.stopped = False
-        for text, pos, start, end, _joined in analysis.spans(value):
+        for text, pos, start, end in self.terms(value):
             token.text = text
             if keeporiginal:
                 token.original = value[start:end]
@@ -74,35 +74,32 @@ class NewsTokenizer(Tokenizer):  # type: ignore[misc]
             yield token
 
 
-class EntityTokenizer(Tokenizer):  # type: ignore[misc]
-    """Whoosh tokenizer for newline-separated names: folded, unstemmed, gaps between names."""
+class NewsTokenizer(_Tokenizer):
+    """Runs :func:`searchidx.analysis.analyze` (terms are final: folded, stemmed)."""
+
+    def __init__(self) -> None:
+        self.name = analysis.ANALYZER_NAME
+        self.version = analysis.ANALYZER_VERSION
+
+    def terms(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        """Analysed terms with positions and character offsets."""
+        for text, pos, start, end, _joined in analysis.spans(value):
+            yield text, pos, start, end
+
+
+class EntityTokenizer(_Tokenizer):
+    """Newline-separated names: folded, unstemmed, ``NAME_GAP`` positions between names."""
 
     def __init__(self) -> None:
         self.version = analysis.ANALYZER_VERSION
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[WhooshToken]:
-        """Yield one token per name word; each name starts ``NAME_GAP`` positions later."""
-        token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        token.boost = 1.0
-        token.stopped = False
+    def terms(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        """Name words; each name starts ``NAME_GAP`` positions after the previous one."""
+        offset = 0
         for number, name in enumerate(value.split("\n")):
-            for text, pos, _start, _end, _joined in analysis.spans(name, stemming=False):
-                token.text = text
-                if positions:
-                    token.pos = start_pos + number * NAME_GAP + pos
-                yield token
+            for text, pos, start, end, _joined in analysis.spans(name, stemming=False):
+                yield text, number * NAME_GAP + pos, offset + start, offset + end
+            offset += len(name) + 1
 
 
 def encode_entities(entities: Iterable[tuple[str, str, str]]) -> bytes:

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from searchidx import Index
+from searchidx.entities.features import Gazetteer
+from searchidx.entities.train import to_bio2, train
 from searchidx.ingest import bundled_seeds
 
 ARTICLES = {
@@ -58,3 +60,48 @@ def built(corpus: Path, tmp_path: Path) -> Iterator[Index]:
 def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
     with Index.build(tmp_path_factory.mktemp("seeds") / "ix", [bundled_seeds()]) as index:
         yield index
+
+
+# Tiny hand-written training set: enough for a CRF to learn these names.
+TRAIN = [
+    "Vladimir/PER Putin/PER met/O Recep/PER Tayyip/PER Erdogan/PER in/O Sochi/LOC ./O",
+    "Erdogan/PER said/O NATO/ORG would/O meet/O in/O Ankara/LOC ./O",
+    "Putin/PER spoke/O to/O reporters/O in/O Moscow/LOC on/O Monday/O ./O",
+    "The/O United/ORG Nations/ORG warned/O about/O Idlib/LOC ./O",
+    "Mevlüt/PER Çavuşoğlu/PER visited/O Moscow/LOC ./O",
+    "Foreign/O Minister/O Mevlut/PER Cavusoglu/PER spoke/O ./O",
+    "Focus/O on/O Libya/LOC too/O",
+    "Plus/O :/O",
+]
+
+
+def fixture_sentences() -> list[tuple[list[str], list[str]]]:
+    out = []
+    for line in TRAIN:
+        pairs = [item.rsplit("/", 1) for item in line.split()]
+        out.append(([w for w, _ in pairs], to_bio2([("I-" + t if t != "O" else "O") for _, t in pairs])))
+    return out
+
+
+@pytest.fixture(scope="session")
+def fixture_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ner") / "fixture.crfsuite"
+    train(fixture_sentences() * 3, path, Gazetteer(), c1=0.0, c2=0.01, max_iterations=100)
+    return path
+
+
+@pytest.fixture
+def entity_index(fixture_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Index:
+    monkeypatch.setenv("SEARCHIDX_NER_MODEL", str(fixture_model))
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        " date 2018-09-17 Putin and Erdogan meet\n\nVladimir Putin met Recep Tayyip Erdogan in Sochi .\n\n"
+        "Erdogan said NATO would meet in Ankara .\n\nPlus :\n\nFocus on Libya too\n"
+    )
+    (corpus / "b.txt").write_text(
+        " date 2020-02-06 Talks in Moscow\n\nMevlüt Çavuşoğlu visited Moscow .\n\n"
+        "Putin spoke to reporters in Moscow on Monday .\n"
+    )
+    (corpus / "c.txt").write_text("Warning on Idlib\n\nThe United Nations warned about Idlib .\n")
+    return Index.build(tmp_path / "ix", [corpus], workers=1)

@@ -9,35 +9,8 @@ from searchidx.entities import canonicalize, extract_entities, name_key
 from searchidx.entities.decode import decode, raw_spans
 from searchidx.entities.features import Gazetteer, gazetteer_marks, sentence_features, shape
 from searchidx.entities.tokens import sentences
-from searchidx.entities.train import evaluate, read_conll, spans_from_bio, to_bio2, train
+from searchidx.entities.train import evaluate, read_conll, spans_from_bio, to_bio2
 from searchidx.models import Entity
-
-# Tiny hand-written training set: enough for a CRF to learn these names.
-TRAIN = [
-    "Vladimir/PER Putin/PER met/O Recep/PER Tayyip/PER Erdogan/PER in/O Sochi/LOC ./O",
-    "Erdogan/PER said/O NATO/ORG would/O meet/O in/O Ankara/LOC ./O",
-    "Putin/PER spoke/O to/O reporters/O in/O Moscow/LOC on/O Monday/O ./O",
-    "The/O United/ORG Nations/ORG warned/O about/O Idlib/LOC ./O",
-    "Mevlüt/PER Çavuşoğlu/PER visited/O Moscow/LOC ./O",
-    "Foreign/O Minister/O Mevlut/PER Cavusoglu/PER spoke/O ./O",
-    "Focus/O on/O Libya/LOC too/O",
-    "Plus/O :/O",
-]
-
-
-def fixture_sentences() -> list[tuple[list[str], list[str]]]:
-    out = []
-    for line in TRAIN:
-        pairs = [item.rsplit("/", 1) for item in line.split()]
-        out.append(([w for w, _ in pairs], to_bio2([("I-" + t if t != "O" else "O") for _, t in pairs])))
-    return out
-
-
-@pytest.fixture(scope="session")
-def fixture_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("ner") / "fixture.crfsuite"
-    train(fixture_sentences() * 3, path, Gazetteer(), c1=0.0, c2=0.01, max_iterations=100)
-    return path
 
 
 def test_tokens_keep_offsets_and_split_possessives() -> None:
@@ -128,23 +101,6 @@ def test_shipped_model_loads_and_gives_consistent_offsets() -> None:
         assert entity.label in ("person", "place", "org")
 
 
-@pytest.fixture
-def entity_index(fixture_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Index:
-    monkeypatch.setenv("SEARCHIDX_NER_MODEL", str(fixture_model))
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text(
-        " date 2018-09-17 Putin and Erdogan meet\n\nVladimir Putin met Recep Tayyip Erdogan in Sochi .\n\n"
-        "Erdogan said NATO would meet in Ankara .\n\nPlus :\n\nFocus on Libya too\n"
-    )
-    (corpus / "b.txt").write_text(
-        " date 2020-02-06 Talks in Moscow\n\nMevlüt Çavuşoğlu visited Moscow .\n\n"
-        "Putin spoke to reporters in Moscow on Monday .\n"
-    )
-    (corpus / "c.txt").write_text("Warning on Idlib\n\nThe United Nations warned about Idlib .\n")
-    return Index.build(tmp_path / "ix", [corpus], workers=1)
-
-
 def test_entity_filters_in_query_and_api(entity_index: Index) -> None:
     assert {h.id for h in entity_index.search("person:erdogan").hits} == {"a.txt"}
     assert {h.id for h in entity_index.search("person:putin").hits} == {"a.txt", "b.txt"}
@@ -155,6 +111,9 @@ def test_entity_filters_in_query_and_api(entity_index: Index) -> None:
     assert entity_index.search("moscow", people=["putin"]).total == 1
     assert entity_index.search("-person:putin").total == 1
     assert entity_index.search("person:sochi").total == 0  # a place is not a person
+    # A full name also finds an article that names the person by surname only,
+    # as the facet count does (b.txt says just "Putin").
+    assert {h.id for h in entity_index.search('person:"vladimir putin"').hits} == {"a.txt", "b.txt"}
 
 
 def test_hits_carry_canonical_entities(entity_index: Index) -> None:

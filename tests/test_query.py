@@ -72,7 +72,7 @@ def test_negation_only_query_subtracts_from_everything() -> None:
         ("(idlib", 1, "missing ')'"),
         ('"black sea', 1, "unclosed quote"),
         ("ab*", 1, "at least 3 letters"),
-        ("*", 1, "at least 3 letters"),
+        ("x*", 1, "at least 3 letters"),
         ("a*b", 1, "only allowed at the end"),
         ("foo:bar", 1, "unknown field 'foo'"),
         ("date:2019-13", 6, "month must be in 1..12"),
@@ -103,3 +103,8 @@ def test_caret_points_at_problem() -> None:
 def test_prefix_expands_through_known_words() -> None:
     q = parse("programmi*", expand=lambda p: ["program"] if p == "programmi" else []).query
     assert ("body", "program") in set(q.all_terms())
+
+
+def test_lone_star_matches_everything() -> None:
+    assert type(parse("*").query).__name__ == "Every"
+    assert parse("* person:putin").filters

@@ -44,16 +44,20 @@ def best_display(counts: Counter[str]) -> str:
 
 
 def resolve_people(people: Iterable[str]) -> dict[str, str]:
-    """Map each person key to the fuller key it abbreviates (itself when none or ambiguous)."""
-    ordered = sorted(set(people), key=lambda k: -len(k.split()))
-    target: dict[str, str] = {}
-    for key in ordered:
+    """Map each person key to the fuller key it abbreviates (itself when none or ambiguous).
+
+    "erdogan" and "tayyip erdogan" both go to "recep tayyip erdogan" when that is
+    the only fuller name ending with them. Linear in the number of words.
+    """
+    keys = set(people)
+    fuller: dict[str, list[str]] = defaultdict(list)  # "erdogan" -> names ending with it
+    for key in keys:
         words = key.split()
-        roots = {
-            target.get(other, other)
-            for other in ordered
-            if len(other.split()) > len(words) and other.split()[-len(words) :] == words
-        }
+        for i in range(1, len(words)):
+            fuller[" ".join(words[i:])].append(key)
+    target: dict[str, str] = {}
+    for key in sorted(keys, key=lambda k: -len(k.split())):  # fuller names first
+        roots = {target.get(f, f) for f in fuller.get(key, ())}
         target[key] = roots.pop() if len(roots) == 1 else key
     return target
 

@@ -1,0 +1,105 @@
+"""TUI latency on Reuters-21578: keystroke-to-results (p50/p95) and start-up to first paint.
+
+Usage: python -m bench.tui_latency [--index bench/data/index-reuters] [--delay 0.08]
+
+Builds the index (with entities) from bench/data/reuters.jsonl if it is missing
+(run ``python -m bench.convert reuters`` first). Each query is typed one key at
+a time; latency runs from the last keystroke until that query's hits are painted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = (
+    "oil prices, opec output, coffee brazil, interest rates, bank of japan, trade deficit, wheat exports, "
+    "gold, dollar yen, stock market, merger, takeover bid, crude oil, soybean, sugar, tin, copper, "
+    "money supply, inflation, unemployment, federal reserve, bundesbank, trade surplus, gulf, iran, tokyo, "
+    "london, earnings, dividend, acquisition, shares, debt, loan, brazil debt, cocoa, rubber, cotton, corn, "
+    "grain, ship, strike, tax, budget, reagan, baker, volcker, gatt, japan, china, argentina, mexico, "
+    "canada, ibm, chrysler, texaco, exxon, petroleum, natural gas, coal, opec meeting"
+).split(", ")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def drive(index: Any, delay: float) -> dict[str, Any]:
+    from searchidx.tui import create_app
+    from searchidx.tui.screens.search import SearchScreen
+    from searchidx.tui.text import live_query
+    from searchidx.tui.widgets import QueryBar
+
+    painted: list[tuple[str, float]] = []
+    original = SearchScreen.show_results
+
+    def record(self: SearchScreen, request: Any, results: Any) -> None:
+        original(self, request, results)
+        self.app.call_after_refresh(lambda: painted.append((request.query, time.perf_counter())))
+
+    SearchScreen.show_results = record  # type: ignore[method-assign]
+    started = time.perf_counter()
+    app = create_app(index=index, timings=False)
+    latencies: list[float] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        first_paint = time.perf_counter() - started
+        bar = app.screen.query_one(QueryBar)
+        for query in QUERIES:
+            bar.input.value = ""
+            await pilot.pause(0.3)
+            for key in query[:-1]:
+                await pilot.press(key if key != " " else "space")
+                await asyncio.sleep(delay)
+            painted.clear()
+            last_key = time.perf_counter()
+            await pilot.press(query[-1])
+            wanted = live_query(query)
+            for _ in range(400):
+                done = [t for q, t in painted if q == wanted and t >= last_key]
+                if done:
+                    latencies.append((done[0] - last_key) * 1000)
+                    break
+                await asyncio.sleep(0.002)
+    SearchScreen.show_results = original  # type: ignore[method-assign]
+    return {"queries": len(latencies), "first_paint_ms": first_paint * 1000, "latencies": latencies}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, default=ROOT / "bench" / "data" / "index-reuters")
+    parser.add_argument("--docs", type=Path, default=ROOT / "bench" / "data" / "reuters.jsonl")
+    parser.add_argument("--delay", type=float, default=0.08, help="seconds between keystrokes")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    import searchidx.tui  # noqa: F401  (measured: Textual's import cost)
+
+    import_ms = (time.perf_counter() - started) * 1000
+    from searchidx import Index
+
+    if not args.index.exists():
+        print(f"building {args.index} from {args.docs} (entities on) ...")
+        Index.build(args.index, [args.docs]).close()
+    index = Index.open(args.index)
+    result = asyncio.run(drive(index, args.delay))
+    lat = result["latencies"]
+    print(f"documents: {index.stats().documents}; typed queries: {result['queries']} of {len(QUERIES)}")
+    print(
+        f"import searchidx.tui: {import_ms:.0f} ms; "
+        f"start-up to first paint: {result['first_paint_ms']:.0f} ms"
+    )
+    print(
+        f"keystroke-to-results ms: p50 {statistics.median(lat):.1f}  p95 {percentile(lat, 0.95):.1f}  "
+        f"max {max(lat):.1f}  (debounce included; {args.delay * 1000:.0f} ms between keys)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Messages the widgets post up to the search screen (attributes go down, messages up)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+__all__ = ["FiltersChanged", "LoadMore", "QuerySubmitted"]
+
+
+class QuerySubmitted(Message):
+    """The query bar settled on a query (debounced while typing, or Enter)."""
+
+    def __init__(self, query: str, typed: str) -> None:
+        super().__init__()
+        self.query = query
+        self.typed = typed
+
+
+class FiltersChanged(Message):
+    """Entity filters, dates or sort order changed in the filter panel."""
+
+    def __init__(
+        self,
+        people: tuple[str, ...],
+        places: tuple[str, ...],
+        orgs: tuple[str, ...],
+        since: str,
+        until: str,
+        sort: str,
+    ) -> None:
+        super().__init__()
+        self.people = people
+        self.places = places
+        self.orgs = orgs
+        self.since = since
+        self.until = until
+        self.sort = sort
+
+
+class LoadMore(Message):
+    """The results list was scrolled near its end."""

@@ -1,0 +1,88 @@
+"""The filter panel: sort, date range and entity facets that toggle filters."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Label, Select, SelectionList
+from textual.widgets.selection_list import Selection
+
+from ...models import Facets, FacetValue
+from ...render import neutralise
+from ..messages import FiltersChanged
+
+__all__ = ["FilterPanel"]
+
+SORTS = [("relevance", "relevance"), ("newest first", "newest"), ("oldest first", "oldest")]
+KINDS = (("people", "person"), ("places", "place"), ("orgs", "org"))
+
+
+class FilterPanel(VerticalScroll):
+    """Facets with counts for the current query; ticked names become filters."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("sort")
+        yield Select(SORTS, value="relevance", allow_blank=False, id="sort")
+        yield Label("dates")
+        yield Input(placeholder="since YYYY[-MM[-DD]]", id="since")
+        yield Input(placeholder="until YYYY[-MM[-DD]]", id="until")
+        for title, kind in KINDS:
+            yield Label(title)
+            yield SelectionList[str](id=f"facet-{kind}")
+        self._updating = False
+
+    def selected(self, kind: str) -> tuple[str, ...]:
+        """Names ticked under ``kind`` (``person``, ``place`` or ``org``)."""
+        return tuple(self.query_one(f"#facet-{kind}", SelectionList).selected)
+
+    def show(self, facets: Facets) -> None:
+        """Refresh the facet lists, keeping ticked names at the top and ticked."""
+        self._updating = True
+        try:
+            for label, values in (("person", facets.people), ("place", facets.places), ("org", facets.orgs)):
+                self._fill(self.query_one(f"#facet-{label}", SelectionList), values)
+        finally:
+            self._updating = False
+
+    @staticmethod
+    def _fill(widget: SelectionList[str], values: tuple[FacetValue, ...]) -> None:
+        ticked = list(widget.selected)
+        counts = {v.name: v.count for v in values}
+        names = ticked + [v.name for v in values if v.name not in ticked]
+        widget.clear_options()
+        widget.add_options(
+            Selection(Text(f"{neutralise(name)} ({counts.get(name, 0)})"), name, name in ticked)
+            for name in names
+        )
+
+    def _changed(self) -> None:
+        if self._updating:
+            return
+        sort = self.query_one("#sort", Select).value
+        self.post_message(
+            FiltersChanged(
+                self.selected("person"),
+                self.selected("place"),
+                self.selected("org"),
+                self.query_one("#since", Input).value.strip(),
+                self.query_one("#until", Input).value.strip(),
+                str(sort),
+            )
+        )
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        event.stop()
+        self._changed()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._changed()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._changed()
+
+    def set_sort(self, sort: str) -> None:
+        """Select a sort order (posts FiltersChanged through the Select)."""
+        self.query_one("#sort", Select).value = sort

@@ -1,0 +1,205 @@
+"""The terminal UI, driven headless with App.run_test (plus a few snapshots)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.pilot import Pilot
+from textual.widgets import Input, SelectionList, Static
+from textual.worker import WorkerCancelled
+
+from searchidx import Index
+from searchidx.tui import SearchApp, create_app
+from searchidx.tui.screens.search import PAGE
+from searchidx.tui.text import MATCH_STYLE, live_query
+from searchidx.tui.widgets import FilterPanel, Preview, QueryBar, ResultsList
+from searchidx.tui.widgets.timeline import month_series
+
+SIZE = (120, 36)
+
+
+async def settle(pilot: Pilot[None], pause: float = 0.08) -> None:
+    """Let debounce timers fire and search workers finish (facets need pause >= 0.15)."""
+    for _ in range(3):
+        await pilot.pause(pause)
+        with contextlib.suppress(WorkerCancelled):  # superseded by a newer search: the point
+            await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def styled(text: Text, style: str = MATCH_STYLE) -> list[str]:
+    return [text.plain[span.start : span.end] for span in text.spans if str(span.style) == style]
+
+
+def test_live_query_closes_and_prefixes() -> None:
+    assert live_query("ceas") == "ceas*"
+    assert live_query("ce") == "ce"
+    assert live_query("ceasefire talks ") == "ceasefire talks "
+    assert live_query('"black se') == '"black se"'
+    assert live_query("(putin OR erdo") == "(putin OR erdo*)"
+    assert live_query("idlib -russ") == "idlib -russ*"
+
+
+def test_month_series_fills_gaps() -> None:
+    assert month_series((("2019-11", 2), ("2020-02", 5))) == [2.0, 0.0, 0.0, 5.0]
+
+
+async def test_typing_shows_results(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"ceasef")  # live prefix: ceasef*
+        await settle(pilot)
+        results = app.screen.query_one(ResultsList)
+        assert len(results.hits) == 5
+        assert "5 matches" in str(app.screen.query_one("#status", Static).render())
+        first = results.get_option_at_index(0).prompt
+        assert isinstance(first, Text) and any(w.lower().startswith("ceasef") for w in styled(first))
+
+
+async def test_selecting_shows_preview_with_highlights_and_jumps(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, query="idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one(ResultsList).focus()
+        await pilot.press("down")
+        await settle(pilot)
+        preview = app.screen.query_one(Preview)
+        assert preview.document is not None
+        assert preview.document.id == app.screen.query_one(ResultsList).current.id  # type: ignore[union-attr]
+        paragraphs = [p.content for p in preview.query(".paragraph")]
+        assert any("Idlib" in styled(t) for t in paragraphs if isinstance(t, Text))
+        await pilot.press("n")
+        assert preview.current == 0
+        await pilot.press("n", "N", "N")
+        assert preview.current == len(preview.document.body_spans) - 1
+
+
+async def test_facet_toggle_filters_results(entity_index: Index) -> None:
+    app = create_app(index=entity_index, query="moscow OR sochi OR idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, 0.2)
+        assert len(app.screen.query_one(ResultsList).hits) == 3
+        people = app.screen.query_one("#facet-person", SelectionList)
+        names = [people.get_option_at_index(i).value for i in range(people.option_count)]
+        assert "Vladimir Putin" in names
+        people.select("Vladimir Putin")
+        await settle(pilot, 0.2)
+        hits = app.screen.query_one(ResultsList).hits
+        assert {h.id for h in hits} == {"a.txt", "b.txt"}
+        assert "person:Vladimir Putin" in str(app.screen.query_one("#status", Static).render())
+        assert app.screen.query_one(FilterPanel).selected("person") == ("Vladimir Putin",)
+        await pilot.press("escape")
+        app.screen.query_one(ResultsList).focus()
+        await pilot.press("x")  # clear filters
+        await settle(pilot)
+        assert len(app.screen.query_one(ResultsList).hits) == 3
+
+
+async def test_invalid_query_shows_inline_error_and_keeps_results(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, query="idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(QueryBar)
+        bar.input.value = "idlib foo:bar"
+        await pilot.press("enter")
+        await settle(pilot)
+        message = str(app.screen.query_one("#query-message", Static).render())
+        assert "unknown field 'foo'" in message and bar.has_class("error")
+        assert len(app.screen.query_one(ResultsList).hits) == 5  # still the last good results
+
+
+async def test_suggestion_and_history(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        bar = app.screen.query_one(QueryBar)
+        for query in ("sochi", "ceasfire"):
+            bar.input.value = query
+            await pilot.press("enter")
+            await settle(pilot)
+        assert "did you mean: ceasefire" in str(app.screen.query_one("#query-message", Static).render())
+        await pilot.press("up", "up")
+        assert bar.input.value == "sochi"
+        await pilot.press("down", "down")
+        assert bar.input.value == ""
+
+
+async def test_markup_and_escapes_in_articles_are_literal(tmp_path: Path) -> None:
+    (tmp_path / "evil.txt").write_text(
+        "[bold red]Markup[/] in a [link=http://x]title[/link]\n\n"
+        "Body with [/] and \x1b[31mescape\x1b[0m text.\n"
+    )
+    with Index.build(tmp_path / "ix", [tmp_path / "evil.txt"], entities=False) as index:
+        app = create_app(index=index, query="body", timings=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            prompt = app.screen.query_one(ResultsList).get_option_at_index(0).prompt
+            assert isinstance(prompt, Text)
+            assert "[bold red]Markup[/]" in prompt.plain and "[/]" in prompt.plain
+            assert "\x1b" not in prompt.plain and "\\x1b[31m" in prompt.plain
+            app.screen.query_one(ResultsList).focus()
+            await pilot.press("down")
+            await settle(pilot)
+            paragraphs = [p.content for p in app.screen.query_one(Preview).query(".paragraph")]
+            assert any("[/] and" in t.plain for t in paragraphs if isinstance(t, Text))
+
+
+async def test_more_results_load_on_scroll(tmp_path: Path) -> None:
+    feed = tmp_path / "many.jsonl"
+    feed.write_text(
+        "\n".join(json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": "storm news"}) for i in range(70))
+    )
+    with Index.build(tmp_path / "ix", [feed], entities=False) as index:
+        app = create_app(index=index, query="storm", timings=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            results = app.screen.query_one(ResultsList)
+            assert len(results.hits) == PAGE
+            results.focus()
+            await pilot.press("end")
+            await settle(pilot)
+            assert len(results.hits) == 2 * PAGE
+            assert len({h.id for h in results.hits}) == 2 * PAGE
+
+
+async def test_help_screen_and_narrow_layout(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, timings=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not app.screen.query_one(FilterPanel).display  # narrow: filters start hidden
+        await pilot.press("f1")
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "SearchScreen"
+        app.screen.query_one(Input).blur()
+        await pilot.press("f")
+        assert app.screen.query_one(FilterPanel).display
+
+
+def _snapshot_app(seeds_index: Index) -> SearchApp:
+    return create_app(index=seeds_index, timings=False)
+
+
+async def _type_idlib(pilot: Pilot[None]) -> None:
+    pilot.app.screen.query_one(Input).cursor_blink = False
+    await pilot.press(*"idlib")
+    await settle(pilot, 0.2)
+
+
+def test_snapshot_results(snap_compare, seeds_index: Index) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(_snapshot_app(seeds_index), terminal_size=(120, 36), run_before=_type_idlib)
+
+
+def test_snapshot_narrow(snap_compare, seeds_index: Index) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(_snapshot_app(seeds_index), terminal_size=(80, 24), run_before=_type_idlib)
+
+
+def test_snapshot_help(snap_compare, seeds_index: Index) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(_snapshot_app(seeds_index), terminal_size=(100, 30), press=["f1"])
+
+
+@pytest.fixture(autouse=True)
+def _no_seeds_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # nothing here may write ./index in the repo
