@@ -121,13 +121,24 @@ def time_topics(data: Path) -> dict[str, str]:
     }
 
 
+# TIME.REL.ALL numbers documents by their position in the original 425-document file,
+# not by their *TEXT number (judged "268" for Diem/Buddhists is the 268th record, *TEXT
+# 334). TIME.ALL holds 423 records: query-word overlap shows two are missing between
+# positions 371 and 377 (no judgment falls there), so later positions shift by two.
+TIME_GAP_AFTER = 374
+TIME_GAP = 2
+
+
 def time_qrels(data: Path) -> dict[str, dict[str, int]]:
-    """Return judgments from TIME.REL.ALL (the original 83-query file)."""
+    """Return judgments from TIME.REL.ALL (the original 83-query file), mapped to doc ids."""
+    ids = [record["id"] for record in time_records(data)]
     qrels: dict[str, dict[str, int]] = {}
     for line in (data / "time" / "TIME.REL.ALL").read_text().splitlines():
         parts = line.split()
         if len(parts) > 1:
-            qrels[parts[0]] = {f"TIME-{int(d)}": 1 for d in parts[1:]}
+            positions = [int(p) for p in parts[1:]]
+            index = [p - 1 if p <= TIME_GAP_AFTER else p - 1 - TIME_GAP for p in positions]
+            qrels[parts[0]] = {ids[i]: 1 for i in index if 0 <= i < len(ids)}
     return qrels
 
 
