@@ -397,7 +397,9 @@ class Index:
     def _whoosh_searcher(self) -> Any:
         with _reading(self.path):
             if self._searcher is None:
-                self._searcher = self._ix.searcher()
+                from .search import RobertsonBM25F
+
+                self._searcher = self._ix.searcher(weighting=RobertsonBM25F())
                 self._search_cache = None
             else:
                 self._refresh()
