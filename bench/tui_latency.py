@@ -82,12 +82,13 @@ def main() -> None:
     import searchidx.tui  # noqa: F401  (measured: Textual's import cost)
 
     import_ms = (time.perf_counter() - started) * 1000
-    from searchidx import Index
+    from searchidx import Index, IndexNotFound, IndexVersionError
 
-    if not args.index.exists():
+    try:
+        index = Index.open(args.index)
+    except (IndexNotFound, IndexVersionError):
         print(f"building {args.index} from {args.docs} (entities on) ...")
-        Index.build(args.index, [args.docs]).close()
-    index = Index.open(args.index)
+        index = Index.build(args.index, [args.docs], rebuild=True)
     result = asyncio.run(drive(index, args.delay))
     lat = result["latencies"]
     print(f"documents: {index.stats().documents}; typed queries: {result['queries']} of {len(QUERIES)}")

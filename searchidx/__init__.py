@@ -18,6 +18,7 @@ from .errors import (
     IndexVersionError,
     IngestError,
     QueryError,
+    SearchCancelled,
     SearchidxError,
 )
 from .index import Index
@@ -37,6 +38,7 @@ __all__ = [
     "IngestError",
     "Problem",
     "QueryError",
+    "SearchCancelled",
     "SearchResults",
     "SearchidxError",
     "Span",

@@ -14,6 +14,7 @@ __all__ = [
     "IndexVersionError",
     "IngestError",
     "QueryError",
+    "SearchCancelled",
     "SearchidxError",
 ]
 
@@ -106,3 +107,10 @@ class IndexUntrusted(SearchidxError):
             f"refusing to open index at {path}: {reason}; opening an index runs code stored in it, "
             f"so if you trust it, set SEARCHIDX_TRUSTED_INDEXES={path} (or '*')"
         )
+
+
+class SearchCancelled(SearchidxError):
+    """A search stopped early because its ``should_stop`` callback said so (not a failure)."""
+
+    def __init__(self) -> None:
+        super().__init__("search cancelled: a newer search replaced it")

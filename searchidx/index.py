@@ -431,6 +431,7 @@ class Index:
         places: Sequence[str] = (),
         orgs: Sequence[str] = (),
         prefix_terms: int = 16,
+        should_stop: Callable[[], bool] | None = None,
     ) -> SearchResults:
         """Search the index.
 
@@ -447,6 +448,8 @@ class Index:
             places: Only articles mentioning every one of these places.
             orgs: Only articles mentioning every one of these organisations.
             prefix_terms: How many of the most frequent completions a ``word*`` expands to.
+            should_stop: Polled while matching; when it returns True the search raises
+                :class:`SearchCancelled` (live search abandons searches a keystroke made stale).
 
         Returns:
             Frozen results; nothing in them refers to the open index.
@@ -469,6 +472,7 @@ class Index:
                 highlight=highlight,
                 entities=_entity_filters(people, places, orgs),
                 prefix_terms=prefix_terms,
+                should_stop=should_stop,
             )
 
     def facets(

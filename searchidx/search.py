@@ -12,16 +12,16 @@ import bisect
 import datetime as dt
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
 from whoosh import query as wq
 from whoosh import scoring
-from whoosh.collectors import FilterCollector, TopCollector
+from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 
 from . import analysis
 from .analysis import analyze
-from .errors import QueryError
+from .errors import QueryError, SearchCancelled
 from .highlight import snippet, spans_within
 from .models import Document, Hit, SearchResults, Span
 from .query import DateRange, ParsedQuery, parse, parse_date_bound
@@ -47,6 +47,24 @@ class RobertsonBM25F(scoring.BM25F):  # type: ignore[misc]
         n = parent.doc_frequency(fieldname, text)
         total = parent.doc_count_all()
         return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+
+class _StoppableCollector(WrappingCollector):  # type: ignore[misc]
+    """Asks ``should_stop`` every 128 matches and abandons the search when it says so.
+
+    The check sits in ``matches()`` so it also runs under Whoosh's FilterCollector,
+    which iterates its child's matches itself.
+    """
+
+    def __init__(self, child: Any, should_stop: Callable[[], bool]) -> None:
+        super().__init__(child)
+        self.should_stop = should_stop
+
+    def matches(self) -> Iterator[int]:
+        for seen, docnum in enumerate(self.child.matches()):
+            if not seen & 127 and self.should_stop():
+                raise SearchCancelled()
+            yield docnum
 
 
 def _ts(value: dt.datetime) -> int:
@@ -199,6 +217,7 @@ def run_search(
     highlight: bool = True,
     entities: Sequence[Any] = (),
     prefix_terms: int = 16,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SearchResults:
     """Parse, filter, rank, page and highlight (see :meth:`searchidx.Index.search`)."""
     started = time.perf_counter()
@@ -209,7 +228,9 @@ def run_search(
     parsed, _dates, allowed = prepare(
         cache, text, mode=mode, since=since, until=until, entities=entities, prefix_terms=prefix_terms
     )
-    total, page = _execute(cache, parsed, allowed, limit, offset, sort)
+    total, page = _execute(cache, parsed, allowed, limit, offset, sort, should_stop)
+    if should_stop is not None and should_stop():
+        raise SearchCancelled()
     terms = _highlight_terms(cache, parsed) if page and highlight else None
     matches = _page_matches(cache, terms, [d for d, _ in page]) if terms is not None else {}
     hits = tuple(_hit(cache, matches.get(d), d, score, offset + i + 1) for i, (d, score) in enumerate(page))
@@ -304,7 +325,13 @@ def matching_docs(cache: SearchCache, parsed: ParsedQuery, allowed: set[int] | N
 
 
 def _execute(
-    cache: SearchCache, parsed: ParsedQuery, allowed: set[int] | None, limit: int, offset: int, sort: str
+    cache: SearchCache,
+    parsed: ParsedQuery,
+    allowed: set[int] | None,
+    limit: int,
+    offset: int,
+    sort: str,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[int, list[tuple[int, float]]]:
     searcher = cache.searcher
     if allowed is not None and not allowed:
@@ -315,7 +342,8 @@ def _execute(
         # One exact pass: Whoosh's default collector prunes sub-matchers once its
         # heap is full, so its total is wrong and len() re-runs the whole query.
         top = TopCollector(limit=offset + limit, usequality=False, replace=0)
-        collector = top if allowed is None else FilterCollector(top, allowed)
+        inner = top if should_stop is None else _StoppableCollector(top, should_stop)
+        collector = inner if allowed is None else FilterCollector(inner, allowed)
         searcher.search_with_collector(parsed.query, collector)
         results = collector.results()
         page = [
@@ -385,22 +413,29 @@ def _hit(cache: SearchCache, matches: Matches | None, docnum: int, score: float,
     if matches is not None:
         text, spans = snippet(body, matches["body"])
         title_spans = _title_spans(title, body, extra, matches)
-    date = stored.get("date")
     return Hit(
-        id=stored["id"],
-        path=stored.get("path", ""),
-        title=title,
-        date=_from_ts(date) if isinstance(date, int) else None,
+        **_described(stored, extra),
         score=score,
         snippet=text,
         snippet_spans=spans,
         title_spans=title_spans,
         rank=rank,
-        source=stored.get("source", ""),
-        url=extra.get("url", ""),
         title_derived=bool(extra.get("title_derived")),
-        entities={label: tuple(names) for label, names in (extra.get("entities") or {}).items()},
     )
+
+
+def _described(stored: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """The fields a Hit and a Document share, from a document's stored fields."""
+    date = stored.get("date")
+    return {
+        "id": stored["id"],
+        "path": stored.get("path", ""),
+        "title": stored.get("title", ""),
+        "date": _from_ts(date) if isinstance(date, int) else None,
+        "source": stored.get("source", ""),
+        "url": extra.get("url", ""),
+        "entities": {label: tuple(names) for label, names in (extra.get("entities") or {}).items()},
+    }
 
 
 def _title_spans(
@@ -460,16 +495,4 @@ def load_document(cache: SearchCache, doc_id: str, text: str) -> Document | None
         found = _page_matches(cache, terms, [docnum])[docnum]
         body_spans = spans_within(found["body"], 0, len(body))
         title_spans = _title_spans(title, body, extra, found)
-    date = stored.get("date")
-    return Document(
-        id=stored["id"],
-        path=stored.get("path", ""),
-        title=title,
-        date=_from_ts(date) if isinstance(date, int) else None,
-        body=body,
-        body_spans=body_spans,
-        title_spans=title_spans,
-        entities={label: tuple(names) for label, names in (extra.get("entities") or {}).items()},
-        source=stored.get("source", ""),
-        url=extra.get("url", ""),
-    )
+    return Document(**_described(stored, extra), body=body, body_spans=body_spans, title_spans=title_spans)

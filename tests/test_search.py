@@ -119,3 +119,12 @@ def test_total_is_exact_with_small_limit(tmp_path) -> None:  # type: ignore[no-u
             results = index.search(query, limit=1)
             assert results.total == expected, query
             assert index.search(query, limit=0).total == expected
+
+
+def test_should_stop_cancels_a_search(seeds_index: Index) -> None:
+    from searchidx import SearchCancelled
+
+    for query in ("idlib", "idlib date:2018.."):  # plain, and under Whoosh's FilterCollector
+        with pytest.raises(SearchCancelled):
+            seeds_index.search(query, should_stop=lambda: True)
+        assert seeds_index.search(query, should_stop=lambda: False).total >= 1

@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static
 from textual.worker import get_current_worker
 
-from ...errors import SearchidxError
+from ...errors import SearchCancelled, SearchidxError
 from ...index import Index, Sort
 from ...models import Document, Facets, SearchResults
 from ...render import neutralise
@@ -27,9 +27,9 @@ from ..widgets import FilterPanel, Preview, QueryBar, ResultsList, Timeline
 
 __all__ = ["Request", "SearchScreen"]
 
-PAGE = 12  # about a screenful; more load as you scroll
+PAGE = 10  # about a screenful; more load as you scroll
 FACETS_AFTER_SECONDS = 0.3  # facets and timeline wait until typing pauses
-LIVE_PREFIX_TERMS = 6  # completions of the word being typed: the most frequent few keep it fast
+LIVE_PREFIX_TERMS = 4  # completions of the word being typed: the most frequent few keep it fast
 SORT_CYCLE = {"relevance": "newest", "newest": "oldest", "oldest": "relevance"}
 
 
@@ -175,10 +175,13 @@ class SearchScreen(Screen[None]):
                     places=places,
                     orgs=orgs,
                     prefix_terms=LIVE_PREFIX_TERMS,
+                    should_stop=lambda: worker.is_cancelled,
                 )
             if worker.is_cancelled:
                 return
             self.app.call_from_thread(self.show_results, request, results)
+        except SearchCancelled:
+            return  # a newer keystroke made it stale
         except SearchidxError as exc:  # QueryError included: shown at the bar
             self.app.call_from_thread(self.show_error, request, exc)
 

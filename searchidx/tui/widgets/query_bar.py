@@ -15,7 +15,7 @@ from ..text import live_query
 
 __all__ = ["QueryBar"]
 
-DEBOUNCE_SECONDS = 0.04  # long enough to skip searches a fast typist makes stale
+DEBOUNCE_SECONDS = 0.015  # stale searches are cancelled, so the debounce can be short
 
 
 class QueryBar(Vertical):
