@@ -148,6 +148,10 @@ class Index:
 
     Use :meth:`open` for an existing index and :meth:`build` to create or
     refresh one from article files. An ``Index`` is a context manager.
+
+    One ``Index`` serves one thread at a time (Whoosh readers share file
+    positions): guard it with a lock, as the TUI does, or open one per thread.
+    Other processes may search and write the same directory concurrently.
     """
 
     def __init__(self, path: Path, whoosh_index: Any, meta: dict[str, Any]) -> None:
