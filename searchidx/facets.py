@@ -11,9 +11,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from .cache import SearchCache
 from .entities.canonical import best_display, resolve_people
 from .models import Facets, FacetValue
-from .search import SearchCache, matching_docs, prepare
+from .search import matching_docs, prepare
 
 __all__ = ["run_facets"]
 

@@ -10,27 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import pickle
 import shutil
-import struct
-import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
 from . import __version__, analysis
-from .errors import (
-    IndexCorrupt,
-    IndexLocked,
-    IndexNotFound,
-    IndexUntrusted,
-    IndexVersionError,
-    SearchidxError,
-)
+from .errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexVersionError, SearchidxError
 from .models import Document, Facets, IndexReport, IndexStats, SearchResults
 from .schema import SCHEMA_VERSION, build_schema
+from .storage import check_trusted, fsync_tree, reading, recover
 
 __all__ = ["DEFAULT_INDEX", "Index", "resolve_index_path"]
 
@@ -41,78 +31,6 @@ LOCK_TIMEOUT = 10.0
 Progress = Callable[[int, int], None]
 DateLike = str | dt.date | dt.datetime | None
 Sort = Literal["relevance", "newest", "oldest"]
-
-
-# What Whoosh raises when a file under it is truncated, missing or garbled.
-_DAMAGE = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
-
-
-@contextmanager
-def _reading(path: Path) -> Iterator[None]:
-    """Turn low-level read failures into :class:`IndexCorrupt` (with the rebuild hint)."""
-    try:
-        yield
-    except _DAMAGE as exc:
-        raise IndexCorrupt(str(path), f"{type(exc).__name__}: {exc}") from None
-
-
-def check_trusted(path: Path) -> None:
-    """Refuse an index directory (or table of contents) owned by another user or writable by others.
-
-    ``$SEARCHIDX_TRUSTED_INDEXES`` lists trusted directories (``os.pathsep``-separated), or ``*``.
-    """
-    trusted = os.environ.get("SEARCHIDX_TRUSTED_INDEXES", "")
-    entries = [e for e in trusted.split(os.pathsep) if e]
-    if "*" in entries or any(os.path.realpath(e) == os.path.realpath(path) for e in entries):
-        return
-    uid = os.geteuid()
-    where = os.path.abspath(path)
-    for item in [path, *path.glob("*.toc")]:
-        info = item.stat()
-        if info.st_uid != uid:
-            raise IndexUntrusted(where, f"{item.name} is owned by another user (uid {info.st_uid})")
-        if info.st_mode & 0o002:
-            raise IndexUntrusted(where, f"{item.name} is writable by any user")
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def recover(path: Path) -> None:
-    """Finish or undo a rebuild that a dead process left half done.
-
-    A rebuild moves the old index to ``.NAME.old-PID`` and the new one into
-    place: if the process died between the two, the old index comes back.
-    Staging directories of dead builds are removed.
-    """
-    for leftover in sorted(path.parent.glob(f".{path.name}.*-*")):
-        kind, _, pid = leftover.name.rpartition("-")
-        if not pid.isdigit() or _pid_alive(int(pid)):
-            continue
-        if kind.endswith(".old") and not path.exists():
-            os.replace(leftover, path)
-        elif kind.endswith((".old", ".building")):
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _fsync_tree(path: Path) -> None:
-    """Flush every file of the index and the directory entry to disk."""
-    for item in path.iterdir():
-        if item.is_file():
-            with item.open("rb") as handle:
-                os.fsync(handle.fileno())
-    handle_dir = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(handle_dir)
-    finally:
-        os.close(handle_dir)
 
 
 def resolve_index_path(explicit: str | os.PathLike[str] | None = None) -> tuple[Path, bool]:
@@ -341,7 +259,7 @@ class Index:
         except LockError:
             raise IndexLocked(str(self.path), lock_timeout) from None
         try:
-            with _reading(self.path), self._ix.reader() as reader:
+            with reading(self.path), self._ix.reader() as reader:
                 known = manifest(reader)
             report = run_update(
                 writer,
@@ -353,7 +271,7 @@ class Index:
             )
             if report.added or report.updated or report.removed:
                 writer.commit()
-                _fsync_tree(self.path)  # Whoosh does not: make the finished commit durable
+                fsync_tree(self.path)  # Whoosh does not: make the finished commit durable
             else:
                 writer.cancel()
         except BaseException:
@@ -399,7 +317,7 @@ class Index:
             self._search_cache = None
 
     def _whoosh_searcher(self) -> Any:
-        with _reading(self.path):
+        with reading(self.path):
             if self._searcher is None:
                 from .search import RobertsonBM25F
 
@@ -410,7 +328,7 @@ class Index:
         return self._searcher
 
     def _cache(self) -> Any:
-        from .search import SearchCache
+        from .cache import SearchCache
 
         searcher = self._whoosh_searcher()
         if self._search_cache is None:
@@ -463,7 +381,7 @@ class Index:
         """
         from .search import run_search
 
-        with _reading(self.path):
+        with reading(self.path):
             return run_search(
                 self._cache(),
                 query,
@@ -497,7 +415,7 @@ class Index:
         """
         from .facets import run_facets
 
-        with _reading(self.path):
+        with reading(self.path):
             return run_facets(
                 self._cache(),
                 query,
@@ -515,7 +433,7 @@ class Index:
         """
         from .search import load_document
 
-        with _reading(self.path):
+        with reading(self.path):
             return load_document(self._cache(), doc_id, query)
 
     @classmethod
@@ -540,7 +458,7 @@ class Index:
     def stats(self) -> IndexStats:
         """Return document count, date range, size on disk and versions."""
         cache = self._cache()
-        with _reading(self.path):
+        with reading(self.path):
             first, last, undated = cache.dates.summary()
         size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
         versions = {

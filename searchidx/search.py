@@ -8,7 +8,6 @@ stored in the postings, so nothing is re-analysed.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import math
 import time
@@ -19,17 +18,16 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 
-from . import analysis
 from .analysis import analyze
+from .cache import SearchCache, from_ts
 from .errors import QueryError, SearchCancelled
 from .highlight import snippet, spans_within
 from .models import Document, Hit, SearchResults, Span
 from .query import DateRange, ParsedQuery, parse, parse_date_bound
 from .schema import TEXT_FIELDS
 
-__all__ = ["DateColumn", "RobertsonBM25F", "SearchCache", "load_document", "run_search"]
+__all__ = ["RobertsonBM25F", "docset", "load_document", "matching_docs", "prepare", "run_search"]
 
-MISSING = 2**63 - 1  # Whoosh's column default for a document without a date
 MAX_HIGHLIGHT_TERMS = 256
 SORTS = ("relevance", "newest", "oldest")
 
@@ -65,130 +63,6 @@ class _StoppableCollector(WrappingCollector):  # type: ignore[misc]
             if not seen & 127 and self.should_stop():
                 raise SearchCancelled()
             yield docnum
-
-
-def _ts(value: dt.datetime) -> int:
-    return int(value.timestamp())
-
-
-def _from_ts(value: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(value, dt.UTC)
-
-
-class DateColumn:
-    """Sorted ``(timestamp, docnum)`` pairs of the live, dated documents."""
-
-    def __init__(self, searcher: Any) -> None:
-        reader = searcher.reader()
-        self.by_doc: dict[int, int] = {}
-        if reader.doc_count():
-            column = reader.column_reader("date")
-            for docnum in reader.all_doc_ids():
-                value = column[docnum]
-                if value != MISSING:
-                    self.by_doc[docnum] = value
-        self.pairs = sorted((v, d) for d, v in self.by_doc.items())
-        self.keys = [v for v, _ in self.pairs]
-        self.undated = reader.doc_count() - len(self.pairs)
-
-    def docs_in(self, dates: DateRange) -> set[int]:
-        """Return docnums dated within ``[start, end)``."""
-        lo = 0 if dates.start is None else bisect.bisect_left(self.keys, _ts(dates.start))
-        hi = len(self.keys) if dates.end is None else bisect.bisect_left(self.keys, _ts(dates.end))
-        return {d for _, d in self.pairs[lo:hi]}
-
-    def summary(self) -> tuple[dt.datetime | None, dt.datetime | None, int]:
-        """Return the first date, the last date and the number of undated documents."""
-        if not self.keys:
-            return None, None, self.undated
-        return _from_ts(self.keys[0]), _from_ts(self.keys[-1]), self.undated
-
-
-class SearchCache:
-    """Per-searcher state: the searcher and lazily built helpers."""
-
-    def __init__(self, searcher: Any) -> None:
-        self.searcher = searcher
-        self._dates: DateColumn | None = None
-        self._words: list[str] | None = None
-        self._surface: dict[str, str] | None = None
-        self._aliases: dict[str, list[str]] | None = None
-        self._rows: dict[int, list[tuple[str, str, str]]] | None = None
-
-    @property
-    def dates(self) -> DateColumn:
-        """The date column, built on first use."""
-        if self._dates is None:
-            self._dates = DateColumn(self.searcher)
-        return self._dates
-
-    def person_aliases(self) -> dict[str, list[str]]:
-        """Full person key -> shorter keys that name only that person in this collection.
-
-        The same resolution the facets use ("putin" -> "vladimir putin"), so a
-        filter on a facet value finds exactly the articles it counted.
-        """
-        if self._aliases is None:
-            from .entities.canonical import resolve_people
-
-            keys = {k for row in self.entity_rows().values() for label, k, _ in row if label == "person"}
-            self._aliases = {}
-            for key, root in resolve_people(keys).items():
-                if key != root:
-                    self._aliases.setdefault(root, []).append(key)
-        return self._aliases
-
-    def entity_rows(self) -> dict[int, list[tuple[str, str, str]]]:
-        """``(label, key, name)`` entities of every live document, decoded once per searcher."""
-        if self._rows is None:
-            from .schema import decode_entities
-
-            reader = self.searcher.reader()
-            self._rows = {}
-            if reader.has_column("entities"):
-                column = reader.column_reader("entities")
-                for docnum in reader.all_doc_ids():
-                    row = decode_entities(column[docnum])
-                    if row:
-                        self._rows[docnum] = row
-        return self._rows
-
-    def words(self) -> list[str]:
-        """Sorted surface words the analyzer has seen (the stem memo's keys)."""
-        if self._words is None:
-            self._words = sorted(analysis.stem_table())
-        return self._words
-
-    def expand_prefix(self, prefix: str, limit: int = 16) -> list[str]:
-        """Indexed stems for a prefix, the ``limit`` most frequent (a bounded rewrite).
-
-        Stems of known words that start with the prefix ("programmi*" ->
-        "program"), plus indexed stems that start with it.
-        """
-        words = self.words()
-        stems = set()
-        for word in words[bisect.bisect_left(words, prefix) :]:
-            if not word.startswith(prefix):
-                break
-            stems.add(analysis.stem(word))
-        reader = self.searcher.reader()
-        for field in TEXT_FIELDS:
-            stems.update(
-                t.decode() if isinstance(t, bytes) else t for t in reader.expand_prefix(field, prefix)
-            )
-        frequency = {s: sum(reader.doc_frequency(f, s) for f in TEXT_FIELDS) for s in stems}
-        ranked = sorted((s for s in stems if frequency[s]), key=lambda s: (-frequency[s], s))
-        return ranked[:limit]
-
-    def surface(self, stem: str) -> str:
-        """A readable word for a stem: the shortest known word with that stem."""
-        if self._surface is None:
-            self._surface = {}
-            for word, stemmed in analysis.stem_table().items():
-                best = self._surface.get(stemmed)
-                if best is None or (len(word), word) < (len(best), best):
-                    self._surface[stemmed] = word
-        return self._surface.get(stem, stem)
 
 
 def _date_bound(value: Any, *, end: bool) -> dt.datetime | None:
@@ -431,7 +305,7 @@ def _described(stored: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         "id": stored["id"],
         "path": stored.get("path", ""),
         "title": stored.get("title", ""),
-        "date": _from_ts(date) if isinstance(date, int) else None,
+        "date": from_ts(date) if isinstance(date, int) else None,
         "source": stored.get("source", ""),
         "url": extra.get("url", ""),
         "entities": {label: tuple(names) for label, names in (extra.get("entities") or {}).items()},
