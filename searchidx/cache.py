@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from . import analysis
-from .query import DateRange
+from .dates import DateRange
 from .schema import TEXT_FIELDS
 
 __all__ = ["MISSING", "DateColumn", "SearchCache", "from_ts"]

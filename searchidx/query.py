@@ -16,8 +16,6 @@ are pulled out as a filter, never scored.
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from typing import Literal, TypeAlias
 from whoosh import query as wq
 
 from .analysis import analyze, fold, stem
+from .dates import DateRange, parse_date_bound
 from .errors import QueryError
 from .schema import ENTITY_FIELDS, TEXT_FIELDS
 
@@ -45,26 +44,6 @@ MAX_DEPTH = 32
 ANY_COORDINATION = 0.9
 
 _WORD_END = set(' \t\n\r\f\v()"')
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-
-
-@dataclass(frozen=True, slots=True)
-class DateRange:
-    """Half-open UTC interval ``[start, end)``; ``None`` is unbounded."""
-
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
-
-    def intersect(self, other: DateRange) -> DateRange:
-        """Return the overlap of two ranges (may be empty)."""
-        starts = [d for d in (self.start, other.start) if d is not None]
-        ends = [d for d in (self.end, other.end) if d is not None]
-        return DateRange(max(starts) if starts else None, min(ends) if ends else None)
-
-    @property
-    def empty(self) -> bool:
-        """True when no instant lies in the range."""
-        return self.start is not None and self.end is not None and self.start >= self.end
 
 
 @dataclass(slots=True)
@@ -82,29 +61,6 @@ class ParsedQuery:
     dates: DateRange | None = None
     words: list[tuple[int, int]] = field(default_factory=list)
     filters: list[wq.Query] = field(default_factory=list)
-
-
-def parse_date_bound(text: str, *, end: bool, where: int | None = None, query: str = "") -> dt.datetime:
-    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` to a UTC instant.
-
-    With ``end=True`` return the first instant *after* the period, so the
-    period is included in a half-open range.
-    """
-    match = _DATE_RE.match(text)
-    if not match:
-        raise QueryError(f"bad date {text!r}: use YYYY, YYYY-MM or YYYY-MM-DD", query, where)
-    year, month, day = int(match[1]), int(match[2] or 1), int(match[3] or 1)
-    try:
-        start = dt.datetime(year, month, day, tzinfo=dt.UTC)
-    except ValueError as exc:
-        raise QueryError(f"bad date {text!r}: {exc}", query, where) from None
-    if not end:
-        return start
-    if match[3]:
-        return start + dt.timedelta(days=1)
-    if match[2]:
-        return start + dt.timedelta(days=calendar.monthrange(year, month)[1])
-    return start.replace(year=year + 1)
 
 
 # ---- lexer --------------------------------------------------------------------------------

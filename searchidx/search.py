@@ -20,10 +20,11 @@ from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 
 from .analysis import analyze
 from .cache import SearchCache, from_ts
+from .dates import DateRange, parse_date_bound
 from .errors import QueryError, SearchCancelled
 from .highlight import snippet, spans_within
 from .models import Document, Hit, SearchResults, Span
-from .query import DateRange, ParsedQuery, parse, parse_date_bound
+from .query import ParsedQuery, parse
 from .schema import TEXT_FIELDS
 
 __all__ = ["RobertsonBM25F", "docset", "load_document", "matching_docs", "prepare", "run_search"]
