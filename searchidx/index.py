@@ -28,6 +28,7 @@ DEFAULT_INDEX = "index"
 META_FILE = "searchidx.json"
 STEMS_FILE = "stems.json"
 LOCK_TIMEOUT = 10.0
+REOPEN_ATTEMPTS = 3  # when a concurrent commit removes files we were about to open
 Progress = Callable[[int, int], None]
 DateLike = str | dt.date | dt.datetime | None
 Sort = Literal["relevance", "newest", "oldest"]
@@ -317,15 +318,27 @@ class Index:
             self._search_cache = None
 
     def _whoosh_searcher(self) -> Any:
-        with reading(self.path):
-            if self._searcher is None:
-                from .search import RobertsonBM25F
+        from whoosh import index as windex
 
-                self._searcher = self._ix.searcher(weighting=RobertsonBM25F())
-                self._search_cache = None
-            else:
-                self._refresh()
-        return self._searcher
+        from .search import RobertsonBM25F
+
+        with reading(self.path):
+            for attempt in range(REOPEN_ATTEMPTS):
+                try:
+                    if self._searcher is None:
+                        self._searcher = self._ix.searcher(weighting=RobertsonBM25F())
+                        self._search_cache = None
+                    else:
+                        self._refresh()
+                    return self._searcher
+                except FileNotFoundError:
+                    if attempt == REOPEN_ATTEMPTS - 1:
+                        raise
+                    # Another process committed between our reading its table of contents
+                    # and opening a segment that commit then deleted: read the new one.
+                    self._searcher = None
+                    self._ix = windex.open_dir(str(self.path))
+        raise AssertionError("unreachable")
 
     def _cache(self) -> Any:
         from .cache import SearchCache

@@ -46,7 +46,10 @@ def check_trusted(path: Path) -> None:
     uid = os.geteuid()
     where = os.path.abspath(path)
     for item in [path, *path.glob("*.toc")]:
-        info = item.stat()
+        try:
+            info = item.stat()
+        except FileNotFoundError:
+            continue  # an older table of contents replaced by a concurrent commit
         if info.st_uid != uid:
             raise IndexUntrusted(where, f"{item.name} is owned by another user (uid {info.st_uid})")
         if info.st_mode & 0o002:
