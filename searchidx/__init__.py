@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 from .errors import (
     IndexCorrupt,
+    IndexingInterrupted,
     IndexLocked,
     IndexNotFound,
     IndexUntrusted,
@@ -35,6 +36,7 @@ __all__ = [
     "IndexStats",
     "IndexUntrusted",
     "IndexVersionError",
+    "IndexingInterrupted",
     "IngestError",
     "Problem",
     "QueryError",

@@ -9,7 +9,9 @@ exits quietly. Textual is never imported here (the TUI lives elsewhere).
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +20,7 @@ from typing import Any, Literal, NoReturn
 import click
 
 from . import __version__
-from .errors import QueryError, SearchidxError
+from .errors import IndexingInterrupted, QueryError, SearchidxError
 from .index import Index, resolve_index_path
 from .render import (
     Style,
@@ -60,6 +62,8 @@ def _guard(prog: str) -> Iterator[None]:
         sys.exit(EXIT_HITS)
     except KeyboardInterrupt:
         _fail(prog, "interrupted: nothing from this run was committed", 130)
+    except IndexingInterrupted as exc:
+        _fail(prog, str(exc), 130)
     except QueryError as exc:
         if sys.stderr.isatty() and exc.position is not None:
             click.echo("  " + exc.caret().replace("\n", "\n  "), err=True)
@@ -239,7 +243,7 @@ def index_command(
             sources = list(Index.recorded_roots(path) if rebuild else Index.open(path).roots)
             if not sources and not rebuild:
                 _fail(prog, f"{path} has no recorded roots: give a PATH to index")
-        with _progress() as progress:
+        with _progress() as progress, _interruptible() as interrupted:
             index = Index.build(
                 path,
                 sources,
@@ -248,6 +252,7 @@ def index_command(
                 lock_timeout=lock_timeout,
                 entities=not no_entities,
                 workers=workers,
+                should_stop=interrupted.is_set,
             )
         report = index.last_report
         assert report is not None
@@ -270,6 +275,22 @@ def index_command(
         else:
             _emit([f"{path}: {report.summary()}"])
         sys.exit(EXIT_ERROR if report.skipped else EXIT_HITS)
+
+
+@contextmanager
+def _interruptible() -> Iterator[threading.Event]:
+    """Turn Ctrl-C into a flag the indexer polls.
+
+    Python's default handler raises KeyboardInterrupt wherever the interpreter
+    is, and one raised inside a finaliser is printed and lost, letting the run
+    go on; a flag is checked from ordinary code instead.
+    """
+    flag = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: flag.set())
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager

@@ -12,6 +12,7 @@ __all__ = [
     "IndexNotFound",
     "IndexUntrusted",
     "IndexVersionError",
+    "IndexingInterrupted",
     "IngestError",
     "QueryError",
     "SearchCancelled",
@@ -114,3 +115,10 @@ class SearchCancelled(SearchidxError):
 
     def __init__(self) -> None:
         super().__init__("search cancelled: a newer search replaced it")
+
+
+class IndexingInterrupted(SearchidxError):
+    """An indexing run stopped on request (Ctrl-C) before it committed anything."""
+
+    def __init__(self) -> None:
+        super().__init__("interrupted: nothing from this run was committed")

@@ -158,6 +158,7 @@ class Index:
         lock_timeout: float = LOCK_TIMEOUT,
         entities: bool = True,
         workers: int | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> Index:
         """Create (or refresh) an index from article files and directories.
 
@@ -170,14 +171,24 @@ class Index:
         if where.exists() and not rebuild:
             index = cls.open(where)
             index.last_report = index.update(
-                sources, progress=progress, lock_timeout=lock_timeout, workers=workers
+                sources,
+                progress=progress,
+                lock_timeout=lock_timeout,
+                workers=workers,
+                should_stop=should_stop,
             )
             return index
         staging = where.with_name(f".{where.name}.building-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         try:
             fresh = cls.create(staging, entities=entities)
-            report = fresh.update(sources, progress=progress, lock_timeout=lock_timeout, workers=workers)
+            report = fresh.update(
+                sources,
+                progress=progress,
+                lock_timeout=lock_timeout,
+                workers=workers,
+                should_stop=should_stop,
+            )
             fresh.close()
             old = where.with_name(f".{where.name}.old-{os.getpid()}")
             if where.exists():
@@ -230,6 +241,7 @@ class Index:
         progress: Progress | None = None,
         lock_timeout: float = LOCK_TIMEOUT,
         workers: int | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> IndexReport:
         """Bring the index up to date with ``sources`` in one atomic commit.
 
@@ -242,6 +254,8 @@ class Index:
             progress: Called with (articles written, articles to write).
             lock_timeout: Seconds to wait for another writer.
             workers: Processes for entity extraction (default: one per CPU, at most 2).
+            should_stop: Polled per file and per article until the commit starts; True
+                abandons the run (:class:`IndexingInterrupted`) with nothing committed.
 
         Raises:
             IndexLocked: Another writer held the lock for ``lock_timeout`` seconds.
@@ -269,6 +283,7 @@ class Index:
                 entities=entities,
                 workers=workers if workers is not None else min(2, os.cpu_count() or 1),
                 progress=progress,
+                should_stop=should_stop,
             )
             if report.added or report.updated or report.removed:
                 writer.commit()

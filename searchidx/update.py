@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from .errors import IndexingInterrupted
 from .ingest import discover, read_file
 from .models import Article, CanonicalEntity, IndexReport, Problem
 from .schema import ENTITY_FIELDS, encode_entities
@@ -44,9 +45,12 @@ def _entities(articles: Sequence[Article], workers: int) -> Iterator[list[Canoni
         for batch in batches:
             yield from _annotate_many(batch)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    try:
         for result in pool.map(_annotate_many, batches):
             yield from result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # an interrupted run drops queued work
 
 
 def manifest(reader: Any) -> dict[str, tuple[str, str]]:
@@ -67,8 +71,18 @@ def run_update(
     entities: bool,
     workers: int,
     progress: Progress | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> IndexReport:
-    """Apply ``roots`` to an open Whoosh writer (the caller commits or cancels)."""
+    """Apply ``roots`` to an open Whoosh writer (the caller commits or cancels).
+
+    Raises:
+        IndexingInterrupted: ``should_stop`` said so (checked per file and per article).
+    """
+
+    def check() -> None:
+        if should_stop is not None and should_stop():
+            raise IndexingInterrupted()
+
     started = time.perf_counter()
     problems: list[Problem] = []
     seen_ids: set[str] = set()
@@ -80,6 +94,7 @@ def run_update(
             if isinstance(found, Problem):
                 problems.append(found)
                 continue
+            check()
             articles, trouble = read_file(found, root)
             problems.extend(trouble)
             seen_paths.add(str(found))
@@ -103,6 +118,7 @@ def run_update(
     for done, ((article, replaces), found_entities) in enumerate(
         zip(pending, annotations, strict=True), start=1
     ):
+        check()
         fields = document(article, found_entities)
         if replaces:
             writer.update_document(**fields)

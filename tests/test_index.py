@@ -133,3 +133,14 @@ def test_duplicate_ids_reported(tmp_path: Path) -> None:
         assert report is not None
         assert any("duplicate id 'r1'" in p.reason for p in report.problems)
         assert index.stats().documents == 5
+
+
+def test_should_stop_abandons_a_run_with_nothing_committed(built: Index, corpus: Path) -> None:
+    from searchidx import IndexingInterrupted
+
+    (corpus / "late.txt").write_text("Late headline\n\nArrived after the first build.")
+    calls = iter(range(10**6))
+    with pytest.raises(IndexingInterrupted, match="nothing from this run was committed"):
+        built.update([corpus], should_stop=lambda: next(calls) >= 3, workers=2)
+    assert built.search("late").total == 0
+    assert built.update([corpus]).added == 1
