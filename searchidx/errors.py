@@ -13,7 +13,6 @@ __all__ = [
     "IndexUntrusted",
     "IndexVersionError",
     "IndexingInterrupted",
-    "IngestError",
     "QueryError",
     "SearchCancelled",
     "SearchidxError",
@@ -88,10 +87,6 @@ class IndexLocked(SearchidxError):
             f"index at {path} is being written by another process (waited {timeout:g}s): "
             "try again when it finishes, or raise --lock-timeout"
         )
-
-
-class IngestError(SearchidxError):
-    """An article source that cannot be read at all (raised for a whole run, not per file)."""
 
 
 class IndexUntrusted(SearchidxError):

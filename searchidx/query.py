@@ -23,7 +23,7 @@ from typing import Literal, TypeAlias
 
 from whoosh import query as wq
 
-from .analysis import analyze, fold, stem
+from .analysis import analyze
 from .dates import DateRange, parse_date_bound
 from .errors import QueryError
 from .schema import ENTITY_FIELDS, TEXT_FIELDS
@@ -462,8 +462,3 @@ def entity_query(fieldname: str, name: str) -> wq.Query:
     fields = ENTITY_FIELDS if fieldname == "entity" else (fieldname,)
     queries = [wq.Term(f, parts[0]) if len(parts) == 1 else wq.Phrase(f, parts) for f in fields]
     return queries[0] if len(queries) == 1 else wq.Or(queries)
-
-
-def folded_stem(word: str) -> str:
-    """Fold and stem one word (used to map suggestions back to terms)."""
-    return stem(fold(word))
