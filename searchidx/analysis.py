@@ -127,6 +127,7 @@ def _normalise_part(part: str) -> str:
 
 
 _TERMS: dict[str, str] = {}
+_NO_TERMS: dict[str, str] = {}  # unstemmed analysis has no memo: always the slow path
 
 
 def _term(raw: str) -> str:
@@ -154,8 +155,16 @@ Spans = Iterator[tuple[str, int, int, int, bool]]
 def spans(text: str, stemming: bool = True) -> Spans:
     """Yield ``(term, pos, start, end, joined)`` tuples; see :func:`analyze`."""
     pos = 0
+    known = _TERMS.get if stemming else _NO_TERMS.get
     for match in _TOKEN_RE.finditer(text):
         raw = match.group()
+        # Fast path: a plain word seen before (the memo only ever holds hyphen-free words).
+        term = known(raw)
+        if term is not None:
+            if term:
+                yield term, pos, *match.span(), False
+                pos += 1
+            continue
         start = match.start()
         if raw[0].isdigit() and ("," in raw or "." in raw):
             yield raw.replace(",", ""), pos, start, match.end(), False

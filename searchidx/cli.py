@@ -215,9 +215,7 @@ main.add_command(search_command)
 @click.option(
     "--no-entities", is_flag=True, help="Skip entity extraction (faster; no person:/place:/org: filters)."
 )
-@click.option(
-    "--workers", type=click.IntRange(min=1), help="Processes for entity extraction [default: CPUs, max 2]."
-)
+@click.option("--workers", type=click.IntRange(min=1), help="Processes for indexing [default: CPUs, max 2].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON line.")
 def index_command(
     paths: tuple[Path, ...],

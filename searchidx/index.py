@@ -253,7 +253,7 @@ class Index:
             sources: Files and directories of articles.
             progress: Called with (articles written, articles to write).
             lock_timeout: Seconds to wait for another writer.
-            workers: Processes for entity extraction (default: one per CPU, at most 2).
+            workers: Processes for indexing (default: one per CPU, at most 2).
             should_stop: Polled per file and per article until the commit starts; True
                 abandons the run (:class:`IndexingInterrupted`) with nothing committed.
 
@@ -329,7 +329,11 @@ class Index:
 
     def _refresh(self) -> None:
         if self._searcher is not None and not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
+            # Not Searcher.refresh(): Whoosh reuses a segment's reader when the segment id is
+            # unchanged, so documents deleted from it since stay visible (and readers of
+            # segments merged away are kept). A fresh searcher costs a few milliseconds.
+            self._searcher.close()
+            self._searcher = None
             self._search_cache = None
 
     def _whoosh_searcher(self) -> Any:
@@ -340,11 +344,10 @@ class Index:
         with reading(self.path):
             for attempt in range(REOPEN_ATTEMPTS):
                 try:
+                    self._refresh()
                     if self._searcher is None:
                         self._searcher = self._ix.searcher(weighting=RobertsonBM25F())
                         self._search_cache = None
-                    else:
-                        self._refresh()
                     return self._searcher
                 except FileNotFoundError:
                     if attempt == REOPEN_ATTEMPTS - 1:

@@ -8,12 +8,14 @@ existing indexes. :data:`SCHEMA_VERSION` and the tokenizer's stored
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from whoosh import columns, fields
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
+from whoosh.system import pack_uint
 
 from . import analysis
 
@@ -22,14 +24,16 @@ __all__ = [
     "SCHEMA_VERSION",
     "TEXT_FIELDS",
     "EntityTokenizer",
+    "NewsText",
     "NewsTokenizer",
+    "Postings",
     "build_schema",
     "decode_entities",
     "encode_entities",
 ]
 
 #: Bump whenever a field is added, removed or changes type.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 #: Full-text fields searched when a query names no field.
 TEXT_FIELDS = ("title", "body")
 # Short title fields already score high through BM25F length normalisation; an extra boost
@@ -104,6 +108,49 @@ class EntityTokenizer(_Tokenizer):
             offset += len(name) + 1
 
 
+#: ``(term bytes, frequency, weight, encoded positions and characters)`` per distinct term:
+#: what a Whoosh field's ``index()`` yields.
+Postings = list[tuple[bytes, int, float, bytes]]
+
+
+def text_postings(value: str, boost: float = 1.0) -> Postings:
+    """Analyse ``value`` straight into Whoosh postings for a ``Characters`` field.
+
+    Same bytes as ``whoosh.formats.Characters.word_values`` + ``encode`` fed by
+    :class:`NewsTokenizer`, without a Whoosh ``Token`` per word: indexing spends
+    most of its time here. Plain data, so worker processes can compute it.
+    """
+    seen: dict[str, list[Any]] = {}
+    for term, pos, start, end, _joined in analysis.spans(value):
+        entry = seen.get(term)
+        if entry is None:
+            seen[term] = [pos, end, [(pos, start, end - start)]]
+        else:
+            # Whoosh stores deltas: position from the previous position, start from the previous end.
+            entry[2].append((pos - entry[0], start - entry[1], end - start))
+            entry[0] = pos
+            entry[1] = end
+    dumps = pickle.dumps
+    return [
+        (term.encode(), len(deltas), len(deltas) * boost, pack_uint(len(deltas)) + dumps(deltas, 2))
+        for term, (_pos, _end, deltas) in seen.items()
+    ]
+
+
+class NewsText(fields.TEXT):  # type: ignore[misc]
+    """A TEXT field analysed by :func:`text_postings`; also takes precomputed postings.
+
+    Values are strings (analysed here) or :data:`Postings` computed elsewhere (the
+    indexer's worker processes); the stored value then comes from ``_stored_<name>``.
+    """
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        """Return ``(btext, frequency, weight, encoded value)`` per distinct term."""
+        if isinstance(value, list):
+            return value
+        return text_postings(value, self.format.field_boost)
+
+
 def encode_entities(entities: Iterable[tuple[str, str, str]]) -> bytes:
     """Pack ``(label, key, name)`` triples for the facet column."""
     return "\x1e".join(f"{label}\x1f{key}\x1f{name}" for label, key, name in entities).encode()
@@ -129,8 +176,8 @@ def build_schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True, sortable=True),
         path=fields.ID(stored=True, sortable=True),
         hash=fields.ID(sortable=True),
-        title=fields.TEXT(stored=True, chars=True, analyzer=text, field_boost=TITLE_BOOST),
-        body=fields.TEXT(stored=True, chars=True, analyzer=text),
+        title=NewsText(stored=True, chars=True, analyzer=text, field_boost=TITLE_BOOST),
+        body=NewsText(stored=True, chars=True, analyzer=text),
         date=fields.NUMERIC(bits=64, signed=True, stored=True, sortable=True),
         source=fields.ID(stored=True),
         extra=fields.STORED(),

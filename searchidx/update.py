@@ -19,6 +19,7 @@ from .errors import IndexingInterrupted
 from .ingest import discover, read_file
 from .models import Article, CanonicalEntity, IndexReport, Problem
 from .schema import ENTITY_FIELDS, encode_entities
+from .segments import PARALLEL_MIN, write_segments
 
 __all__ = ["Progress", "run_update"]
 
@@ -112,6 +113,13 @@ def run_update(
                     unchanged += 1
                 else:
                     pending.append((article, old is not None))
+    total = len(pending)
+    # A large batch of new articles is written as segments in worker processes
+    # (see segments.py); replacements stay here, as they delete older versions.
+    parallel: list[Article] = []
+    if workers > 1 and sum(not replaces for _, replaces in pending) >= PARALLEL_MIN:
+        parallel = [a for a, replaces in pending if not replaces]
+        pending = [(a, replaces) for a, replaces in pending if replaces]
     articles = [a for a, _ in pending]
     annotations = _entities(articles, workers) if entities else iter([[]] * len(articles))
     added = updated = 0
@@ -126,9 +134,20 @@ def run_update(
         else:
             writer.add_document(**fields)
             added += 1
-        if progress is not None and (done % 50 == 0 or done == len(pending)):
-            progress(done, len(pending))
+        if progress is not None and (done % 50 == 0 or done == total):
+            progress(done, total)
     removed = _remove_missing(writer, known, roots, seen_ids, seen_paths)
+    if parallel:
+        first = len(pending)
+        write_segments(
+            writer,
+            parallel,
+            entities=entities,
+            workers=workers,
+            progress=lambda n: progress(first + n, total) if progress is not None else None,
+            should_stop=should_stop or (lambda: False),
+        )
+        added += len(parallel)
     return IndexReport(added, updated, removed, unchanged, tuple(problems), time.perf_counter() - started)
 
 

@@ -144,3 +144,81 @@ def test_should_stop_abandons_a_run_with_nothing_committed(built: Index, corpus:
         built.update([corpus], should_stop=lambda: next(calls) >= 3, workers=2)
     assert built.search("late").total == 0
     assert built.update([corpus]).added == 1
+
+
+def _feed(path: Path, count: int) -> Path:
+    words = ["ceasefire", "tariff", "harvest", "election", "pipeline", "merger"]
+    rows = [
+        json.dumps(
+            {
+                "id": f"a{i}",
+                "title": f"{words[i % 6].title()} report {i}",
+                "date": f"2020-0{1 + i % 9}-1{i % 10}",
+                "text": f"The {words[i % 6]} story number {i} mentions {words[(i * 5) % 6]} twice: "
+                f"{words[(i * 5) % 6]}. Zyxwordunique{i % 7} appears once.",
+            }
+        )
+        for i in range(count)
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_parallel_segments_match_serial_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchidx import analysis, segments
+
+    feed = _feed(tmp_path / "feed.jsonl", 120)
+    one = Index.build(tmp_path / "one", [feed], workers=1, entities=False)
+    monkeypatch.setattr(segments, "PARALLEL_MIN", 10)
+    monkeypatch.setattr("searchidx.update.PARALLEL_MIN", 10)
+    seen: list[tuple[int, int]] = []
+    analysis._MEMO.pop("zyxworduniqu", None)  # must come back from a worker's stems
+    two = Index.build(
+        tmp_path / "two", [feed], workers=2, entities=False, progress=lambda d, t: seen.append((d, t))
+    )
+    assert len(list((tmp_path / "two").glob("*.seg"))) == 2
+    assert seen and seen[-1] == (120, 120)
+    for query in ("ceasefire", '"tariff story"', "merger date:2020-03", "zyxwordunique3", "report -harvest"):
+        first, second = one.search(query, limit=200), two.search(query, limit=200)
+        assert first.total == second.total > 0
+        ranked = [[(h.id, round(h.score, 6)) for h in r.hits] for r in (first, second)]
+        assert ranked[0] == ranked[1]
+    stems = json.loads((tmp_path / "two" / "stems.json").read_text())
+    assert "zyxwordunique3" in stems
+    # A later incremental run replaces articles living in the worker segments.
+    feed.write_text(feed.read_text().replace("story number 7 ", "story number seven "))
+    report = two.update([feed], workers=2)
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 119)
+    assert two.search("seven").total == 1 and two.stats().documents == 120
+
+
+def test_parallel_segments_interrupted_commit_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from searchidx import IndexingInterrupted, segments
+
+    monkeypatch.setattr(segments, "PARALLEL_MIN", 10)
+    monkeypatch.setattr("searchidx.update.PARALLEL_MIN", 10)
+    monkeypatch.setattr(segments, "POLL_SECONDS", 0.01)
+    small = _feed(tmp_path / "small.jsonl", 3)
+    index = Index.build(tmp_path / "ix", [small], workers=1, entities=False)
+    big = _feed(tmp_path / "big.jsonl", 3000)
+    big.write_text(big.read_text().replace('"id": "a', '"id": "b'))
+    polls = iter(range(10**6))
+    with pytest.raises(IndexingInterrupted):
+        index.update([big], workers=2, should_stop=lambda: next(polls) >= 5)
+    assert index.stats().documents == 3
+    assert index.update([small], workers=2).unchanged == 3
+    assert len(list((tmp_path / "ix").glob("*.seg"))) == 1  # abandoned worker segments cleaned up
+
+
+def test_an_open_index_sees_replacements_in_a_large_segment(tmp_path: Path) -> None:
+    # Whoosh's Searcher.refresh() reused the old segment's reader (same segment id), so the
+    # replaced version stayed visible: 301 documents instead of 300.
+    feed = _feed(tmp_path / "feed.jsonl", 300)
+    index = Index.build(tmp_path / "ix", [feed], workers=1, entities=False)
+    assert index.search("story").total == 300
+    feed.write_text(feed.read_text().replace("story number 7 ", "story number seven "))
+    assert index.update([feed]).updated == 1
+    assert index.stats().documents == 300 and index.search("story").total == 300
+    assert [h.id for h in index.search("seven").hits] == ["a7"]
