@@ -1,6 +1,6 @@
 """Entity-tagger quality on CoNLL-2003 eng.testb and wikigold (entity-level exact match).
 
-Usage: python -m bench.ner_eval [--data ../shared/data] [--skip-conll]
+Usage: python -m bench.ner_eval [--data ../shared/data] [--skip-conll] [--out FILE]
 
 Prints per-type P/R/F1 (PER/LOC/ORG; MISC ignored) for:
   * the packaged model (trained on wikigold only: openly licensed) on eng.testb;
@@ -13,6 +13,7 @@ Also prints tagging speed (tokens/s, features included).
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from searchidx.entities.train import evaluate, load_gazetteer, read_conll, train
 
 ROOT = Path(__file__).resolve().parent.parent
 Tagged = tuple[list[str], list[str]]
+RESULTS: list[dict[str, object]] = []  # every table printed, for --out
 SHIPPED_PARAMS = {"c1": 0.1, "c2": 0.05, "max_iterations": 200}
 CONLL_PARAMS = {"c1": 0.05, "c2": 0.05, "max_iterations": 150}
 
@@ -51,6 +53,7 @@ def table(
     title: str, gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], speed: float = 0
 ) -> None:
     scores = evaluate(gold, predicted)
+    RESULTS.append({"title": title, "tokens_per_s": speed, "scores": scores})
     print(f"\n{title}" + (f"  ({speed:,.0f} tokens/s)" if speed else ""))
     print("| type | precision | recall | F1 | gold entities |\n|---|---|---|---|---|")
     for kind in ("PER", "LOC", "ORG", "ALL"):
@@ -77,10 +80,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--skip-conll", action="store_true", help="skip training the research model")
+    parser.add_argument("--out", type=Path, help="also write the tables as JSON here")
     args = parser.parse_args()
+    try:
+        evaluate_all(args.data, args.skip_conll)
+    finally:
+        if args.out:
+            args.out.write_text(json.dumps(RESULTS, indent=1))
+
+
+def evaluate_all(data: Path, skip_conll: bool) -> None:
     gazetteer = load_gazetteer()
-    testb = list(read_conll(args.data / "conll2003" / "eng.testb.gz"))
-    wiki = list(read_conll(args.data / "wikigold" / "wikigold.conll.txt"))
+    testb = list(read_conll(data / "conll2003" / "eng.testb.gz"))
+    wiki = list(read_conll(data / "wikigold" / "wikigold.conll.txt"))
     gold_b = [t for _, t in testb]
     predicted, speed = tag_all(DEFAULT_MODEL, testb, gazetteer)
     table(
@@ -92,11 +104,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         cross_validate(wiki, gazetteer, 5, work)
-        if args.skip_conll:
+        if skip_conll:
             return
         research = work / "conll.crfsuite"
         started = time.perf_counter()
-        train(list(read_conll(args.data / "conll2003" / "eng.train.gz")), research, gazetteer, **CONLL_PARAMS)  # type: ignore[arg-type]
+        train(list(read_conll(data / "conll2003" / "eng.train.gz")), research, gazetteer, **CONLL_PARAMS)  # type: ignore[arg-type]
         print(f"\nresearch model trained on eng.train in {time.perf_counter() - started:.0f}s (not shipped)")
         predicted, speed = tag_all(research, testb, gazetteer)
         table("research model (CoNLL eng.train) on CoNLL-2003 eng.testb", gold_b, predicted, speed)

@@ -1,6 +1,6 @@
 """Ranking quality on CACM and TIME: MAP, nDCG@10, P@30 for searchidx and its peers.
 
-Usage: python -m bench.quality [--collections cacm time]
+Usage: python -m bench.quality [--collections cacm time] [--ablations] [--out FILE]
 
 Every engine indexes the same JSON Lines (``python -m bench.convert cacm time``) and
 answers the same topics: punctuation removed, terms OR'd (ranked "any word" retrieval),
@@ -15,6 +15,8 @@ import argparse
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -130,7 +132,32 @@ def tantivy_ranker(docs: list[dict[str, Any]], work: Path) -> Ranker:
     return rank
 
 
-def run(name: str, work: Path) -> dict[str, dict[str, float]]:
+# Analysis ablations for searchidx (issue 5: what stands between us and FTS5?). Each runs in
+# a fresh process: the analysis memo is process-wide.
+VARIANTS = ("porter", "no-stop-words", "no-closed-forms", "porter+no-closed-forms")
+
+
+def apply_variant(variant: str) -> None:
+    """Monkeypatch searchidx's analysis for one ablation (benchmark use only)."""
+    from searchidx import analysis
+
+    if "porter" in variant:
+        from nltk.stem.porter import PorterStemmer
+
+        analysis._STEMMER = PorterStemmer(mode=PorterStemmer.ORIGINAL_ALGORITHM)
+    if "no-stop-words" in variant:
+        analysis.STOP_WORDS = frozenset()
+    if "no-closed-forms" in variant:
+        compound = analysis._compound
+
+        def parts_only(raw: str, start: int, first: int, stemming: bool) -> Any:
+            tokens, pos = compound(raw, start, first, stemming)
+            return [t for t in tokens if not t[4]], pos
+
+        analysis._compound = parts_only
+
+
+def run(name: str, work: Path, engines_wanted: tuple[str, ...] = ()) -> dict[str, dict[str, float]]:
     docs = documents(name)
     topics = json.loads((DATA / name / "topics.json").read_text())
     qrels_raw = json.loads((DATA / name / "qrels.json").read_text())
@@ -143,6 +170,8 @@ def run(name: str, work: Path) -> dict[str, dict[str, float]]:
     }
     table: dict[str, dict[str, float]] = {}
     for engine, make in engines.items():
+        if engines_wanted and engine not in engines_wanted:
+            continue
         started = time.perf_counter()
         rank = make()
         run_docs: Iterator[Any] = (
@@ -168,18 +197,47 @@ def markdown(name: str, table: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def ablations(collections: list[str]) -> dict[str, dict[str, dict[str, float]]]:
+    """MAP etc. of searchidx under each analysis variant, one fresh process each."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for variant in VARIANTS:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.quality", "--variant", variant, "--collections", *collections],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        out[variant] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--collections", nargs="+", default=["cacm", "time"])
+    parser.add_argument("--ablations", action="store_true", help="also score searchidx analysis variants")
+    parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)  # one ablation run
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "quality.json")
     args = parser.parse_args()
-    results = {}
+    if args.variant:
+        apply_variant(args.variant)
+        scores = {}
+        for name in args.collections:
+            with tempfile.TemporaryDirectory() as tmp:
+                scores[name] = run(name, Path(tmp), ("searchidx",))["searchidx"]
+        print(json.dumps(scores))
+        return
+    results: dict[str, Any] = {}
     for name in args.collections:
         with tempfile.TemporaryDirectory() as tmp:
             results[name] = run(name, Path(tmp))
         print(markdown(name, results[name]) + "\n")
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "quality.json").write_text(json.dumps(results, indent=2))
+    if args.ablations:
+        results["ablations"] = ablations(args.collections)
+        for variant, scores in results["ablations"].items():
+            print(variant, {name: round(s["AP"], 4) for name, s in scores.items()})
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

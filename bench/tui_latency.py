@@ -1,6 +1,6 @@
 """TUI latency on Reuters-21578: keystroke-to-results (p50/p95) and start-up to first paint.
 
-Usage: python -m bench.tui_latency [--index bench/data/index-reuters] [--delay 0.08]
+Usage: python -m bench.tui_latency [--index bench/data/index-reuters] [--delay 0.08] [--out FILE]
 
 Builds the index (with entities) from bench/data/reuters.jsonl if it is missing
 (run ``python -m bench.convert reuters`` first). Each query is typed one key at
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import time
 from pathlib import Path
@@ -77,6 +78,7 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=ROOT / "bench" / "data" / "index-reuters")
     parser.add_argument("--docs", type=Path, default=ROOT / "bench" / "data" / "reuters.jsonl")
     parser.add_argument("--delay", type=float, default=0.08, help="seconds between keystrokes")
+    parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args()
     started = time.perf_counter()
     import searchidx.tui  # noqa: F401  (measured: Textual's import cost)
@@ -90,15 +92,26 @@ def main() -> None:
         print(f"building {args.index} from {args.docs} (entities on) ...")
         index = Index.build(args.index, [args.docs], rebuild=True)
     result = asyncio.run(drive(index, args.delay))
-    lat = result["latencies"]
-    print(f"documents: {index.stats().documents}; typed queries: {result['queries']} of {len(QUERIES)}")
+    lat = result.pop("latencies")
+    result.update(
+        documents=index.stats().documents,
+        typed=len(QUERIES),
+        delay_ms=args.delay * 1000,
+        import_ms=import_ms,
+        p50_ms=statistics.median(lat),
+        p95_ms=percentile(lat, 0.95),
+        max_ms=max(lat),
+    )
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1))
+    print(f"documents: {result['documents']}; typed queries: {result['queries']} of {len(QUERIES)}")
     print(
         f"import searchidx.tui: {import_ms:.0f} ms; "
         f"start-up to first paint: {result['first_paint_ms']:.0f} ms"
     )
     print(
-        f"keystroke-to-results ms: p50 {statistics.median(lat):.1f}  p95 {percentile(lat, 0.95):.1f}  "
-        f"max {max(lat):.1f}  (debounce included; {args.delay * 1000:.0f} ms between keys)"
+        f"keystroke-to-results ms: p50 {result['p50_ms']:.1f}  p95 {result['p95_ms']:.1f}  "
+        f"max {result['max_ms']:.1f}  (debounce included; {args.delay * 1000:.0f} ms between keys)"
     )
 
 

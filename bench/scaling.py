@@ -1,0 +1,152 @@
+"""Indexing and query latency at 1k / 5k / 19k / 76k Reuters articles, for every engine.
+
+Usage: python -m bench.scaling [--sizes 1000 5000 19043 76172] [--queries 200] [--out FILE]
+
+Each build and each query run is a fresh process (``bench/engines.py``), so peak
+RSS and caches belong to one engine. Indexing: articles/s, MB/s, wall and CPU
+(children included), peak RSS, index size; searchidx with and without entities,
+1 and 2 processes; Whoosh 1 and 2 processes (its ``procs=2`` writer); tantivy 1
+and 2 writer threads; FTS5 1. Queries: the same seeded set at every size
+(keywords, multi-word, phrases, one-month date windows, place filters), top 10,
+with and without snippets, on the 1-process index of each engine (searchidx:
+with entities, so ``place:`` has something to filter on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+SIZES = (1000, 5000, 19043, 76172)
+STOP = set(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then "
+    "there these they this to was will with said says pct mln dlrs vs cts".split()
+)
+PLACES = (
+    "japan canada france brazil australia china belgium switzerland iran italy philippines taiwan "
+    "spain sweden indonesia argentina iraq india mexico"
+).split()
+# (engine, workers, entities); FTS5 has no parallel writer.
+BUILDS = (
+    ("searchidx", 1, False),
+    ("searchidx", 2, False),
+    ("searchidx", 1, True),
+    ("searchidx", 2, True),
+    ("whoosh", 1, False),
+    ("whoosh", 2, False),
+    ("fts5", 1, False),
+    ("tantivy", 1, False),
+    ("tantivy", 2, False),
+)
+QUERIED = {"searchidx": (1, True), "whoosh": (1, False), "fts5": (1, False), "tantivy": (1, False)}
+
+
+def make_queries(docs: list[dict[str, Any]], count: int, seed: int = 1987) -> list[dict[str, Any]]:
+    """A fixed, seeded mix of five query kinds drawn from the collection's titles."""
+    rng = random.Random(seed)
+    vocab = Counter(
+        w for d in docs for w in re.findall(r"[a-z]{4,}", (d.get("title") or "").lower()) if w not in STOP
+    )
+    common = [w for w, n in vocab.most_common(600) if n >= 5]
+    months = sorted({d["date"][:7] for d in docs if d.get("date")})
+    titled = [d for d in docs if d.get("title")]
+    queries = []
+    for i in range(count):
+        q: dict[str, Any] = {"words": [], "phrase": [], "month": None, "place": None}
+        kind = i % 5
+        if kind == 0:
+            q["words"] = rng.sample(common, rng.choice((1, 2)))
+        elif kind == 1:
+            q["words"] = rng.sample(common[:80], rng.randint(3, 5))
+        elif kind == 2:
+            title = rng.choice(titled)["title"].lower()
+            pair = [w for w in re.findall(r"[a-z]{3,}", title) if w not in STOP][:2]
+            q["phrase"] = pair if len(pair) == 2 else [rng.choice(common), rng.choice(common)]
+        elif kind == 3:
+            q["words"], q["month"] = [rng.choice(common)], rng.choice(months)
+        else:
+            q["words"], q["place"] = [rng.choice(common[:150])], rng.choice(PLACES)
+        queries.append(q)
+    return queries
+
+
+def run_json(*args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.engines", *args], cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench.engines {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def collection(size: int, work: Path) -> Path:
+    full = DATA / "reuters.jsonl"
+    if size > 19043:
+        return DATA / "reuters4x.jsonl"
+    if size == 19043:
+        return full
+    subset = work / f"reuters-{size}.jsonl"
+    with full.open(encoding="utf-8") as src:
+        subset.write_text("".join(itertools.islice(src, size)), encoding="utf-8")
+    return subset
+
+
+def measure(sizes: tuple[int, ...], query_count: int, log: Any = print) -> dict[str, Any]:
+    from .engines import load
+
+    missing = [p for p in (DATA / "reuters.jsonl", DATA / "reuters4x.jsonl") if not p.exists()]
+    if missing:
+        raise SystemExit("run `python -m bench.convert reuters reuters4x` first")
+    queries = make_queries(load(DATA / "reuters.jsonl"), query_count)
+    results: dict[str, Any] = {"queries": queries, "indexing": [], "latency": []}
+    with tempfile.TemporaryDirectory(prefix="searchidx-scaling-") as tmp:
+        work = Path(tmp)
+        query_file = work / "queries.json"
+        query_file.write_text(json.dumps(queries))
+        for size in sizes:
+            docs = collection(size, work)
+            for engine, workers, entities in BUILDS:
+                where = work / f"{engine}-{size}-{workers}-{int(entities)}"
+                flags = ["--workers", str(workers)] + (["--entities"] if entities else [])
+                row = run_json("build", engine, str(docs), str(where), *flags)
+                row.update(engine=engine, size=size, workers=workers, entities=entities)
+                results["indexing"].append(row)
+                log(
+                    f"index {engine:9} {size:6} w{workers} ent={int(entities)}: "
+                    f"{row['articles_per_s']:.0f} art/s, {row['peak_rss_mb']:.0f} MB RSS"
+                )
+                if QUERIED[engine] == (workers, entities):
+                    lat = run_json("query", engine, str(where), str(query_file))
+                    lat.update(engine=engine, size=size)
+                    results["latency"].append(lat)
+                    log(f"query {engine:9} {size:6}: p95 {lat['snippets']['p95']:.1f} ms with snippets")
+                shutil.rmtree(where, ignore_errors=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "scaling.json")
+    args = parser.parse_args()
+    results = measure(tuple(args.sizes), args.queries)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
