@@ -6,7 +6,8 @@ process so memory and caches never leak between engines:
     python -m bench.engines build ENGINE DOCS WHERE [--workers N] [--entities]
     python -m bench.engines query ENGINE WHERE QUERIES.json
 
-Both print one JSON object. Engines: ``searchidx`` (library API), ``whoosh``
+Both print one JSON object. Engines: ``searchidx`` (``searchidx index`` to build, the
+library API to query), ``whoosh``
 (stock ``StemmingAnalyzer``, ``MultifieldParser``, ``hit.highlights``; 2 workers =
 its own ``procs=2`` multisegment writer), ``fts5`` (SQLite, ``porter unicode61
 remove_diacritics 2``, ``bm25()``, ``snippet()``; single-threaded only) and
@@ -27,6 +28,7 @@ import os
 import resource
 import sqlite3
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -59,9 +61,9 @@ def _places(d: dict[str, Any]) -> str:
 
 
 def build_searchidx(docs: Path, where: Path, workers: int, entities: bool) -> None:
-    from searchidx import Index
-
-    Index.build(where, [docs], entities=entities, workers=workers, rebuild=True).close()
+    """Index through the command line, as a user would (`searchidx index`)."""
+    command = [sys.executable, "-m", "searchidx", "index", "--index", str(where), "--workers", str(workers)]
+    subprocess.run(command + ([] if entities else ["--no-entities"]) + [str(docs)], check=True)
 
 
 def whoosh_schema() -> Any:

@@ -13,6 +13,7 @@ An index stores the memo of every word it has seen (see
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
@@ -24,6 +25,7 @@ __all__ = [
     "Token",
     "analyze",
     "fold",
+    "lean_nltk_import",
     "preload_stems",
     "sentence_spans",
     "spans",
@@ -99,13 +101,48 @@ def stem(word: str) -> str:
     else:
         global _STEMMER
         if _STEMMER is None:
-            from nltk.stem.snowball import EnglishStemmer
-
-            _STEMMER = EnglishStemmer()
+            _STEMMER = _load_stemmer()
         result = _STEMMER.stem(word)
     if len(_MEMO) < _MEMO_LIMIT:
         _MEMO[word] = result
     return result
+
+
+_LEAN_IMPORT = False
+_HEAVY_OPTIONAL = ("numpy", "scipy")
+
+
+def lean_nltk_import(enabled: bool = True) -> None:
+    """Import NLTK without NumPy and SciPy in this process (for processes searchidx owns).
+
+    ``import nltk`` loads ``scipy.stats`` when SciPy is installed: 1-1.5 s of the
+    first new word's stemming, in every indexing run and worker. With this on,
+    NLTK's own optional-import fallbacks apply instead, for the rest of the
+    process (e.g. ``nltk.metrics`` loses ``fisher_exact``), which is why the
+    command line and its workers turn it on and the library leaves it off.
+    """
+    global _LEAN_IMPORT
+    _LEAN_IMPORT = enabled
+
+
+def lean_nltk_import_enabled() -> bool:
+    """Whether :func:`lean_nltk_import` is on (worker processes inherit it)."""
+    return _LEAN_IMPORT
+
+
+def _load_stemmer() -> Any:
+    blocked = []
+    if _LEAN_IMPORT and "nltk" not in sys.modules:
+        blocked = [name for name in _HEAVY_OPTIONAL if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes "import name" fail fast
+    try:
+        from nltk.stem.snowball import EnglishStemmer
+    finally:
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+    return EnglishStemmer()
 
 
 def stem_table() -> dict[str, str]:

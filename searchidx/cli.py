@@ -19,7 +19,7 @@ from typing import Any, Literal, NoReturn
 
 import click
 
-from . import __version__
+from . import __version__, analysis
 from .errors import IndexingInterrupted, QueryError, SearchidxError
 from .index import Index, resolve_index_path
 from .render import (
@@ -196,6 +196,7 @@ def search_command(
 @click.version_option(__version__, "-V", "--version", prog_name="searchidx")
 def main() -> None:
     """searchidx: full-text search for collections of news articles."""
+    analysis.lean_nltk_import()  # this process is ours: skip NLTK's SciPy import
 
 
 main.add_command(search_command)
@@ -394,4 +395,5 @@ def stats_command(index_dir: str | None, as_json: bool) -> None:
 
 def search_main() -> None:
     """Entry point of the ``search`` console script."""
+    analysis.lean_nltk_import()  # a word new to the index is stemmed without SciPy's import
     search_command(prog_name="search")

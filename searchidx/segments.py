@@ -33,9 +33,10 @@ _done: Any = None
 _stop: Any = None
 
 
-def _start_worker(done: Any, stop: Any) -> None:
+def _start_worker(done: Any, stop: Any, lean: bool) -> None:
     global _done, _stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report
+    analysis.lean_nltk_import(lean)
     _done, _stop = done, stop
 
 
@@ -110,7 +111,10 @@ def write_segments(
     stop = context.Event()
     folder, indexname = writer.storage.folder, writer.indexname
     with ProcessPoolExecutor(
-        len(chunks), mp_context=context, initializer=_start_worker, initargs=(done, stop)
+        len(chunks),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(done, stop, analysis.lean_nltk_import_enabled()),
     ) as pool:
         try:
             futures = [pool.submit(_write_segment, folder, indexname, c, entities) for c in chunks]

@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from . import analysis
 from .errors import IndexingInterrupted
 from .ingest import discover, read_file
 from .models import Article, CanonicalEntity, IndexReport, Problem
@@ -33,9 +34,10 @@ def _annotate_many(batch: list[tuple[str, str, bool]]) -> list[list[CanonicalEnt
     return [annotate(title, body, title_derived=derived) for title, body, derived in batch]
 
 
-def _ignore_sigint() -> None:
+def _start_worker(lean: bool) -> None:
     # Ctrl-C goes to the whole process group: only the parent reports it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    analysis.lean_nltk_import(lean)
 
 
 def _entities(articles: Sequence[Article], workers: int) -> Iterator[list[CanonicalEntity]]:
@@ -46,7 +48,9 @@ def _entities(articles: Sequence[Article], workers: int) -> Iterator[list[Canoni
         for batch in batches:
             yield from _annotate_many(batch)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_start_worker, initargs=(analysis.lean_nltk_import_enabled(),)
+    )
     try:
         for result in pool.map(_annotate_many, batches):
             yield from result

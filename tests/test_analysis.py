@@ -61,3 +61,19 @@ def test_sentence_spans_respect_abbreviations_and_blank_lines() -> None:
     text = "Mr. Smith met Dr. Jones. They spoke.\n\nHeadline without stop\n\nLast one!"
     pieces = [text[s:e] for s, e in sentence_spans(text)]
     assert pieces == ["Mr. Smith met Dr. Jones.", "They spoke.", "Headline without stop", "Last one!"]
+
+
+def test_lean_nltk_import_stems_without_numpy_or_scipy_and_unblocks_them() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from searchidx import analysis\n"
+        "analysis.lean_nltk_import()\n"
+        "print(analysis.stem('running'), 'nltk' in sys.modules,\n"
+        "      [m for m in ('numpy', 'scipy') if m in sys.modules])\n"  # None placeholders count too
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # NumPy/SciPy (when installed, as with the bench extra) were neither loaded nor left blocked.
+    assert done.stdout.split() == ["run", "True", "[]"]
