@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from .cache import SearchCache
 from .entities.canonical import best_display, resolve_people
+from .errors import SearchCancelled
 from .models import Facets, FacetValue
 from .search import matching_docs, prepare
 
@@ -28,18 +29,31 @@ def run_facets(
     until: Any,
     mode: Literal["all", "any"],
     entities: Sequence[Any] = (),
+    should_stop: Callable[[], bool] | None = None,
 ) -> Facets:
-    """Count entities and months over every article the query matches."""
+    """Count entities and months over every article the query matches.
+
+    Raises:
+        SearchCancelled: ``should_stop`` said so (asked between stages and every 1,024 articles).
+    """
+
+    def check() -> None:
+        if should_stop is not None and should_stop():
+            raise SearchCancelled()
+
     parsed, _dates, allowed = prepare(
         cache, text, mode=mode, since=since, until=until, entities=entities, allow_empty=True
     )
     docs = matching_docs(cache, parsed, allowed)
+    check()
     rows = cache.entity_rows()
     found: list[list[tuple[str, str, str]]] = []
     months: Counter[str] = Counter()
     by_doc = cache.dates.by_doc
     undated = 0
-    for docnum in docs:
+    for seen_docs, docnum in enumerate(docs):
+        if not seen_docs & 1023:
+            check()
         if docnum in rows:
             found.append(rows[docnum])
         stamp = by_doc.get(docnum)
@@ -47,6 +61,7 @@ def run_facets(
             undated += 1
         else:
             months[dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m")] += 1
+    check()
     # "Putin" in one article and "Vladimir Putin" in another are one person.
     people = resolve_people(key for doc in found for label, key, _ in doc if label == "person")
     counts: dict[str, Counter[str]] = {"person": Counter(), "place": Counter(), "org": Counter()}

@@ -439,10 +439,14 @@ class Index:
         people: Sequence[str] = (),
         places: Sequence[str] = (),
         orgs: Sequence[str] = (),
+        should_stop: Callable[[], bool] | None = None,
     ) -> Facets:
         """Top people, places and organisations among the matching articles, and a month histogram.
 
         An empty ``query`` means every article. Other arguments filter as in :meth:`search`.
+
+        Raises:
+            SearchCancelled: ``should_stop`` returned True while counting.
         """
         from .facets import run_facets
 
@@ -455,6 +459,7 @@ class Index:
                 until=until,
                 mode=mode,
                 entities=_entity_filters(people, places, orgs),
+                should_stop=should_stop,
             )
 
     def document(self, doc_id: str, query: str = "") -> Document | None:

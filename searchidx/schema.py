@@ -151,6 +151,33 @@ class NewsText(fields.TEXT):  # type: ignore[misc]
         return text_postings(value, self.format.field_boost)
 
 
+class TextColumn(fields.COLUMN):  # type: ignore[misc]
+    """A string kept in a per-document column (and stored, if asked): never indexed.
+
+    ``path`` and ``hash`` are only read back per document (the update manifest),
+    so indexing them would add a unique term per article for nothing.
+    """
+
+    def __init__(self, *, stored: bool = False) -> None:
+        super().__init__(columns.VarBytesColumn())
+        self.stored = stored
+
+    def to_bytes(self, value: str) -> bytes:
+        """Column bytes of a string."""
+        return value.encode("utf-8")
+
+    def from_bytes(self, value: bytes) -> str:
+        """The string back from column bytes."""
+        return value.decode("utf-8")
+
+
+def _unindexed(field: Any) -> Any:
+    # Dates are filtered from the sorted column (cache.DateColumn), never by Whoosh range
+    # queries: the 16 trie terms a 64-bit NUMERIC indexes per article would be dead weight.
+    field.indexed = False
+    return field
+
+
 def encode_entities(entities: Iterable[tuple[str, str, str]]) -> bytes:
     """Pack ``(label, key, name)`` triples for the facet column."""
     return "\x1e".join(f"{label}\x1f{key}\x1f{name}" for label, key, name in entities).encode()
@@ -166,19 +193,20 @@ def decode_entities(value: bytes) -> list[tuple[str, str, str]]:
 def build_schema() -> fields.Schema:
     """Return the schema every searchidx index uses.
 
-    ``id``/``path``/``hash`` are sortable so an update can read the whole
-    manifest from columns without loading stored bodies; ``date`` holds UTC
-    epoch seconds (missing dates are simply absent).
+    ``id``/``path``/``hash`` are columns so an update can read the whole
+    manifest without loading stored bodies; only ``id`` is indexed (updates
+    delete by it). ``date`` holds UTC epoch seconds in a column (missing dates
+    are simply absent).
     """
     text = NewsTokenizer()
     names = EntityTokenizer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
-        path=fields.ID(stored=True, sortable=True),
-        hash=fields.ID(sortable=True),
+        path=TextColumn(stored=True),
+        hash=TextColumn(),
         title=NewsText(stored=True, chars=True, analyzer=text, field_boost=TITLE_BOOST),
         body=NewsText(stored=True, chars=True, analyzer=text),
-        date=fields.NUMERIC(bits=64, signed=True, stored=True, sortable=True),
+        date=_unindexed(fields.NUMERIC(bits=64, signed=True, stored=True, sortable=True)),
         source=fields.ID(stored=True),
         extra=fields.STORED(),
         person=fields.TEXT(analyzer=names),

@@ -128,3 +128,6 @@ def test_should_stop_cancels_a_search(seeds_index: Index) -> None:
         with pytest.raises(SearchCancelled):
             seeds_index.search(query, should_stop=lambda: True)
         assert seeds_index.search(query, should_stop=lambda: False).total >= 1
+    with pytest.raises(SearchCancelled):
+        seeds_index.facets("idlib", should_stop=lambda: True)
+    assert seeds_index.facets("idlib", should_stop=lambda: False).total >= 1

@@ -143,6 +143,8 @@ class SearchScreen(Screen[None]):
         """Start a search; a newer one makes older results stale."""
         if self._facet_timer is not None:
             self._facet_timer.stop()
+        # Facets of an older query hold the index lock: stop them so this search need not wait.
+        self.workers.cancel_group(self, "facets")
         self.request = replace(request, generation=self.request.generation + 1)
         if not (self.request.query.strip() or self.request.filters()):
             self.query_one(ResultsList).show((), more=False)
@@ -224,8 +226,9 @@ class SearchScreen(Screen[None]):
                     people=request.people,
                     places=request.places,
                     orgs=request.orgs,
+                    should_stop=lambda: worker.is_cancelled,
                 )
-        except SearchidxError:
+        except SearchidxError:  # SearchCancelled included: a newer search started
             return  # the search itself reports errors
         if not worker.is_cancelled:
             self.app.call_from_thread(self.show_facets, request, facets)
