@@ -272,6 +272,14 @@ def time_queries(run: Runner, queries: list[Query]) -> dict[str, Any]:
             samples.append((time.perf_counter() - started) * 1000)
         out[label] = percentiles(samples)
         out["answered"] = hits
+        if snippets:  # where the tail comes from
+            kinds = sorted({q.get("kind", "") for q in queries})
+            out["p95_by_kind"] = {
+                k: percentiles(
+                    [ms for q, ms in zip(queries, samples, strict=True) if q.get("kind", "") == k]
+                )["p95"]
+                for k in kinds
+            }
     return out
 
 

@@ -38,6 +38,7 @@ PLACES = (
     "japan canada france brazil australia china belgium switzerland iran italy philippines taiwan "
     "spain sweden indonesia argentina iraq india mexico"
 ).split()
+KINDS = ("keywords", "multi-word", "phrase", "date window", "place filter")
 # (engine, workers, entities); FTS5 has no parallel writer.
 BUILDS = (
     ("searchidx", 1, False),
@@ -64,8 +65,8 @@ def make_queries(docs: list[dict[str, Any]], count: int, seed: int = 1987) -> li
     titled = [d for d in docs if d.get("title")]
     queries = []
     for i in range(count):
-        q: dict[str, Any] = {"words": [], "phrase": [], "month": None, "place": None}
         kind = i % 5
+        q: dict[str, Any] = {"kind": KINDS[kind], "words": [], "phrase": [], "month": None, "place": None}
         if kind == 0:
             q["words"] = rng.sample(common, rng.choice((1, 2)))
         elif kind == 1:

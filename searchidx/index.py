@@ -7,10 +7,12 @@ crashed run leaves the previous commit intact.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -269,6 +271,7 @@ class Index:
         if entities:
             self._check_entity_model()
         roots = [Path(os.path.abspath(s)) for s in sources]
+        started = time.perf_counter()
         try:
             writer = self._ix.writer(timeout=lock_timeout, delay=0.1)
         except LockError:
@@ -294,7 +297,7 @@ class Index:
             writer.cancel()
             raise
         self._after_commit(roots)
-        return report
+        return dataclasses.replace(report, elapsed_s=time.perf_counter() - started)  # commit included
 
     def _check_entity_model(self) -> None:
         from .entities import model_info

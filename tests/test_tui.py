@@ -60,6 +60,22 @@ async def test_typing_shows_results(seeds_index: Index) -> None:
         assert isinstance(first, Text) and any(w.lower().startswith("ceasef") for w in styled(first))
 
 
+async def test_preview_waits_until_typing_pauses(seeds_index: Index) -> None:
+    from searchidx.tui.screens.search import FACETS_AFTER_SECONDS
+
+    app = create_app(index=seeds_index, timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"idlib")
+        results, preview = app.screen.query_one(ResultsList), app.screen.query_one(Preview)
+        for _ in range(200):  # until the results are on screen, however slow the machine
+            if results.hits:
+                break
+            await pilot.pause(0.01)
+        assert results.hits and preview.document is None  # the keystroke paid only for results
+        await settle(pilot, FACETS_AFTER_SECONDS)
+        assert preview.document is not None and preview.document.id == results.hits[0].id
+
+
 async def test_selecting_shows_preview_with_highlights_and_jumps(seeds_index: Index) -> None:
     app = create_app(index=seeds_index, query="idlib", timings=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -28,7 +28,7 @@ from ..widgets import FilterPanel, Preview, QueryBar, ResultsList, Timeline
 __all__ = ["Request", "SearchScreen"]
 
 PAGE = 10  # about a screenful; more load as you scroll
-FACETS_AFTER_SECONDS = 0.3  # facets and timeline wait until typing pauses
+FACETS_AFTER_SECONDS = 0.3  # facets, timeline and preview wait until typing pauses
 LIVE_PREFIX_TERMS = 4  # completions of the word being typed: the most frequent few keep it fast
 SORT_CYCLE = {"relevance": "newest", "newest": "oldest", "oldest": "relevance"}
 
@@ -86,7 +86,7 @@ class SearchScreen(Screen[None]):
         self.results: SearchResults | None = None
         self.index_lock = threading.Lock()  # one Whoosh searcher: one thread at a time
         self._initial = query
-        self._facet_timer: Timer | None = None
+        self._pause_timer: Timer | None = None  # pending while results are fresh from typing
 
     def compose(self) -> ComposeResult:
         yield QueryBar(self._initial, id="query-bar")
@@ -133,6 +133,11 @@ class SearchScreen(Screen[None]):
             self.search(replace(self.request, offset=self.results.offset + len(self.results.hits)))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if self._pause_timer is None:  # fresh results load their preview when typing pauses
+            self.preview_current()
+
+    def preview_current(self) -> None:
+        """Load the highlighted hit into the preview pane, if it is shown."""
         hit = self.query_one(ResultsList).current
         if hit is not None and self.query_one(Preview).display:
             self.load_preview(hit.id, self.request.query)
@@ -141,8 +146,9 @@ class SearchScreen(Screen[None]):
 
     def search(self, request: Request) -> None:
         """Start a search; a newer one makes older results stale."""
-        if self._facet_timer is not None:
-            self._facet_timer.stop()
+        if self._pause_timer is not None:
+            self._pause_timer.stop()
+            self._pause_timer = None
         # Facets of an older query hold the index lock: stop them so this search need not wait.
         self.workers.cancel_group(self, "facets")
         self.request = replace(request, generation=self.request.generation + 1)
@@ -192,7 +198,9 @@ class SearchScreen(Screen[None]):
         if request.generation != self.request.generation:
             return
         if request.offset == 0:
-            self._facet_timer = self.set_timer(FACETS_AFTER_SECONDS, lambda: self.run_facets(request))
+            # Mounting a long article in the preview costs the UI thread 100-400 ms: while
+            # typing, that would delay the next keystroke's results, so it waits too.
+            self._pause_timer = self.set_timer(FACETS_AFTER_SECONDS, lambda: self.typing_paused(request))
         self.results = results
         more = results.offset + len(results.hits) < results.total
         self.query_one(ResultsList).show(results.hits, more=more, append=request.offset > 0)
@@ -209,6 +217,12 @@ class SearchScreen(Screen[None]):
         if request.filters():
             status.append("  filters: " + neutralise(request.filters()), style="bold")
         self.set_status(status)
+
+    def typing_paused(self, request: Request) -> None:
+        """Results stayed current for a moment: fill in facets, timeline and preview."""
+        self._pause_timer = None
+        self.run_facets(request)
+        self.preview_current()
 
     @work(thread=True, exclusive=True, group="facets")
     def run_facets(self, request: Request) -> None:
