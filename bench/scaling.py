@@ -142,8 +142,16 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "scaling.json")
+    parser.add_argument(
+        "--update", action="store_true", help="replace only these sizes' rows in an existing --out file"
+    )
     args = parser.parse_args()
     results = measure(tuple(args.sizes), args.queries)
+    if args.update and args.out.exists():
+        old = json.loads(args.out.read_text())
+        for key in ("indexing", "latency"):
+            kept = [r for r in old[key] if r["size"] not in args.sizes]
+            results[key] = sorted(kept + results[key], key=lambda r: r["size"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
     print(f"wrote {args.out}")
