@@ -57,6 +57,7 @@ def _write_segment(
         from .entities import annotate
 
     writer = SegmentWriter(windex.open_dir(folder, indexname=indexname), _lk=False)
+    reported = 0
     try:
         for number, article in enumerate(articles, start=1):
             if _stop.is_set():
@@ -68,9 +69,10 @@ def _write_segment(
                 else ()
             )
             writer.add_document(**document(article, found))
-            if number % REPORT_EVERY == 0 or number == len(articles):
+            if number - reported == REPORT_EVERY or number == len(articles):
                 with _done.get_lock():
-                    _done.value += REPORT_EVERY if number % REPORT_EVERY == 0 else number % REPORT_EVERY
+                    _done.value += number - reported
+                reported = number
         segment = writer._finalize_segment()
     except BaseException:
         writer._close_segment()
