@@ -67,6 +67,7 @@ class SearchCache:
         self._surface: dict[str, str] | None = None
         self._aliases: dict[str, list[str]] | None = None
         self._rows: dict[int, list[tuple[str, str, str]]] | None = None
+        self._norms: dict[str, Any] = {}
 
     @property
     def dates(self) -> DateColumn:
@@ -74,6 +75,14 @@ class SearchCache:
         if self._dates is None:
             self._dates = DateColumn(self.searcher)
         return self._dates
+
+    def field_norms(self, fieldname: str) -> Any:
+        """BM25 length normalisation per document of one field (a ranking.FieldNorms)."""
+        if fieldname not in self._norms:
+            from .ranking import FieldNorms
+
+            self._norms[fieldname] = FieldNorms(self.searcher, fieldname)
+        return self._norms[fieldname]
 
     def person_aliases(self) -> dict[str, list[str]]:
         """Full person key -> shorter keys that name only that person in this collection.

@@ -25,6 +25,7 @@ from .errors import QueryError, SearchCancelled
 from .highlight import snippet, spans_within
 from .models import Document, Hit, SearchResults, Span
 from .query import ParsedQuery, parse
+from .ranking import top_scored
 from .schema import TEXT_FIELDS
 
 __all__ = ["RobertsonBM25F", "docset", "load_document", "matching_docs", "prepare", "run_search"]
@@ -214,6 +215,9 @@ def _execute(
     if sort == "relevance":
         if limit == 0:
             return len(matching_docs(cache, parsed, allowed)), []
+        fast = top_scored(cache, parsed.query, allowed, offset + limit, should_stop)
+        if fast is not None:
+            return fast[0], fast[1][offset:]
         # One exact pass: Whoosh's default collector prunes sub-matchers once its
         # heap is full, so its total is wrong and len() re-runs the whole query.
         top = TopCollector(limit=offset + limit, usequality=False, replace=0)

@@ -1,0 +1,89 @@
+"""The term-at-a-time scorer must rank exactly as Whoosh's matchers do."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from searchidx import Index
+from searchidx.ranking import top_scored
+from searchidx.search import prepare
+
+VOCABULARY = "oil opec crude price gold silver bank japan tariff harvest merger pipeline election".split()
+QUERIES = [
+    "oil",
+    "oil price",
+    "oil OR gold",
+    "(oil OR gold) AND bank",
+    "oil -opec",
+    "bank -japan -gold",
+    "pri*",
+    "bank jap*",
+    "title:merger",
+    "merger date:2020-03..2020-06",
+    "price person:nobody",
+]
+
+
+def _feed(path: Path, count: int, seed: int, prefix: str) -> Path:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(count):
+        body = " ".join(rng.choice(VOCABULARY) for _ in range(rng.randint(5, 60)))
+        title = " ".join(rng.choice(VOCABULARY) for _ in range(rng.randint(1, 5)))
+        date = f"2020-{1 + i % 9:02d}-{1 + i % 27:02d}"
+        rows.append(json.dumps({"id": f"{prefix}{i}", "title": title, "date": date, "text": body + "."}))
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def segmented(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    """Two segments, the first with deleted (replaced) documents."""
+    root = tmp_path_factory.mktemp("ranking")
+    first = _feed(root / "first.jsonl", 150, 1, "a")
+    index = Index.build(root / "ix", [first], workers=1, entities=False)
+    index.update([_feed(root / "second.jsonl", 80, 2, "b")], workers=1)
+    first.write_text(first.read_text().replace('"oil ', '"gold ', 12))  # replacements delete old docs
+    assert index.update([first], workers=1).updated > 0
+    return index
+
+
+def _whoosh(index: Index, query: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float]]:
+    monkeypatch.setattr("searchidx.search.top_scored", lambda *args, **kwargs: None)
+    try:
+        results = index.search(query, limit=500)
+    finally:
+        monkeypatch.undo()
+    return [(h.id, h.score) for h in results.hits]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_same_ranking_as_whoosh(segmented: Index, query: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = segmented._cache()
+    leaves = [reader for reader, _offset in cache.searcher.reader().leaf_readers()]
+    assert len(leaves) >= 2 and any(reader.has_deletions() for reader in leaves)
+    parsed, _dates, allowed = prepare(
+        cache, query, mode="all", since=None, until=None, entities=(), prefix_terms=16
+    )
+    assert top_scored(cache, parsed.query, allowed, 10) is not None  # the fast path scored it
+    expected = _whoosh(segmented, query, monkeypatch)
+    results = segmented.search(query, limit=500)
+    assert results.total == len(expected)
+    assert [h.id for h in results.hits] == [doc for doc, _ in expected]
+    assert [h.score for h in results.hits] == pytest.approx([s for _, s in expected], rel=1e-12)
+    page = segmented.search(query, limit=5, offset=3)
+    assert [h.id for h in page.hits] == [doc for doc, _ in expected[3:8]]
+
+
+@pytest.mark.parametrize("query", ['"oil price"', "oil~", "*", "-oil"])
+def test_other_queries_are_left_to_whoosh(segmented: Index, query: str) -> None:
+    cache = segmented._cache()
+    parsed, _dates, allowed = prepare(
+        cache, query, mode="all", since=None, until=None, entities=(), prefix_terms=16
+    )
+    assert top_scored(cache, parsed.query, allowed, 10) is None
+    assert segmented.search(query).total > 0
