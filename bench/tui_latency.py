@@ -24,7 +24,13 @@ QUERIES = (
     "money supply, inflation, unemployment, federal reserve, bundesbank, trade surplus, gulf, iran, tokyo, "
     "london, earnings, dividend, acquisition, shares, debt, loan, brazil debt, cocoa, rubber, cotton, corn, "
     "grain, ship, strike, tax, budget, reagan, baker, volcker, gatt, japan, china, argentina, mexico, "
-    "canada, ibm, chrysler, texaco, exxon, petroleum, natural gas, coal, opec meeting"
+    "canada, ibm, chrysler, texaco, exxon, petroleum, natural gas, coal, opec meeting, grain exports, "
+    "oil reserves, interest rate cut, central bank, stock split, quarterly profit, net loss, share buyback, "
+    "steel, aluminium, nickel, zinc, silver, platinum, palm oil, vegetable oil, orange juice, livestock, "
+    "hogs, cattle, barley, rice, sorghum, rapeseed, sunflower, jet fuel, heating oil, gasoline, refinery, "
+    "pipeline, opec quota, saudi arabia, kuwait, iraq, nigeria, venezuela, indonesia, west germany, france, "
+    "italy, britain, australia, south africa, soviet union, poland, yen intervention, currency markets, "
+    "bond yields, treasury bills, prime rate, mortgage, housing starts, retail sales, consumer prices"
 ).split(", ")
 
 

@@ -267,6 +267,7 @@ _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st gen sen rep gov lt col sgt jr sr inc corp co ltd vs no jan feb mar apr "
     "aug sep sept oct nov dec prof rev capt cmdr maj adm".split()
 )
+_LAST_WORD_RE = re.compile(r"\w+$")
 _SENTENCE_END_RE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9]|\s*$)|\n\s*\n")
 
 
@@ -281,8 +282,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _SENTENCE_END_RE.finditer(text):
         if text[match.start()] == ".":
-            word = re.search(r"(\w+)$", text[start : match.start()])
-            if word and (len(word.group(1)) == 1 or word.group(1).lower() in _ABBREVIATIONS):
+            # Only the word before the dot matters; a short tail keeps this linear in the text.
+            word = _LAST_WORD_RE.search(text, max(start, match.start() - 12), match.start())
+            if word and (len(word.group()) == 1 or word.group().lower() in _ABBREVIATIONS):
                 continue
         end = match.end() if not match.group().startswith("\n") else match.start()
         _add_span(text, start, end, spans)

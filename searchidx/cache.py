@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from . import analysis
@@ -16,6 +18,7 @@ from .schema import TEXT_FIELDS
 
 __all__ = ["MISSING", "DateColumn", "SearchCache", "from_ts"]
 
+TERM_CACHE_POSTINGS = 400_000  # ~40 MB of cached term scores (about 100 bytes each)
 MISSING = 2**63 - 1  # Whoosh's column default for a document without a date
 
 
@@ -68,6 +71,8 @@ class SearchCache:
         self._aliases: dict[str, list[str]] | None = None
         self._rows: dict[int, list[tuple[str, str, str]]] | None = None
         self._norms: dict[str, Any] = {}
+        self._term_scores: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
+        self._term_postings = 0
 
     @property
     def dates(self) -> DateColumn:
@@ -83,6 +88,28 @@ class SearchCache:
 
             self._norms[fieldname] = FieldNorms(self.searcher, fieldname)
         return self._norms[fieldname]
+
+    def term_scores(
+        self, fieldname: str, text: str, build: Callable[[], dict[int, float]]
+    ) -> dict[int, float]:
+        """BM25 scores of one term's documents, kept for the next keystrokes (never mutate them).
+
+        Live search repeats the same words query after query; decoding their
+        posting blocks again was most of a search. Least recently used terms
+        go first once the cached postings pass :data:`TERM_CACHE_POSTINGS`.
+        """
+        key = (fieldname, text)
+        found = self._term_scores.get(key)
+        if found is not None:
+            self._term_scores.move_to_end(key)
+            return found
+        found = build()
+        self._term_scores[key] = found
+        self._term_postings += len(found)
+        while self._term_postings > TERM_CACHE_POSTINGS and len(self._term_scores) > 1:
+            _key, dropped = self._term_scores.popitem(last=False)
+            self._term_postings -= len(dropped)
+        return found
 
     def person_aliases(self) -> dict[str, list[str]]:
         """Full person key -> shorter keys that name only that person in this collection.

@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -25,6 +25,9 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
 from .errors import SearchCancelled
+
+if TYPE_CHECKING:
+    from .cache import SearchCache
 
 __all__ = ["FieldNorms", "top_scored"]
 
@@ -113,7 +116,7 @@ def _plus(a: dict[int, float], b: dict[int, float], *, union: bool) -> dict[int,
 
 
 class _Scorer:
-    def __init__(self, cache: Any, should_stop: Callable[[], bool] | None) -> None:
+    def __init__(self, cache: SearchCache, should_stop: Callable[[], bool] | None) -> None:
         self.cache = cache
         self.searcher = cache.searcher
         self.should_stop = should_stop
@@ -153,6 +156,9 @@ class _Scorer:
     def term(self, fieldname: str, text: str) -> dict[int, float]:
         if self.should_stop is not None and self.should_stop():
             raise SearchCancelled()
+        return self.cache.term_scores(fieldname, text, lambda: self._read_term(fieldname, text))
+
+    def _read_term(self, fieldname: str, text: str) -> dict[int, float]:
         searcher = self.searcher
         reader = searcher.reader()
         field = searcher.schema[fieldname]
@@ -178,7 +184,7 @@ class _Scorer:
 
 
 def top_scored(
-    cache: Any,
+    cache: SearchCache,
     query: Any,
     allowed: set[int] | None,
     k: int,

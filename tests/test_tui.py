@@ -60,6 +60,49 @@ async def test_typing_shows_results(seeds_index: Index) -> None:
         assert isinstance(first, Text) and any(w.lower().startswith("ceasef") for w in styled(first))
 
 
+async def test_debounce_searches_a_lone_key_at_once_and_a_burst_once(
+    seeds_index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from searchidx.tui.screens.search import SearchScreen
+
+    submitted: list[str] = []
+    original = SearchScreen.on_query_submitted
+    monkeypatch.setattr(
+        SearchScreen, "on_query_submitted", lambda self, m: (submitted.append(m.query), original(self, m))
+    )
+    app = create_app(index=seeds_index, timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        bar = app.screen.query_one(QueryBar)
+        bar.input.value = "idlib"
+        await pilot.pause()  # handled at once: no timer involved
+        assert submitted == ["idlib*"]
+        await pilot.pause(0.1)
+        for typed in ("ceas", "ceasef", "ceasefi", "ceasefire"):  # a paste-speed burst
+            bar.input.value = typed
+        await settle(pilot)
+        assert submitted == ["idlib*", "ceasefire*"]  # queued changes: one search, for the last
+        assert len(app.screen.query_one(ResultsList).hits) == 5
+
+
+async def test_full_collections_wait_for_typing_pauses(
+    seeds_index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    collected: list[int] = []
+    monkeypatch.setattr(SearchApp, "collect_garbage", lambda self: collected.append(1))
+    thresholds = gc.get_threshold()
+    app = create_app(index=seeds_index, timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert gc.get_freeze_count() > 0 and gc.get_threshold()[2] > 10_000
+        await pilot.press(*"idlib")
+        assert not collected  # not while typing
+        await settle(pilot, 0.2)
+        assert collected
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
+
+
 async def test_preview_waits_until_typing_pauses(seeds_index: Index) -> None:
     from searchidx.tui.screens.search import FACETS_AFTER_SECONDS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-__all__ = ["FiltersChanged", "LoadMore", "QuerySubmitted"]
+__all__ = ["FiltersChanged", "LoadMore", "QuerySubmitted", "TypingPaused"]
 
 
 class QuerySubmitted(Message):
@@ -39,3 +39,7 @@ class FiltersChanged(Message):
 
 class LoadMore(Message):
     """The results list was scrolled near its end."""
+
+
+class TypingPaused(Message):
+    """Results stayed current for a moment (the search screen tells the app)."""

@@ -6,6 +6,7 @@ import os
 import shlex
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, replace
 
 from rich.text import Text
@@ -22,13 +23,14 @@ from ...errors import SearchCancelled, SearchidxError
 from ...index import Index, Sort
 from ...models import Document, Facets, SearchResults
 from ...render import neutralise
-from ..messages import FiltersChanged, LoadMore, QuerySubmitted
+from ..messages import FiltersChanged, LoadMore, QuerySubmitted, TypingPaused
 from ..widgets import FilterPanel, Preview, QueryBar, ResultsList, Timeline
 
 __all__ = ["Request", "SearchScreen"]
 
 PAGE = 10  # about a screenful; more load as you scroll
 FACETS_AFTER_SECONDS = 0.3  # facets, timeline and preview wait until typing pauses
+PAUSE_CHECK_SECONDS = 30.0  # while browsing without typing, still report a pause now and then
 LIVE_PREFIX_TERMS = 4  # completions of the word being typed: the most frequent few keep it fast
 SORT_CYCLE = {"relevance": "newest", "newest": "oldest", "oldest": "relevance"}
 
@@ -87,6 +89,7 @@ class SearchScreen(Screen[None]):
         self.index_lock = threading.Lock()  # one Whoosh searcher: one thread at a time
         self._initial = query
         self._pause_timer: Timer | None = None  # pending while results are fresh from typing
+        self._last_search = 0.0
 
     def compose(self) -> ComposeResult:
         yield QueryBar(self._initial, id="query-bar")
@@ -100,6 +103,7 @@ class SearchScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.set_interval(PAUSE_CHECK_SECONDS, self._pause_check)
         self.query_one(FilterPanel).display = self.app.size.width >= self.NARROW
         self.query_one(QueryBar).input.focus()
         if self._initial.strip():
@@ -151,6 +155,7 @@ class SearchScreen(Screen[None]):
             self._pause_timer = None
         # Facets of an older query hold the index lock: stop them so this search need not wait.
         self.workers.cancel_group(self, "facets")
+        self._last_search = time.monotonic()
         self.request = replace(request, generation=self.request.generation + 1)
         if not (self.request.query.strip() or self.request.filters()):
             self.query_one(ResultsList).show((), more=False)
@@ -223,6 +228,11 @@ class SearchScreen(Screen[None]):
         self._pause_timer = None
         self.run_facets(request)
         self.preview_current()
+        self.post_message(TypingPaused())  # up to the app: a good moment to collect garbage
+
+    def _pause_check(self) -> None:
+        if time.monotonic() - self._last_search > FACETS_AFTER_SECONDS * 3:
+            self.post_message(TypingPaused())
 
     @work(thread=True, exclusive=True, group="facets")
     def run_facets(self, request: Request) -> None:
@@ -259,7 +269,7 @@ class SearchScreen(Screen[None]):
             self.query_one(QueryBar).show_error(str(error))
 
     def set_status(self, text: Text) -> None:
-        self.query_one("#status", Static).update(text)
+        self.query_one("#status", Static).update(text, layout=False)  # one line, fixed height
 
     # ---- preview ----------------------------------------------------------------------------
 

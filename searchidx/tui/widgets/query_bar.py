@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,8 +32,11 @@ class QueryBar(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._initial = query
         self._timer: Timer | None = None
+        self._last_change = 0.0
+        self._submitted: str | None = None
         self.history: list[str] = []
         self._cursor = 0
+        self._shown = Text()
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -44,10 +49,18 @@ class QueryBar(Vertical):
         return self.query_one("#query", Input)
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        """Debounce on both edges: a key after a pause searches at once, a burst once it ends."""
         event.stop()
+        now = time.monotonic()
+        burst = now - self._last_change < DEBOUNCE_SECONDS
+        self._last_change = now
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE_SECONDS, self._submit)
+            self._timer = None
+        if burst:
+            self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self._submit(trailing=True))
+        else:
+            self._submit()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -59,8 +72,12 @@ class QueryBar(Vertical):
         self._cursor = len(self.history)
         self.post_message(QuerySubmitted(typed, typed))
 
-    def _submit(self) -> None:
+    def _submit(self, trailing: bool = False) -> None:
+        self._timer = None
         typed = self.input.value
+        if trailing and typed == self._submitted:
+            return  # the burst's first key already searched for what it ended with
+        self._submitted = typed
         self.post_message(QuerySubmitted(live_query(typed.strip()) if typed.strip() else "", typed))
 
     def action_history(self, step: int) -> None:
@@ -73,11 +90,17 @@ class QueryBar(Vertical):
 
     def show_error(self, message: str, caret: int | None = None) -> None:
         """Show a query error inline (the results stay as they were)."""
-        text = Text(neutralise(message), style="bold red")
-        self.query_one("#query-message", Static).update(text)
+        self._message(Text(neutralise(message), style="bold red"))
         self.add_class("error")
 
     def show_note(self, message: str) -> None:
         """Show a neutral note, or clear the line with ``""``."""
-        self.query_one("#query-message", Static).update(Text(neutralise(message), style="italic"))
+        self._message(Text(neutralise(message), style="italic"))
         self.remove_class("error")
+
+    def _message(self, text: Text) -> None:
+        # Repainting the bar's full-width line along with new results would make the
+        # screen repaint every widget in between, so unchanged text is left alone.
+        if text != self._shown:
+            self._shown = text
+            self.query_one("#query-message", Static).update(text, layout=False)  # height fixed at 1

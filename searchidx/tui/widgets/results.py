@@ -43,14 +43,15 @@ class ResultsList(OptionList):
 
     def show(self, hits: tuple[Hit, ...], *, more: bool, append: bool = False) -> None:
         """Replace (or extend) the list; ``more`` says whether further pages exist."""
-        if not append:
-            self.clear_options()
+        start = len(self.hits) if append else 0
+        options = [Option(hit_text(h), id=f"{start + i}") for i, h in enumerate(hits)]
+        if append:
+            self.add_options(options)
+        else:
             self.hits = []
+            self.set_options(options)  # one relayout: clear_options would lay out the empty list too
         self.hits.extend(hits)
         self.more = more
-        self.add_options(
-            Option(hit_text(h), id=f"{len(self.hits) - len(hits) + i}") for i, h in enumerate(hits)
-        )
         if not append and self.hits:
             self.highlighted = 0
 
