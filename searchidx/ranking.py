@@ -162,6 +162,8 @@ class _Scorer:
         searcher = self.searcher
         reader = searcher.reader()
         field = searcher.schema[fieldname]
+        if not field.scorable:
+            raise _Unsupported(f"{fieldname} has no lengths (Whoosh scores it by weight)")
         btext = field.to_bytes(text)
         found: dict[int, float] = {}
         if (fieldname, btext) not in reader:
