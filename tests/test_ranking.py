@@ -87,3 +87,19 @@ def test_other_queries_are_left_to_whoosh(segmented: Index, query: str) -> None:
     )
     assert top_scored(cache, parsed.query, allowed, 10) is None
     assert segmented.search(query).total > 0
+
+
+def test_term_cache_is_bounded_and_reused(segmented: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("searchidx.cache.TERM_CACHE_POSTINGS", 200)
+    cache = segmented._cache()
+    cache._term_scores.clear()
+    cache._term_postings = 0
+    built: list[str] = []
+    first = cache.term_scores("body", "zzfake", lambda: built.append("zzfake") or {1: 1.0, 2: 2.0})
+    assert cache.term_scores("body", "zzfake", lambda: built.append("again") or {}) is first
+    for word in ("gold", "bank", "japan", "tariff", "merger"):
+        segmented.search(word)
+        assert cache._term_postings <= 200 or len(cache._term_scores) == 1
+    assert ("body", "zzfake") not in cache._term_scores  # the least recently used went first
+    assert built == ["zzfake"]
+    assert sum(len(v) for v in cache._term_scores.values()) == cache._term_postings
