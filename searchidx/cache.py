@@ -14,6 +14,7 @@ from typing import Any
 
 from . import analysis
 from .dates import DateRange
+from .ranking import FieldNorms
 from .schema import TEXT_FIELDS
 
 __all__ = ["MISSING", "DateColumn", "SearchCache", "from_ts"]
@@ -70,7 +71,7 @@ class SearchCache:
         self._surface: dict[str, str] | None = None
         self._aliases: dict[str, list[str]] | None = None
         self._rows: dict[int, list[tuple[str, str, str]]] | None = None
-        self._norms: dict[str, Any] = {}
+        self._norms: dict[str, FieldNorms] = {}
         self._term_scores: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
         self._term_postings = 0
 
@@ -81,11 +82,9 @@ class SearchCache:
             self._dates = DateColumn(self.searcher)
         return self._dates
 
-    def field_norms(self, fieldname: str) -> Any:
-        """BM25 length normalisation per document of one field (a ranking.FieldNorms)."""
+    def field_norms(self, fieldname: str) -> FieldNorms:
+        """BM25 length normalisation per document of one field, built on first use."""
         if fieldname not in self._norms:
-            from .ranking import FieldNorms
-
             self._norms[fieldname] = FieldNorms(self.searcher, fieldname)
         return self._norms[fieldname]
 
