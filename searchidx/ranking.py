@@ -47,14 +47,12 @@ class FieldNorms:
 
     def __init__(self, searcher: Any, fieldname: str) -> None:
         weighting = searcher.weighting
-        self.k1 = weighting.K1
-        b = weighting._field_B.get(fieldname, weighting.B)
+        k1, b = weighting.K1, weighting._field_B.get(fieldname, weighting.B)
         avgfl = searcher.avg_field_length(fieldname) or 1
         self.norms: list[float] = []
         for reader, offset in searcher.reader().leaf_readers():
-            assert offset == len(self.norms)
-            lengths = _lengths(reader, fieldname)
-            self.norms.extend(self.k1 * ((1 - b) + b * fl / avgfl) for fl in lengths)
+            assert offset == len(self.norms)  # segments are numbered back to back
+            self.norms.extend(k1 * ((1 - b) + b * fl / avgfl) for fl in _lengths(reader, fieldname))
 
 
 def _lengths(reader: Any, fieldname: str) -> list[int]:

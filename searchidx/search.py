@@ -218,8 +218,9 @@ def _execute(
         fast = top_scored(cache, parsed.query, allowed, offset + limit, should_stop)
         if fast is not None:
             return fast[0], fast[1][offset:]
-        # One exact pass: Whoosh's default collector prunes sub-matchers once its
-        # heap is full, so its total is wrong and len() re-runs the whole query.
+        # Phrases, fuzzy terms, * and --any: Whoosh scores them, in one exact pass (its
+        # default collector prunes sub-matchers once its heap is full, so its total is
+        # wrong and len() re-runs the whole query).
         top = TopCollector(limit=offset + limit, usequality=False, replace=0)
         inner = top if should_stop is None else _StoppableCollector(top, should_stop)
         collector = inner if allowed is None else FilterCollector(inner, allowed)
