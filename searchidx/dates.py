@@ -37,11 +37,24 @@ class DateRange:
         return self.start is not None and self.end is not None and self.start >= self.end
 
 
-def parse_date_bound(text: str, *, end: bool, where: int | None = None, query: str = "") -> dt.datetime:
-    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` to a UTC instant.
+def parse_date_bound(
+    text: str, *, end: bool, where: int | None = None, query: str = ""
+) -> dt.datetime | None:
+    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (years 0001 to 9999) to a UTC instant.
 
-    With ``end=True`` return the first instant *after* the period, so the
-    period is included in a half-open range.
+    Args:
+        text: The bound as typed.
+        end: Return the first instant *after* the period, so the period is
+            included in a half-open range.
+        where: Offset of ``text`` in ``query``, for the error's position.
+        query: The whole query, for the error message.
+
+    Returns:
+        The instant, or ``None`` for an end bound past 9999-12-31 (unbounded:
+        Python's calendar ends there).
+
+    Raises:
+        QueryError: Not a date, or not a day of the calendar.
     """
     match = _DATE_RE.match(text)
     if not match:
@@ -54,7 +67,12 @@ def parse_date_bound(text: str, *, end: bool, where: int | None = None, query: s
     if not end:
         return start
     if match[3]:
-        return start + dt.timedelta(days=1)
-    if match[2]:
-        return start + dt.timedelta(days=calendar.monthrange(year, month)[1])
-    return start.replace(year=year + 1)
+        days = 1
+    elif match[2]:
+        days = calendar.monthrange(year, month)[1]
+    else:
+        days = 366 if calendar.isleap(year) else 365
+    try:
+        return start + dt.timedelta(days=days)
+    except OverflowError:
+        return None  # the period ends with the calendar: no end bound

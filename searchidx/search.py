@@ -72,7 +72,13 @@ def _date_bound(value: Any, *, end: bool) -> dt.datetime | None:
         return None
     if isinstance(value, dt.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return moment + dt.timedelta(seconds=1) if end else moment
+        try:
+            moment = moment.astimezone(dt.UTC)
+            return moment + dt.timedelta(seconds=1) if end else moment
+        except OverflowError:  # past either end of the calendar once in UTC
+            if moment.year == 1:
+                return dt.datetime.min.replace(tzinfo=dt.UTC) if end else None
+            return None if end else dt.datetime.max.replace(tzinfo=dt.UTC)
     if isinstance(value, dt.date):
         value = value.isoformat()
     if isinstance(value, str):
@@ -138,7 +144,7 @@ def prepare(
         parsed = ParsedQuery(wq.Every())
     dates = parsed.dates
     bounds = DateRange(_date_bound(since, end=False), _date_bound(until, end=True))
-    if bounds.start or bounds.end:
+    if since is not None or until is not None:  # even unbounded, a date filter drops undated articles
         dates = bounds if dates is None else dates.intersect(bounds)
     allowed = None if dates is None else cache.dates.docs_in(dates)
     for query in [*parsed.filters, *entities]:
