@@ -15,7 +15,7 @@ from typing import Any
 from . import analysis
 from .dates import DateRange
 from .ranking import FieldNorms
-from .schema import TEXT_FIELDS
+from .schema import TEXT_FIELDS, live_column
 
 __all__ = ["MISSING", "DateColumn", "SearchCache", "from_ts"]
 
@@ -37,13 +37,9 @@ class DateColumn:
 
     def __init__(self, searcher: Any) -> None:
         reader = searcher.reader()
-        self.by_doc: dict[int, int] = {}
-        if reader.doc_count():
-            column = reader.column_reader("date")
-            for docnum in reader.all_doc_ids():
-                value = column[docnum]
-                if value != MISSING:
-                    self.by_doc[docnum] = value
+        self.by_doc: dict[int, int] = {
+            docnum: value for docnum, value in live_column(reader, "date") if value != MISSING
+        }
         self.pairs = sorted((v, d) for d, v in self.by_doc.items())
         self.keys = [v for v, _ in self.pairs]
         self.undated = reader.doc_count() - len(self.pairs)
@@ -131,14 +127,11 @@ class SearchCache:
         if self._rows is None:
             from .schema import decode_entities
 
-            reader = self.searcher.reader()
             self._rows = {}
-            if reader.has_column("entities"):
-                column = reader.column_reader("entities")
-                for docnum in reader.all_doc_ids():
-                    row = decode_entities(column[docnum])
-                    if row:
-                        self._rows[docnum] = row
+            for docnum, value in live_column(self.searcher.reader(), "entities"):
+                row = decode_entities(value)
+                if row:
+                    self._rows[docnum] = row
         return self._rows
 
     def words(self) -> list[str]:

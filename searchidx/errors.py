@@ -6,12 +6,16 @@ Every message says what went wrong *and* how to fix it, so the CLI can print
 
 from __future__ import annotations
 
+import errno
+
 __all__ = [
     "IndexCorrupt",
+    "IndexLocationError",
     "IndexLocked",
     "IndexNotFound",
     "IndexUntrusted",
     "IndexVersionError",
+    "IndexWriteError",
     "IndexingInterrupted",
     "QueryError",
     "SearchCancelled",
@@ -49,12 +53,54 @@ class QueryError(SearchidxError, ValueError):
 class IndexNotFound(SearchidxError, FileNotFoundError):
     """No index at the given location."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, reason: str = "") -> None:
         self.path = path
+        if reason:
+            # Something else is there: never suggest building over it.
+            super().__init__(
+                f"no index at {path} ({reason}): point --index or $SEARCHIDX_INDEX at an index, "
+                "or build one in a new directory with `searchidx index ARTICLES --index NEWDIR`"
+            )
+        else:
+            super().__init__(
+                f"no index at {path}: build one with `searchidx index ARTICLES --index {path}` "
+                "(or point --index / $SEARCHIDX_INDEX at an existing one)"
+            )
+
+
+class IndexLocationError(SearchidxError):
+    """The index location holds something that is not a searchidx index, or overlaps the articles.
+
+    searchidx never deletes, moves or writes into such a place.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
         super().__init__(
-            f"no index at {path}: build one with `searchidx index PATH...` "
-            "(or point --index / $SEARCHIDX_INDEX at an existing one)"
+            f"refusing to use {path} as an index: {reason}; "
+            "choose a new or empty directory with --index (nothing was changed)"
         )
+
+
+class IndexWriteError(SearchidxError):
+    """Writing the index failed for lack of space or permission; the run's files were removed."""
+
+    def __init__(self, path: str, error: OSError) -> None:
+        self.path = path
+        self.errno = error.errno
+        where = f" while writing {path}"
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            hint = f"no space left on device{where}: free space and run again"
+        elif error.errno == errno.EROFS:
+            hint = f"read-only file system{where}: index somewhere writable with --index"
+        elif error.errno in (errno.EACCES, errno.EPERM):
+            hint = f"permission denied{where}: make the index directory writable, or use another --index"
+        elif error.errno == errno.EFBIG:
+            hint = f"file too large{where}: raise the file size limit (ulimit -f) and run again"
+        else:
+            hint = f"{error.strerror or error}{where}: fix that and run again"
+        super().__init__(f"{hint} (the last commit is intact)")
 
 
 class IndexVersionError(SearchidxError):

@@ -9,28 +9,48 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
 from . import __version__, analysis
-from .errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexVersionError, SearchidxError
+from .errors import (
+    IndexCorrupt,
+    IndexLocationError,
+    IndexNotFound,
+    IndexVersionError,
+    IndexWriteError,
+    SearchidxError,
+)
 from .models import Document, Facets, IndexReport, IndexStats, SearchResults
 from .schema import SCHEMA_VERSION, build_schema
-from .storage import check_trusted, fsync_tree, reading, recover
+from .storage import (
+    LOCK_FILE,
+    META_FILE,
+    STEMS_FILE,
+    check_apart,
+    check_trusted,
+    discard_uncommitted,
+    fsync_tree,
+    inspect_location,
+    reading,
+    whoosh_index,
+    write_lock,
+)
 
 __all__ = ["DEFAULT_INDEX", "Index", "resolve_index_path"]
 
 DEFAULT_INDEX = "index"
-META_FILE = "searchidx.json"
-STEMS_FILE = "stems.json"
 LOCK_TIMEOUT = 10.0
 REOPEN_ATTEMPTS = 3  # when a concurrent commit removes files we were about to open
+#: Failures to write that are the machine's state, not a bug: reported in one line.
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
 Progress = Callable[[int, int], None]
 DateLike = str | dt.date | dt.datetime | None
 Sort = Literal["relevance", "newest", "oldest"]
@@ -64,6 +84,30 @@ def _write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+def _roots(sources: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    return [Path(os.path.abspath(s)) for s in sources]
+
+
+def _committed(where: Path) -> bool:
+    """True once an index directory has a table of contents (its first commit finished)."""
+    return any(where.glob("_MAIN_*.toc"))
+
+
+def _remove_created(where: Path) -> None:
+    """Undo the creation of a directory by a first build that failed: only if nothing else is in it."""
+    with suppress(OSError):
+        (where / LOCK_FILE).unlink()
+        where.rmdir()
+
+
+def _identity(where: Path) -> tuple[int, int] | None:
+    try:
+        info = where.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 class Index:
     """A searchidx index on disk.
 
@@ -82,6 +126,7 @@ class Index:
         self._searcher: Any = None
         self._search_cache: Any = None
         self._stems_loaded = False
+        self._identity = _identity(path)
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -90,7 +135,7 @@ class Index:
         """Open an existing index.
 
         Raises:
-            IndexNotFound: Nothing is there.
+            IndexNotFound: Nothing is there, or it is not a searchidx index.
             IndexVersionError: Written by an incompatible schema or analyzer.
             IndexCorrupt: Present but unreadable.
             IndexUntrusted: Owned by another user or writable by others.
@@ -98,14 +143,16 @@ class Index:
         from whoosh import index as windex
 
         where = Path(path)
-        recover(where)
-        meta_path = where / META_FILE
-        if not meta_path.is_file():
-            if where.is_dir() and any(where.glob("*.toc")):
-                raise IndexVersionError(str(where), "no searchidx metadata", "none", META_FILE)
+        try:
+            state = inspect_location(where)
+        except IndexLocationError as exc:
+            raise IndexNotFound(str(where), exc.reason) from None
+        if state != "index":
             raise IndexNotFound(str(where))
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            meta = json.loads((where / META_FILE).read_text(encoding="utf-8"))
+            if not isinstance(meta, dict):
+                raise ValueError("not a JSON object")
         except (OSError, ValueError) as exc:
             raise IndexCorrupt(str(where), f"unreadable {META_FILE}: {exc}") from None
         for key, expected in _versions().items():
@@ -115,7 +162,7 @@ class Index:
         try:
             ix = windex.open_dir(str(where))
         except windex.EmptyIndexError:
-            raise IndexNotFound(str(where)) from None
+            raise IndexNotFound(str(where), "its first indexing run did not finish") from None
         except Exception as exc:  # Whoosh raises anything from OSError to unpickling errors
             raise IndexCorrupt(str(where), f"{type(exc).__name__}: {exc}") from None
         tokenizer = ix.schema["body"].analyzer
@@ -125,29 +172,20 @@ class Index:
         return cls(where, ix, meta)
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str], *, entities: bool = True) -> Index:
-        """Create an empty index at ``path`` (which must not hold anything else).
+    def create(
+        cls, path: str | os.PathLike[str], *, entities: bool = True, lock_timeout: float = LOCK_TIMEOUT
+    ) -> Index:
+        """Create an empty index at ``path`` (a new or empty directory; an index is kept).
 
         Args:
-            path: A new or empty directory.
+            path: A new or empty directory (a mount point will do).
             entities: Extract people, places and organisations while indexing.
+            lock_timeout: Seconds to wait for another writer.
+
+        Raises:
+            IndexLocationError: ``path`` is a file or a directory holding anything else.
         """
-        from whoosh import index as windex
-
-        where = Path(path)
-        if where.exists() and (not where.is_dir() or any(where.iterdir())):
-            raise SearchidxError(
-                f"{where} exists and is not an empty directory: choose another --index location"
-            )
-        where.mkdir(parents=True, exist_ok=True)
-        meta: dict[str, Any] = {**_versions(), "created_by": f"searchidx {__version__}", "roots": []}
-        if entities:
-            from .entities import model_info
-
-            meta["entity_model"] = model_info()
-        ix = windex.create_in(str(where), build_schema())
-        _write_json(where / META_FILE, meta)
-        return cls(where, ix, meta)
+        return cls.build(path, [], entities=entities, lock_timeout=lock_timeout)
 
     @classmethod
     def build(
@@ -162,46 +200,81 @@ class Index:
         workers: int | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> Index:
-        """Create (or refresh) an index from article files and directories.
+        """Create (or refresh, or with ``rebuild`` replace) an index from article files and directories.
 
-        A new or rebuilt index is written beside ``path`` and moved into place
-        only when complete, so a failed build never damages an existing one.
+        ``path`` must be new, an empty directory, or a searchidx index: anything
+        else is refused untouched. A new or rebuilt index is one commit under
+        the write lock: readers see the old index until it is complete, and a
+        failed run leaves the old one (or, for a new index, nothing) behind.
         The run's :class:`IndexReport` is in :attr:`last_report`.
+
+        Raises:
+            IndexLocationError: ``path`` is not ours to write, or overlaps a source.
+            IndexLocked: Another writer held the lock for ``lock_timeout`` seconds.
+            IndexWriteError: The disk is full or the directory read-only.
         """
         where = Path(path)
-        recover(where)
-        if where.exists() and not rebuild:
+        roots = _roots(sources)
+        check_apart(where, roots)
+        state = inspect_location(where)
+        if state == "index" and _committed(where) and not rebuild:
             index = cls.open(where)
             index.last_report = index.update(
-                sources,
-                progress=progress,
-                lock_timeout=lock_timeout,
-                workers=workers,
-                should_stop=should_stop,
+                roots, progress=progress, lock_timeout=lock_timeout, workers=workers, should_stop=should_stop
             )
             return index
-        staging = where.with_name(f".{where.name}.building-{os.getpid()}")
-        shutil.rmtree(staging, ignore_errors=True)
+        if state != "index":
+            for root in roots:
+                if not root.exists():
+                    raise SearchidxError(f"{root}: no such file or directory; nothing was indexed")
+        if state == "missing":
+            try:
+                where.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise IndexWriteError(str(where), exc) from None
+        check_trusted(where)
         try:
-            fresh = cls.create(staging, entities=entities)
-            report = fresh.update(
-                sources,
-                progress=progress,
-                lock_timeout=lock_timeout,
-                workers=workers,
-                should_stop=should_stop,
-            )
-            fresh.close()
-            old = where.with_name(f".{where.name}.old-{os.getpid()}")
-            if where.exists():
-                os.replace(where, old)
-            os.replace(staging, where)
-            shutil.rmtree(old, ignore_errors=True)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            with write_lock(where, lock_timeout):
+                # Another writer may have created the index while we waited.
+                if inspect_location(where) == "index" and _committed(where) and not rebuild:
+                    index = cls.open(where)
+                    report = index._write(roots, progress, workers, should_stop)
+                else:
+                    report = cls._fresh(where, roots, entities, progress, workers, should_stop)
+        except BaseException:
+            if state == "missing":
+                _remove_created(where)
+            raise
         index = cls.open(where)
         index.last_report = report
         return index
+
+    @classmethod
+    def _fresh(
+        cls,
+        where: Path,
+        roots: Sequence[Path],
+        entities: bool,
+        progress: Progress | None,
+        workers: int | None,
+        should_stop: Callable[[], bool] | None,
+    ) -> IndexReport:
+        """Write a whole new index in one commit (caller holds the lock)."""
+        meta: dict[str, Any] = {**_versions(), "created_by": f"searchidx {__version__}", "roots": []}
+        if entities:
+            from .entities import model_info
+
+            meta["entity_model"] = model_info()
+        first = not _committed(where)
+        try:
+            if first:
+                _write_json(where / META_FILE, meta)  # marks the directory as ours before anything else
+            fresh = cls(where, whoosh_index(where, build_schema(), fresh=True), meta)
+            return fresh._write(roots, progress, workers, should_stop, fresh=True)
+        except BaseException:
+            with suppress(OSError):
+                discard_uncommitted(where, everything=first)
+            raise
 
     last_report: IndexReport | None = None
 
@@ -262,41 +335,72 @@ class Index:
         Raises:
             IndexLocked: Another writer held the lock for ``lock_timeout`` seconds.
             IndexVersionError: The index was built with another entity model.
+            IndexLocationError: A source contains the index, or is inside it.
+            IndexWriteError: The disk is full or the index read-only (nothing was committed).
         """
-        from whoosh.writing import LockError
+        roots = _roots(sources)
+        check_apart(self.path, roots)
+        with write_lock(self.path, lock_timeout):
+            return self._write(roots, progress, workers, should_stop)
+
+    def _write(
+        self,
+        roots: Sequence[Path],
+        progress: Progress | None,
+        workers: int | None,
+        should_stop: Callable[[], bool] | None,
+        *,
+        fresh: bool = False,
+    ) -> IndexReport:
+        """One indexing run and its commit; the caller holds the write lock.
+
+        Whatever fails, the files this run wrote are removed before the lock is
+        released; lack of space or permission becomes :class:`IndexWriteError`.
+        """
+        from whoosh.writing import SegmentWriter
 
         from .update import manifest, run_update
 
         entities = bool(self._meta.get("entity_model"))
-        if entities:
+        if entities and not fresh:
             self._check_entity_model()
-        roots = [Path(os.path.abspath(s)) for s in sources]
         started = time.perf_counter()
+        writer: Any = None
         try:
-            writer = self._ix.writer(timeout=lock_timeout, delay=0.1)
-        except LockError:
-            raise IndexLocked(str(self.path), lock_timeout) from None
-        try:
-            with reading(self.path), self._ix.reader() as reader:
-                known = manifest(reader)
-            report = run_update(
-                writer,
-                known,
-                roots,
-                entities=entities,
-                workers=workers if workers is not None else min(2, os.cpu_count() or 1),
-                progress=progress,
-                should_stop=should_stop,
-            )
-            if report.added or report.updated or report.removed:
-                writer.commit()
-                fsync_tree(self.path)  # Whoosh does not: make the finished commit durable
-            else:
-                writer.cancel()
-        except BaseException:
-            writer.cancel()
+            try:
+                writer = SegmentWriter(self._ix, _lk=False)
+                known: dict[str, tuple[str, str]] = {}
+                if not fresh:
+                    with reading(self.path), self._ix.reader() as reader:
+                        known = manifest(reader)
+                report = run_update(
+                    writer,
+                    known,
+                    roots,
+                    entities=entities,
+                    workers=workers if workers is not None else min(2, os.cpu_count() or 1),
+                    progress=progress,
+                    should_stop=should_stop,
+                )
+                if fresh or report.added or report.updated or report.removed:
+                    writer.commit()
+                    fsync_tree(self.path)  # Whoosh does not: make the finished commit durable
+                else:
+                    writer.cancel()
+                    discard_uncommitted(self.path)  # a writer creates empty segment files up front
+            except BaseException:
+                if writer is not None and not writer.is_closed:
+                    with suppress(Exception):
+                        writer.cancel()
+                if not fresh:  # a fresh build cleans up after itself
+                    with suppress(OSError):
+                        discard_uncommitted(self.path)
+                raise
+            self._after_commit(roots, fresh=fresh)
+        except OSError as exc:
+            if exc.errno in WRITE_ERRNOS:
+                raise IndexWriteError(str(self.path), exc) from None
             raise
-        self._after_commit(roots)
         return dataclasses.replace(report, elapsed_s=time.perf_counter() - started)  # commit included
 
     def _check_entity_model(self) -> None:
@@ -306,18 +410,19 @@ class Index:
         if self._meta.get("entity_model") != current:
             raise IndexVersionError(str(self.path), "entity model", self._meta.get("entity_model"), current)
 
-    def _after_commit(self, roots: Sequence[Path]) -> None:
+    def _after_commit(self, roots: Sequence[Path], *, fresh: bool = False) -> None:
         known = list(self._meta.get("roots", []))
         for root in roots:
             if root.exists() and str(root) not in known:
                 known.append(str(root))
-        if known != self._meta.get("roots"):
+        if fresh or known != self._meta.get("roots"):
             self._meta["roots"] = known
             _write_json(self.path / META_FILE, self._meta)
-        table = self._load_stems_file()
-        fresh = analysis.stem_table()
-        if not fresh.keys() <= table.keys():
-            table.update(fresh)
+        # A new index starts a new memo (the old one may come from another analyzer version).
+        table = {} if fresh else self._load_stems_file()
+        seen = analysis.stem_table()
+        if fresh or not seen.keys() <= table.keys():
+            table.update(seen)
             _write_json(self.path / STEMS_FILE, table)
         self._refresh()
 
@@ -331,6 +436,19 @@ class Index:
     # ---- reading -----------------------------------------------------------------------
 
     def _refresh(self) -> None:
+        identity = _identity(self.path)
+        if identity != self._identity:
+            # The directory itself was replaced (deleted and built anew): generations restart,
+            # so Whoosh's up_to_date() cannot tell. Read the new one from scratch.
+            from whoosh import index as windex
+
+            self._identity = identity
+            self._ix = windex.open_dir(str(self.path))
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+            self._search_cache = None
+            return
         if self._searcher is not None and not self._searcher.up_to_date():
             # Not Searcher.refresh(): Whoosh reuses a segment's reader when the segment id is
             # unchanged, so documents deleted from it since stay visible (and readers of

@@ -35,6 +35,8 @@ TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 MAX_ARTICLE_BYTES = 10 * 1024 * 1024
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 TITLE_MAX = 120
+#: Deepest nesting of lists and objects accepted in a JSON Lines record (metadata is stored).
+MAX_JSON_DEPTH = 64
 
 _DATE_HEADER_RE = re.compile(r"^[ \t]*date[ \t]+(\S+)[ \t]*")
 _DATELINE_RE = re.compile(r"^[A-Z][A-Z.'’ ]{1,30}(?:,[^\n]{1,30}?)?\s+(?:--|—|–|-)\s+")
@@ -98,9 +100,12 @@ def parse_date(value: Any) -> dt.datetime:
             parsed = dt.datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"invalid date {value!r}: use YYYY-MM-DD or ISO 8601") from None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+    try:
+        utc = parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+        utc.timestamp()  # the index stores epoch seconds
+    except (OverflowError, ValueError):
+        raise ValueError(f"date {value!r} is outside years 1-9999 once converted to UTC") from None
+    return utc
 
 
 def _content_hash(data: bytes) -> str:
@@ -283,9 +288,14 @@ def _read_jsonl(data: bytes, where: str, rel: str) -> tuple[list[Article], list[
                 Problem(where, f"record larger than {MAX_ARTICLE_BYTES // 2**20} MiB: skipped", number)
             )
             continue
+        if _nesting(raw) > MAX_JSON_DEPTH:
+            problems.append(
+                Problem(where, f"record nested deeper than {MAX_JSON_DEPTH} levels: flatten it", number)
+            )
+            continue
         try:
             record = json.loads(raw)
-        except (UnicodeDecodeError, ValueError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             problems.append(Problem(where, f"invalid JSON ({reason}): fix or remove the line", number))
             continue
@@ -293,7 +303,34 @@ def _read_jsonl(data: bytes, where: str, rel: str) -> tuple[list[Article], list[
         problems.extend(more)
         if article is not None:
             articles.append(article)
+    if not articles and not problems:
+        problems.append(Problem(where, "no records (empty JSON Lines file)", skipped=False))
     return articles, problems
+
+
+def _nesting(raw: bytes) -> int:
+    """Upper bound of a JSON text's nesting depth (brackets inside strings count too)."""
+    depth = deepest = 0
+    for byte in raw.translate(None, _NOT_BRACKETS):
+        depth += 1 if byte in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def printable_path(path: str | os.PathLike[str]) -> str:
+    """A path as text that can always be printed: undecodable bytes become escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _undecodable(path: Path) -> Problem | None:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return Problem(printable_path(path), "file name is not valid UTF-8: rename it (e.g. with convmv)")
+    return None
 
 
 def discover(root: Path) -> Iterator[Path | Problem]:
@@ -303,7 +340,7 @@ def discover(root: Path) -> Iterator[Path | Problem]:
     are not followed (no loops). A file named explicitly is always taken.
     """
     if root.is_file():
-        yield root
+        yield _undecodable(root) or root
         return
     if not root.is_dir():
         yield Problem(str(root), "no such file or directory")
@@ -314,6 +351,7 @@ def discover(root: Path) -> Iterator[Path | Problem]:
         for name in sorted(filenames):
             suffix = os.path.splitext(name)[1].lower()
             if not name.startswith(".") and suffix in TEXT_SUFFIXES | JSONL_SUFFIXES:
-                yield Path(dirpath, name)
+                found = Path(dirpath, name)
+                yield _undecodable(found) or found
     for err in errors:
         yield Problem(str(err.filename or root), f"cannot list directory: {err.strerror}")

@@ -30,6 +30,7 @@ __all__ = [
     "build_schema",
     "decode_entities",
     "encode_entities",
+    "live_column",
 ]
 
 #: Bump whenever a field is added, removed or changes type.
@@ -188,6 +189,24 @@ def decode_entities(value: bytes) -> list[tuple[str, str, str]]:
     if not value:
         return []
     return [tuple(item.split("\x1f", 2)) for item in value.decode().split("\x1e")]  # type: ignore[misc]
+
+
+def live_column(reader: Any, fieldname: str) -> Iterator[tuple[int, Any]]:
+    """Yield ``(docnum, value)`` of a column for every live document, segment by segment.
+
+    Not ``reader.column_reader()``: Whoosh's multi-segment column reader skips
+    segments that lack the column (a commit of undated articles writes no date
+    column) and then maps later documents to the wrong segment or off the end.
+    A segment without the column gives the field's default value.
+    """
+    for leaf, offset in reader.leaf_readers():
+        if leaf.doc_count() == 0:
+            continue
+        column = leaf.column_reader(fieldname)  # a segment reader fills in missing columns
+        deleted = leaf.is_deleted
+        for docnum in range(leaf.doc_count_all()):
+            if not deleted(docnum):
+                yield offset + docnum, column[docnum]
 
 
 def build_schema() -> fields.Schema:

@@ -11,14 +11,17 @@ next commit deletes. The parent holds the write lock throughout.
 from __future__ import annotations
 
 import multiprocessing
-import signal
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from pathlib import Path
 from typing import Any
 
 from . import analysis
 from .errors import IndexingInterrupted
 from .models import Article
+from .storage import whoosh_index
+from .workers import start_worker
 
 __all__ = ["PARALLEL_MIN", "write_segments"]
 
@@ -33,30 +36,28 @@ _done: Any = None
 _stop: Any = None
 
 
-def _start_worker(done: Any, stop: Any, lean: bool) -> None:
+def _start_worker(done: Any, stop: Any, parent: int, lean: bool) -> None:
     global _done, _stop
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report
-    analysis.lean_nltk_import(lean)
+    start_worker(parent, lean)
     _done, _stop = done, stop
 
 
-def _write_segment(
-    folder: str, indexname: str, articles: list[Article], entities: bool
-) -> tuple[Any, dict[str, str]] | None:
+def _write_segment(folder: str, articles: list[Article], entities: bool) -> tuple[Any, dict[str, str]] | None:
     """Index ``articles`` into a new, unlisted segment; return it and the stems seen.
 
     Returns None when told to stop (the partial segment is abandoned).
     """
-    from whoosh import index as windex
     from whoosh.writing import SegmentWriter
 
+    from .schema import build_schema
     from .update import document
 
     annotate: Callable[..., Any] | None = None
     if entities:
         from .entities import annotate
 
-    writer = SegmentWriter(windex.open_dir(folder, indexname=indexname), _lk=False)
+    # The parent holds the lock; a fresh index object never reads the table of contents.
+    writer = SegmentWriter(whoosh_index(Path(folder), build_schema(), fresh=True), _lk=False)
     reported = 0
     try:
         for number, article in enumerate(articles, start=1):
@@ -111,15 +112,15 @@ def write_segments(
     context = multiprocessing.get_context()
     done = context.Value("i", 0)
     stop = context.Event()
-    folder, indexname = writer.storage.folder, writer.indexname
+    folder = writer.storage.folder
     with ProcessPoolExecutor(
         len(chunks),
         mp_context=context,
         initializer=_start_worker,
-        initargs=(done, stop, analysis.lean_nltk_import_enabled()),
+        initargs=(done, stop, os.getpid(), analysis.lean_nltk_import_enabled()),
     ) as pool:
         try:
-            futures = [pool.submit(_write_segment, folder, indexname, c, entities) for c in chunks]
+            futures = [pool.submit(_write_segment, folder, c, entities) for c in chunks]
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_EXCEPTION)

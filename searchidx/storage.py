@@ -1,24 +1,40 @@
-"""On-disk safety for an index directory: trust, recovery, durability, damage.
+"""On-disk safety for an index directory: location, lock, trust, cleanup, durability, damage.
 
 Whoosh pickles objects into an index and never fsyncs; these helpers decide
-whether a directory may be opened, finish or undo an interrupted rebuild,
-flush a finished commit, and turn low-level read failures into one error.
+whether a directory may be written or opened, hold the one-writer lock, remove
+what a failed run left, flush a finished commit, and turn low-level read
+failures into one error. Nothing here deletes or moves a file whose name
+searchidx or Whoosh did not give it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pickle
+import re
 import shutil
+import stat
 import struct
+import time
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any, Literal
 
-from .errors import IndexCorrupt, IndexUntrusted
+from .errors import IndexCorrupt, IndexLocationError, IndexLocked, IndexUntrusted, IndexWriteError
 
-__all__ = ["check_trusted", "fsync_tree", "reading", "recover"]
+__all__ = [
+    "check_apart",
+    "check_trusted",
+    "discard_uncommitted",
+    "fsync_tree",
+    "inspect_location",
+    "reading",
+    "whoosh_index",
+    "write_lock",
+]
 
 
 # What Whoosh raises when a file under it is truncated, missing or garbled.
@@ -56,31 +72,178 @@ def check_trusted(path: Path) -> None:
             raise IndexUntrusted(where, f"{item.name} is writable by any user")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+#: Descriptors of write locks this process holds (forked workers close their copies).
+held_locks: set[int] = set()
+#: Whoosh's own lock file name, so a stock Whoosh writer and searchidx exclude each other.
+LOCK_FILE = "MAIN_WRITELOCK"
+INDEX_NAME = "MAIN"
+META_FILE = "searchidx.json"
+STEMS_FILE = "stems.json"
+# Entries that may stand in a directory that is still "empty" for an index: a
+# filesystem's own folder, and the lock and scratch space searchidx itself creates.
+_IGNORABLE = frozenset({"lost+found", LOCK_FILE, f"{INDEX_NAME}.tmp"})
+_OURS_RE = re.compile(
+    rf"^(?:_{INDEX_NAME}_\d+\.toc(?:\.[\d.]+)?|{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+"
+    rf"|\.(?:{re.escape(META_FILE)}|{re.escape(STEMS_FILE)})\.\d+\.tmp)$"
+)
+Location = Literal["missing", "empty", "index"]
 
 
-def recover(path: Path) -> None:
-    """Finish or undo a rebuild that a dead process left half done.
+def _listing(names: list[str], limit: int = 3) -> str:
+    shown = ", ".join(names[:limit])
+    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
 
-    A rebuild moves the old index to ``.NAME.old-PID`` and the new one into
-    place: if the process died between the two, the old index comes back.
-    Staging directories of dead builds are removed.
+
+def inspect_location(path: Path) -> Location:
+    """Say what is at an index location, refusing anything that is not ours to write.
+
+    Returns:
+        ``"missing"`` (nothing there), ``"empty"`` (a directory with nothing of
+        anyone's in it: an empty folder or a mount point) or ``"index"`` (a
+        directory holding searchidx's metadata file).
+
+    Raises:
+        IndexLocationError: A file, or a directory holding anything else.
     """
-    for leftover in sorted(path.parent.glob(f".{path.name}.*-*")):
-        kind, _, pid = leftover.name.rpartition("-")
-        if not pid.isdigit() or _pid_alive(int(pid)):
-            continue
-        if kind.endswith(".old") and not path.exists():
-            os.replace(leftover, path)
-        elif kind.endswith((".old", ".building")):
-            shutil.rmtree(leftover, ignore_errors=True)
+    where = os.path.abspath(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        raise IndexLocationError(where, f"it cannot be inspected ({exc.strerror})") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise IndexLocationError(where, "it is a file, not a directory")
+    try:
+        names = sorted(os.listdir(path))
+    except OSError as exc:
+        raise IndexLocationError(where, f"it cannot be listed ({exc.strerror})") from None
+    if META_FILE in names and (path / META_FILE).is_file():
+        return "index"
+    foreign = [n + ("/" if (path / n).is_dir() else "") for n in names if n not in _IGNORABLE]
+    if foreign:
+        raise IndexLocationError(where, f"it is not a searchidx index and holds {_listing(foreign)}")
+    return "empty"
+
+
+def check_apart(index: Path, roots: Iterable[Path]) -> None:
+    """Refuse an index inside, equal to or containing a directory or file it indexes."""
+    where = os.path.realpath(index)
+    for root in roots:
+        real = os.path.realpath(root)
+        if where == real or where.startswith(real + os.sep) or real.startswith(where + os.sep):
+            relation = (
+                "is" if where == real else "is inside" if where.startswith(real + os.sep) else "contains"
+            )
+            raise IndexLocationError(
+                os.path.abspath(index),
+                f"it {relation} the indexed path {root}; keep the index apart from the articles",
+            )
+
+
+@contextmanager
+def write_lock(path: Path, timeout: float, delay: float = 0.05) -> Iterator[int]:
+    """Hold the index's write lock (``flock`` on Whoosh's lock file); yield its descriptor.
+
+    The descriptor is close-on-exec, and worker processes close their inherited
+    copy (:func:`searchidx.workers.start_worker`), so only this process holds
+    the lock: when it dies, however it dies, the lock is free.
+
+    Raises:
+        IndexLocked: Another writer kept it for ``timeout`` seconds.
+        IndexWriteError: The directory is read-only.
+    """
+    try:
+        fd = os.open(path / LOCK_FILE, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise IndexWriteError(str(path), exc) from None
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexLocked(str(path), timeout) from None
+                time.sleep(delay)
+        held_locks.add(fd)
+        try:
+            yield fd
+        finally:
+            held_locks.discard(fd)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+class _Fresh:
+    """A table of contents that starts over: no segments, the next generation after every file's."""
+
+    def __init__(self, storage: Any, schema: Any) -> None:
+        from whoosh.index import TOC
+
+        self.generation = TOC._latest_generation(storage, INDEX_NAME)
+        self.schema = schema
+        self.segments: list[Any] = []
+
+
+def whoosh_index(path: Path, schema: Any, *, fresh: bool = False) -> Any:
+    """A Whoosh index object over ``path`` that uses ``schema`` (never the pickled one).
+
+    With ``fresh``, a writer from it ignores the current table of contents: its
+    commit lists only the segments it wrote, replacing the whole index in one
+    atomic step (how a rebuild works, even over a damaged or foreign index).
+    """
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import FileIndex
+
+    storage = FileStorage(str(path))
+    if not fresh:
+        return FileIndex(storage, schema=schema, indexname=INDEX_NAME)
+
+    class FreshIndex(FileIndex):  # type: ignore[misc]
+        def __init__(self) -> None:  # FileIndex's own would read the table of contents
+            self.storage, self._schema, self.indexname = storage, schema, INDEX_NAME
+
+        def _read_toc(self) -> Any:
+            return _Fresh(self.storage, self._schema)
+
+    return FreshIndex()
+
+
+def discard_uncommitted(path: Path, *, everything: bool = False) -> None:
+    """Delete files a failed or empty run left: segments no commit lists, temporary files.
+
+    Call it holding the write lock (another writer's segments would look
+    unlisted). With ``everything``, remove all of searchidx's files (a first
+    build that failed leaves the directory as it found it, lock file aside).
+    Only names searchidx and Whoosh create are touched.
+    """
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC, clean_files
+
+    storage = FileStorage(str(path))
+    generation, segments = -1, []
+    if not everything:
+        generation = TOC._latest_generation(storage, INDEX_NAME)
+        if generation >= 0:
+            from .schema import build_schema
+
+            segments = TOC.read(storage, INDEX_NAME, generation, schema=build_schema()).segments
+    clean_files(storage, INDEX_NAME, generation, segments)
+    for name in os.listdir(path):
+        if _OURS_RE.match(name) and (".toc." in name or name.endswith(".tmp")):
+            _remove(path / name)
+    shutil.rmtree(path / f"{INDEX_NAME}.tmp", ignore_errors=True)
+    if everything:
+        for name in (META_FILE, STEMS_FILE):
+            _remove(path / name)
+
+
+def _remove(item: Path) -> None:
+    with suppress(FileNotFoundError):
+        item.unlink()
 
 
 def fsync_tree(path: Path) -> None:

@@ -8,7 +8,6 @@ whole run succeeds; unreadable files never cause removals.
 from __future__ import annotations
 
 import os
-import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -19,8 +18,9 @@ from . import analysis
 from .errors import IndexingInterrupted
 from .ingest import discover, read_file
 from .models import Article, CanonicalEntity, IndexReport, Problem
-from .schema import ENTITY_FIELDS, encode_entities
+from .schema import ENTITY_FIELDS, encode_entities, live_column
 from .segments import PARALLEL_MIN, write_segments
+from .workers import start_worker
 
 __all__ = ["Progress", "run_update"]
 
@@ -34,12 +34,6 @@ def _annotate_many(batch: list[tuple[str, str, bool]]) -> list[list[CanonicalEnt
     return [annotate(title, body, title_derived=derived) for title, body, derived in batch]
 
 
-def _start_worker(lean: bool) -> None:
-    # Ctrl-C goes to the whole process group: only the parent reports it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    analysis.lean_nltk_import(lean)
-
-
 def _entities(articles: Sequence[Article], workers: int) -> Iterator[list[CanonicalEntity]]:
     """Canonical entities per article, in order; in ``workers`` processes when > 1."""
     jobs = [(a.title, a.body, a.title_derived) for a in articles]
@@ -49,7 +43,9 @@ def _entities(articles: Sequence[Article], workers: int) -> Iterator[list[Canoni
             yield from _annotate_many(batch)
         return
     pool = ProcessPoolExecutor(
-        max_workers=workers, initializer=_start_worker, initargs=(analysis.lean_nltk_import_enabled(),)
+        max_workers=workers,
+        initializer=start_worker,
+        initargs=(os.getpid(), analysis.lean_nltk_import_enabled()),
     )
     try:
         for result in pool.map(_annotate_many, batches):
@@ -60,12 +56,9 @@ def _entities(articles: Sequence[Article], workers: int) -> Iterator[list[Canoni
 
 def manifest(reader: Any) -> dict[str, tuple[str, str]]:
     """Return ``{id: (hash, path)}`` for live documents, read from columns (no stored bodies)."""
-    if reader.doc_count() == 0:
-        return {}
-    ids = reader.column_reader("id")
-    hashes = reader.column_reader("hash")
-    paths = reader.column_reader("path")
-    return {ids[d]: (hashes[d], paths[d]) for d in reader.all_doc_ids()}
+    hashes = dict(live_column(reader, "hash"))
+    paths = dict(live_column(reader, "path"))
+    return {doc_id: (hashes[d], paths[d]) for d, doc_id in live_column(reader, "id")}
 
 
 def run_update(
@@ -92,6 +85,7 @@ def run_update(
     problems: list[Problem] = []
     seen_ids: set[str] = set()
     seen_paths: set[str] = set()  # files read (or failed): their documents are accounted for
+    kept_paths: set[str] = set()  # files with unreadable parts: none of their articles is removed
     pending: list[tuple[Article, bool]] = []  # article, replaces an older version
     unchanged = 0
     for root in roots:
@@ -103,16 +97,16 @@ def run_update(
             articles, trouble = read_file(found, root)
             problems.extend(trouble)
             seen_paths.add(str(found))
-            if not articles and any(p.skipped for p in trouble):
-                seen_ids.update(i for i, (_h, p) in known.items() if p == str(found))
+            if any(p.skipped for p in trouble):
+                # Part of the file could not be read: keep every earlier article from it.
+                kept_paths.add(str(found))
             for article in articles:
-                if article.id in seen_ids:
-                    problems.append(
-                        Problem(article.path, f"duplicate id {article.id!r}: skipped", article.line)
-                    )
+                old = known.get(article.id)
+                if article.id in seen_ids or _taken(old, article, roots):
+                    where = article.id if old is None else f"{article.id} (from {old[1]})"
+                    problems.append(Problem(article.path, f"duplicate id {where!r}: skipped", article.line))
                     continue
                 seen_ids.add(article.id)
-                old = known.get(article.id)
                 if old is not None and old == (article.content_hash, article.path):
                     unchanged += 1
                 else:
@@ -140,7 +134,7 @@ def run_update(
             added += 1
         if progress is not None and (done % 50 == 0 or done == total):
             progress(done, total)
-    removed = _remove_missing(writer, known, roots, seen_ids, seen_paths)
+    removed = _remove_missing(writer, known, roots, seen_ids, seen_paths - kept_paths, kept_paths)
     if parallel:
         first = len(pending)
         write_segments(
@@ -155,18 +149,32 @@ def run_update(
     return IndexReport(added, updated, removed, unchanged, tuple(problems), time.perf_counter() - started)
 
 
+def _taken(old: tuple[str, str] | None, article: Article, roots: Sequence[Path]) -> bool:
+    """True when the id belongs to a file outside this run that still exists.
+
+    The same relative name under two roots indexed separately: the second must
+    not silently replace the first. Files inside this run's roots are settled
+    by the run itself (an id seen twice is a duplicate).
+    """
+    if old is None or old[1] == article.path or not os.path.exists(old[1]):
+        return False
+    inside = tuple(str(r) + os.sep for r in roots)
+    return not old[1].startswith(inside) and old[1] not in {str(r) for r in roots}
+
+
 def _remove_missing(
     writer: Any,
     known: dict[str, tuple[str, str]],
     roots: Sequence[Path],
     seen_ids: set[str],
     seen_paths: set[str],
+    kept_paths: set[str],
 ) -> int:
-    """Delete documents of files gone from under a root, or rows gone from a file read."""
+    """Delete documents of files gone from under a root, or rows gone from a file read in full."""
     prefixes = tuple(str(r) + os.sep for r in roots if r.is_dir())
     removed = 0
     for doc_id, (_hash, path) in known.items():
-        if doc_id in seen_ids:
+        if doc_id in seen_ids or path in kept_paths:
             continue
         if path in seen_paths or (path.startswith(prefixes) and not os.path.exists(path)):
             writer.delete_by_term("id", doc_id)

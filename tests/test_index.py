@@ -85,7 +85,7 @@ def test_rebuild_replaces_atomically(built: Index, corpus: Path) -> None:
 def test_create_refuses_a_non_index_directory(tmp_path: Path) -> None:
     (tmp_path / "stuff").mkdir()
     (tmp_path / "stuff" / "keep.txt").write_text("precious")
-    with pytest.raises(SearchidxError, match="not an empty directory"):
+    with pytest.raises(SearchidxError, match="not a searchidx index"):
         Index.create(tmp_path / "stuff")
     assert (tmp_path / "stuff" / "keep.txt").read_text() == "precious"
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from bench.stress import INDEX_CMD, concurrency, crash_trials, write_batch
-from searchidx import Index, IndexCorrupt, IndexUntrusted
+from searchidx import Index, IndexCorrupt, IndexNotFound, IndexUntrusted
 from searchidx.cli import main, search_command
 from searchidx.ingest import bundled_seeds
 
@@ -192,14 +192,13 @@ def test_index_owned_by_another_user_is_refused(tmp_path: Path) -> None:
         Index.open(where)
 
 
-def test_half_done_rebuild_is_recovered(tmp_path: Path) -> None:
-    where = _seeded(tmp_path)
-    dead = 2**22 + 12345  # above the default pid_max: never a live process
-    os.replace(where, tmp_path / f".ix.old-{dead}")
-    (tmp_path / f".ix.building-{dead}").mkdir()
-    with Index.open(where) as index:
-        assert index.stats().documents == 5
-    assert not list(tmp_path.glob(".ix.*"))
+def test_planted_leftover_of_an_old_rebuild_is_left_alone(tmp_path: Path) -> None:
+    # Rebuilds happen in place now: a `.ix.old-PID` beside the index is someone else's, never ours.
+    planted = tmp_path / f".ix.old-{2**22 + 12345}"
+    Index.build(planted, [bundled_seeds()], entities=False).close()
+    with pytest.raises(IndexNotFound):
+        Index.open(tmp_path / "ix")
+    assert not (tmp_path / "ix").exists() and (planted / "searchidx.json").exists()
 
 
 def test_json_output_escapes_control_characters(tmp_path: Path) -> None:

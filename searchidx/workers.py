@@ -1,0 +1,61 @@
+"""Set-up shared by every indexing worker process: die with the parent, never hold its lock.
+
+A worker that outlived a killed indexer would keep an inherited copy of the
+write lock's descriptor (``flock`` locks belong to the open file, shared
+across ``fork``) and block the next run for good. So each worker closes the
+descriptors of locks the parent holds, asks Linux to kill it when the parent
+dies (``PR_SET_PDEATHSIG``), and, everywhere, watches its parent id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+
+from . import analysis
+from .storage import held_locks
+
+__all__ = ["start_worker"]
+
+_PR_SET_PDEATHSIG = 1
+WATCH_SECONDS = 0.5
+
+
+def _die_with(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass  # the watcher below still ends us
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="searchidx-parent-watch", daemon=True).start()
+
+
+def start_worker(parent: int, lean: bool) -> None:
+    """Initialise a worker process (``ProcessPoolExecutor(initializer=...)``).
+
+    Args:
+        parent: The indexer's process id (``os.getpid()`` when the pool was made).
+        lean: Import NLTK without NumPy/SciPy, as the parent does.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for fd in list(held_locks):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    held_locks.clear()
+    _die_with(parent)
+    analysis.lean_nltk_import(lean)
