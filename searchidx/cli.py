@@ -8,10 +8,13 @@ exits quietly. Textual is never imported here (the TUI lives elsewhere).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sys
 import threading
+import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,7 +55,11 @@ def _emit(lines: Iterable[str]) -> None:
 
 @contextmanager
 def _guard(prog: str) -> Iterator[None]:
-    """Map library errors to one-line messages and exit 2; handle pipes and Ctrl-C."""
+    """Map errors to one-line messages and exit 2; handle pipes and Ctrl-C.
+
+    Anything unexpected is a bug: one line names it (the traceback with
+    ``SEARCHIDX_DEBUG=1``), still exit 2, never a wall of traceback.
+    """
     try:
         yield
     except BrokenPipeError:
@@ -61,7 +68,7 @@ def _guard(prog: str) -> Iterator[None]:
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_HITS)
     except KeyboardInterrupt:
-        _fail(prog, "interrupted: nothing from this run was committed", 130)
+        _fail(prog, "interrupted", 130)  # indexing says more: it raises IndexingInterrupted
     except IndexingInterrupted as exc:
         _fail(prog, str(exc), 130)
     except QueryError as exc:
@@ -70,6 +77,13 @@ def _guard(prog: str) -> Iterator[None]:
         _fail(prog, str(exc))
     except SearchidxError as exc:
         _fail(prog, str(exc))
+    except click.ClickException:
+        raise  # usage errors: click prints them
+    except Exception as exc:  # a bug: say so in one line
+        if os.environ.get("SEARCHIDX_DEBUG", "") not in ("", "0"):
+            traceback.print_exc()
+        what = " ".join(f"{type(exc).__name__}: {neutralise(str(exc))}".split())
+        _fail(prog, f"internal error: {what} (please report this; set SEARCHIDX_DEBUG=1 for the traceback)")
 
 
 def _open_for_search(index_dir: str | None, prog: str) -> Index:
@@ -135,7 +149,7 @@ def search_command(
     files_only: bool,
     color: str,
 ) -> None:
-    r"""Search articles for QUERY and print ranked, highlighted hits.
+    """Search articles for QUERY and print ranked, highlighted hits.
 
     \b
     QUERY syntax: words (all must match), OR, NOT or -word, (groups),
@@ -144,7 +158,7 @@ def search_command(
     person:putin, place:"black sea", org:nato, entity:idlib
 
     Exit status: 0 if something matched, 1 if nothing did, 2 on error.
-    """
+    """  # noqa: D301 (click keeps a paragraph unwrapped after a real \b, not a raw r"\b")
     prog = "search"
     text = " ".join(query)
     if tui:
@@ -171,9 +185,12 @@ def search_command(
         )
         facets = None
         if with_facets:
+            started = time.perf_counter()
             facets = index.facets(
                 text, since=since, until=until, mode=mode, people=people, places=places, orgs=orgs
             )
+            elapsed_ms = results.elapsed_ms + (time.perf_counter() - started) * 1000
+            results = dataclasses.replace(results, elapsed_ms=elapsed_ms)  # the summary covers facets
         if as_json:
             records = list(results_json(results))
             if facets is not None:

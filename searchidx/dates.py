@@ -36,6 +36,25 @@ class DateRange:
         """True when no instant lies in the range."""
         return self.start is not None and self.end is not None and self.start >= self.end
 
+    def label(self) -> str:
+        """The range as its first and last day, ``2019-12-01..2019-12-31``; an open end is blank."""
+        start = "" if self.start is None else _day(self.start)
+        if self.end is None:
+            return f"{start}.."
+        midnight = self.end.time() == dt.time(0)
+        try:
+            last = self.end - (dt.timedelta(days=1) if midnight else dt.timedelta(seconds=1))
+        except OverflowError:
+            last = self.end
+        return f"{start}..{_day(last)}"
+
+
+def _day(moment: dt.datetime) -> str:
+    """``YYYY-MM-DD``, with the time of day when it is not midnight."""
+    if moment.time() == dt.time(0):
+        return moment.date().isoformat()
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
 
 def parse_date_bound(
     text: str, *, end: bool, where: int | None = None, query: str = ""

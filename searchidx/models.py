@@ -152,6 +152,8 @@ class SearchResults:
         offset: Index of the first hit within all matches.
         suggestion: A corrected query that has hits, when this one has none.
         elapsed_ms: Wall time spent in the library, milliseconds.
+        notes: When nothing matched, why a filter could not match (e.g. ``no
+            article names a person "x"``), one sentence each; else empty.
     """
 
     query: str
@@ -160,6 +162,7 @@ class SearchResults:
     offset: int = 0
     suggestion: str | None = None
     elapsed_ms: float = 0.0
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,7 +179,13 @@ class _Parser:
         filters: list[wq.Query] = []
         for node in items:
             if isinstance(node, _Date):
-                dates = node.range if dates is None else dates.intersect(node.range)
+                both = node.range if dates is None else dates.intersect(node.range)
+                if both.empty and dates is not None:
+                    raise self.error(
+                        f"date filters {dates.label()} and {node.range.label()} have no day in common",
+                        node.pos,
+                    )
+                dates = both
             elif isinstance(node, _Filter):
                 filters.append(node.query)
             elif node is not None:

@@ -93,14 +93,25 @@ def hit_lines(hit: Hit, style: Style) -> Iterator[str]:
 
 
 def summary_line(results: SearchResults) -> str:
-    """The closing human line: how many, how fast, and any suggestion."""
-    shown = len(results.hits)
-    if results.total == 0:
+    """The closing human line: how many, which were shown, how fast, why none, any suggestion.
+
+    ``5 matches, showing 1-5 (3.1 ms)``; ``1 match (0.4 ms)`` when none was
+    asked for (``-n 0``); ``no matches for 'x' (0.4 ms); no article names a
+    person "x"``.
+    """
+    shown, total, offset = len(results.hits), results.total, results.offset
+    if total == 0:
         line = f"no matches for {neutralise(results.query)!r}"
     else:
-        first = results.offset + 1
-        line = f"{results.total} matches, showing {first}-{results.offset + shown}"
+        line = f"{total} {'match' if total == 1 else 'matches'}"
+        if shown:
+            first, last = offset + 1, offset + shown
+            line += f", showing {first}" + (f"-{last}" if last > first else "")
+        elif offset >= total:
+            line += f", none after {total} (--offset {offset})"
     line += f" ({results.elapsed_ms:.1f} ms)"
+    for note in results.notes:
+        line += f"; {neutralise(note)}"
     if results.suggestion:
         line += f"; did you mean: {neutralise(results.suggestion)}"
     return line
@@ -124,6 +135,7 @@ def results_json(results: SearchResults) -> Iterator[str]:
             "returned": len(results.hits),
             "elapsed_ms": round(results.elapsed_ms, 3),
             "suggestion": results.suggestion,
+            "notes": list(results.notes),
         },
     )
 

@@ -22,6 +22,7 @@ from .analysis import analyze
 from .cache import SearchCache, from_ts
 from .dates import DateRange, parse_date_bound
 from .errors import QueryError, SearchCancelled
+from .explain import filter_notes
 from .highlight import snippet, spans_within
 from .models import Document, Hit, SearchResults, Span
 from .query import ParsedQuery, parse
@@ -107,7 +108,7 @@ def run_search(
         raise QueryError(f"unknown sort {sort!r}: use relevance, newest or oldest", text)
     if limit < 0 or offset < 0:
         raise QueryError("limit and offset must be zero or more", text)
-    parsed, _dates, allowed = prepare(
+    parsed, dates, allowed = prepare(
         cache, text, mode=mode, since=since, until=until, entities=entities, prefix_terms=prefix_terms
     )
     total, page = _execute(cache, parsed, allowed, limit, offset, sort, should_stop)
@@ -116,9 +117,15 @@ def run_search(
     terms = _highlight_terms(cache, parsed) if page and highlight else None
     matches = _page_matches(cache, terms, [d for d, _ in page]) if terms is not None else {}
     hits = tuple(_hit(cache, matches.get(d), d, score, offset + i + 1) for i, (d, score) in enumerate(page))
-    suggestion = _suggest(cache, text, parsed, allowed) if total == 0 else None
+    suggestion: str | None = None
+    notes: tuple[str, ...] = ()
+    if total == 0:
+        filters = [*parsed.filters, *entities]
+        notes = filter_notes(cache, dates, filters, lambda query: docset(cache, _with_aliases(query, cache)))
+        if not notes:
+            suggestion = _suggest(cache, text, parsed, allowed)
     elapsed = (time.perf_counter() - started) * 1000
-    return SearchResults(text, total, hits, offset, suggestion, elapsed)
+    return SearchResults(text, total, hits, offset, suggestion, elapsed, notes)
 
 
 def prepare(
@@ -137,14 +144,25 @@ def prepare(
     Returns:
         The parsed query, the combined date range, and the docnums every hit
         must be in (``None``: no filter).
+
+    Raises:
+        QueryError: The query is malformed, or the dates leave no day to search.
     """
     if text.strip() or not allow_empty:
         parsed = parse(text, mode=mode, expand=lambda prefix: cache.expand_prefix(prefix, prefix_terms))
     else:
         parsed = ParsedQuery(wq.Every())
     dates = parsed.dates
-    bounds = DateRange(_date_bound(since, end=False), _date_bound(until, end=True))
     if since is not None or until is not None:  # even unbounded, a date filter drops undated articles
+        bounds = DateRange(_date_bound(since, end=False), _date_bound(until, end=True))
+        if bounds.empty:
+            raise QueryError(f"empty date range {bounds.label()}: since {since} is after until {until}", text)
+        if dates is not None and dates.intersect(bounds).empty:
+            raise QueryError(
+                f"empty date range: the query's date:{dates.label()} and since/until {bounds.label()} "
+                "have no day in common",
+                text,
+            )
         dates = bounds if dates is None else dates.intersect(bounds)
     allowed = None if dates is None else cache.dates.docs_in(dates)
     for query in [*parsed.filters, *entities]:

@@ -186,6 +186,21 @@ async def test_suggestion_and_history(seeds_index: Index) -> None:
         assert bar.input.value == ""
 
 
+async def test_impossible_filters_say_why(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        bar = app.screen.query_one(QueryBar)
+        bar.input.value = "idlib person:nosuchname"
+        await pilot.press("enter")
+        await settle(pilot)
+        message = str(app.screen.query_one("#query-message", Static).render())
+        assert message == 'no matches; no article names a person "nosuchname"'
+        bar.input.value = "idlib person:trump"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert str(app.screen.query_one("#status", Static).render()).split(" · ")[0] == "1 match"
+
+
 async def test_markup_and_escapes_in_articles_are_literal(tmp_path: Path) -> None:
     (tmp_path / "evil.txt").write_text(
         "[bold red]Markup[/] in a [link=http://x]title[/link]\n\n"

@@ -210,11 +210,12 @@ class SearchScreen(Screen[None]):
         more = results.offset + len(results.hits) < results.total
         self.query_one(ResultsList).show(results.hits, more=more, append=request.offset > 0)
         bar = self.query_one(QueryBar)
-        if results.total == 0 and results.suggestion:
-            bar.show_note(f"no matches; did you mean: {results.suggestion}")
+        if results.total == 0 and (results.notes or results.suggestion):
+            why = [*results.notes, *([f"did you mean: {results.suggestion}"] if results.suggestion else [])]
+            bar.show_note("; ".join(["no matches", *why]))
         else:
             bar.show_note("")
-        status = Text(f"{results.total} matches")
+        status = Text(f"{results.total} {'match' if results.total == 1 else 'matches'}")
         if self.timings:
             status.append(f" · {results.elapsed_ms:.0f} ms")
         if request.sort != "relevance":
