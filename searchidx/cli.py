@@ -295,18 +295,23 @@ def index_command(
 
 @contextmanager
 def _interruptible() -> Iterator[threading.Event]:
-    """Turn Ctrl-C into a flag the indexer polls.
+    """Turn Ctrl-C and SIGTERM (``kill PID``) into a flag the indexer polls.
 
     Python's default handler raises KeyboardInterrupt wherever the interpreter
     is, and one raised inside a finaliser is printed and lost, letting the run
-    go on; a flag is checked from ordinary code instead.
+    go on; a flag is checked from ordinary code instead. SIGTERM would end the
+    process at once; stopping at the next article lets it remove its files.
     """
     flag = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: flag.set())
+    previous = {
+        signum: signal.signal(signum, lambda _signum, _frame: flag.set())
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield flag
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager
