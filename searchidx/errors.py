@@ -30,18 +30,27 @@ class SearchidxError(Exception):
 class QueryError(SearchidxError, ValueError):
     """A query that cannot be understood.
 
+    The message names the 1-based :attr:`column` (``invalid query at column 8:
+    ...``), as editors and compilers count; :attr:`position` is the same place
+    as a 0-based offset, for slicing the query.
+
     Attributes:
         query: The query text as given.
         position: 0-based character offset of the problem, or ``None``.
-        problem: What is wrong, without the position prefix.
+        problem: What is wrong, without the column prefix.
     """
 
     def __init__(self, problem: str, query: str = "", position: int | None = None) -> None:
         self.problem = problem
         self.query = query
         self.position = position
-        where = f" at position {position + 1}" if position is not None else ""
+        where = f" at column {position + 1}" if position is not None else ""
         super().__init__(f"invalid query{where}: {problem}")
+
+    @property
+    def column(self) -> int | None:
+        """1-based column of the problem (``position + 1``), as in the message, or ``None``."""
+        return None if self.position is None else self.position + 1
 
     def caret(self) -> str:
         """Return the query with a ``^`` line under the offending character."""

@@ -63,7 +63,7 @@ def test_no_hits_exit_1_with_suggestion(seeds_dir: str) -> None:
 def test_malformed_query_exits_2_with_message(seeds_dir: str, query: str) -> None:
     code, out, err = run(["--index", seeds_dir, query])
     assert code == 2 and out == ""
-    assert err.startswith("search: invalid query at position ")
+    assert err.startswith("search: invalid query at column ")
     assert len(err.strip().splitlines()) == 1
 
 

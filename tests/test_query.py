@@ -63,7 +63,7 @@ def test_negation_only_query_subtracts_from_everything() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "position", "fragment"),
+    ("text", "column", "fragment"),
     [
         ("", 1, "empty query"),
         ("(ceasefire OR", 12, "OR needs a term"),
@@ -86,12 +86,29 @@ def test_negation_only_query_subtracts_from_everything() -> None:
         ("()", 1, "empty parentheses"),
     ],
 )
-def test_malformed_queries_name_position_and_problem(text: str, position: int, fragment: str) -> None:
+def test_malformed_queries_name_column_and_problem(text: str, column: int, fragment: str) -> None:
     with pytest.raises(QueryError) as info:
         parse(text)
     assert fragment in str(info.value)
-    assert info.value.position is not None and info.value.position + 1 == position
+    assert str(info.value).startswith(f"invalid query at column {column}: ")
+    assert info.value.column == column and info.value.position == column - 1
     assert isinstance(info.value, ValueError)
+
+
+def test_column_is_1_based_and_position_0_based() -> None:
+    with pytest.raises(QueryError) as info:
+        parse("(idlib OR")
+    error = info.value
+    assert (error.position, error.column) == (7, 8)
+    assert error.query[error.position :] == "OR"
+    assert str(error) == "invalid query at column 8: OR needs a term after it"
+    assert error.caret().splitlines()[1].index("^") == error.position
+    unplaced = QueryError("unknown sort 'x'", "q")
+    assert (unplaced.position, unplaced.column, str(unplaced)) == (
+        None,
+        None,
+        "invalid query: unknown sort 'x'",
+    )
 
 
 def test_caret_points_at_problem() -> None:
