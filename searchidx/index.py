@@ -467,6 +467,7 @@ class Index:
                 try:
                     self._refresh()
                     if self._searcher is None:
+                        check_trusted(self.path)  # a commit since open() brought new files to unpickle
                         self._searcher = self._ix.searcher(weighting=RobertsonBM25F())
                         self._search_cache = None
                     return self._searcher

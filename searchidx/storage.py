@@ -10,8 +10,11 @@ searchidx or Whoosh did not give it.
 from __future__ import annotations
 
 import fcntl
+import functools
+import grp
 import os
 import pickle
+import pwd
 import re
 import shutil
 import stat
@@ -51,9 +54,13 @@ def reading(path: Path) -> Iterator[None]:
 
 
 def check_trusted(path: Path) -> None:
-    """Refuse an index directory (or table of contents) owned by another user or writable by others.
+    """Refuse an index whose directory or any file in it another user could have written.
 
-    ``$SEARCHIDX_TRUSTED_INDEXES`` lists trusted directories (``os.pathsep``-separated), or ``*``.
+    Whoosh unpickles the table of contents and each segment's header, so every
+    file it may load counts: each must be owned by this user and writable by
+    nobody else. Group write is accepted only for this user's own private
+    group (see :func:`_private_group`). ``$SEARCHIDX_TRUSTED_INDEXES`` lists
+    trusted directories (``os.pathsep``-separated), or ``*``.
     """
     trusted = os.environ.get("SEARCHIDX_TRUSTED_INDEXES", "")
     entries = [e for e in trusted.split(os.pathsep) if e]
@@ -61,15 +68,36 @@ def check_trusted(path: Path) -> None:
         return
     uid = os.geteuid()
     where = os.path.abspath(path)
-    for item in [path, *path.glob("*.toc")]:
+    try:
+        names = os.listdir(path)
+    except OSError:
+        names = []
+    for item in [path, *(path / n for n in names)]:
         try:
-            info = item.stat()
+            info = item.lstat()
         except FileNotFoundError:
-            continue  # an older table of contents replaced by a concurrent commit
+            continue  # replaced by a concurrent commit
+        label = "the directory" if item == path else item.name
+        if stat.S_ISLNK(info.st_mode):
+            raise IndexUntrusted(where, f"{label} is a symbolic link")
         if info.st_uid != uid:
-            raise IndexUntrusted(where, f"{item.name} is owned by another user (uid {info.st_uid})")
+            raise IndexUntrusted(where, f"{label} is owned by another user (uid {info.st_uid})")
         if info.st_mode & 0o002:
-            raise IndexUntrusted(where, f"{item.name} is writable by any user")
+            raise IndexUntrusted(where, f"{label} is writable by any user")
+        if info.st_mode & 0o020 and not _private_group(info.st_gid):
+            raise IndexUntrusted(where, f"{label} is writable by group {info.st_gid}, which others share")
+
+
+@functools.cache
+def _private_group(gid: int) -> bool:
+    """True for this user's own group: primary for this user alone and with no other members."""
+    try:
+        me = pwd.getpwuid(os.geteuid()).pw_name
+        members = set(grp.getgrgid(gid).gr_mem)
+        others = {p.pw_name for p in pwd.getpwall() if p.pw_gid == gid and p.pw_uid != os.geteuid()}
+    except (KeyError, OSError):
+        return False
+    return gid == os.getegid() and members <= {me} and not others
 
 
 #: Descriptors of write locks this process holds (forked workers close their copies).

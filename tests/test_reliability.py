@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -223,3 +224,71 @@ def test_lock_timeout_is_configurable(tmp_path: Path) -> None:
         assert time.perf_counter() - started < 5
     finally:
         holder.cancel()
+
+
+class _Payload:
+    """Unpickling this creates a marker file: proof that planted code ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.marker), "w"))
+
+
+def _plant(where: Path, marker: Path) -> Path:
+    import pickle
+
+    from whoosh.system import pack_int, pack_long
+
+    # A compound segment starts with the offset and length of its pickled directory.
+    payload = pickle.dumps(_Payload(marker))
+    segment = next(where.glob("MAIN_*.seg"))
+    segment.write_bytes(pack_long(12) + pack_int(len(payload)) + payload)
+    return segment
+
+
+@pytest.mark.parametrize("setup", ["world-writable file", "foreign file", "shared group"])
+def test_planted_segment_never_runs(tmp_path: Path, setup: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if setup != "world-writable file" and os.geteuid() != 0:
+        pytest.skip("needs root to give a file to another user or group")
+    where = _seeded(tmp_path)
+    marker = tmp_path / "pwned"
+    segment = _plant(where, marker)
+    if setup == "world-writable file":
+        segment.chmod(0o666)
+    elif setup == "foreign file":
+        os.chown(segment, 65534, -1)
+    else:
+        for item in (where, *where.iterdir()):
+            os.chown(item, -1, 65534)
+            item.chmod(item.stat().st_mode | 0o020)
+    with pytest.raises(IndexUntrusted):
+        Index.open(where).search("idlib")
+    result = CliRunner().invoke(search_command, ["--index", str(where), "idlib"])
+    assert result.exit_code == 2 and "refusing to open index" in result.stderr
+    assert not marker.exists()
+    # The check is what stops it: trusted explicitly, the planted pickle does run.
+    monkeypatch.setenv("SEARCHIDX_TRUSTED_INDEXES", "*")
+    with contextlib.suppress(Exception):
+        Index.open(where).search("idlib")
+    assert marker.exists()
+
+
+def test_file_planted_after_open_is_checked_before_the_next_search(tmp_path: Path) -> None:
+    where = _seeded(tmp_path)
+    index = Index.open(where)
+    assert index.search("idlib").total == 5
+    Index.build(where, [bundled_seeds(), _extra(tmp_path)], entities=False).close()  # a new commit
+    marker = tmp_path / "pwned"
+    _plant(where, marker).chmod(0o666)
+    with pytest.raises(IndexUntrusted):
+        index.search("idlib")
+    assert not marker.exists()
+
+
+def _extra(tmp_path: Path) -> Path:
+    folder = tmp_path / "extra"
+    folder.mkdir()
+    (folder / "x.txt").write_text("Extra\n\nMore about Idlib.\n")
+    return folder
