@@ -1,6 +1,7 @@
-"""Reliability harness: SIGKILL during indexing, readers during commits, hostile files.
+"""Reliability harness: kills, parent-only kills, concurrent first builds, a full disk, readers.
 
-Usage: python -m bench.stress [--trials 25] [--readers 3] [--batches 6]
+Usage: python -m bench.stress [--trials 25] [--readers 3] [--batches 6] [--parent-trials 20]
+       [--build-trials 20] [--only crash,parent,builds,disk,concurrency]
 
 The test suite runs the same functions with small numbers; this runs them
 long and prints the figures (trials survived, documents lost, reader errors).
@@ -22,6 +23,13 @@ from pathlib import Path
 from typing import Any
 
 INDEX_CMD = [sys.executable, "-c", "from searchidx.cli import main; main(prog_name='searchidx')"]
+# The same command with worker segments for small batches (so a few hundred articles use them).
+SEGMENTS_CMD = [
+    sys.executable,
+    "-c",
+    "import searchidx.segments as s; s.PARALLEL_MIN = 50; "
+    "from searchidx.cli import main; main(prog_name='searchidx')",
+]
 
 
 def write_batch(folder: Path, batch: int, size: int) -> None:
@@ -163,16 +171,166 @@ def concurrency(work: Path, readers: int, batches: int, batch_size: int = 200) -
     }
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def parent_kills(work: Path, trials: int, batch_size: int = 400, seed: int = 11) -> dict[str, Any]:
+    """Kill only the indexer's own PID (SIGKILL or SIGTERM) while its workers run.
+
+    Alternates the entity-extraction pool and the segment writers. After each
+    kill: how many workers are still alive 5 s later, whether the next run gets
+    the lock at once (``--lock-timeout 0``), and whether the index holds exactly
+    the old or the new documents.
+    """
+    rng = random.Random(seed)
+    corpus, index_dir = work / "corpus", work / "ix"
+    env = {**os.environ, "SEARCHIDX_INDEX": str(index_dir)}
+    write_batch(corpus, 0, 50)
+    subprocess.run([*INDEX_CMD, "index", str(corpus)], env=env, check=True, capture_output=True)
+    orphans = blocked = inconsistent = no_workers = 0
+    waits: list[float] = []
+    for trial in range(1, trials + 1):
+        before = _ids(index_dir)
+        write_batch(corpus, trial, batch_size)
+        command = INDEX_CMD if trial % 2 else SEGMENTS_CMD
+        proc = subprocess.Popen(
+            [*command, "index", "--workers", "2", str(corpus)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while len(_children(proc.pid)) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        workers = _children(proc.pid)
+        no_workers += len(workers) < 2
+        time.sleep(rng.uniform(0.0, 1.0))
+        proc.send_signal(signal.SIGKILL if trial % 4 in (1, 2) else signal.SIGTERM)
+        proc.wait()
+        time.sleep(5)
+        orphans += sum(_alive(w) for w in workers)
+        after = _ids(index_dir)
+        inconsistent += after != before and after != before | {f"b{trial}-{i}" for i in range(batch_size)}
+        started = time.perf_counter()
+        rerun = subprocess.run(
+            [*INDEX_CMD, "index", "--lock-timeout", "0", str(corpus)], env=env, capture_output=True
+        )
+        waits.append(time.perf_counter() - started)
+        blocked += rerun.returncode != 0
+    return {
+        "trials": trials,
+        "trials_without_2_workers_seen": no_workers,
+        "orphans_alive_after_5s": orphans,
+        "next_run_blocked": blocked,
+        "inconsistent_states": inconsistent,
+        "next_run_seconds_max": round(max(waits), 2),
+    }
+
+
+def concurrent_first_builds(work: Path, trials: int, batch_size: int = 300) -> dict[str, Any]:
+    """Start two first builds of the same new index at once (worker segments on); count damage."""
+    corpus = work / "corpus"
+    write_batch(corpus, 0, batch_size)
+    corrupted = failed = 0
+    for trial in range(trials):
+        index_dir = work / f"rx{trial}"
+        command = [*SEGMENTS_CMD, "index", "--no-entities", "--lock-timeout", "120"]
+        runs = [
+            subprocess.Popen(
+                [*command, "--index", str(index_dir), str(corpus)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(2)
+        ]
+        failed += sum(run.wait(timeout=300) != 0 for run in runs)
+        stats = subprocess.run(
+            [*INDEX_CMD, "stats", "--json", "--index", str(index_dir)], capture_output=True, text=True
+        )
+        ok = stats.returncode == 0 and json.loads(stats.stdout)["data"]["documents"] == batch_size
+        corrupted += not ok
+    return {"trials": trials, "writers_failed": failed, "corrupted": corrupted}
+
+
+def disk_full_sweep(work: Path, sizes_kb: tuple[int, ...] = (96, 160, 256, 384, 512, 768)) -> dict[str, Any]:
+    """Update an index on a small tmpfs that fills up mid-run (needs root to mount).
+
+    Each size: build a small index, add a batch too large for the space left;
+    the run must exit 2 with one line, leave the old documents, and no files.
+    """
+    if os.geteuid() != 0:
+        return {"skipped": "needs root to mount a tmpfs"}
+    results = {"sizes": len(sizes_kb), "filled": 0, "inconsistent": 0, "leftover_files": 0, "not_one_line": 0}
+    corpus = work / "corpus"
+    write_batch(corpus, 0, 20)
+    for size in sizes_kb:
+        mount = work / f"mnt{size}"
+        mount.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}k", "tmpfs", str(mount)], check=True)
+        try:
+            index_dir = mount / "ix"
+            base = subprocess.run(
+                [*INDEX_CMD, "index", "--no-entities", "--index", str(index_dir), str(corpus)],
+                capture_output=True,
+            )
+            if base.returncode != 0:
+                continue  # too small even for the base index
+            before_files = sorted(os.listdir(index_dir))
+            before = _ids(index_dir)
+            big = work / f"big{size}"
+            write_batch(big, size, 400)
+            run = subprocess.run(
+                [*INDEX_CMD, "index", "--no-entities", "--workers", "1", "--index", str(index_dir), str(big)],
+                capture_output=True,
+                text=True,
+            )
+            if run.returncode == 0:
+                continue  # it fitted
+            results["filled"] += 1
+            results["not_one_line"] += (
+                len(run.stderr.strip().splitlines()) != 1 or "no space" not in run.stderr
+            )
+            results["inconsistent"] += _ids(index_dir) != before
+            results["leftover_files"] += len(set(os.listdir(index_dir)) - set(before_files))
+        finally:
+            subprocess.run(["umount", str(mount)], check=False)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=25)
     parser.add_argument("--readers", type=int, default=3)
     parser.add_argument("--batches", type=int, default=6)
+    parser.add_argument("--parent-trials", type=int, default=20)
+    parser.add_argument("--build-trials", type=int, default=20)
+    parser.add_argument("--only", default="crash,parent,builds,disk,concurrency")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        print("crash:", json.dumps(crash_trials(Path(tmp) / "crash", args.trials)))
-    with tempfile.TemporaryDirectory() as tmp:
-        print("concurrency:", json.dumps(concurrency(Path(tmp) / "conc", args.readers, args.batches)))
+    only = set(args.only.split(","))
+    runs = {
+        "crash": lambda w: crash_trials(w, args.trials),
+        "parent": lambda w: parent_kills(w, args.parent_trials),
+        "builds": lambda w: concurrent_first_builds(w, args.build_trials),
+        "disk": disk_full_sweep,
+        "concurrency": lambda w: concurrency(w, args.readers, args.batches),
+    }
+    for name, run in runs.items():
+        if name in only:
+            with tempfile.TemporaryDirectory() as tmp:
+                print(f"{name}:", json.dumps(run(Path(tmp))), flush=True)
 
 
 if __name__ == "__main__":

@@ -234,6 +234,9 @@ main.add_command(search_command)
     "--no-entities", is_flag=True, help="Skip entity extraction (faster; no person:/place:/org: filters)."
 )
 @click.option("--workers", type=click.IntRange(min=1), help="Processes for indexing [default: CPUs, max 2].")
+@click.option(
+    "--follow-symlinks", is_flag=True, help="Index links to files outside the given directories too."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON line.")
 def index_command(
     paths: tuple[Path, ...],
@@ -242,6 +245,7 @@ def index_command(
     lock_timeout: float,
     no_entities: bool,
     workers: int | None,
+    follow_symlinks: bool,
     as_json: bool,
 ) -> None:
     """Add, update and remove articles: text files, JSON Lines, directories.
@@ -269,6 +273,7 @@ def index_command(
                 entities=not no_entities,
                 workers=workers,
                 should_stop=interrupted.is_set,
+                follow_symlinks=follow_symlinks,
             )
         report = index.last_report
         assert report is not None

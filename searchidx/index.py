@@ -37,6 +37,7 @@ from .storage import (
     check_apart,
     check_trusted,
     discard_uncommitted,
+    file_mode,
     fsync_tree,
     inspect_location,
     reading,
@@ -80,8 +81,20 @@ def _versions() -> dict[str, str]:
 
 def _write_json(path: Path, data: Any) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, file_mode(path.parent))
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(data, ensure_ascii=False, sort_keys=True))
     os.replace(tmp, path)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Run:
+    """How one indexing run reads and reports (the options every writing path passes on)."""
+
+    progress: Progress | None = None
+    workers: int | None = None
+    should_stop: Callable[[], bool] | None = None
+    follow_symlinks: bool = False
 
 
 def _roots(sources: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -199,6 +212,7 @@ class Index:
         entities: bool = True,
         workers: int | None = None,
         should_stop: Callable[[], bool] | None = None,
+        follow_symlinks: bool = False,
     ) -> Index:
         """Create (or refresh, or with ``rebuild`` replace) an index from article files and directories.
 
@@ -220,7 +234,12 @@ class Index:
         if state == "index" and _committed(where) and not rebuild:
             index = cls.open(where)
             index.last_report = index.update(
-                roots, progress=progress, lock_timeout=lock_timeout, workers=workers, should_stop=should_stop
+                roots,
+                progress=progress,
+                lock_timeout=lock_timeout,
+                workers=workers,
+                should_stop=should_stop,
+                follow_symlinks=follow_symlinks,
             )
             return index
         if state != "index":
@@ -229,18 +248,19 @@ class Index:
                     raise SearchidxError(f"{root}: no such file or directory; nothing was indexed")
         if state == "missing":
             try:
-                where.mkdir(parents=True, exist_ok=True)
+                where.mkdir(mode=0o700, parents=True, exist_ok=True)  # index files hold the articles
             except OSError as exc:
                 raise IndexWriteError(str(where), exc) from None
         check_trusted(where)
+        run = _Run(progress, workers, should_stop, follow_symlinks)
         try:
             with write_lock(where, lock_timeout):
                 # Another writer may have created the index while we waited.
                 if inspect_location(where) == "index" and _committed(where) and not rebuild:
                     index = cls.open(where)
-                    report = index._write(roots, progress, workers, should_stop)
+                    report = index._write(roots, run)
                 else:
-                    report = cls._fresh(where, roots, entities, progress, workers, should_stop)
+                    report = cls._fresh(where, roots, entities, run)
         except BaseException:
             if state == "missing":
                 _remove_created(where)
@@ -255,9 +275,7 @@ class Index:
         where: Path,
         roots: Sequence[Path],
         entities: bool,
-        progress: Progress | None,
-        workers: int | None,
-        should_stop: Callable[[], bool] | None,
+        run: _Run,
     ) -> IndexReport:
         """Write a whole new index in one commit (caller holds the lock)."""
         meta: dict[str, Any] = {**_versions(), "created_by": f"searchidx {__version__}", "roots": []}
@@ -270,7 +288,7 @@ class Index:
             if first:
                 _write_json(where / META_FILE, meta)  # marks the directory as ours before anything else
             fresh = cls(where, whoosh_index(where, build_schema(), fresh=True), meta)
-            return fresh._write(roots, progress, workers, should_stop, fresh=True)
+            return fresh._write(roots, run, fresh=True)
         except BaseException:
             with suppress(OSError):
                 discard_uncommitted(where, everything=first)
@@ -317,6 +335,7 @@ class Index:
         lock_timeout: float = LOCK_TIMEOUT,
         workers: int | None = None,
         should_stop: Callable[[], bool] | None = None,
+        follow_symlinks: bool = False,
     ) -> IndexReport:
         """Bring the index up to date with ``sources`` in one atomic commit.
 
@@ -331,6 +350,8 @@ class Index:
             workers: Processes for indexing (default: one per CPU, at most 2).
             should_stop: Polled per file and per article until the commit starts; True
                 abandons the run (:class:`IndexingInterrupted`) with nothing committed.
+            follow_symlinks: Index links to files outside the source directories too
+                (by default they are skipped with a problem).
 
         Raises:
             IndexLocked: Another writer held the lock for ``lock_timeout`` seconds.
@@ -341,14 +362,12 @@ class Index:
         roots = _roots(sources)
         check_apart(self.path, roots)
         with write_lock(self.path, lock_timeout):
-            return self._write(roots, progress, workers, should_stop)
+            return self._write(roots, _Run(progress, workers, should_stop, follow_symlinks))
 
     def _write(
         self,
         roots: Sequence[Path],
-        progress: Progress | None,
-        workers: int | None,
-        should_stop: Callable[[], bool] | None,
+        run: _Run,
         *,
         fresh: bool = False,
     ) -> IndexReport:
@@ -378,9 +397,10 @@ class Index:
                     known,
                     roots,
                     entities=entities,
-                    workers=workers if workers is not None else min(2, os.cpu_count() or 1),
-                    progress=progress,
-                    should_stop=should_stop,
+                    workers=run.workers if run.workers is not None else min(2, os.cpu_count() or 1),
+                    progress=run.progress,
+                    should_stop=run.should_stop,
+                    follow_symlinks=run.follow_symlinks,
                 )
                 if fresh or report.added or report.updated or report.removed:
                     writer.commit()

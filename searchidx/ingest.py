@@ -333,11 +333,14 @@ def _undecodable(path: Path) -> Problem | None:
     return None
 
 
-def discover(root: Path) -> Iterator[Path | Problem]:
+def discover(root: Path, *, follow_symlinks: bool = False) -> Iterator[Path | Problem]:
     """Yield article files under ``root`` (sorted), or problems with directories.
 
     Hidden files and directories are skipped; symbolic links to directories
-    are not followed (no loops). A file named explicitly is always taken.
+    are not followed (no loops), and links to files outside ``root`` are
+    skipped with a problem unless ``follow_symlinks`` (an index is often more
+    readable than the files it was built from). A file named explicitly is
+    always taken.
     """
     if root.is_file():
         yield _undecodable(root) or root
@@ -345,6 +348,7 @@ def discover(root: Path) -> Iterator[Path | Problem]:
     if not root.is_dir():
         yield Problem(str(root), "no such file or directory")
         return
+    inside = os.path.realpath(root) + os.sep
     errors: list[OSError] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -352,6 +356,16 @@ def discover(root: Path) -> Iterator[Path | Problem]:
             suffix = os.path.splitext(name)[1].lower()
             if not name.startswith(".") and suffix in TEXT_SUFFIXES | JSONL_SUFFIXES:
                 found = Path(dirpath, name)
-                yield _undecodable(found) or found
+                yield _undecodable(found) or _outside(found, inside, follow_symlinks) or found
     for err in errors:
         yield Problem(str(err.filename or root), f"cannot list directory: {err.strerror}")
+
+
+def _outside(found: Path, inside: str, follow: bool) -> Problem | None:
+    if follow or not found.is_symlink() or os.path.realpath(found).startswith(inside):
+        return None
+    return Problem(
+        printable_path(found),
+        f"symbolic link to {printable_path(os.path.realpath(found))}, outside the indexed directory: "
+        "skipped (index it with --follow-symlinks)",
+    )

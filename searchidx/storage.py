@@ -32,6 +32,7 @@ __all__ = [
     "check_apart",
     "check_trusted",
     "discard_uncommitted",
+    "file_mode",
     "fsync_tree",
     "inspect_location",
     "reading",
@@ -274,10 +275,23 @@ def _remove(item: Path) -> None:
         item.unlink()
 
 
+def file_mode(path: Path) -> int:
+    """Permission bits for index files: the directory's, less execute (0600 in a 0700 directory).
+
+    Index files hold the articles' text, so they are as private as the index
+    directory: searchidx creates that 0700, and a directory its owner opened
+    up on purpose (say 0750 to share with a group) gives matching files.
+    """
+    return stat.S_IMODE(path.stat().st_mode) & 0o666
+
+
 def fsync_tree(path: Path) -> None:
-    """Flush every file of the index and the directory entry to disk."""
+    """Flush every file of the index and the directory entry to disk; give files :func:`file_mode`."""
+    mode = file_mode(path)
     for item in path.iterdir():
-        if item.is_file():
+        if item.is_file() and not item.is_symlink():
+            if stat.S_IMODE(item.stat().st_mode) != mode:
+                item.chmod(mode)
             with item.open("rb") as handle:
                 os.fsync(handle.fileno())
     handle_dir = os.open(path, os.O_RDONLY)

@@ -70,6 +70,7 @@ def run_update(
     workers: int,
     progress: Progress | None,
     should_stop: Callable[[], bool] | None = None,
+    follow_symlinks: bool = False,
 ) -> IndexReport:
     """Apply ``roots`` to an open Whoosh writer (the caller commits or cancels).
 
@@ -89,7 +90,7 @@ def run_update(
     pending: list[tuple[Article, bool]] = []  # article, replaces an older version
     unchanged = 0
     for root in roots:
-        for found in discover(root):
+        for found in discover(root, follow_symlinks=follow_symlinks):
             if isinstance(found, Problem):
                 problems.append(found)
                 continue

@@ -420,3 +420,34 @@ async def test_tui_sees_a_rebuild(tmp_path: Path) -> None:
 
 def test_location_error_is_a_searchidx_error() -> None:
     assert "nothing was changed" in str(IndexLocationError("/x", "it is a file, not a directory"))
+
+
+# ---- issue 17: stay inside the root; private index files ------------------------------------
+
+
+def test_file_links_out_of_the_root_are_skipped_unless_asked(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Secret\n\nThe password is swordfish.\n")
+    news = articles(tmp_path / "news", "a.txt")
+    (news / "link.txt").symlink_to(outside / "secret.txt")
+    (news / "inner.txt").symlink_to(news / "a.txt")  # inside the root: fine
+    result = CliRunner().invoke(main, ["index", "--no-entities", "--index", str(tmp_path / "ix"), str(news)])
+    assert result.exit_code == 2
+    assert "link.txt: symbolic link to" in result.stderr and "--follow-symlinks" in result.stderr
+    with Index.open(tmp_path / "ix") as index:
+        assert index.search("swordfish").total == 0 and index.search("oil").total == 2
+    followed = CliRunner().invoke(
+        main, ["index", "--no-entities", "--follow-symlinks", "--index", str(tmp_path / "ix"), str(news)]
+    )
+    assert followed.exit_code == 0, followed.output
+    with Index.open(tmp_path / "ix") as index:
+        assert index.search("swordfish").total == 1
+
+
+def test_index_files_are_private(tmp_path: Path) -> None:
+    where = tmp_path / "ix"
+    Index.build(where, [bundled_seeds()], entities=False).close()
+    assert where.stat().st_mode & 0o777 == 0o700
+    modes = {p.name: p.stat().st_mode & 0o777 for p in where.iterdir() if p.is_file()}
+    assert modes and all(mode == 0o600 for mode in modes.values()), modes
