@@ -42,7 +42,7 @@ __all__ = [
 
 
 # What Whoosh raises when a file under it is truncated, missing or garbled.
-_DAMAGE = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
+_DAMAGE = (OSError, EOFError, IndexError, struct.error, zlib.error, pickle.UnpicklingError)
 
 
 @contextmanager
