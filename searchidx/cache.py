@@ -64,7 +64,7 @@ class SearchCache:
         self.searcher = searcher
         self._dates: DateColumn | None = None
         self._words: list[str] | None = None
-        self._surface: dict[str, str] | None = None
+        self._frequency: dict[str, int] = {}
         self._aliases: dict[str, list[str]] | None = None
         self._rows: dict[int, list[tuple[str, str, str]]] | None = None
         self._norms: dict[str, FieldNorms] = {}
@@ -140,6 +140,14 @@ class SearchCache:
             self._words = sorted(analysis.stem_table())
         return self._words
 
+    def doc_frequency(self, stem: str) -> int:
+        """Articles holding ``stem`` (title and body counts added up), remembered per searcher."""
+        found = self._frequency.get(stem)
+        if found is None:
+            reader = self.searcher.reader()
+            found = self._frequency[stem] = sum(reader.doc_frequency(f, stem) for f in TEXT_FIELDS)
+        return found
+
     def expand_prefix(self, prefix: str, limit: int = 16) -> list[str]:
         """Indexed stems for a prefix, the ``limit`` most frequent (a bounded rewrite).
 
@@ -160,13 +168,3 @@ class SearchCache:
         frequency = {s: sum(reader.doc_frequency(f, s) for f in TEXT_FIELDS) for s in stems}
         ranked = sorted((s for s in stems if frequency[s]), key=lambda s: (-frequency[s], s))
         return ranked[:limit]
-
-    def surface(self, stem: str) -> str:
-        """A readable word for a stem: the shortest known word with that stem."""
-        if self._surface is None:
-            self._surface = {}
-            for word, stemmed in analysis.stem_table().items():
-                best = self._surface.get(stemmed)
-                if best is None or (len(word), word) < (len(best), best):
-                    self._surface[stemmed] = word
-        return self._surface.get(stem, stem)

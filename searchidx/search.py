@@ -18,7 +18,6 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 
-from .analysis import analyze
 from .cache import SearchCache, from_ts
 from .dates import DateRange, parse_date_bound
 from .errors import QueryError, SearchCancelled
@@ -28,6 +27,7 @@ from .models import Document, Hit, SearchResults, Span
 from .query import ParsedQuery, parse
 from .ranking import top_scored
 from .schema import TEXT_FIELDS
+from .spelling import suggest
 
 __all__ = ["RobertsonBM25F", "docset", "load_document", "matching_docs", "prepare", "run_search"]
 
@@ -123,7 +123,9 @@ def run_search(
         filters = [*parsed.filters, *entities]
         notes = filter_notes(cache, dates, filters, lambda query: docset(cache, _with_aliases(query, cache)))
         if not notes:
-            suggestion = _suggest(cache, text, parsed, allowed)
+            suggestion = suggest(
+                cache, text, parsed, lambda fixed: bool(matching_docs(cache, fixed, allowed))
+            )
     elapsed = (time.perf_counter() - started) * 1000
     return SearchResults(text, total, hits, offset, suggestion, elapsed, notes)
 
@@ -353,32 +355,6 @@ def _title_spans(
     if " ".join(body[start : start + visible].split()) != title[:visible]:
         return ()  # whitespace was collapsed inside the title: offsets would drift
     return spans_within(matches["body"], start, start + visible, -start)
-
-
-def _suggest(cache: SearchCache, text: str, parsed: ParsedQuery, allowed: set[int] | None) -> str | None:
-    """Replace unknown words by the most frequent close term, if that finds hits."""
-    reader = cache.searcher.reader()
-    replaced = text
-    for start, end in reversed(parsed.words):
-        tokens = list(analyze(text[start:end]))
-        if len(tokens) != 1:
-            continue
-        term = tokens[0].text
-        if any(reader.doc_frequency(f, term) for f in TEXT_FIELDS):
-            continue
-        maxdist = 1 if len(term) <= 4 else 2
-        candidates = {c for f in TEXT_FIELDS for c in reader.terms_within(f, term, maxdist, prefix=1)}
-        if not candidates:
-            continue
-        best = max(candidates, key=lambda c: (sum(reader.doc_frequency(f, c) for f in TEXT_FIELDS), c))
-        replaced = replaced[:start] + cache.surface(best) + replaced[end:]
-    if replaced == text:
-        return None
-    try:
-        fixed = parse(replaced, expand=cache.expand_prefix)
-    except QueryError:
-        return None
-    return replaced if matching_docs(cache, fixed, allowed) else None
 
 
 def load_document(cache: SearchCache, doc_id: str, text: str) -> Document | None:

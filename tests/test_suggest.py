@@ -1,0 +1,91 @@
+"""'Did you mean': word by word, fewest edits first, then the more frequent word."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from searchidx import Index
+from searchidx.spelling import edit_distance
+
+ARTICLES = [
+    *[f"Inflation report {i}\n\nInflation rose again, the bank said of inflation." for i in range(6)],
+    "Balloons\n\nThey inflate the balloons.",
+    *[f"OPEC meeting {i}\n\nOPEC said oil prices would hold; prices fell later." for i in range(5)],
+    "Puzzle\n\nThe pieces of the puzzle.",
+    "Chess\n\nThe chess pieces were old.",
+    *[f"Budget {i}\n\nThe government deficit grew, the government said." for i in range(50)],
+    "Typo\n\nThe goverment spokesman declined to comment.",
+    "Another typo\n\nThe governent spokesman did not comment.",
+    *[f"Stocks {i}\n\nThe stock market closed higher." for i in range(6)],
+    "Pens\n\nA felt marker and a pen.",
+]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
+    root = tmp_path_factory.mktemp("spelling")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for number, text in enumerate(ARTICLES):
+        (corpus / f"{number:03}.txt").write_text(text + "\n", encoding="utf-8")
+    with Index.build(root / "ix", [corpus], entities=False, workers=1) as built:
+        yield built
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("inflaton", "inflation"),  # 1 edit; "inflate" (same stem, shorter) is 2
+        ("opec pirces", "opec prices"),  # "prices" and "pieces" are 1 edit: more articles say prices
+        ("opec prcies", "opec prices"),  # a transposition is one edit
+        ("markr", "marker"),  # 1 edit beats "market" (2 edits), however frequent
+        ("goverment deficit", "government deficit"),  # a rare word, 1 edit from one 50x as common
+        ("govenment deficit", "government deficit"),  # not "governent" (same stem): fewer letters kept
+        ("goverment chess", None),  # ... only when the correction finds something
+        ("inflate opec", None),  # "inflation" is common, but only 6x as common: "inflate" stays
+        ("stock markte", "stock market"),
+    ],
+)
+def test_suggestions(index: Index, query: str, expected: str | None) -> None:
+    results = index.search(query)
+    assert results.total == 0
+    assert results.suggestion == expected
+
+
+def test_suggestion_must_find_something(index: Index) -> None:
+    assert index.search("inflaton puzzle").suggestion is None  # "inflation puzzle" matches nothing
+    assert index.search("qqqqzz").suggestion is None
+    assert index.search("opec").suggestion is None  # hits: no suggestion
+
+
+def test_words_that_match_are_kept(index: Index) -> None:
+    assert index.search("opec pirces").suggestion == "opec prices"
+    assert index.search("OPEC pirces").suggestion == "OPEC prices"  # untouched words keep their case
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [
+        ("pirces", "prices", 1),
+        ("pirces", "pieces", 1),
+        ("inflaton", "inflation", 1),
+        ("inflaton", "inflate", 2),
+        ("markr", "market", 2),
+        ("abc", "abc", 0),
+        ("abc", "", 3),
+        ("ca", "abc", 3),  # restricted Damerau: no edit of a transposed pair
+        ("kitten", "sitting", 3),
+    ],
+)
+def test_edit_distance(a: str, b: str, distance: int) -> None:
+    assert edit_distance(a, b, 3) == distance
+    assert edit_distance(b, a, 3) == distance
+    if distance:
+        assert edit_distance(a, b, distance - 1) == distance  # past the limit: limit + 1
+
+
+def test_edit_distance_stops_past_the_limit() -> None:
+    assert edit_distance("inflation", "zzzzzzzzz", 2) == 3
+    assert edit_distance("a", "abcdef", 2) == 3
