@@ -36,7 +36,7 @@ __all__ = [
 
 ANALYZER_NAME = "news-en-snowball"
 #: Bump whenever a change alters the terms produced for any input.
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"  # 2: combining marks and default-ignorable characters stay inside words
 
 #: Lucene's English stop set: short, so "who", "us" and "will" stay searchable.
 STOP_WORDS = frozenset(
@@ -46,9 +46,27 @@ STOP_WORDS = frozenset(
 
 _APOSTROPHES = "'’´ʼ`"
 _HYPHENS = "-‐‑"
+# Combining marks Python's \w does not match: decomposed (NFD) Latin, Greek and Cyrillic
+# ("Erdog\u0306an"), Hebrew and Arabic points, Devanagari and Bengali vowel signs.
+_MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u0610-\u061a"
+    "\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed\u0900-\u0903"
+    "\u093a-\u094f\u0951-\u0957\u0962\u0963\u0981-\u0983\u09bc-\u09d7\u09e2\u09e3"
+    "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20f0\ufe20-\ufe2f"
+)
+# Unicode's default-ignorable characters (zero-width space and joiners, soft hyphen, word
+# joiner, BOM, bidi controls, variation selectors): invisible, so removed inside a word.
+_IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+)
+_IGNORABLE_RE = re.compile(f"[{_IGNORABLE}]")
+_WORD = rf"\w[\w{_MARKS}]*(?:[{_IGNORABLE}]+[\w{_MARKS}]+)*"
 # A number with decimal/thousands separators, or a word whose parts are
 # joined by hyphens or apostrophes ("cease-fire", "Syria´s", "O'Brien").
-_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:[" + re.escape(_HYPHENS + _APOSTROPHES) + r"]\w+)*")
+_TOKEN_RE = re.compile(
+    r"\d+(?:[.,]\d+)+|" + _WORD + "(?:[" + re.escape(_HYPHENS + _APOSTROPHES) + "]" + _WORD + ")*"
+)
 _HYPHEN_RE = re.compile("[" + re.escape(_HYPHENS) + "]")
 _APOSTROPHE_RE = re.compile("[" + re.escape(_APOSTROPHES) + "]")
 _POSSESSIVE_RE = re.compile("[" + re.escape(_APOSTROPHES) + "][sS]$")
@@ -159,7 +177,7 @@ def preload_stems(table: Mapping[str, str]) -> None:
 
 def _normalise_part(part: str) -> str:
     if "'" in part or not part.isascii():  # every apostrophe variant but ' is non-ASCII
-        part = _APOSTROPHE_RE.sub("", _POSSESSIVE_RE.sub("", part))
+        part = _APOSTROPHE_RE.sub("", _POSSESSIVE_RE.sub("", _IGNORABLE_RE.sub("", part)))
     return fold(part)
 
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -154,7 +155,8 @@ def parse_text_article(
     derived from the first sentence and ``title_derived`` is set.
     """
     problems: list[Problem] = []
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # NFC: a name typed decomposed ("Erdog\u0306an") is stored, shown and tagged like its composed form.
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     first, _, rest = text.partition("\n")
     date: dt.datetime | None = None
     header = _DATE_HEADER_RE.match(first)
@@ -193,18 +195,43 @@ def parse_text_article(
 _JSON_KNOWN = frozenset({"id", "title", "date", "text", "body", "url", "source"})
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> tuple[Any, bool]:
+    """Replace lone surrogates (from JSON escapes of half a pair) with U+FFFD, in every string."""
+    if isinstance(value, str):
+        fixed = _SURROGATE_RE.sub("\ufffd", value)
+        return fixed, fixed is not value and fixed != value
+    if isinstance(value, list):
+        items = [_without_surrogates(v) for v in value]
+        return [v for v, _ in items], any(c for _, c in items)
+    if isinstance(value, dict):
+        pairs = [(_without_surrogates(k), _without_surrogates(v)) for k, v in value.items()]
+        return {k: v for (k, _), (v, _) in pairs}, any(a or b for (_, a), (_, b) in pairs)
+    return value, False
+
+
 def _jsonl_article(
     record: Any, *, path: str, rel: str, line: int, raw: bytes
 ) -> tuple[Article | None, list[Problem]]:
     if not isinstance(record, dict):
         return None, [Problem(path, "each line must be a JSON object", line=line)]
+    problems: list[Problem] = []
+    record, changed = _without_surrogates(record)
+    if changed:
+        problems.append(
+            Problem(
+                path, "lone surrogate escapes (such as \\ud800) replaced with U+FFFD", line, skipped=False
+            )
+        )
     body = record.get("text", record.get("body", ""))
     title = record.get("title") or ""
     if not isinstance(body, str) or not isinstance(title, str):
         return None, [Problem(path, "'text'/'body' and 'title' must be strings", line=line)]
     if not body.strip() and not title.strip():
         return None, [Problem(path, "record has no 'text', 'body' or 'title'", line=line)]
-    problems: list[Problem] = []
+    title, body = unicodedata.normalize("NFC", title), unicodedata.normalize("NFC", body)
     date = None
     if record.get("date") not in (None, ""):
         try:

@@ -77,3 +77,21 @@ def test_lean_nltk_import_stems_without_numpy_or_scipy_and_unblocks_them() -> No
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # NumPy/SciPy (when installed, as with the bench extra) were neither loaded nor left blocked.
     assert done.stdout.split() == ["run", "True", "[]"]
+
+
+def test_decomposed_text_and_invisible_characters_fold_like_composed_text() -> None:
+    from searchidx.analysis import terms
+
+    assert terms("Erdog\u0306an") == terms("Erdoğan") == ["erdogan"]
+    assert terms("C\u0327avus\u0327og\u0306lu") == terms("Çavuşoğlu") == ["cavusoglu"]
+    assert terms("Krako\u0301w Nu\u0301n\u0303ez nai\u0308ve") == ["krakow", "nunez", "naiv"]
+    for invisible in "\u200b\u200c\u200d\u2060\ufeff\u00ad":
+        assert terms(f"cease{invisible}fire") == terms("ceasefire"), repr(invisible)
+    assert terms("word\u200b end") == ["word", "end"]  # only inside a word
+
+
+def test_offsets_stay_on_the_original_text() -> None:
+    from searchidx.analysis import analyze
+
+    text = "the Erdog\u0306an cease\u200bfire"
+    assert [text[t.start : t.end] for t in analyze(text)] == ["Erdog\u0306an", "cease\u200bfire"]

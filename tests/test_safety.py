@@ -451,3 +451,32 @@ def test_index_files_are_private(tmp_path: Path) -> None:
     assert where.stat().st_mode & 0o777 == 0o700
     modes = {p.name: p.stat().st_mode & 0o777 for p in where.iterdir() if p.is_file()}
     assert modes and all(mode == 0o600 for mode in modes.values()), modes
+
+
+def test_nfd_articles_and_queries_meet_nfc_ones(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "nfd.txt").write_text(
+        "Talks\n\nMevlu\u0308t C\u0327avus\u0327og\u0306lu met officials in Krako\u0301w.\n"
+    )
+    (corpus / "nfc.txt").write_text("Visit\n\nRecep Tayyip Erdoğan spoke about the cease\u200bfire.\n")
+    with Index.build(tmp_path / "ix", [corpus], entities=False) as index:
+        for query in ("cavusoglu", "Çavuşoğlu", "C\u0327avus\u0327og\u0306lu", "krakow"):
+            assert [h.id for h in index.search(query).hits] == ["nfd.txt"], query
+        for query in ("erdogan", "Erdog\u0306an", "ceasefire"):
+            assert [h.id for h in index.search(query).hits] == ["nfc.txt"], query
+
+
+def test_lone_surrogates_are_replaced_with_a_warning(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "feed.jsonl").write_text(
+        '{"id": "s", "title": "Half \\ud800 pair", "text": "oil \\udc00 talks"}\n'
+    )
+    runner = CliRunner()
+    result = runner.invoke(main, ["index", "--no-entities", "--index", str(tmp_path / "ix"), str(corpus)])
+    assert result.exit_code == 0 and "feed.jsonl:1: lone surrogate" in result.stderr
+    for args in (["oil"], ["--json", "oil"]):
+        found = runner.invoke(search_command, ["--index", str(tmp_path / "ix"), *args])
+        assert found.exit_code == 0 and "\ufffd" in found.stdout, found.output
+    assert json.loads(found.stdout.splitlines()[-1])["type"] == "summary"
