@@ -9,6 +9,7 @@ exits quietly. Textual is never imported here (the TUI lives elsewhere).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import signal
 import sys
@@ -16,7 +17,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
@@ -27,22 +28,31 @@ from .errors import IndexingInterrupted, QueryError, SearchidxError
 from .index import Index, resolve_index_path
 from .render import (
     Style,
+    caret,
     color_enabled,
-    facet_lines,
-    hit_lines,
+    entity_lines,
     json_line,
     neutralise,
+    null_separated,
+    report_line,
     results_json,
+    results_lines,
     stats_lines,
     summary_line,
 )
 
 EXIT_HITS, EXIT_NONE, EXIT_ERROR = 0, 1, 2
 ALL_HITS = 1_000_000_000
+_Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _say(prog: str, message: str) -> None:
+    """One line on stderr, ``PROG: MESSAGE``; the message may hold paths, so it is neutralised."""
+    click.echo(f"{prog}: {neutralise(message)}", err=True)
 
 
 def _fail(prog: str, message: str, code: int = EXIT_ERROR) -> NoReturn:
-    click.echo(f"{prog}: {message}", err=True)
+    _say(prog, message)
     sys.exit(code)
 
 
@@ -51,6 +61,12 @@ def _emit(lines: Iterable[str]) -> None:
     for line in lines:
         out.write(line + "\n")
     out.flush()
+
+
+def _emit_bytes(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 @contextmanager
@@ -73,7 +89,7 @@ def _guard(prog: str) -> Iterator[None]:
         _fail(prog, str(exc), 130)
     except QueryError as exc:
         if sys.stderr.isatty() and exc.position is not None:
-            click.echo("  " + exc.caret().replace("\n", "\n  "), err=True)
+            click.echo("  " + caret(exc.query, exc.position).replace("\n", "\n  "), err=True)
         _fail(prog, str(exc))
     except SearchidxError as exc:
         _fail(prog, str(exc))
@@ -82,12 +98,12 @@ def _guard(prog: str) -> Iterator[None]:
     except Exception as exc:  # a bug: say so in one line
         if os.environ.get("SEARCHIDX_DEBUG", "") not in ("", "0"):
             traceback.print_exc()
-        what = " ".join(f"{type(exc).__name__}: {neutralise(str(exc))}".split())
+        what = " ".join(f"{type(exc).__name__}: {exc}".split())
         _fail(prog, f"internal error: {what} (please report this; set SEARCHIDX_DEBUG=1 for the traceback)")
 
 
 def _open_for_search(index_dir: str | None, prog: str) -> Index:
-    return Index.open_for_search(index_dir, lambda line: click.echo(f"{prog}: {line}", err=True))
+    return Index.open_for_search(index_dir, functools.partial(_say, prog))
 
 
 index_option = click.option(
@@ -96,6 +112,20 @@ index_option = click.option(
     metavar="DIR",
     help="Index directory [default: $SEARCHIDX_INDEX or ./index].",
 )
+since_option = click.option(
+    "--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]])."
+)
+until_option = click.option("--until", metavar="DATE", help="Only articles on or before DATE.")
+
+
+def json_option(text: str) -> _Decorator:
+    """``--json``, stored as ``as_json``."""
+    return click.option("--json", "as_json", is_flag=True, help=text)
+
+
+def choice_option(*decls: str, choices: tuple[str, ...], text: str | None = None) -> _Decorator:
+    """An option taking one of ``choices``, the first by default."""
+    return click.option(*decls, type=click.Choice(choices), default=choices[0], show_default=True, help=text)
 
 
 @click.command("search", context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,29 +135,23 @@ index_option = click.option(
     "-n", "--limit", default=10, show_default=True, type=click.IntRange(min=0), help="Hits to show."
 )
 @click.option("--offset", default=0, type=click.IntRange(min=0), help="Hits to skip (paging).")
-@click.option("--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]]).")
-@click.option("--until", metavar="DATE", help="Only articles on or before DATE.")
-@click.option(
-    "--sort",
-    type=click.Choice(["relevance", "newest", "oldest"]),
-    default="relevance",
-    show_default=True,
-)
+@since_option
+@until_option
+@choice_option("--sort", choices=("relevance", "newest", "oldest"))
 @click.option("--any", "any_mode", is_flag=True, help="Rank articles matching any word (long queries).")
 @click.option("--person", "people", multiple=True, metavar="NAME", help="Only articles naming this person.")
 @click.option("--place", "places", multiple=True, metavar="NAME", help="Only articles naming this place.")
 @click.option("--org", "orgs", multiple=True, metavar="NAME", help="Only articles naming this organisation.")
 @click.option("--facets", "with_facets", is_flag=True, help="Also list top people, places, orgs and months.")
 @click.option("--tui", is_flag=True, help="Open the terminal UI instead (QUERY optional).")
-@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one hit per line, then a summary.")
+@json_option("JSON Lines: one hit per line, then a summary.")
 @click.option("-c", "--count", is_flag=True, help="Print only the number of matches.")
 @click.option("-l", "--files-with-matches", "files_only", is_flag=True, help="Print only matching paths.")
-@click.option(
+@click.option("-0", "--null", is_flag=True, help="With -l: end each path with NUL, unescaped (xargs -0).")
+@choice_option(
     "--color",
-    type=click.Choice(["auto", "always", "never"]),
-    default="auto",
-    show_default=True,
-    help="Colour matches (auto: on a terminal, off with NO_COLOR).",
+    choices=("auto", "always", "never"),
+    text="Colour matches (auto: on a terminal, off with NO_COLOR).",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="searchidx")
 def search_command(
@@ -137,7 +161,7 @@ def search_command(
     offset: int,
     since: str | None,
     until: str | None,
-    sort: str,
+    sort: Literal["relevance", "newest", "oldest"],
     any_mode: bool,
     people: tuple[str, ...],
     places: tuple[str, ...],
@@ -147,6 +171,7 @@ def search_command(
     as_json: bool,
     count: bool,
     files_only: bool,
+    null: bool,
     color: str,
 ) -> None:
     """Search articles for QUERY and print ranked, highlighted hits.
@@ -166,45 +191,34 @@ def search_command(
         return
     if not text.strip():
         raise click.UsageError("missing QUERY (use '*' for every article)")
+    if null and not files_only:
+        raise click.UsageError("-0/--null goes with -l/--files-with-matches")
     with _guard(prog):
         index = _open_for_search(index_dir, prog)
-        want = 0 if count else (ALL_HITS if files_only and limit == 10 else limit)
         mode: Literal["all", "any"] = "any" if any_mode else "all"
+        filters: dict[str, Any] = dict(
+            since=since, until=until, mode=mode, people=people, places=places, orgs=orgs
+        )
+        want = 0 if count else (ALL_HITS if files_only and limit == 10 else limit)
         results = index.search(
-            text,
-            limit=want,
-            offset=offset,
-            since=since,
-            until=until,
-            sort=sort,  # type: ignore[arg-type]
-            mode=mode,
-            highlight=not (files_only or count),
-            people=people,
-            places=places,
-            orgs=orgs,
+            text, limit=want, offset=offset, sort=sort, highlight=not (files_only or count), **filters
         )
         facets = None
         if with_facets:
             started = time.perf_counter()
-            facets = index.facets(
-                text, since=since, until=until, mode=mode, people=people, places=places, orgs=orgs
-            )
+            facets = index.facets(text, **filters)
             elapsed_ms = results.elapsed_ms + (time.perf_counter() - started) * 1000
             results = dataclasses.replace(results, elapsed_ms=elapsed_ms)  # the summary covers facets
         if as_json:
-            records = list(results_json(results))
-            if facets is not None:
-                records.insert(-1, json_line("facets", facets.to_dict()))
-            _emit(records)
+            _emit(results_json(results, facets))
         elif count:
             _emit([str(results.total)])
+        elif files_only and null:
+            _emit_bytes(null_separated(hit.path for hit in results.hits))
         elif files_only:
-            _emit(hit.path for hit in results.hits)
+            _emit(neutralise(hit.path) for hit in results.hits)
         else:
-            style = Style(color_enabled(color, sys.stdout))
-            _emit(line for hit in results.hits for line in (*hit_lines(hit, style), ""))
-            if facets is not None:
-                _emit(facet_lines(facets, style))
+            _emit(results_lines(results, facets, Style(color_enabled(color, sys.stdout))))
             click.echo(summary_line(results), err=True)  # keeps stdout to hits only
         sys.exit(EXIT_HITS if results.total else EXIT_NONE)
 
@@ -237,7 +251,7 @@ main.add_command(search_command)
 @click.option(
     "--follow-symlinks", is_flag=True, help="Index links to files outside the given directories too."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON line.")
+@json_option("Print the report as one JSON line.")
 def index_command(
     paths: tuple[Path, ...],
     index_dir: str | None,
@@ -278,23 +292,8 @@ def index_command(
         report = index.last_report
         assert report is not None
         for problem in report.problems:
-            click.echo(f"{prog}: {'error' if problem.skipped else 'warning'}: {problem}", err=True)
-        if as_json:
-            data = {
-                "added": report.added,
-                "updated": report.updated,
-                "removed": report.removed,
-                "unchanged": report.unchanged,
-                "errors": report.skipped,
-                "elapsed_s": round(report.elapsed_s, 3),
-                "problems": [
-                    {"path": p.path, "line": p.line, "reason": p.reason, "skipped": p.skipped}
-                    for p in report.problems
-                ],
-            }
-            _emit([json_line("index", data)])
-        else:
-            _emit([f"{path}: {report.summary()}"])
+            _say(prog, f"{'error' if problem.skipped else 'warning'}: {problem}")
+        _emit([report_line(str(path), report, as_json=as_json)])
         sys.exit(EXIT_ERROR if report.skipped else EXIT_HITS)
 
 
@@ -321,31 +320,28 @@ def _interruptible() -> Iterator[threading.Event]:
 
 @contextmanager
 def _progress() -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr when it is a terminal, else nothing."""
+    """A progress bar on stderr when it is a terminal (opened at the first report), else nothing."""
     if not sys.stderr.isatty():
         yield None
         return
-    bar: Any = None
+    with ExitStack() as stack:
+        bars: list[Any] = []
 
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, label="indexing", file=sys.stderr)
-            bar.__enter__()
-        bar.update(done - bar.pos)
+        def update(done: int, total: int) -> None:
+            if not bars:
+                bars.append(
+                    stack.enter_context(click.progressbar(length=total, label="indexing", file=sys.stderr))
+                )
+            bars[0].update(done - bars[0].pos)
 
-    try:
         yield update
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
 
 
 def _run_tui(index_dir: str | None, query: str, prog: str) -> None:
     with _guard(prog):
         from .tui import create_app  # Textual is imported only here
 
-        create_app(index_dir, query, announce=lambda line: click.echo(f"{prog}: {line}", err=True)).run()
+        create_app(index_dir, query, announce=functools.partial(_say, prog)).run()
 
 
 @main.command("tui")
@@ -362,20 +358,13 @@ def tui_command(query: tuple[str, ...], index_dir: str | None) -> None:
 @main.command("entities")
 @click.argument("query", nargs=-1)
 @index_option
-@click.option(
-    "--type",
-    "kind",
-    type=click.Choice(["person", "place", "org", "all"]),
-    default="all",
-    show_default=True,
-    help="Which entities to list.",
-)
+@choice_option("--type", "kind", choices=("all", "person", "place", "org"), text="Which entities to list.")
 @click.option(
     "-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many of each."
 )
-@click.option("--since", metavar="DATE", help="Only articles on or after DATE.")
-@click.option("--until", metavar="DATE", help="Only articles on or before DATE.")
-@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one record per entity.")
+@since_option
+@until_option
+@json_option("JSON Lines: one record per entity.")
 def entities_command(
     query: tuple[str, ...],
     index_dir: str | None,
@@ -393,25 +382,14 @@ def entities_command(
     with _guard("searchidx"):
         index = _open_for_search(index_dir, "searchidx")
         facets = index.facets(" ".join(query), limit=limit, since=since, until=until)
-        rows = [
-            (label, value)
-            for label, values in (("person", facets.people), ("place", facets.places), ("org", facets.orgs))
-            if kind in ("all", label)
-            for value in values
-        ]
-        if as_json:
-            _emit(
-                json_line("entity", {"type": label, "name": v.name, "key": v.key, "count": v.count})
-                for label, v in rows
-            )
-        else:
-            _emit(f"{v.count:>6}  {label:<6}  {neutralise(v.name)}" for label, v in rows)
-        sys.exit(EXIT_HITS if rows else EXIT_NONE)
+        lines = list(entity_lines(facets, kind, as_json=as_json))
+        _emit(lines)
+        sys.exit(EXIT_HITS if lines else EXIT_NONE)
 
 
 @main.command("stats")
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON line.")
+@json_option("Print one JSON line.")
 def stats_command(index_dir: str | None, as_json: bool) -> None:
     """Show document count, date range, size on disk and versions."""
     with _guard("searchidx"):

@@ -1,7 +1,8 @@
 """Frozen values that cross the library boundary.
 
 Nothing here refers to Whoosh: a :class:`Hit` outlives the searcher that
-found it, and renderers turn its offsets into colour, bold or JSON.
+found it, and renderers turn its offsets into colour, bold or JSON. Strings
+are kept as found (``to_dict`` too); escaping them is the renderers' job.
 """
 
 from __future__ import annotations
@@ -190,6 +191,21 @@ class IndexReport:
         """Number of problems that kept a record out of the index."""
         return sum(1 for p in self.problems if p.skipped)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (``errors`` counts skipped records)."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "errors": self.skipped,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "problems": [
+                {"path": p.path, "line": p.line, "reason": p.reason, "skipped": p.skipped}
+                for p in self.problems
+            ],
+        }
+
     def summary(self) -> str:
         """One human line: counts and time."""
         return (
@@ -237,9 +253,14 @@ class IndexStats:
 
 
 def _iso(value: dt.datetime | None) -> str | None:
+    """ISO 8601 UTC to the second, the year always 4 digits (``0001-01-01T00:00:00Z``).
+
+    A naive value is UTC already (``strftime("%Y")`` would print year 1 as ``1``).
+    """
     if value is None:
         return None
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+    return utc.isoformat(timespec="seconds") + "Z"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,40 +1,86 @@
-"""Turning results into text for people (ANSI) or programs (JSON Lines).
+r"""Turning results into text for people (ANSI) or programs (JSON Lines).
 
-Pure functions over the frozen models; the CLI picks one. Article text is
-untrusted: control characters and escape sequences are neutralised before
-they reach a terminal.
+Pure functions over the frozen models; the CLI picks one. Article text, file
+names and error messages are untrusted: whatever is printed for people goes
+through :func:`neutralise` (one rule, one line per line), JSON through
+:func:`json_line` (the same characters as ``\u`` escapes, losslessly), and
+``-l -0`` paths through :func:`null_separated` (raw bytes).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from .models import Facets, Hit, IndexStats, SearchResults, Span
+from .models import Facets, Hit, IndexReport, IndexStats, SearchResults, Span
 
 __all__ = [
     "Style",
+    "caret",
     "color_enabled",
+    "entity_lines",
     "facet_lines",
     "hit_lines",
+    "iso_day",
     "json_line",
     "neutralise",
+    "null_separated",
+    "report_line",
     "results_json",
+    "results_lines",
     "stats_lines",
     "summary_line",
 ]
 
-# C0 and C1 controls except tab/newline, DEL (ESC starts CSI/OSC sequences), and bidi
-# overrides that can make text read differently from what it is.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Characters that must never reach a terminal raw: C0 and C1 controls (ESC starts CSI/OSC
+# sequences; U+009B is a one-character CSI), DEL, bidi embeddings, overrides and isolates
+# (text that reads differently from what it is), and lone surrogates (unencodable: printing
+# one would stop the output mid-stream).
+_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_UNSAFE_TEXT_RE = re.compile(f"[{_UNSAFE}]")  # multi-line text keeps tab and newline
+_UNSAFE_LINE_RE = re.compile(f"[\t\n{_UNSAFE}]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+# What json.dumps(ensure_ascii=False) leaves raw (it escapes C0 itself), plus the line and
+# paragraph separators that end a line in JavaScript and some terminals.
+_JSON_RAW_RE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def neutralise(text: str) -> str:
-    r"""Replace control characters with visible escapes (``\\x1b`` stays inert)."""
-    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def neutralise(text: str, *, multiline: bool = False) -> str:
+    r"""Make text safe to print: the one escaping rule for everything shown to people.
+
+    Controls become ``\x1b``-style escapes (``\n``, ``\t``, ``\r`` by name), bidi
+    controls and lone surrogates ``\u202e``-style ones; nothing else changes. The
+    result cannot move the cursor, retitle or recolour a terminal, reorder what is
+    around it, fail to encode, or (unless ``multiline``) span more than one line.
+
+    Args:
+        text: Untrusted text: an article, a path, an error message.
+        multiline: Keep newlines and tabs (a whole article in a preview pane).
+    """
+    return (_UNSAFE_TEXT_RE if multiline else _UNSAFE_LINE_RE).sub(_escape, text)
+
+
+def caret(query: str, position: int) -> str:
+    """Return the query, neutralised, with a ``^`` under the character at ``position``."""
+    return f"{neutralise(query)}\n{' ' * len(neutralise(query[:position]))}^"
+
+
+def iso_day(value: dt.datetime) -> str:
+    """``YYYY-MM-DD`` in UTC, the year always 4 digits (``0001-01-01``); naive means UTC.
+
+    (``strftime("%Y")`` prints year 1 as ``1``.)
+    """
+    return (value.astimezone(dt.UTC) if value.tzinfo else value).date().isoformat()
 
 
 def color_enabled(choice: str, stream: IO[str]) -> bool:
@@ -56,8 +102,8 @@ class Style:
         self.enabled = enabled
 
     def wrap(self, text: str, code: str) -> str:
-        """Wrap ``text`` in one ANSI style (no-op when colour is off)."""
-        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled and text else text
+        """Wrap ``text`` in one ANSI style (no-op when colour is off or ``code`` is empty)."""
+        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled and text and code else text
 
     def marked(self, text: str, spans: Iterable[Span], code: str = "1;31", base: str = "") -> str:
         """Neutralise ``text`` and emphasise ``spans`` (bold red on a TTY, as grep does).
@@ -67,15 +113,10 @@ class Style:
         out: list[str] = []
         last = 0
         for span in spans:
-            out.append(
-                self.wrap(neutralise(text[last : span.start]), base)
-                if base
-                else neutralise(text[last : span.start])
-            )
+            out.append(self.wrap(neutralise(text[last : span.start]), base))
             out.append(self.wrap(neutralise(text[span.start : span.end]), code))
             last = span.end
-        tail = neutralise(text[last:])
-        out.append(self.wrap(tail, base) if base else tail)
+        out.append(self.wrap(neutralise(text[last:]), base))
         return "".join(out)
 
 
@@ -83,7 +124,7 @@ def hit_lines(hit: Hit, style: Style) -> Iterator[str]:
     """Human lines for one hit: rank and title, then date/path/score, then the snippet."""
     title = style.marked(hit.title, hit.title_spans, "1;31", base="1") if hit.title else "(untitled)"
     yield f"{style.wrap(f'{hit.rank:>3}.', '2')} {title}"
-    date = hit.date.strftime("%Y-%m-%d") if hit.date else "undated"
+    date = iso_day(hit.date) if hit.date else "undated"
     meta = f"{date} · {neutralise(hit.path)}"
     if hit.score:
         meta += f" · score {hit.score:.2f}"
@@ -101,7 +142,7 @@ def summary_line(results: SearchResults) -> str:
     """
     shown, total, offset = len(results.hits), results.total, results.offset
     if total == 0:
-        line = f"no matches for {neutralise(results.query)!r}"
+        line = f"no matches for '{neutralise(results.query)}'"
     else:
         line = f"{total} {'match' if total == 1 else 'matches'}"
         if shown:
@@ -118,14 +159,34 @@ def summary_line(results: SearchResults) -> str:
 
 
 def json_line(kind: str, data: Any) -> str:
-    """One JSON Lines record in ripgrep's ``{"type", "data"}`` envelope."""
-    return json.dumps({"type": kind, "data": data}, ensure_ascii=False)
+    r"""One JSON Lines record in ripgrep's ``{"type", "data"}`` envelope.
+
+    Lossless (``json.loads`` gives every string back) yet inert: C0, DEL, C1,
+    bidi controls, U+2028/U+2029 and lone surrogates are ``\u`` escapes, so the
+    line prints safely and always encodes.
+    """
+    text = json.dumps({"type": kind, "data": data}, ensure_ascii=False)
+    return _JSON_RAW_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def results_json(results: SearchResults) -> Iterator[str]:
-    """A ``hit`` record per hit and a closing ``summary`` record."""
+def results_lines(results: SearchResults, facets: Facets | None, style: Style) -> Iterator[str]:
+    """Human stdout of ``search``: each hit's lines and a blank line, then any facets.
+
+    The summary line is separate (:func:`summary_line`): it goes to stderr.
+    """
+    for hit in results.hits:
+        yield from hit_lines(hit, style)
+        yield ""
+    if facets is not None:
+        yield from facet_lines(facets, style)
+
+
+def results_json(results: SearchResults, facets: Facets | None = None) -> Iterator[str]:
+    """A ``hit`` record per hit, a ``facets`` record if given, and a closing ``summary`` record."""
     for hit in results.hits:
         yield json_line("hit", hit.to_dict())
+    if facets is not None:
+        yield json_line("facets", facets.to_dict())
     yield json_line(
         "summary",
         {
@@ -138,6 +199,43 @@ def results_json(results: SearchResults) -> Iterator[str]:
             "notes": list(results.notes),
         },
     )
+
+
+def null_separated(paths: Iterable[str]) -> bytes:
+    """Paths byte for byte as the file system spells them, each ended by NUL (``find -print0``).
+
+    A name that is not valid UTF-8 round-trips (``os.fsencode``); a string no
+    file system could have produced is written with backslash escapes.
+    """
+
+    def raw(path: str) -> bytes:
+        try:
+            return os.fsencode(path)
+        except UnicodeEncodeError:
+            return path.encode("utf-8", "backslashreplace")
+
+    return b"".join(raw(path) + b"\0" for path in paths)
+
+
+def entity_lines(facets: Facets, kind: str = "all", *, as_json: bool = False) -> Iterator[str]:
+    """``searchidx entities`` output: ``COUNT  TYPE  NAME`` lines, or ``entity`` records.
+
+    Args:
+        facets: The facets of the query.
+        kind: ``person``, ``place``, ``org``, or ``all`` of them (in that order).
+        as_json: JSON Lines instead of aligned text.
+    """
+    for label, values in (("person", facets.people), ("place", facets.places), ("org", facets.orgs)):
+        for v in values if kind in ("all", label) else ():
+            if as_json:
+                yield json_line("entity", {"type": label, "name": v.name, "key": v.key, "count": v.count})
+            else:
+                yield f"{v.count:>6}  {label:<6}  {neutralise(v.name)}"
+
+
+def report_line(index: str, report: IndexReport, *, as_json: bool = False) -> str:
+    """``searchidx index`` output: ``INDEX: 5 added, ...``, or an ``index`` record."""
+    return json_line("index", report.to_dict()) if as_json else f"{neutralise(index)}: {report.summary()}"
 
 
 def facet_lines(facets: Facets, style: Style) -> Iterator[str]:
@@ -158,13 +256,13 @@ def facet_lines(facets: Facets, style: Style) -> Iterator[str]:
 def stats_lines(stats: IndexStats) -> Iterator[str]:
     """Human lines for ``searchidx stats``."""
 
-    def day(value: Any) -> str:
-        return value.strftime("%Y-%m-%d") if value else "-"
+    def day(value: dt.datetime | None) -> str:
+        return iso_day(value) if value else "-"
 
-    yield f"index:      {stats.path}"
+    yield f"index:      {neutralise(stats.path)}"
     yield f"documents:  {stats.documents}"
     yield f"dates:      {day(stats.first_date)} .. {day(stats.last_date)} ({stats.undated} undated)"
     yield f"size:       {stats.size_bytes / 1e6:.2f} MB"
-    yield "versions:   " + ", ".join(f"{k} {v}" for k, v in sorted(stats.versions.items()))
+    yield "versions:   " + neutralise(", ".join(f"{k} {v}" for k, v in sorted(stats.versions.items())))
     for root in stats.roots:
-        yield f"root:       {root}"
+        yield f"root:       {neutralise(root)}"

@@ -19,7 +19,7 @@ _LAST_WORD_RE = re.compile(r"(?:^|[\s(])-?([^\W\d_][\w'’-]*)$")  # the word be
 def marked(text: str, spans: Iterable[Span], style: str = MATCH_STYLE, base: str = "") -> Text:
     """Build ``Text`` showing ``text`` literally with ``spans`` styled.
 
-    ``neutralise`` maps each control character to a 4-character escape, so
+    ``neutralise`` maps each control character to a longer escape, so
     span offsets are moved along with it.
     """
     out = Text(style=base)

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...models import Document, Span
-from ...render import neutralise
+from ...render import iso_day, neutralise
 from ..text import MATCH_STYLE, marked
 
 __all__ = ["Preview"]
@@ -41,7 +41,7 @@ class Preview(VerticalScroll):
         if document is None:
             return
         header = marked(document.title, document.title_spans, base="bold")
-        meta = [document.date.strftime("%Y-%m-%d") if document.date else "undated", neutralise(document.id)]
+        meta = [iso_day(document.date) if document.date else "undated", neutralise(document.id)]
         header.append("\n" + " · ".join(meta), style="dim")
         for label, names in document.entities.items():
             if names:
@@ -61,12 +61,13 @@ class Preview(VerticalScroll):
         text = Text()
         last = start
         for span in spans:
-            text.append(neutralise(body[last : span.start]))
+            text.append(neutralise(body[last : span.start], multiline=True))
             text.append(
-                neutralise(body[span.start : span.end]), CURRENT_STYLE if span == current else MATCH_STYLE
+                neutralise(body[span.start : span.end], multiline=True),
+                CURRENT_STYLE if span == current else MATCH_STYLE,
             )
             last = span.end
-        text.append(neutralise(body[last:end]))
+        text.append(neutralise(body[last:end], multiline=True))
         return text
 
     def _paragraph_of(self, span: Span) -> int:

@@ -7,7 +7,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...models import Hit
-from ...render import neutralise
+from ...render import iso_day, neutralise
 from ..messages import LoadMore
 from ..text import marked
 
@@ -20,7 +20,7 @@ def hit_text(hit: Hit) -> Text:
     """Three lines: title, date · path · top entities, snippet."""
     text = marked(hit.title or "(untitled)", hit.title_spans, base="bold")
     meta = [
-        hit.date.strftime("%Y-%m-%d") if hit.date else "undated",
+        iso_day(hit.date) if hit.date else "undated",
         neutralise(hit.source or hit.path.rsplit("/", 1)[-1]),
     ]
     people = [*hit.entities.get("person", ())[:2], *hit.entities.get("place", ())[:2]]
