@@ -345,7 +345,7 @@ class Index:
 
         Args:
             sources: Files and directories of articles.
-            progress: Called with (articles written, articles to write).
+            progress: Called with (bytes read, bytes to read) as files are read.
             lock_timeout: Seconds to wait for another writer.
             workers: Processes for indexing (default: one per CPU, at most 2).
             should_stop: Polled per file and per article until the commit starts; True

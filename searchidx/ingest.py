@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .analysis import sentence_spans
 from .models import Article, Problem
@@ -26,6 +26,7 @@ __all__ = [
     "bundled_seeds",
     "decode",
     "discover",
+    "iter_file",
     "parse_date",
     "parse_text_article",
     "read_file",
@@ -262,7 +263,7 @@ def _jsonl_article(
 
 
 def read_file(path: Path, root: Path) -> tuple[list[Article], list[Problem]]:
-    """Read every article in one file.
+    """Read every article in one file (all at once; indexing streams :func:`iter_file`).
 
     Args:
         path: The file.
@@ -272,67 +273,102 @@ def read_file(path: Path, root: Path) -> tuple[list[Article], list[Problem]]:
         The articles read and the problems found. A file that cannot be read
         at all gives no articles and one skipped problem.
     """
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    for item in iter_file(path, root):
+        (problems if isinstance(item, Problem) else articles).append(item)  # type: ignore[arg-type]
+    return articles, problems
+
+
+def iter_file(path: Path, root: Path) -> Iterator[Article | Problem]:
+    """Yield the articles of one file, and its problems, as they are read.
+
+    A JSON Lines file is read a line at a time, so memory is bounded by the
+    largest record (at most :data:`MAX_ARTICLE_BYTES`), not by the file.
+    """
     where = str(path)
     rel = path.name if path == root else path.relative_to(root).as_posix()
-    is_jsonl = path.suffix.lower() in JSONL_SUFFIXES
+    if path.suffix.lower() in JSONL_SUFFIXES:
+        yield from _iter_jsonl(path, where, rel)
+        return
     try:
         size = path.stat().st_size
-        if not is_jsonl and size > MAX_ARTICLE_BYTES:
-            return [], [
-                Problem(
-                    where,
-                    f"{size / 2**20:.0f} MiB is too large for one article "
-                    f"(limit {MAX_ARTICLE_BYTES // 2**20} MiB): split it",
-                )
-            ]
+        if size > MAX_ARTICLE_BYTES:
+            yield Problem(
+                where,
+                f"{size / 2**20:.0f} MiB is too large for one article "
+                f"(limit {MAX_ARTICLE_BYTES // 2**20} MiB): split it",
+            )
+            return
         data = path.read_bytes()
     except OSError as exc:
-        return [], [Problem(where, f"cannot read: {exc.strerror or exc}")]
-    if is_jsonl:
-        return _read_jsonl(data, where, rel)
+        yield Problem(where, f"cannot read: {exc.strerror or exc}")
+        return
     try:
         text, warning = decode(data)
     except ValueError as exc:
-        return [], [Problem(where, str(exc))]
-    problems = [Problem(where, warning, skipped=False)] if warning else []
+        yield Problem(where, str(exc))
+        return
+    if warning:
+        yield Problem(where, warning, skipped=False)
     article, more = parse_text_article(text, id=rel, path=where, content_hash=_content_hash(data))
-    problems.extend(more)
-    if any(p.skipped for p in more):
-        return [], problems
-    return [article], problems
+    yield from more
+    if not any(p.skipped for p in more):
+        yield article
 
 
-def _read_jsonl(data: bytes, where: str, rel: str) -> tuple[list[Article], list[Problem]]:
-    articles: list[Article] = []
-    problems: list[Problem] = []
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
+def _lines(handle: BinaryIO) -> Iterator[bytes | None]:
+    """Lines without their newline; ``None`` for a line over the record limit (skipped unread)."""
+    while True:
+        line = handle.readline(MAX_ARTICLE_BYTES + 2)
+        if not line:
+            return
+        if line.endswith(b"\n"):
+            line = line[:-1]
+        elif len(line) > MAX_ARTICLE_BYTES:
+            while line and not line.endswith(b"\n"):
+                line = handle.readline(2**20)
+            yield None
             continue
-        if len(raw) > MAX_ARTICLE_BYTES:
-            problems.append(
-                Problem(where, f"record larger than {MAX_ARTICLE_BYTES // 2**20} MiB: skipped", number)
-            )
-            continue
-        if _nesting(raw) > MAX_JSON_DEPTH:
-            problems.append(
-                Problem(where, f"record nested deeper than {MAX_JSON_DEPTH} levels: flatten it", number)
-            )
-            continue
-        try:
-            record = json.loads(raw)
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-            problems.append(Problem(where, f"invalid JSON ({reason}): fix or remove the line", number))
-            continue
-        article, more = _jsonl_article(record, path=where, rel=rel, line=number, raw=raw)
-        problems.extend(more)
-        if article is not None:
-            articles.append(article)
-    if not articles and not problems:
-        problems.append(Problem(where, "no records (empty JSON Lines file)", skipped=False))
-    return articles, problems
+        yield line if len(line) <= MAX_ARTICLE_BYTES else None
+
+
+def _iter_jsonl(path: Path, where: str, rel: str) -> Iterator[Article | Problem]:
+    found = False
+    try:
+        with path.open("rb") as handle:
+            for number, raw in enumerate(_lines(handle), start=1):
+                if number == 1 and raw is not None and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8) :]
+                for item in _jsonl_line(raw, where, rel, number):
+                    found = True
+                    yield item
+    except OSError as exc:
+        yield Problem(where, f"cannot read: {exc.strerror or exc}")
+        return
+    if not found:
+        yield Problem(where, "no records (empty JSON Lines file)", skipped=False)
+
+
+def _jsonl_line(raw: bytes | None, where: str, rel: str, number: int) -> Iterator[Article | Problem]:
+    if raw is None:
+        yield Problem(where, f"record larger than {MAX_ARTICLE_BYTES // 2**20} MiB: skipped", number)
+        return
+    if not raw.strip():
+        return
+    if _nesting(raw) > MAX_JSON_DEPTH:
+        yield Problem(where, f"record nested deeper than {MAX_JSON_DEPTH} levels: flatten it", number)
+        return
+    try:
+        record = json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        yield Problem(where, f"invalid JSON ({reason}): fix or remove the line", number)
+        return
+    article, more = _jsonl_article(record, path=where, rel=rel, line=number, raw=raw)
+    yield from more
+    if article is not None:
+        yield article
 
 
 def _nesting(raw: bytes) -> int:

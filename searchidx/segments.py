@@ -1,19 +1,21 @@
 """Write many new articles on several cores: one Whoosh segment per worker process.
 
-Each worker analyses its share of the articles (entities included), writes a
-complete segment into the index directory and returns the segment's
-description. Nothing is visible until the parent's commit lists those
-segments in the index's table of contents, so the run stays one atomic
-commit: an interrupted or failed run leaves only unlisted files, which the
-next commit deletes. The parent holds the write lock throughout.
+Each worker keeps one segment writer open for the whole run, takes batches of
+articles from its own bounded queue, analyses them (entities included) and,
+at the end, returns the finished segment's description. The queues hold at
+most two batches each, so a run's memory is bounded by the batch size, not
+by the collection. Nothing is visible until the parent's commit lists those
+segments in the table of contents, so the run stays one atomic commit: an
+interrupted or failed run leaves only unlisted files, which the parent
+removes. The parent holds the write lock throughout.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -23,119 +25,160 @@ from .models import Article
 from .storage import whoosh_index
 from .workers import start_worker
 
-__all__ = ["PARALLEL_MIN", "write_segments"]
+__all__ = ["PARALLEL_MIN", "SegmentPool"]
 
-#: Fewer new articles than this are written in-process: starting workers and
-#: keeping one more segment is not worth it for a small batch.
+#: New articles in one batch before worker processes start: starting workers and
+#: keeping one more segment is not worth it for a small run.
 PARALLEL_MIN = 2_000
 POLL_SECONDS = 0.1
-REPORT_EVERY = 25  # articles between progress updates from a worker
-
-# Set in each worker by _start_worker (shared objects must be passed at start-up).
-_done: Any = None
-_stop: Any = None
+QUEUED_BATCHES = 2  # per worker: the bound on articles waiting in memory
 
 
-def _start_worker(done: Any, stop: Any, parent: int, lean: bool) -> None:
-    global _done, _stop
-    start_worker(parent, lean)
-    _done, _stop = done, stop
-
-
-def _write_segment(folder: str, articles: list[Article], entities: bool) -> tuple[Any, dict[str, str]] | None:
-    """Index ``articles`` into a new, unlisted segment; return it and the stems seen.
-
-    Returns None when told to stop (the partial segment is abandoned).
-    """
+def _serve(folder: str, entities: bool, inbox: Any, outbox: Any, stop: Any, parent: int, lean: bool) -> None:
+    """A worker's life: add every batch from ``inbox`` to one new segment, report it on ``outbox``."""
     from whoosh.writing import SegmentWriter
 
     from .schema import build_schema
     from .update import document
 
+    start_worker(parent, lean)
     annotate: Callable[..., Any] | None = None
     if entities:
         from .entities import annotate
-
-    # The parent holds the lock; a fresh index object never reads the table of contents.
-    writer = SegmentWriter(whoosh_index(Path(folder), build_schema(), fresh=True), _lk=False)
-    reported = 0
+    writer: Any = None
     try:
-        for number, article in enumerate(articles, start=1):
-            if _stop.is_set():
-                writer._close_segment()  # not cancel(): that removes the temp dir others use
-                return None
-            found = (
-                annotate(article.title, article.body, title_derived=article.title_derived)
-                if annotate is not None
-                else ()
-            )
-            writer.add_document(**document(article, found))
-            if number - reported == REPORT_EVERY or number == len(articles):
-                with _done.get_lock():
-                    _done.value += number - reported
-                reported = number
-        segment = writer._finalize_segment()
-    except BaseException:
-        writer._close_segment()
-        raise
-    return segment, analysis.stem_table()
+        # The parent holds the lock; a fresh index object never reads the table of contents.
+        writer = SegmentWriter(whoosh_index(Path(folder), build_schema(), fresh=True), _lk=False)
+        written = 0
+        while (batch := inbox.get()) is not None:
+            for article in batch:
+                if stop.is_set():
+                    writer._close_segment()  # not cancel(): that removes the temp dir others use
+                    outbox.put(("stopped", None))
+                    return
+                found = (
+                    annotate(article.title, article.body, title_derived=article.title_derived)
+                    if annotate is not None
+                    else ()
+                )
+                writer.add_document(**document(article, found))
+                written += 1
+        if written:
+            outbox.put(("segment", (writer._finalize_segment(), analysis.stem_table())))
+        else:
+            writer._close_segment()
+            outbox.put(("segment", None))
+    except BaseException as exc:
+        if writer is not None:
+            writer._close_segment()
+        outbox.put(("error", exc))
 
 
-def write_segments(
-    writer: Any,
-    articles: Sequence[Article],
-    *,
-    entities: bool,
-    workers: int,
-    progress: Callable[[int], None],
-    should_stop: Callable[[], bool],
-) -> None:
-    """Index new ``articles`` in ``workers`` processes and add their segments to ``writer``.
-
-    The segments become part of the index when ``writer`` commits. Stems the
-    workers computed are merged into this process's memo, so the index's stem
-    file covers them.
+class SegmentPool:
+    """Worker processes, each writing one new segment from the batches it is sent.
 
     Args:
-        writer: The parent's open Whoosh writer (holding the lock).
-        articles: Articles not yet in the index (no replacements: those need deletes).
+        writer: The parent's open Whoosh writer (holding the lock): its directory
+            receives the segments, and :meth:`finish` lists them in it.
         entities: Extract entities in the workers too.
         workers: Number of processes (and of new segments).
-        progress: Called with the number of articles written so far.
         should_stop: Polled while waiting; True stops the workers.
-
-    Raises:
-        IndexingInterrupted: ``should_stop`` said so; nothing was added to ``writer``.
     """
-    share = -(-len(articles) // workers)
-    chunks = [list(articles[i : i + share]) for i in range(0, len(articles), share)]
-    context = multiprocessing.get_context()
-    done = context.Value("i", 0)
-    stop = context.Event()
-    folder = writer.storage.folder
-    with ProcessPoolExecutor(
-        len(chunks),
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(done, stop, os.getpid(), analysis.lean_nltk_import_enabled()),
-    ) as pool:
+
+    def __init__(self, writer: Any, *, entities: bool, workers: int, should_stop: Callable[[], bool]) -> None:
+        context = multiprocessing.get_context()
+        self.writer = writer
+        self.should_stop = should_stop
+        self.stop = context.Event()
+        self.outbox: Any = context.Queue()
+        self.inboxes: list[Any] = [context.Queue(maxsize=QUEUED_BATCHES) for _ in range(workers)]
+        lean = analysis.lean_nltk_import_enabled()
+        self.procs = [
+            context.Process(
+                target=_serve,
+                args=(writer.storage.folder, entities, inbox, self.outbox, self.stop, os.getpid(), lean),
+                daemon=True,
+            )
+            for inbox in self.inboxes
+        ]
+        for proc in self.procs:
+            proc.start()
+        self.results: list[tuple[str, Any]] = []
+        self.finished = False
+
+    def send(self, articles: Sequence[Article]) -> None:
+        """Share ``articles`` (new ones only: replacements need deletes) between the workers.
+
+        Blocks while the workers are :data:`QUEUED_BATCHES` batches behind.
+        """
+        share = -(-len(articles) // len(self.inboxes))
+        for number, inbox in enumerate(self.inboxes):
+            chunk = list(articles[number * share : (number + 1) * share])
+            if chunk:
+                self._put(inbox, chunk)
+
+    def _put(self, inbox: Any, item: Any) -> None:
+        while True:
+            self._check()
+            try:
+                inbox.put(item, timeout=POLL_SECONDS)
+                return
+            except queue.Full:
+                continue
+
+    def _check(self) -> None:
+        """Raise a worker's error, or IndexingInterrupted when told to stop or a worker died."""
         try:
-            futures = [pool.submit(_write_segment, folder, c, entities) for c in chunks]
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_EXCEPTION)
-                progress(done.value)
-                if should_stop() or any(f.exception() for f in finished):
-                    break
+            while True:
+                self.results.append(self.outbox.get_nowait())
+        except queue.Empty:
+            pass
+        for kind, value in self.results:
+            if kind == "error":
+                raise value
+        if self.should_stop() or any(kind == "stopped" for kind, _ in self.results):
+            raise IndexingInterrupted()
+        if len(self.results) < len(self.procs) and not all(p.is_alive() for p in self.procs):
+            raise IndexingInterrupted()  # a worker was killed (the OOM killer, say)
+
+    def finish(self) -> int:
+        """Wait for every worker's segment and add them to the writer; return segments added.
+
+        Raises:
+            IndexingInterrupted: ``should_stop`` said so; nothing was added to the writer.
+        """
+        try:
+            for inbox in self.inboxes:
+                self._put(inbox, None)
+            while len(self.results) < len(self.procs):
+                self._check()
+                try:
+                    self.results.append(self.outbox.get(timeout=POLL_SECONDS))
+                except queue.Empty:
+                    continue
+            self._check()
+            self.finished = True
         finally:
-            stop.set()  # also on KeyboardInterrupt: workers finish their article and quit
-        errors = [f.exception() for f in futures]
-    failure = next((e for e in errors if e is not None), None)
-    if failure is not None:
-        raise failure
-    results = [f.result() for f in futures]
-    if should_stop() or None in results:
-        raise IndexingInterrupted()
-    for segment, stems in results:  # type: ignore[misc]
-        analysis.preload_stems(stems)
-        writer.segments.append(segment)
+            self.close()
+        added = 0
+        for _kind, value in self.results:
+            if value is not None:
+                segment, stems = value
+                analysis.preload_stems(stems)
+                self.writer.segments.append(segment)
+                added += 1
+        return added
+
+    def close(self) -> None:
+        """Reap the workers; an abandoned run's are killed (its segments stay unlisted, then removed)."""
+        self.stop.set()
+        for proc in self.procs:
+            if not self.finished:
+                proc.kill()
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        for channel in (*self.inboxes, self.outbox):
+            channel.cancel_join_thread()  # queued batches nobody will read must not block exit
+            channel.close()

@@ -1,8 +1,10 @@
 """One indexing run: read sources, extract entities, add/replace/remove, commit once.
 
-Entity extraction is the slow part of a run, so it can run in worker
-processes while this process feeds Whoosh. Nothing is committed unless the
-whole run succeeds; unreadable files never cause removals.
+Files are read as a stream and written a batch at a time, so memory stays
+bounded however large the collection. Entity extraction is the slow part of
+a run, so it runs in worker processes while this process feeds Whoosh.
+Nothing is committed unless the whole run succeeds; unreadable files never
+cause removals.
 """
 
 from __future__ import annotations
@@ -16,16 +18,19 @@ from typing import Any
 
 from . import analysis
 from .errors import IndexingInterrupted
-from .ingest import discover, read_file
+from .ingest import discover, iter_file
 from .models import Article, CanonicalEntity, IndexReport, Problem
 from .schema import ENTITY_FIELDS, encode_entities, live_column
-from .segments import PARALLEL_MIN, write_segments
+from .segments import PARALLEL_MIN, SegmentPool
 from .workers import start_worker
 
-__all__ = ["Progress", "run_update"]
+__all__ = ["BATCH", "Progress", "run_update"]
 
+#: Called with (bytes read, bytes to read) as the run goes.
 Progress = Callable[[int, int], None]
-CHUNK = 64  # articles per task sent to a worker
+CHUNK = 64  # articles per task sent to an entity worker
+#: Articles held in memory at once: a run's memory is bounded by this, not by the collection.
+BATCH = PARALLEL_MIN
 
 
 def _annotate_many(batch: list[tuple[str, str, bool]]) -> list[list[CanonicalEntity]]:
@@ -34,24 +39,101 @@ def _annotate_many(batch: list[tuple[str, str, bool]]) -> list[list[CanonicalEnt
     return [annotate(title, body, title_derived=derived) for title, body, derived in batch]
 
 
-def _entities(articles: Sequence[Article], workers: int) -> Iterator[list[CanonicalEntity]]:
-    """Canonical entities per article, in order; in ``workers`` processes when > 1."""
-    jobs = [(a.title, a.body, a.title_derived) for a in articles]
-    batches = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
-    if workers <= 1 or len(batches) < 2:
-        for batch in batches:
-            yield from _annotate_many(batch)
-        return
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        initializer=start_worker,
-        initargs=(os.getpid(), analysis.lean_nltk_import_enabled()),
-    )
-    try:
-        for result in pool.map(_annotate_many, batches):
+class _Annotator:
+    """Canonical entities per article, in order; in one process pool kept for the run when workers > 1."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, articles: Sequence[Article]) -> Iterator[list[CanonicalEntity]]:
+        jobs = [(a.title, a.body, a.title_derived) for a in articles]
+        batches = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+        if self.workers <= 1 or len(batches) < 2:
+            for batch in batches:
+                yield from _annotate_many(batch)
+            return
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                initializer=start_worker,
+                initargs=(os.getpid(), analysis.lean_nltk_import_enabled()),
+            )
+        for result in self.pool.map(_annotate_many, batches):
             yield from result
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # an interrupted run drops queued work
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)  # an interrupted run drops queued work
+            self.pool = None
+
+
+class _Sink:
+    """Where a run's articles go, :data:`BATCH` at a time.
+
+    Once a batch holds :data:`~searchidx.segments.PARALLEL_MIN` new articles
+    (and workers > 1), new articles go to worker processes that each write a
+    segment (see segments.py); replacements always stay here, as they delete
+    older versions through this writer.
+    """
+
+    def __init__(self, writer: Any, *, entities: bool, workers: int, check: Callable[[], None]) -> None:
+        self.writer = writer
+        self.entities = entities
+        self.workers = workers
+        self.check = check
+        self.annotate = _Annotator(workers)
+        self.pool: SegmentPool | None = None
+        self.pending: list[tuple[Article, bool]] = []  # article, replaces an older version
+        self.added = self.updated = 0
+
+    def put(self, article: Article, replaces: bool) -> None:
+        self.pending.append((article, replaces))
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        new = [a for a, replaces in batch if not replaces]
+        if self.pool is None and self.workers > 1 and len(new) >= PARALLEL_MIN:
+            self.annotate.close()  # the segment workers take the cores from now on
+            self.annotate.workers = 1
+            self.pool = SegmentPool(
+                self.writer, entities=self.entities, workers=self.workers, should_stop=self._stopped
+            )
+        if self.pool is not None and new:
+            self.pool.send(new)
+            self.added += len(new)
+            batch = [(a, replaces) for a, replaces in batch if replaces]
+        articles = [a for a, _ in batch]
+        found = self.annotate(articles) if self.entities else iter([[]] * len(articles))
+        for (article, replaces), names in zip(batch, found, strict=True):
+            self.check()
+            fields = document(article, names)
+            if replaces:
+                self.writer.update_document(**fields)
+                self.updated += 1
+            else:
+                self.writer.add_document(**fields)
+                self.added += 1
+
+    def _stopped(self) -> bool:
+        try:
+            self.check()
+        except IndexingInterrupted:
+            return True
+        return False
+
+    def finish(self) -> None:
+        self.flush()
+        if self.pool is not None:
+            self.pool.finish()
+        self.annotate.close()
+
+    def abort(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+        self.annotate.close()
 
 
 def manifest(reader: Any) -> dict[str, tuple[str, str]]:
@@ -74,6 +156,8 @@ def run_update(
 ) -> IndexReport:
     """Apply ``roots`` to an open Whoosh writer (the caller commits or cancels).
 
+    Files are read as a stream and written :data:`BATCH` articles at a time.
+
     Raises:
         IndexingInterrupted: ``should_stop`` said so (checked per file and per article).
     """
@@ -87,21 +171,27 @@ def run_update(
     seen_ids: set[str] = set()
     seen_paths: set[str] = set()  # files read (or failed): their documents are accounted for
     kept_paths: set[str] = set()  # files with unreadable parts: none of their articles is removed
-    pending: list[tuple[Article, bool]] = []  # article, replaces an older version
     unchanged = 0
-    for root in roots:
-        for found in discover(root, follow_symlinks=follow_symlinks):
+    found_files = [(root, item) for root in roots for item in discover(root, follow_symlinks=follow_symlinks)]
+    total = sum(_size(item) for _root, item in found_files if isinstance(item, Path))
+    done = 0
+    sink = _Sink(writer, entities=entities, workers=workers, check=check)
+    try:
+        for root, found in found_files:
             if isinstance(found, Problem):
                 problems.append(found)
                 continue
             check()
-            articles, trouble = read_file(found, root)
-            problems.extend(trouble)
             seen_paths.add(str(found))
-            if any(p.skipped for p in trouble):
-                # Part of the file could not be read: keep every earlier article from it.
-                kept_paths.add(str(found))
-            for article in articles:
+            reading = 0
+            for item in iter_file(found, root):
+                if isinstance(item, Problem):
+                    problems.append(item)
+                    if item.skipped:
+                        # Part of the file could not be read: keep every earlier article from it.
+                        kept_paths.add(str(found))
+                    continue
+                article = item
                 old = known.get(article.id)
                 if article.id in seen_ids or _taken(old, article, roots):
                     where = article.id if old is None else f"{article.id} (from {old[1]})"
@@ -111,43 +201,28 @@ def run_update(
                 if old is not None and old == (article.content_hash, article.path):
                     unchanged += 1
                 else:
-                    pending.append((article, old is not None))
-    total = len(pending)
-    # A large batch of new articles is written as segments in worker processes
-    # (see segments.py); replacements stay here, as they delete older versions.
-    parallel: list[Article] = []
-    if workers > 1 and sum(not replaces for _, replaces in pending) >= PARALLEL_MIN:
-        parallel = [a for a, replaces in pending if not replaces]
-        pending = [(a, replaces) for a, replaces in pending if replaces]
-    articles = [a for a, _ in pending]
-    annotations = _entities(articles, workers) if entities else iter([[]] * len(articles))
-    added = updated = 0
-    for done, ((article, replaces), found_entities) in enumerate(
-        zip(pending, annotations, strict=True), start=1
-    ):
-        check()
-        fields = document(article, found_entities)
-        if replaces:
-            writer.update_document(**fields)
-            updated += 1
-        else:
-            writer.add_document(**fields)
-            added += 1
-        if progress is not None and (done % 50 == 0 or done == total):
-            progress(done, total)
-    removed = _remove_missing(writer, known, roots, seen_ids, seen_paths - kept_paths, kept_paths)
-    if parallel:
-        first = len(pending)
-        write_segments(
-            writer,
-            parallel,
-            entities=entities,
-            workers=workers,
-            progress=lambda n: progress(first + n, total) if progress is not None else None,
-            should_stop=should_stop or (lambda: False),
-        )
-        added += len(parallel)
-    return IndexReport(added, updated, removed, unchanged, tuple(problems), time.perf_counter() - started)
+                    sink.put(article, old is not None)
+                reading += len(article.body) + len(article.title)  # about the record's bytes
+                if progress is not None and len(seen_ids) % 100 == 0:
+                    progress(min(done + reading, total), total)
+            done += _size(found)
+            if progress is not None:
+                progress(min(done, total), total)
+        removed = _remove_missing(writer, known, roots, seen_ids, seen_paths - kept_paths, kept_paths)
+        sink.finish()
+    except BaseException:
+        sink.abort()
+        raise
+    return IndexReport(
+        sink.added, sink.updated, removed, unchanged, tuple(problems), time.perf_counter() - started
+    )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _taken(old: tuple[str, str] | None, article: Article, roots: Sequence[Path]) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bench.stress import INDEX_CMD, concurrency, crash_trials, write_batch
+from bench.stress import INDEX_CMD, _children, concurrency, crash_trials, write_batch
 from searchidx import Index, IndexCorrupt, IndexNotFound, IndexUntrusted
 from searchidx.cli import main, search_command
 from searchidx.ingest import bundled_seeds
@@ -46,7 +46,11 @@ def test_ctrl_c_stops_cleanly_and_commits_nothing(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [*INDEX_CMD, "index", "--no-entities", str(corpus)], env=env, stderr=subprocess.PIPE, text=True
     )
-    time.sleep(1.5)
+    # Interrupt mid-run, once its segment workers write (a fixed sleep raced start-up on a busy machine).
+    deadline = time.monotonic() + 60
+    while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
