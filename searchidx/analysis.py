@@ -103,6 +103,10 @@ def fold(word: str) -> str:
     return "".join(c for c in word if not unicodedata.combining(c))
 
 
+#: Longer "words" (base64, hashes, runs of letters) are not indexed: nobody searches them,
+#: and each would add a term to the index and the stem memo.
+MAX_TOKEN_CHARS = 64
+
 _MEMO: dict[str, str] = {}
 _MEMO_LIMIT = 2_000_000
 _STEMMER: Any = None
@@ -213,6 +217,8 @@ def spans(text: str, stemming: bool = True) -> Spans:
     known = _TERMS.get if stemming else _NO_TERMS.get
     for match in _TOKEN_RE.finditer(text):
         raw = match.group()
+        if len(raw) > MAX_TOKEN_CHARS:
+            continue
         # Fast path: a plain word seen before (the memo only ever holds hyphen-free words).
         term = known(raw)
         if term is not None:

@@ -49,6 +49,7 @@ __all__ = ["DEFAULT_INDEX", "Index", "resolve_index_path"]
 
 DEFAULT_INDEX = "index"
 LOCK_TIMEOUT = 10.0
+STEM_FILE_WORD_CHARS = 24  # longer words are stemmed (NLTK) when searched, not kept in stems.json
 REOPEN_ATTEMPTS = 3  # when a concurrent commit removes files we were about to open
 #: Failures to write that are the machine's state, not a bug: reported in one line.
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
@@ -440,7 +441,8 @@ class Index:
             _write_json(self.path / META_FILE, self._meta)
         # A new index starts a new memo (the old one may come from another analyzer version).
         table = {} if fresh else self._load_stems_file()
-        seen = analysis.stem_table()
+        # Only word-sized entries: every search loads this file, so junk must not grow it.
+        seen = {w: t for w, t in analysis.stem_table().items() if len(w) <= STEM_FILE_WORD_CHARS}
         if fresh or not seen.keys() <= table.keys():
             table.update(seen)
             _write_json(self.path / STEMS_FILE, table)

@@ -95,3 +95,10 @@ def test_offsets_stay_on_the_original_text() -> None:
 
     text = "the Erdog\u0306an cease\u200bfire"
     assert [text[t.start : t.end] for t in analyze(text)] == ["Erdog\u0306an", "cease\u200bfire"]
+
+
+def test_tokens_past_the_cap_are_not_terms() -> None:
+    from searchidx.analysis import MAX_TOKEN_CHARS, terms
+
+    assert terms("x" * (MAX_TOKEN_CHARS + 1) + " oil") == ["oil"]
+    assert terms("x" * MAX_TOKEN_CHARS) == ["x" * MAX_TOKEN_CHARS]

@@ -480,3 +480,20 @@ def test_lone_surrogates_are_replaced_with_a_warning(tmp_path: Path) -> None:
         found = runner.invoke(search_command, ["--index", str(tmp_path / "ix"), *args])
         assert found.exit_code == 0 and "\ufffd" in found.stdout, found.output
     assert json.loads(found.stdout.splitlines()[-1])["type"] == "summary"
+
+
+def test_giant_tokens_neither_index_nor_grow_the_stem_file(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(5)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    giant = "".join(rng.choice(letters) for _ in range(200_000))
+    junk = " ".join("".join(rng.choice(letters) for _ in range(30)) for _ in range(5_000))
+    (corpus / "junk.txt").write_text(f"Junk\n\n{giant} {junk} oil\n")
+    with Index.build(tmp_path / "ix", [corpus], entities=False) as index:
+        assert index.search("oil").total == 1
+        assert index.search(giant[:64]).total == 0  # past the token cap: not indexed
+        assert index.search(junk.split()[7]).total == 1  # long but allowed: searchable
+    assert (tmp_path / "ix" / "stems.json").stat().st_size < 10_000
