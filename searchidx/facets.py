@@ -60,7 +60,8 @@ def run_facets(
         if stamp is None:
             undated += 1
         else:
-            months[dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m")] += 1
+            day = dt.datetime.fromtimestamp(stamp, dt.UTC)
+            months[f"{day.year:04d}-{day.month:02d}"] += 1  # strftime gives "1-01" for year 1
     check()
     # "Putin" in one article and "Vladimir Putin" in another are one person.
     people = resolve_people(key for doc in found for label, key, _ in doc if label == "person")

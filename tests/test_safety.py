@@ -497,3 +497,11 @@ def test_giant_tokens_neither_index_nor_grow_the_stem_file(tmp_path: Path) -> No
         assert index.search(giant[:64]).total == 0  # past the token cap: not indexed
         assert index.search(junk.split()[7]).total == 1  # long but allowed: searchable
     assert (tmp_path / "ix" / "stems.json").stat().st_size < 10_000
+
+
+def test_year_one_months_have_four_digits(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "feed.jsonl").write_text(json.dumps({"id": "old", "text": "oil", "date": "0001-03-04"}) + "\n")
+    with Index.build(tmp_path / "ix", [corpus], entities=False) as index:
+        assert [m for m, _ in index.facets("oil").months] == ["0001-03"]
