@@ -19,6 +19,7 @@ from .schema import TEXT_FIELDS, live_column
 
 __all__ = ["MISSING", "DateColumn", "SearchCache", "from_ts"]
 
+EXPANSIONS = 4096  # prefix and fuzzy expansions remembered per searcher
 TERM_CACHE_POSTINGS = 400_000  # ~40 MB of cached term scores (about 100 bytes each)
 MISSING = 2**63 - 1  # Whoosh's column default for a document without a date
 
@@ -65,6 +66,8 @@ class SearchCache:
         self._dates: DateColumn | None = None
         self._words: list[str] | None = None
         self._frequency: dict[str, int] = {}
+        self._field_frequency: dict[tuple[str, str], int] = {}
+        self._expansions: dict[tuple[str, str, int], list[str]] = {}
         self._aliases: dict[str, list[str]] | None = None
         self._rows: dict[int, list[tuple[str, str, str]]] | None = None
         self._norms: dict[str, FieldNorms] = {}
@@ -148,12 +151,35 @@ class SearchCache:
             found = self._frequency[stem] = sum(reader.doc_frequency(f, stem) for f in TEXT_FIELDS)
         return found
 
+    def field_frequency(self, fieldname: str, term: str) -> int:
+        """Documents whose ``fieldname`` holds ``term``, remembered per searcher (for the planner)."""
+        key = (fieldname, term)
+        found = self._field_frequency.get(key)
+        if found is None:
+            if len(self._field_frequency) > 100_000:
+                self._field_frequency.clear()
+            found = self._field_frequency[key] = self.searcher.reader().doc_frequency(fieldname, term)
+        return found
+
+    def expansion(self, kind: str, text: str, limit: int, build: Callable[[], list[str]]) -> list[str]:
+        """A prefix or fuzzy expansion, built once per searcher (the last :data:`EXPANSIONS` kept)."""
+        key = (kind, text, limit)
+        found = self._expansions.get(key)
+        if found is None:
+            if len(self._expansions) >= EXPANSIONS:
+                self._expansions.clear()
+            found = self._expansions[key] = build()
+        return found
+
     def expand_prefix(self, prefix: str, limit: int = 16) -> list[str]:
         """Indexed stems for a prefix, the ``limit`` most frequent (a bounded rewrite).
 
         Stems of known words that start with the prefix ("programmi*" ->
         "program"), plus indexed stems that start with it.
         """
+        return self.expansion("prefix", prefix, limit, lambda: self._expand_prefix(prefix, limit))
+
+    def _expand_prefix(self, prefix: str, limit: int) -> list[str]:
         words = self.words()
         stems = set()
         for word in words[bisect.bisect_left(words, prefix) :]:
@@ -165,6 +191,6 @@ class SearchCache:
             stems.update(
                 t.decode() if isinstance(t, bytes) else t for t in reader.expand_prefix(field, prefix)
             )
-        frequency = {s: sum(reader.doc_frequency(f, s) for f in TEXT_FIELDS) for s in stems}
+        frequency = {s: self.doc_frequency(s) for s in stems}
         ranked = sorted((s for s in stems if frequency[s]), key=lambda s: (-frequency[s], s))
         return ranked[:limit]

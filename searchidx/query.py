@@ -24,6 +24,7 @@ from typing import Literal, TypeAlias
 from whoosh import query as wq
 
 from .analysis import analyze
+from .cost import MAX_COMPOUND_PARTS, MAX_FUZZY_WORDS, MAX_PHRASE_WORDS, MAX_PREFIXES, fold
 from .dates import DateRange, parse_date_bound
 from .errors import QueryError
 from .schema import ENTITY_FIELDS, TEXT_FIELDS
@@ -143,12 +144,21 @@ _Node: TypeAlias = "wq.Query | _Date | _Filter | None"
 
 
 class _Parser:
-    def __init__(self, text: str, mode: Mode, expand: Callable[[str], Iterable[str]]) -> None:
+    def __init__(
+        self,
+        text: str,
+        mode: Mode,
+        expand: Callable[[str], Iterable[str]],
+        fuzzy: Callable[[str, int], Iterable[str]] | None,
+    ) -> None:
         self.text = text
         self.toks = _lex(text)
         self.i = 0
         self.mode = mode
         self.expand = expand
+        self.expand_fuzzy = fuzzy
+        self.fuzzy_words: set[tuple[str, int, str | None]] = set()
+        self.prefixes: set[tuple[str, str | None]] = set()
         self.words: list[tuple[int, int]] = []
         self.field: str | None = None  # set inside title:( ... )
         self.depth = 0
@@ -194,7 +204,7 @@ class _Parser:
             if dates is None and not filters:
                 raise self.error("nothing to search for: the query holds only stop words or punctuation", 0)
             scored.append(wq.Every())
-        return ParsedQuery(self.combine(scored), dates, self.words, filters)
+        return ParsedQuery(fold(self.combine(scored)), dates, self.words, filters)
 
     def combine(self, items: list[wq.Query]) -> wq.Query:
         positive = [q for q in items if not isinstance(q, wq.Not)]
@@ -294,9 +304,9 @@ class _Parser:
                 return _Filter(inner, tok.pos, tok.text)
             return self.parse_primary(tok.text)
         if tok.kind == "PHRASE":
-            return self.phrase(tok, fieldname)
+            return _placed(self.phrase(tok, fieldname), tok.pos, tok.pos + len(tok.text) + 2)
         if tok.kind == "WORD":
-            return self.word(tok, fieldname)
+            return _placed(self.word(tok, fieldname), tok.pos, tok.pos + len(tok.text))
         if tok.kind == "RPAREN":
             raise self.error("unmatched ')': remove it or add a '(' before", tok.pos)
         if tok.kind == "EOF":
@@ -351,6 +361,10 @@ class _Parser:
             raise self.error("empty phrase", tok.pos)
         if not parts:
             return None
+        if len(parts) > MAX_PHRASE_WORDS:
+            raise self.error(
+                f"phrase too long ({len(parts)} words; at most {MAX_PHRASE_WORDS}): shorten it", tok.pos
+            )
         if len(parts) == 1:
             return self.each_field(fieldname, lambda f: wq.Term(f, parts[0]))
         return self.each_field(fieldname, lambda f: wq.Phrase(f, parts))
@@ -378,6 +392,12 @@ class _Parser:
             return self.each_field(fieldname, lambda f: wq.Term(f, tokens[0].text))
         parts = [t.text for t in tokens if not t.joined]
         closed = [t.text for t in tokens if t.joined]
+        if len(parts) > MAX_COMPOUND_PARTS:
+            raise self.error(
+                f"too many parts in one word ({len(parts)}; at most {MAX_COMPOUND_PARTS}): "
+                "split it with spaces, or quote it as a phrase",
+                tok.pos,
+            )
 
         def compound(f: str) -> wq.Query:
             alternatives: list[wq.Query] = [wq.Term(f, c) for c in closed]
@@ -398,6 +418,11 @@ class _Parser:
                 tok.pos,
             )
         base = folded[0]
+        self.prefixes.add((base, fieldname or self.field))
+        if len(self.prefixes) > MAX_PREFIXES:
+            raise self.error(
+                f"too many prefixes: at most {MAX_PREFIXES}; use fewer * or whole words", tok.pos
+            )
         if not self.stemming(fieldname):
             return self.each_field(fieldname, lambda f: wq.Prefix(f, base))
         # The index holds stems, so "programmi*" must become the stems of the known
@@ -422,19 +447,51 @@ class _Parser:
         if len(tokens) != 1:
             raise self.error("fuzzy matching takes a single word", tok.pos)
         term = tokens[0].text
+        self.fuzzy_words.add((term, maxdist, fieldname or self.field))
+        if len(self.fuzzy_words) > MAX_FUZZY_WORDS:
+            raise self.error(
+                f"too many fuzzy words: at most {MAX_FUZZY_WORDS}; use fewer ~, or ~1 instead of ~2", tok.pos
+            )
+        if self.expand_fuzzy is not None and self.stemming(fieldname):
+            # Expanded here, the closest and most frequent words first (a bounded rewrite
+            # the planner can price and the term-at-a-time scorer can run).
+            folded = [t.text for t in analyze(word, stemming=False) if not t.joined]
+            stems = list(dict.fromkeys(self.expand_fuzzy(folded[0], maxdist))) if len(folded) == 1 else []
+            if not stems:
+                return self.each_field(fieldname, lambda f: wq.Term(f, term))
+            return self.each_field(fieldname, lambda f: _any_of(f, stems))
         return self.each_field(fieldname, lambda f: wq.FuzzyTerm(f, term, maxdist=maxdist, prefixlength=1))
 
 
+def _any_of(fieldname: str, terms: list[str]) -> wq.Query:
+    return wq.Term(fieldname, terms[0]) if len(terms) == 1 else wq.Or([wq.Term(fieldname, t) for t in terms])
+
+
+def _placed(query: _Node, start: int, end: int) -> _Node:
+    """Mark where in the text a query part came from (for the planner's messages)."""
+    if isinstance(query, wq.Query):
+        query.startchar, query.endchar = start, end
+    return query
+
+
 def parse(
-    text: str, *, mode: Mode = "all", expand: Callable[[str], Iterable[str]] | None = None
+    text: str,
+    *,
+    mode: Mode = "all",
+    expand: Callable[[str], Iterable[str]] | None = None,
+    fuzzy: Callable[[str, int], Iterable[str]] | None = None,
 ) -> ParsedQuery:
     """Parse a query strictly.
+
+    Repeated clauses are folded (:func:`searchidx.cost.fold`).
 
     Args:
         text: The query.
         mode: ``"all"``: every term must match; ``"any"``: ranked OR with a
             coordination bonus, for long natural-language queries.
         expand: Maps a prefix to stems of known words starting with it.
+        fuzzy: Maps a word and a distance (1 or 2) to the stems of indexed words
+            that close; without it, ``word~`` stays a Whoosh ``FuzzyTerm``.
 
     Raises:
         QueryError: With the position and a fix when the query is malformed.
@@ -448,7 +505,7 @@ def parse(
     if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
         pos = next(i for i, c in enumerate(text) if ord(c) < 32 and c not in "\t\n\r")
         raise QueryError("control character in query: remove it", text, pos)
-    return _Parser(text, mode, expand or (lambda _prefix: ())).parse()
+    return _Parser(text, mode, expand or (lambda _prefix: ()), fuzzy).parse()
 
 
 def entity_query(fieldname: str, name: str) -> wq.Query:

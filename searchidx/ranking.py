@@ -14,6 +14,7 @@ scaling) return ``None`` and Whoosh scores them.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
@@ -123,9 +124,9 @@ class _Scorer:
         if isinstance(query, wq.Term):
             found = self.term(query.fieldname, query.text)
         elif isinstance(query, wq.Or) and not query.scale and query.minmatch in (0, None):
-            found = {}
-            for sub in query.subqueries:
-                found = _plus(found, self.scores(sub), union=True)
+            found = self.union(query.subqueries)
+        elif isinstance(query, wq.Or) and query.minmatch in (0, None) and len(query.subqueries) > 1:
+            found = self.coordinated(query.subqueries, query.scale)
         elif isinstance(query, wq.And):
             found = self.conjunction(query.subqueries)
         else:
@@ -133,6 +134,57 @@ class _Scorer:
         boost = getattr(query, "boost", 1.0)
         if boost != 1.0:
             found = {d: s * boost for d, s in found.items()}
+        return found
+
+    def union(self, subqueries: list[Any]) -> dict[int, float]:
+        """Sum the subqueries' scores in one map (merging copies made wide ORs quadratic)."""
+        found: dict[int, float] = {}
+        owned = False  # term maps are cached: copy before adding into one
+        for sub in subqueries:
+            scores = self.scores(sub)
+            if not found:
+                found = scores
+            elif not owned and len(scores) > len(found):
+                found, owned = _plus(found, scores, union=True), True
+            else:
+                if not owned:
+                    found, owned = dict(found), True
+                for docnum, score in scores.items():
+                    have = found.get(docnum)
+                    found[docnum] = score if have is None else have + score
+        return found
+
+    def coordinated(self, subqueries: list[Any], scale: float) -> dict[int, float]:
+        """An OR with Whoosh's coordination bonus (``--any``): its ``CoordMatcher`` formula.
+
+        Whoosh counts, per segment, the term matchers of the tree (terms that
+        segment holds) and, per document, those that match it.
+        """
+        leaves: list[tuple[str, str, float]] = []
+        for sub in subqueries:
+            _leaf_terms(sub, 1.0, leaves)
+        reader = self.searcher.reader()
+        segments = list(reader.leaf_readers())
+        starts = [offset for _leaf, offset in segments]
+        termcount = [0] * len(segments)
+        score: dict[int, float] = {}
+        matching: dict[int, int] = {}
+        for fieldname, text, boost in leaves:
+            btext = self.searcher.schema[fieldname].to_bytes(text)
+            for i, (leaf, _offset) in enumerate(segments):
+                termcount[i] += (fieldname, btext) in leaf
+            for docnum, value in self.term(fieldname, text).items():
+                score[docnum] = score.get(docnum, 0.0) + (value * boost if boost != 1.0 else value)
+                matching[docnum] = matching.get(docnum, 0) + 1
+        found: dict[int, float] = {}
+        for docnum, value in score.items():
+            count = termcount[bisect.bisect_right(starts, docnum) - 1]
+            if count in (0, scale):
+                found[docnum] = 0.0
+            else:
+                found[docnum] = (value + (matching[docnum] - 1) / (count - scale) ** 2) * (
+                    (count - 1) / count
+                )
         return found
 
     def conjunction(self, subqueries: list[Any]) -> dict[int, float]:
@@ -181,6 +233,17 @@ class _Scorer:
                 raise _Unsupported(type(matcher).__name__)
             found.update(_scored(_blocks(matcher), offset, deleted, idf, k1p1, norms))
         return found
+
+
+def _leaf_terms(query: Any, boost: float, into: list[tuple[str, str, float]]) -> None:
+    """The terms (with their boosts) of a tree of plain ORs, or ``_Unsupported``."""
+    if isinstance(query, wq.Term):
+        into.append((query.fieldname, query.text, boost * query.boost))
+    elif isinstance(query, wq.Or) and not query.scale and query.minmatch in (0, None):
+        for sub in query.subqueries:
+            _leaf_terms(sub, boost * query.boost, into)
+    else:
+        raise _Unsupported(type(query).__name__)
 
 
 def top_scored(

@@ -19,6 +19,7 @@ from whoosh import scoring
 from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 
 from .cache import SearchCache, from_ts
+from .cost import check_cost
 from .dates import DateRange, parse_date_bound
 from .errors import QueryError, SearchCancelled
 from .explain import filter_notes
@@ -27,7 +28,7 @@ from .models import Document, Hit, SearchResults, Span
 from .query import ParsedQuery, parse
 from .ranking import top_scored
 from .schema import TEXT_FIELDS
-from .spelling import suggest
+from .spelling import fuzzy_stems, suggest
 
 __all__ = ["RobertsonBM25F", "docset", "load_document", "matching_docs", "prepare", "run_search"]
 
@@ -150,10 +151,22 @@ def prepare(
     Raises:
         QueryError: The query is malformed, or the dates leave no day to search.
     """
-    if text.strip() or not allow_empty:
-        parsed = parse(text, mode=mode, expand=lambda prefix: cache.expand_prefix(prefix, prefix_terms))
-    else:
-        parsed = ParsedQuery(wq.Every())
+    parsed = (
+        _parse(cache, text, mode, prefix_terms)
+        if text.strip() or not allow_empty
+        else ParsedQuery(wq.Every())
+    )
+    reader = cache.searcher.reader()
+    check_cost(
+        parsed.query,
+        text,
+        cache.field_frequency,
+        reader.doc_count_all(),
+        [*parsed.filters, *entities],
+        expand=lambda q: [
+            (q.fieldname, t.decode() if isinstance(t, bytes) else t) for t in q._btexts(reader)
+        ],
+    )
     dates = parsed.dates
     if since is not None or until is not None:  # even unbounded, a date filter drops undated articles
         bounds = DateRange(_date_bound(since, end=False), _date_bound(until, end=True))
@@ -171,6 +184,15 @@ def prepare(
         docs = docset(cache, _with_aliases(query, cache))
         allowed = docs if allowed is None else allowed & docs
     return parsed, dates, allowed
+
+
+def _parse(cache: SearchCache, text: str, mode: Literal["all", "any"], prefix_terms: int) -> ParsedQuery:
+    return parse(
+        text,
+        mode=mode,
+        expand=lambda prefix: cache.expand_prefix(prefix, prefix_terms),
+        fuzzy=lambda word, edits: fuzzy_stems(cache, word, edits),
+    )
 
 
 def _with_aliases(query: Any, cache: SearchCache) -> Any:
@@ -369,7 +391,7 @@ def load_document(cache: SearchCache, doc_id: str, text: str) -> Document | None
     title_spans: tuple[Span, ...] = ()
     if text.strip():
         try:
-            terms = _highlight_terms(cache, parse(text, expand=cache.expand_prefix))
+            terms = _highlight_terms(cache, _parse(cache, text, "all", 16))
         except QueryError:
             terms = []
         found = _page_matches(cache, terms, [docnum])[docnum]

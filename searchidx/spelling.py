@@ -21,10 +21,11 @@ from collections.abc import Callable
 from . import analysis
 from .analysis import analyze
 from .cache import SearchCache
+from .cost import FUZZY_TERMS
 from .errors import QueryError
 from .query import ParsedQuery, parse
 
-__all__ = ["close_words", "edit_distance", "suggest"]
+__all__ = ["close_words", "edit_distance", "fuzzy_stems", "suggest"]
 
 MAX_EDITS = 2
 SHORT_WORD = 4  # words this short get at most one edit
@@ -94,6 +95,25 @@ def close_words(cache: SearchCache, word: str, limit: int) -> list[tuple[int, st
     return found
 
 
+def fuzzy_stems(cache: SearchCache, word: str, maxdist: int, limit: int = FUZZY_TERMS) -> list[str]:
+    """Stems of the indexed words within ``maxdist`` edits of ``word`` (what ``word~N`` matches).
+
+    Words sharing the first letter, as Whoosh's fuzzy terms require; at most
+    ``limit`` stems, the fewest edits first, then those more articles contain.
+    """
+
+    def build() -> list[str]:
+        best: dict[str, tuple[int, int]] = {}  # stem -> (edits, -articles)
+        for distance, candidate in [(0, word), *close_words(cache, word, maxdist)]:
+            stem = analysis.stem(candidate)
+            articles = cache.doc_frequency(stem)
+            if articles and (stem not in best or distance < best[stem][0]):
+                best[stem] = (distance, -articles)
+        return sorted(best, key=lambda s: (best[s], s))[:limit]
+
+    return cache.expansion(f"fuzzy{maxdist}", word, limit, build)
+
+
 def _correction(cache: SearchCache, folded: str, stem: str) -> str | None:
     """The best replacement for one word, or ``None`` to keep it."""
     if not folded.isalpha():
@@ -153,7 +173,9 @@ def suggest(
     if corrected == text:
         return None
     try:
-        fixed = parse(corrected, expand=cache.expand_prefix)
+        fixed = parse(
+            corrected, expand=cache.expand_prefix, fuzzy=lambda word, edits: fuzzy_stems(cache, word, edits)
+        )
     except QueryError:
         return None
     return corrected if finds(fixed) else None

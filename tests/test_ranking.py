@@ -25,6 +25,9 @@ QUERIES = [
     "title:merger",
     "merger date:2020-03..2020-06",
     "price person:nobody",
+    "oil~",  # fuzzy words are expanded by the parser
+    "gold~2 bank",
+    "oil oil price oil",  # repeated words are folded into one boosted term
 ]
 
 
@@ -79,7 +82,25 @@ def test_same_ranking_as_whoosh(segmented: Index, query: str, monkeypatch: pytes
     assert [h.id for h in page.hits] == [doc for doc, _ in expected[3:8]]
 
 
-@pytest.mark.parametrize("query", ['"oil price"', "oil~", "*", "-oil"])
+@pytest.mark.parametrize("query", ["oil price", "oil gold bank -japan", "oil pri* gold~2 merger merger"])
+def test_any_mode_same_ranking_as_whoosh(
+    segmented: Index, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = segmented._cache()
+    parsed, _dates, allowed = prepare(
+        cache, query, mode="any", since=None, until=None, entities=(), prefix_terms=16
+    )
+    assert top_scored(cache, parsed.query, allowed, 10) is not None  # coordination scored term at a time
+    monkeypatch.setattr("searchidx.search.top_scored", lambda *args, **kwargs: None)
+    expected = [(h.id, h.score) for h in segmented.search(query, mode="any", limit=500).hits]
+    monkeypatch.undo()
+    results = segmented.search(query, mode="any", limit=500)
+    assert results.total == len(expected) > 0
+    assert [h.id for h in results.hits] == [doc for doc, _ in expected]
+    assert [h.score for h in results.hits] == pytest.approx([s for _, s in expected], rel=1e-12)
+
+
+@pytest.mark.parametrize("query", ['"oil price"', "*", "-oil"])
 def test_other_queries_are_left_to_whoosh(segmented: Index, query: str) -> None:
     cache = segmented._cache()
     parsed, _dates, allowed = prepare(

@@ -1,0 +1,179 @@
+"""Query cost bound: the slowest allowed query of each expensive shape, in CPU seconds.
+
+Usage: python -m bench.query_cost [--sizes 19043 76172] [--out FILE] [--shapes NAME ...]
+
+Builds Reuters indexes without entities (``bench/data/cost/ix-SIZE``) when they are
+missing (run ``python -m bench.convert reuters reuters4x`` first; 76,172 articles
+are four copies with distinct ids). For each shape (many fuzzy words, long phrases,
+many ORed phrases, many prefixes, long compounds, ``--any`` with many words,
+repeated words, ...) the query grows until the planner refuses it: the largest
+allowed size is timed (``time.process_time``, cold term caches, best of 2) and the
+next size, and the largest, must be refused with a ``QueryError``. The target is
+at most 1 s CPU for every allowed query at every size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from searchidx import Index, QueryError
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+SIZES = (19043, 76172)
+STOP = set("the and for are was with from that this said has its not but".split())
+
+
+def index_for(size: int) -> Path:
+    """The index for ``size`` articles, built (without entities) if missing."""
+    where = DATA / "cost" / f"ix-{size}"
+    if not (where / "searchidx.json").exists():
+        docs = DATA / ("reuters4x.jsonl" if size > 19043 else "reuters.jsonl")
+        if not docs.exists():
+            raise SystemExit("run `python -m bench.convert reuters reuters4x` first")
+        command = [sys.executable, "-m", "searchidx", "index", "--index", str(where), "--no-entities"]
+        subprocess.run([*command, str(docs)], check=True)
+    return where
+
+
+def common_words(index: Index, count: int, length: int | None = None) -> list[str]:
+    """Alphabetic words whose stems most articles contain (one word per stem)."""
+    from searchidx import analysis
+
+    cache = index._cache()
+    ranked: dict[str, tuple[int, str]] = {}
+    for word in cache.words():
+        if not word.isalpha() or word in STOP or len(word) < 3 or (length and len(word) != length):
+            continue
+        stem = analysis.stem(word)
+        articles = cache.doc_frequency(stem)
+        if articles and (stem not in ranked or ranked[stem][0] < articles):
+            ranked[stem] = (articles, word)
+    return [w for _, w in sorted(ranked.values(), reverse=True)[:count]]
+
+
+Shape = tuple[str, Callable[[int], str], str, int]  # name, query of size n, mode, largest size tried
+
+
+def shapes(index: Index) -> list[Shape]:
+    """Each expensive shape as a function of its size."""
+    words = common_words(index, 1000)
+    three = common_words(index, 64, length=3)
+    prefixes = list(dict.fromkeys(w[:3] for w in words))
+
+    def cycle(items: list[str], n: int) -> list[str]:
+        return [items[i % len(items)] for i in range(n)]
+
+    return [
+        ("fuzzy ~2 ANDed", lambda n: " ".join(f"{w}~2" for w in three[:n]), "all", 64),
+        ("fuzzy ~2 ORed", lambda n: " OR ".join(f"{w}~2" for w in three[:n]), "all", 64),
+        ("same fuzzy repeated", lambda n: " ".join(["oil~2"] * n), "all", 256),
+        ("--any words", lambda n: " ".join(words[:n]), "any", 256),
+        ("words ORed", lambda n: " OR ".join(words[:n]), "all", 256),
+        ("words ANDed", lambda n: " ".join(words[:n]), "all", 256),
+        ("same word repeated", lambda n: " ".join(["said"] * n), "all", 256),
+        ("long phrase", lambda n: '"' + " ".join(cycle(words, n)) + '"', "all", 1000),
+        (
+            "phrases ORed",
+            lambda n: " OR ".join(f'"{words[i]} {words[i + 1]}"' for i in range(n)),
+            "all",
+            256,
+        ),
+        ("prefixes ORed", lambda n: " OR ".join(f"{p}*" for p in prefixes[:n]), "all", 256),
+        ("compound a-b-c", lambda n: "-".join(cycle(["oil", "price"], n)), "all", 1000),
+        ("NOT words", lambda n: "said " + " ".join(f"-{w}" for w in words[1 : n + 1]), "all", 255),
+        ("everything *", lambda n: "*", "all", 1),
+    ]
+
+
+def cpu(index: Index, text: str, mode: str) -> float:
+    """CPU seconds of one search (top 10 with snippets) on cold per-searcher caches."""
+    best = float("inf")
+    for _ in range(2):
+        cache = index._cache()
+        cache._term_scores.clear()
+        cache._term_postings = 0
+        cache._expansions.clear()
+        cache._field_frequency.clear()
+        cache._frequency.clear()
+        started = time.process_time()
+        index.search(text, mode=mode, limit=10)  # type: ignore[arg-type]
+        best = min(best, time.process_time() - started)
+    return best
+
+
+def allowed(index: Index, text: str, mode: str) -> bool:
+    try:
+        index.search(text, mode=mode, limit=0)  # type: ignore[arg-type]
+    except QueryError:
+        return False
+    return True
+
+
+def measure_shape(index: Index, shape: Shape) -> dict[str, Any]:
+    """The largest allowed size of one shape, its CPU time, and the refusals around it."""
+    name, make, mode, largest = shape
+    if allowed(index, make(largest), mode):
+        n = largest
+    else:
+        lo, hi = 0, largest  # allowed(lo) (or lo == 0), refused(hi)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if allowed(index, make(mid), mode) else (lo, mid)
+        n = lo
+    row: dict[str, Any] = {"shape": name, "mode": mode, "largest_allowed": n, "tried_up_to": largest}
+    row["cpu_s"] = cpu(index, make(n), mode) if n else None
+    row["query"] = make(n)[:120] if n else ""
+    if n < largest:
+        for size in (n + 1, largest):
+            try:
+                index.search(make(size), mode=mode, limit=10)  # type: ignore[arg-type]
+                row[f"refused_{size}"] = False
+            except QueryError as exc:
+                row[f"refused_{size}"] = True
+                row["message"] = str(exc)
+        row["refused"] = row[f"refused_{n + 1}"] and row[f"refused_{largest}"]
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--shapes", nargs="*", help="only shapes whose name contains one of these")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "query_cost.json")
+    args = parser.parse_args()
+    results: list[dict[str, Any]] = []
+    for size in args.sizes:
+        with Index.open(index_for(size)) as index:
+            index.search("warm up the stems")
+            for shape in shapes(index):
+                if args.shapes and not any(s in shape[0] for s in args.shapes):
+                    continue
+                row = measure_shape(index, shape)
+                row["size"] = size
+                results.append(row)
+                cpu_s = "-" if row["cpu_s"] is None else f"{row['cpu_s']:.3f} s"
+                refused = {True: "refused above", False: "NOT REFUSED", None: "never refused"}[
+                    row.get("refused")
+                ]
+                print(
+                    f"{size:6} {row['shape']:20} largest allowed {row['largest_allowed']:4}: {cpu_s:>8} CPU; "
+                    f"{refused}",
+                    flush=True,
+                )
+    slowest = max((r["cpu_s"] or 0.0) for r in results) if results else 0.0
+    print(f"slowest allowed query: {slowest:.3f} s CPU (target <= 1 s)")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
