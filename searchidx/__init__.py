@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 from .errors import (
     IndexCorrupt,
     IndexingInterrupted,
+    IndexInUse,
     IndexLocationError,
     IndexLocked,
     IndexNotFound,
@@ -31,6 +32,7 @@ __all__ = [
     "Hit",
     "Index",
     "IndexCorrupt",
+    "IndexInUse",
     "IndexLocationError",
     "IndexLocked",
     "IndexNotFound",

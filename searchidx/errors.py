@@ -10,6 +10,7 @@ import errno
 
 __all__ = [
     "IndexCorrupt",
+    "IndexInUse",
     "IndexLocationError",
     "IndexLocked",
     "IndexNotFound",
@@ -89,6 +90,17 @@ class IndexLocationError(SearchidxError):
         super().__init__(
             f"refusing to use {path} as an index: {reason}; "
             "choose a new or empty directory with --index (nothing was changed)"
+        )
+
+
+class IndexInUse(SearchidxError):
+    """One ``Index`` object was used by two threads at once (it serves one at a time)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"the Index for {path} is busy in another thread: open one Index per thread, "
+            "or guard a shared one with a lock (the index itself is fine)"
         )
 
 

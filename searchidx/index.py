@@ -12,9 +12,10 @@ import datetime as dt
 import errno
 import json
 import os
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from typing import Any, Literal
 from . import __version__, analysis
 from .errors import (
     IndexCorrupt,
+    IndexInUse,
     IndexLocationError,
     IndexNotFound,
     IndexVersionError,
@@ -141,6 +143,7 @@ class Index:
         self._search_cache: Any = None
         self._stems_loaded = False
         self._identity = _identity(path)
+        self._busy = threading.Lock()
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -513,6 +516,17 @@ class Index:
             self._search_cache = SearchCache(searcher)
         return self._search_cache
 
+    @contextmanager
+    def _in_use(self) -> Iterator[None]:
+        """One caller at a time (Whoosh readers share file positions); read errors become IndexCorrupt."""
+        if not self._busy.acquire(blocking=False):
+            raise IndexInUse(str(self.path))
+        try:
+            with reading(self.path):
+                yield
+        finally:
+            self._busy.release()
+
     def search(
         self,
         query: str,
@@ -556,7 +570,7 @@ class Index:
         """
         from .search import run_search
 
-        with reading(self.path):
+        with self._in_use():
             return run_search(
                 self._cache(),
                 query,
@@ -594,7 +608,7 @@ class Index:
         """
         from .facets import run_facets
 
-        with reading(self.path):
+        with self._in_use():
             return run_facets(
                 self._cache(),
                 query,
@@ -613,7 +627,7 @@ class Index:
         """
         from .search import load_document
 
-        with reading(self.path):
+        with self._in_use():
             return load_document(self._cache(), doc_id, query)
 
     @classmethod
@@ -637,8 +651,8 @@ class Index:
 
     def stats(self) -> IndexStats:
         """Return document count, date range, size on disk and versions."""
-        cache = self._cache()
-        with reading(self.path):
+        with self._in_use():
+            cache = self._cache()
             first, last, undated = cache.dates.summary()
         size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
         versions = {

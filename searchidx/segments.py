@@ -128,6 +128,9 @@ class SegmentPool:
 
     def _check(self) -> None:
         """Raise a worker's error, or IndexingInterrupted when told to stop or a worker died."""
+        # Exit codes first: a worker that exits normally has already sent its result,
+        # so after draining, a finished worker without a result really was lost.
+        codes = [p.exitcode for p in self.procs]
         try:
             while True:
                 self.results.append(self.outbox.get_nowait())
@@ -138,8 +141,9 @@ class SegmentPool:
                 raise value
         if self.should_stop() or any(kind == "stopped" for kind, _ in self.results):
             raise IndexingInterrupted()
-        if len(self.results) < len(self.procs) and not all(p.is_alive() for p in self.procs):
-            raise IndexingInterrupted()  # a worker was killed (the OOM killer, say)
+        lost = any(code not in (None, 0) for code in codes)  # killed (the OOM killer, say)
+        if lost or (None not in codes and len(self.results) < len(self.procs)):
+            raise IndexingInterrupted()
 
     def finish(self) -> int:
         """Wait for every worker's segment and add them to the writer; return segments added.

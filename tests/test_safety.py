@@ -505,3 +505,31 @@ def test_year_one_months_have_four_digits(tmp_path: Path) -> None:
     (corpus / "feed.jsonl").write_text(json.dumps({"id": "old", "text": "oil", "date": "0001-03-04"}) + "\n")
     with Index.build(tmp_path / "ix", [corpus], entities=False) as index:
         assert [m for m, _ in index.facets("oil").months] == ["0001-03"]
+
+
+def test_one_index_used_by_two_threads_at_once_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from searchidx import IndexInUse, search
+
+    index = Index.build(tmp_path / "ix", [bundled_seeds()], entities=False)
+    inside, release = threading.Event(), threading.Event()
+    real = search.run_search
+
+    def slow(*args: object, **kwargs: object) -> object:
+        inside.set()
+        release.wait(10)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search, "run_search", slow)
+    worker = threading.Thread(target=index.search, args=("ceasefire",))
+    worker.start()
+    assert inside.wait(10)
+    with pytest.raises(IndexInUse, match="another thread"):
+        index.facets("ceasefire")
+    release.set()
+    worker.join()
+    monkeypatch.undo()
+    assert index.search("ceasefire").total == 5  # fine again once the other thread is done
