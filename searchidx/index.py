@@ -1,61 +1,33 @@
 """The :class:`Index` facade: create, open, update, search and describe an index.
 
-Only this module and :mod:`searchidx.search` touch Whoosh indexes. Whoosh
-commits atomically (segments first, then a new table of contents), so a
-crashed run leaves the previous commit intact.
+Writing happens in :mod:`searchidx.writing` (under the lock, one commit per
+run) and reading in :mod:`searchidx.search`; this module opens an index,
+checks its versions and trust, and keeps the searcher fresh across commits.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import errno
 import json
 import os
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from . import __version__, analysis
-from .errors import (
-    IndexCorrupt,
-    IndexInUse,
-    IndexLocationError,
-    IndexNotFound,
-    IndexVersionError,
-    IndexWriteError,
-    SearchidxError,
-)
+from . import analysis
+from .errors import IndexCorrupt, IndexInUse, IndexLocationError, IndexNotFound, IndexVersionError
 from .models import Document, Facets, IndexReport, IndexStats, SearchResults
-from .schema import SCHEMA_VERSION, build_schema
-from .storage import (
-    LOCK_FILE,
-    META_FILE,
-    STEMS_FILE,
-    check_apart,
-    check_trusted,
-    discard_uncommitted,
-    file_mode,
-    fsync_tree,
-    inspect_location,
-    reading,
-    whoosh_index,
-    write_lock,
-)
+from .storage import META_FILE, check_apart, check_trusted, inspect_location, reading, write_lock
+from .writing import Progress, Run, committed, create, load_stems, source_roots, versions, write
 
 __all__ = ["DEFAULT_INDEX", "Index", "resolve_index_path"]
 
 DEFAULT_INDEX = "index"
 LOCK_TIMEOUT = 10.0
-STEM_FILE_WORD_CHARS = 24  # longer words are stemmed (NLTK) when searched, not kept in stems.json
 REOPEN_ATTEMPTS = 3  # when a concurrent commit removes files we were about to open
-#: Failures to write that are the machine's state, not a bug: reported in one line.
-WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
-Progress = Callable[[int, int], None]
 DateLike = str | dt.date | dt.datetime | None
 Sort = Literal["relevance", "newest", "oldest"]
 
@@ -72,48 +44,6 @@ def resolve_index_path(explicit: str | os.PathLike[str] | None = None) -> tuple[
     if env:
         return Path(env), True
     return Path(DEFAULT_INDEX), False
-
-
-def _versions() -> dict[str, str]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "analyzer": analysis.ANALYZER_NAME,
-        "analyzer_version": analysis.ANALYZER_VERSION,
-    }
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, file_mode(path.parent))
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(data, ensure_ascii=False, sort_keys=True))
-    os.replace(tmp, path)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Run:
-    """How one indexing run reads and reports (the options every writing path passes on)."""
-
-    progress: Progress | None = None
-    workers: int | None = None
-    should_stop: Callable[[], bool] | None = None
-    follow_symlinks: bool = False
-
-
-def _roots(sources: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    return [Path(os.path.abspath(s)) for s in sources]
-
-
-def _committed(where: Path) -> bool:
-    """True once an index directory has a table of contents (its first commit finished)."""
-    return any(where.glob("_MAIN_*.toc"))
-
-
-def _remove_created(where: Path) -> None:
-    """Undo the creation of a directory by a first build that failed: only if nothing else is in it."""
-    with suppress(OSError):
-        (where / LOCK_FILE).unlink()
-        where.rmdir()
 
 
 def _identity(where: Path) -> tuple[int, int] | None:
@@ -172,7 +102,7 @@ class Index:
                 raise ValueError("not a JSON object")
         except (OSError, ValueError) as exc:
             raise IndexCorrupt(str(where), f"unreadable {META_FILE}: {exc}") from None
-        for key, expected in _versions().items():
+        for key, expected in versions().items():
             if meta.get(key) != expected:
                 raise IndexVersionError(str(where), key.replace("_", " "), meta.get(key), expected)
         check_trusted(where)
@@ -232,71 +162,20 @@ class Index:
             IndexWriteError: The disk is full or the directory read-only.
         """
         where = Path(path)
-        roots = _roots(sources)
+        roots = source_roots(sources)
+        run = Run(progress, workers, should_stop, follow_symlinks)
         check_apart(where, roots)
         state = inspect_location(where)
-        if state == "index" and _committed(where) and not rebuild:
+        if state == "index" and committed(where) and not rebuild:
             index = cls.open(where)
-            index.last_report = index.update(
-                roots,
-                progress=progress,
-                lock_timeout=lock_timeout,
-                workers=workers,
-                should_stop=should_stop,
-                follow_symlinks=follow_symlinks,
-            )
+            index.last_report = index._update(roots, lock_timeout, run)
             return index
-        if state != "index":
-            for root in roots:
-                if not root.exists():
-                    raise SearchidxError(f"{root}: no such file or directory; nothing was indexed")
-        if state == "missing":
-            try:
-                where.mkdir(mode=0o700, parents=True, exist_ok=True)  # index files hold the articles
-            except OSError as exc:
-                raise IndexWriteError(str(where), exc) from None
-        check_trusted(where)
-        run = _Run(progress, workers, should_stop, follow_symlinks)
-        try:
-            with write_lock(where, lock_timeout):
-                # Another writer may have created the index while we waited.
-                if inspect_location(where) == "index" and _committed(where) and not rebuild:
-                    index = cls.open(where)
-                    report = index._write(roots, run)
-                else:
-                    report = cls._fresh(where, roots, entities, run)
-        except BaseException:
-            if state == "missing":
-                _remove_created(where)
-            raise
+        report = create(
+            where, roots, state, rebuild=rebuild, entities=entities, lock_timeout=lock_timeout, run=run
+        )
         index = cls.open(where)
         index.last_report = report
         return index
-
-    @classmethod
-    def _fresh(
-        cls,
-        where: Path,
-        roots: Sequence[Path],
-        entities: bool,
-        run: _Run,
-    ) -> IndexReport:
-        """Write a whole new index in one commit (caller holds the lock)."""
-        meta: dict[str, Any] = {**_versions(), "created_by": f"searchidx {__version__}", "roots": []}
-        if entities:
-            from .entities import model_info
-
-            meta["entity_model"] = model_info()
-        first = not _committed(where)
-        try:
-            if first:
-                _write_json(where / META_FILE, meta)  # marks the directory as ours before anything else
-            fresh = cls(where, whoosh_index(where, build_schema(), fresh=True), meta)
-            return fresh._write(roots, run, fresh=True)
-        except BaseException:
-            with suppress(OSError):
-                discard_uncommitted(where, everything=first)
-            raise
 
     last_report: IndexReport | None = None
 
@@ -363,100 +242,16 @@ class Index:
             IndexLocationError: A source contains the index, or is inside it.
             IndexWriteError: The disk is full or the index read-only (nothing was committed).
         """
-        roots = _roots(sources)
+        return self._update(
+            source_roots(sources), lock_timeout, Run(progress, workers, should_stop, follow_symlinks)
+        )
+
+    def _update(self, roots: Sequence[Path], lock_timeout: float, run: Run) -> IndexReport:
         check_apart(self.path, roots)
         with write_lock(self.path, lock_timeout):
-            return self._write(roots, _Run(progress, workers, should_stop, follow_symlinks))
-
-    def _write(
-        self,
-        roots: Sequence[Path],
-        run: _Run,
-        *,
-        fresh: bool = False,
-    ) -> IndexReport:
-        """One indexing run and its commit; the caller holds the write lock.
-
-        Whatever fails, the files this run wrote are removed before the lock is
-        released; lack of space or permission becomes :class:`IndexWriteError`.
-        """
-        from whoosh.writing import SegmentWriter
-
-        from .update import manifest, run_update
-
-        entities = bool(self._meta.get("entity_model"))
-        if entities and not fresh:
-            self._check_entity_model()
-        started = time.perf_counter()
-        writer: Any = None
-        try:
-            try:
-                writer = SegmentWriter(self._ix, _lk=False)
-                known: dict[str, tuple[str, str]] = {}
-                if not fresh:
-                    with reading(self.path), self._ix.reader() as reader:
-                        known = manifest(reader)
-                report = run_update(
-                    writer,
-                    known,
-                    roots,
-                    entities=entities,
-                    workers=run.workers if run.workers is not None else min(2, os.cpu_count() or 1),
-                    progress=run.progress,
-                    should_stop=run.should_stop,
-                    follow_symlinks=run.follow_symlinks,
-                )
-                if fresh or report.added or report.updated or report.removed:
-                    writer.commit()
-                    fsync_tree(self.path)  # Whoosh does not: make the finished commit durable
-                else:
-                    writer.cancel()
-                    discard_uncommitted(self.path)  # a writer creates empty segment files up front
-            except BaseException:
-                if writer is not None and not writer.is_closed:
-                    with suppress(Exception):
-                        writer.cancel()
-                if not fresh:  # a fresh build cleans up after itself
-                    with suppress(OSError):
-                        discard_uncommitted(self.path)
-                raise
-            self._after_commit(roots, fresh=fresh)
-        except OSError as exc:
-            if exc.errno in WRITE_ERRNOS:
-                raise IndexWriteError(str(self.path), exc) from None
-            raise
-        return dataclasses.replace(report, elapsed_s=time.perf_counter() - started)  # commit included
-
-    def _check_entity_model(self) -> None:
-        from .entities import model_info
-
-        current = model_info()
-        if self._meta.get("entity_model") != current:
-            raise IndexVersionError(str(self.path), "entity model", self._meta.get("entity_model"), current)
-
-    def _after_commit(self, roots: Sequence[Path], *, fresh: bool = False) -> None:
-        known = list(self._meta.get("roots", []))
-        for root in roots:
-            if root.exists() and str(root) not in known:
-                known.append(str(root))
-        if fresh or known != self._meta.get("roots"):
-            self._meta["roots"] = known
-            _write_json(self.path / META_FILE, self._meta)
-        # A new index starts a new memo (the old one may come from another analyzer version).
-        table = {} if fresh else self._load_stems_file()
-        # Only word-sized entries: every search loads this file, so junk must not grow it.
-        seen = {w: t for w, t in analysis.stem_table().items() if len(w) <= STEM_FILE_WORD_CHARS}
-        if fresh or not seen.keys() <= table.keys():
-            table.update(seen)
-            _write_json(self.path / STEMS_FILE, table)
+            report = write(self.path, self._ix, self._meta, roots, run)
         self._refresh()
-
-    def _load_stems_file(self) -> dict[str, str]:
-        try:
-            data = json.loads((self.path / STEMS_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return report
 
     # ---- reading -----------------------------------------------------------------------
 
@@ -511,7 +306,7 @@ class Index:
         searcher = self._whoosh_searcher()
         if self._search_cache is None:
             if not self._stems_loaded:
-                analysis.preload_stems(self._load_stems_file())
+                analysis.preload_stems(load_stems(self.path))
                 self._stems_loaded = True
             self._search_cache = SearchCache(searcher)
         return self._search_cache
@@ -655,8 +450,8 @@ class Index:
             cache = self._cache()
             first, last, undated = cache.dates.summary()
         size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
-        versions = {
-            **_versions(),
+        recorded = {
+            **versions(),
             "created_by": str(self._meta.get("created_by", "?")),
             "entity_model": str(self._meta.get("entity_model") or "none"),
         }
@@ -667,7 +462,7 @@ class Index:
             last_date=last,
             undated=undated,
             size_bytes=size,
-            versions=versions,
+            versions=recorded,
             roots=self.roots,
         )
 

@@ -1,0 +1,249 @@
+"""Writing an index under its lock: a whole new index in one commit, an update, the files beside it.
+
+A new or rebuilt index is written in place as one commit whose table of
+contents lists only its own segments; an update adds to the current one.
+Whatever fails, the files the run wrote are removed before the lock is
+released, and lack of space or permission is one :class:`IndexWriteError`.
+``searchidx.json`` (versions, roots) and ``stems.json`` (the stem memo)
+are rewritten after each commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from . import __version__, analysis
+from .errors import IndexVersionError, IndexWriteError, SearchidxError
+from .models import IndexReport
+from .schema import SCHEMA_VERSION, build_schema
+from .storage import (
+    LOCK_FILE,
+    META_FILE,
+    STEMS_FILE,
+    Location,
+    discard_uncommitted,
+    file_mode,
+    fsync_tree,
+    inspect_location,
+    reading,
+    whoosh_index,
+    write_lock,
+)
+
+__all__ = ["Progress", "Run", "committed", "create", "source_roots", "versions", "write"]
+
+STEM_FILE_WORD_CHARS = 24  # longer words are stemmed (NLTK) when searched, not kept in stems.json
+#: Failures to write that are the machine's state, not a bug: reported in one line.
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
+#: Called with (bytes read, bytes to read) as the run goes.
+Progress = Callable[[int, int], None]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Run:
+    """How one indexing run reads and reports (the options every writing path passes on)."""
+
+    progress: Progress | None = None
+    workers: int | None = None
+    should_stop: Callable[[], bool] | None = None
+    follow_symlinks: bool = False
+
+
+def versions() -> dict[str, str]:
+    """The versions an index records and must match to be opened."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "analyzer": analysis.ANALYZER_NAME,
+        "analyzer_version": analysis.ANALYZER_VERSION,
+    }
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Replace a JSON file atomically, with the index's file permissions."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, file_mode(path.parent))
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(data, ensure_ascii=False, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def source_roots(sources: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Absolute paths of the files and directories to index."""
+    return [Path(os.path.abspath(s)) for s in sources]
+
+
+def committed(where: Path) -> bool:
+    """True once an index directory has a table of contents (its first commit finished)."""
+    return any(where.glob("_MAIN_*.toc"))
+
+
+def load_stems(where: Path) -> dict[str, str]:
+    """The index's stem memo (empty when missing or unreadable: it is only a cache)."""
+    try:
+        data = json.loads((where / STEMS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def create(
+    where: Path,
+    roots: Sequence[Path],
+    state: Location,
+    *,
+    rebuild: bool,
+    entities: bool,
+    lock_timeout: float,
+    run: Run,
+) -> IndexReport:
+    """Build a new index at ``where`` (missing, empty, or an index to replace) in one commit.
+
+    Args:
+        where: The index location, already checked by :func:`~searchidx.storage.inspect_location`.
+        roots: Sources; for a new index every one must exist.
+        state: What :func:`~searchidx.storage.inspect_location` found there.
+        rebuild: Replace an existing index (else one that appears meanwhile is updated).
+        entities: Extract entities.
+        lock_timeout: Seconds to wait for another writer.
+        run: Progress, workers, stop flag, symlink policy.
+    """
+    from .index import Index
+    from .storage import check_trusted
+
+    if state != "index":
+        for root in roots:
+            if not root.exists():
+                raise SearchidxError(f"{root}: no such file or directory; nothing was indexed")
+    if state == "missing":
+        try:
+            where.mkdir(mode=0o700, parents=True, exist_ok=True)  # index files hold the articles
+        except OSError as exc:
+            raise IndexWriteError(str(where), exc) from None
+    check_trusted(where)
+    try:
+        with write_lock(where, lock_timeout):
+            # Another writer may have created the index while we waited.
+            if inspect_location(where) == "index" and committed(where) and not rebuild:
+                current = Index.open(where)
+                return write(current.path, current._ix, current._meta, roots, run)
+            return _fresh(where, roots, entities, run)
+    except BaseException:
+        if state == "missing":  # undo the directory this build created, if nothing else is in it
+            with suppress(OSError):
+                (where / LOCK_FILE).unlink()
+                where.rmdir()
+        raise
+
+
+def _fresh(where: Path, roots: Sequence[Path], entities: bool, run: Run) -> IndexReport:
+    """Write a whole new index in one commit (the caller holds the lock)."""
+    meta: dict[str, Any] = {**versions(), "created_by": f"searchidx {__version__}", "roots": []}
+    if entities:
+        from .entities import model_info
+
+        meta["entity_model"] = model_info()
+    first = not committed(where)
+    try:
+        if first:
+            write_json(where / META_FILE, meta)  # marks the directory as ours before anything else
+        return write(where, whoosh_index(where, build_schema(), fresh=True), meta, roots, run, fresh=True)
+    except BaseException:
+        with suppress(OSError):
+            discard_uncommitted(where, everything=first)
+        raise
+
+
+def write(
+    where: Path,
+    ix: Any,
+    meta: dict[str, Any],
+    roots: Sequence[Path],
+    run: Run,
+    *,
+    fresh: bool = False,
+) -> IndexReport:
+    """One indexing run and its commit; the caller holds the write lock.
+
+    ``meta`` is updated in place (roots). Whatever fails, the files this run
+    wrote are removed; lack of space or permission becomes :class:`IndexWriteError`.
+    """
+    from whoosh.writing import SegmentWriter
+
+    from .update import manifest, run_update
+
+    entities = bool(meta.get("entity_model"))
+    if entities and not fresh:
+        _check_entity_model(where, meta)
+    started = time.perf_counter()
+    writer: Any = None
+    try:
+        try:
+            writer = SegmentWriter(ix, _lk=False)
+            known: dict[str, tuple[str, str]] = {}
+            if not fresh:
+                with reading(where), ix.reader() as reader:
+                    known = manifest(reader)
+            report = run_update(
+                writer,
+                known,
+                roots,
+                entities=entities,
+                workers=run.workers if run.workers is not None else min(2, os.cpu_count() or 1),
+                progress=run.progress,
+                should_stop=run.should_stop,
+                follow_symlinks=run.follow_symlinks,
+            )
+            if fresh or report.added or report.updated or report.removed:
+                writer.commit()
+                fsync_tree(where)  # Whoosh does not: make the finished commit durable
+            else:
+                writer.cancel()
+                discard_uncommitted(where)  # a writer creates empty segment files up front
+        except BaseException:
+            if writer is not None and not writer.is_closed:
+                with suppress(Exception):
+                    writer.cancel()
+            if not fresh:  # a fresh build cleans up after itself
+                with suppress(OSError):
+                    discard_uncommitted(where)
+            raise
+        _record(where, meta, roots, fresh=fresh)
+    except OSError as exc:
+        if exc.errno in WRITE_ERRNOS:
+            raise IndexWriteError(str(where), exc) from None
+        raise
+    return dataclasses.replace(report, elapsed_s=time.perf_counter() - started)  # commit included
+
+
+def _check_entity_model(where: Path, meta: dict[str, Any]) -> None:
+    from .entities import model_info
+
+    current = model_info()
+    if meta.get("entity_model") != current:
+        raise IndexVersionError(str(where), "entity model", meta.get("entity_model"), current)
+
+
+def _record(where: Path, meta: dict[str, Any], roots: Sequence[Path], *, fresh: bool) -> None:
+    """After a commit: remember new roots, and the stems seen (so searches need not import NLTK)."""
+    known = list(meta.get("roots", []))
+    for root in roots:
+        if root.exists() and str(root) not in known:
+            known.append(str(root))
+    if fresh or known != meta.get("roots"):
+        meta["roots"] = known
+        write_json(where / META_FILE, meta)
+    # A new index starts a new memo (the old one may come from another analyzer version).
+    table = {} if fresh else load_stems(where)
+    # Only word-sized entries: every search loads this file, so junk must not grow it.
+    seen = {w: t for w, t in analysis.stem_table().items() if len(w) <= STEM_FILE_WORD_CHARS}
+    if fresh or not seen.keys() <= table.keys():
+        table.update(seen)
+        write_json(where / STEMS_FILE, table)
