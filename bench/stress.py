@@ -171,7 +171,7 @@ def concurrency(work: Path, readers: int, batches: int, batch_size: int = 200) -
     }
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as handle:
             return [int(p) for p in handle.read().split()]
@@ -179,7 +179,7 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as handle:
             return handle.read().split(") ", 1)[1][0] != "Z"
@@ -213,15 +213,15 @@ def parent_kills(work: Path, trials: int, batch_size: int = 400, seed: int = 11)
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
-        while len(_children(proc.pid)) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        while len(children(proc.pid)) < 2 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
-        workers = _children(proc.pid)
+        workers = children(proc.pid)
         no_workers += len(workers) < 2
         time.sleep(rng.uniform(0.0, 1.0))
         proc.send_signal(signal.SIGKILL if trial % 4 in (1, 2) else signal.SIGTERM)
         proc.wait()
         time.sleep(5)
-        orphans += sum(_alive(w) for w in workers)
+        orphans += sum(alive(w) for w in workers)
         after = _ids(index_dir)
         inconsistent += after != before and after != before | {f"b{trial}-{i}" for i in range(batch_size)}
         started = time.perf_counter()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bench.stress import INDEX_CMD, _children, concurrency, crash_trials, write_batch
+from bench.stress import INDEX_CMD, children, concurrency, crash_trials, write_batch
 from searchidx import Index, IndexCorrupt, IndexNotFound, IndexUntrusted
 from searchidx.cli import main, search_command
 from searchidx.ingest import bundled_seeds
@@ -48,7 +48,7 @@ def test_ctrl_c_stops_cleanly_and_commits_nothing(tmp_path: Path) -> None:
     )
     # Interrupt mid-run, once its segment workers write (a fixed sleep raced start-up on a busy machine).
     deadline = time.monotonic() + 60
-    while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+    while not children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bench.stress import alive as _alive
+from bench.stress import children as _children
 from searchidx import Index, IndexLocationError, IndexNotFound, IndexWriteError
 from searchidx.cli import main, search_command
 from searchidx.ingest import bundled_seeds
@@ -121,22 +123,6 @@ def test_not_an_index_message_does_not_suggest_building_there(tmp_path: Path) ->
 
 
 # ---- 2./3. one writer, and a dead writer never blocks ----------------------------------------
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as handle:
-            return [int(p) for p in handle.read().split()]
-    except OSError:
-        return []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return False
 
 
 def write_feed(folder: Path, count: int, name: str = "feed.jsonl") -> Path:
@@ -377,12 +363,16 @@ def test_no_op_runs_leave_no_files(tmp_path: Path) -> None:
 # ---- 8. readers see rebuilds ---------------------------------------------------------------
 
 
-def test_open_index_sees_a_rebuild_and_a_replaced_directory(tmp_path: Path) -> None:
-    where = tmp_path / "ix"
-    old = articles(tmp_path / "old", "a.txt")
+def old_and_new(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """An index location, a folder about oil, and one about wheat (what a rebuild switches to)."""
     new = tmp_path / "new"
     new.mkdir()
     (new / "w.txt").write_text("Wheat\n\nWheat harvest grew.\n")
+    return tmp_path / "ix", articles(tmp_path / "old", "a.txt"), new
+
+
+def test_open_index_sees_a_rebuild_and_a_replaced_directory(tmp_path: Path) -> None:
+    where, old, new = old_and_new(tmp_path)
     reader = Index.build(where, [old], entities=False)
     assert reader.search("oil").total == 1
     Index.build(where, [new], rebuild=True, entities=False).close()
@@ -400,11 +390,7 @@ async def test_tui_sees_a_rebuild(tmp_path: Path) -> None:
     from searchidx.tui import create_app
     from searchidx.tui.widgets import ResultsList
 
-    where = tmp_path / "ix"
-    old = articles(tmp_path / "old", "a.txt")
-    new = tmp_path / "new"
-    new.mkdir()
-    (new / "w.txt").write_text("Wheat\n\nWheat harvest grew.\n")
+    where, old, new = old_and_new(tmp_path)
     index = Index.build(where, [old], entities=False)
     app = create_app(index=index, timings=False)
     async with app.run_test(size=SIZE) as pilot:
