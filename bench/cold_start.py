@@ -41,7 +41,8 @@ def stock_whoosh_index(where: Path) -> None:
     from whoosh import fields, index
     from whoosh.analysis import StemmingAnalyzer
 
-    from searchidx.ingest import bundled_seeds, discover, read_file
+    from searchidx.discovery import discover
+    from searchidx.ingest import bundled_seeds, read_file
 
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
@@ -61,7 +62,8 @@ def stock_whoosh_index(where: Path) -> None:
 
 def peer_indexes(cwd: Path) -> None:
     """The seeds in SQLite FTS5 and tantivy, for their open-and-search scripts."""
-    from searchidx.ingest import bundled_seeds, discover, read_file
+    from searchidx.discovery import discover
+    from searchidx.ingest import bundled_seeds, read_file
 
     root = bundled_seeds()
     articles = [a for p in discover(root) if isinstance(p, Path) for a in read_file(p, root)[0]]

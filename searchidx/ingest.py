@@ -10,7 +10,6 @@ import codecs
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -25,7 +24,6 @@ __all__ = [
     "TEXT_SUFFIXES",
     "bundled_seeds",
     "decode",
-    "discover",
     "iter_file",
     "parse_date",
     "parse_text_article",
@@ -381,54 +379,3 @@ def _nesting(raw: bytes) -> int:
 
 
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-
-
-def printable_path(path: str | os.PathLike[str]) -> str:
-    """A path as text that can always be printed: undecodable bytes become escapes."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
-def _undecodable(path: Path) -> Problem | None:
-    try:
-        str(path).encode("utf-8")
-    except UnicodeEncodeError:
-        return Problem(printable_path(path), "file name is not valid UTF-8: rename it (e.g. with convmv)")
-    return None
-
-
-def discover(root: Path, *, follow_symlinks: bool = False) -> Iterator[Path | Problem]:
-    """Yield article files under ``root`` (sorted), or problems with directories.
-
-    Hidden files and directories are skipped; symbolic links to directories
-    are not followed (no loops), and links to files outside ``root`` are
-    skipped with a problem unless ``follow_symlinks`` (an index is often more
-    readable than the files it was built from). A file named explicitly is
-    always taken.
-    """
-    if root.is_file():
-        yield _undecodable(root) or root
-        return
-    if not root.is_dir():
-        yield Problem(str(root), "no such file or directory")
-        return
-    inside = os.path.realpath(root) + os.sep
-    errors: list[OSError] = []
-    for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            suffix = os.path.splitext(name)[1].lower()
-            if not name.startswith(".") and suffix in TEXT_SUFFIXES | JSONL_SUFFIXES:
-                found = Path(dirpath, name)
-                yield _undecodable(found) or _outside(found, inside, follow_symlinks) or found
-    for err in errors:
-        yield Problem(str(err.filename or root), f"cannot list directory: {err.strerror}")
-
-
-def _outside(found: Path, inside: str, follow: bool) -> Problem | None:
-    if follow or not found.is_symlink() or os.path.realpath(found).startswith(inside):
-        return None
-    return Problem(
-        printable_path(found),
-        f"symbolic link to {printable_path(os.path.realpath(found))}, outside the indexed directory: "
-        "skipped (index it with --follow-symlinks)",
-    )

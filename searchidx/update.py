@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from . import analysis
+from .discovery import discover
 from .errors import IndexingInterrupted
-from .ingest import discover, iter_file
+from .ingest import iter_file
 from .models import Article, CanonicalEntity, IndexReport, Problem
 from .schema import ENTITY_FIELDS, encode_entities, live_column
 from .segments import PARALLEL_MIN, SegmentPool

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from searchidx.ingest import bundled_seeds, decode, discover, parse_date, parse_text_article, read_file
+from searchidx.discovery import discover
+from searchidx.ingest import bundled_seeds, decode, parse_date, parse_text_article, read_file
 
 
 def _seed(name_prefix: str):
