@@ -61,8 +61,9 @@ class DateColumn:
 class SearchCache:
     """Per-searcher state: the searcher and lazily built helpers."""
 
-    def __init__(self, searcher: Any) -> None:
+    def __init__(self, searcher: Any, *, entities: bool = True) -> None:
         self.searcher = searcher
+        self.entities = entities  # False for an index built with --no-entities
         self._dates: DateColumn | None = None
         self._words: list[str] | None = None
         self._frequency: dict[str, int] = {}

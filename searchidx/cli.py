@@ -102,6 +102,17 @@ def _guard(prog: str) -> Iterator[None]:
         _fail(prog, f"internal error: {what} (please report this; set SEARCHIDX_DEBUG=1 for the traceback)")
 
 
+@contextmanager
+def _json_errors(enabled: bool) -> Iterator[None]:
+    """With ``--json``, a failure still ends stdout with a record (``error``) before exit 2."""
+    try:
+        yield
+    except SearchidxError as exc:
+        if enabled:
+            _emit([json_line("error", {"message": str(exc), "column": getattr(exc, "column", None)})])
+        raise
+
+
 def _open_for_search(index_dir: str | None, prog: str) -> Index:
     return Index.open_for_search(index_dir, functools.partial(_say, prog))
 
@@ -192,8 +203,8 @@ def search_command(
     if not text.strip():
         raise click.UsageError("missing QUERY (use '*' for every article)")
     if null and not files_only:
-        raise click.UsageError("-0/--null goes with -l/--files-with-matches")
-    with _guard(prog):
+        _fail(prog, "-0/--null goes with -l: search -l0 QUERY | xargs -0 ...")
+    with _guard(prog), _json_errors(as_json):
         index = _open_for_search(index_dir, prog)
         mode: Literal["all", "any"] = "any" if any_mode else "all"
         filters: dict[str, Any] = dict(
@@ -213,10 +224,12 @@ def search_command(
             _emit(results_json(results, facets))
         elif count:
             _emit([str(results.total)])
-        elif files_only and null:
-            _emit_bytes(null_separated(hit.path for hit in results.hits))
         elif files_only:
-            _emit(neutralise(hit.path) for hit in results.hits)
+            paths = list(dict.fromkeys(hit.path for hit in results.hits))  # a file once, as grep -l
+            if null:
+                _emit_bytes(null_separated(paths))
+            else:
+                _emit(neutralise(p) for p in paths)
         else:
             _emit(results_lines(results, facets, Style(color_enabled(color, sys.stdout))))
             click.echo(summary_line(results), err=True)  # keeps stdout to hits only
@@ -381,6 +394,11 @@ def entities_command(
     """
     with _guard("searchidx"):
         index = _open_for_search(index_dir, "searchidx")
+        if not index.has_entities:
+            _fail(
+                "searchidx",
+                f"{index.path} has no entities (built with --no-entities): rebuild it without that",
+            )
         facets = index.facets(" ".join(query), limit=limit, since=since, until=until)
         lines = list(entity_lines(facets, kind, as_json=as_json))
         _emit(lines)

@@ -198,6 +198,11 @@ class Index:
         """Directories and files indexed so far (a bare ``searchidx index`` re-scans them)."""
         return tuple(self._meta.get("roots", ()))
 
+    @property
+    def has_entities(self) -> bool:
+        """Whether people, places and organisations were extracted (not built with ``--no-entities``)."""
+        return bool(self._meta.get("entity_model"))
+
     @staticmethod
     def recorded_roots(path: str | os.PathLike[str]) -> tuple[str, ...]:
         """Read the indexed roots without opening the index (works across versions)."""
@@ -308,7 +313,7 @@ class Index:
             if not self._stems_loaded:
                 analysis.preload_stems(load_stems(self.path))
                 self._stems_loaded = True
-            self._search_cache = SearchCache(searcher)
+            self._search_cache = SearchCache(searcher, entities=self.has_entities)
         return self._search_cache
 
     @contextmanager

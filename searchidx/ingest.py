@@ -360,7 +360,7 @@ def _jsonl_line(raw: bytes | None, where: str, rel: str, number: int) -> Iterato
     try:
         record = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        reason = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
         yield Problem(where, f"invalid JSON ({reason}): fix or remove the line", number)
         return
     article, more = _jsonl_article(record, path=where, rel=rel, line=number, raw=raw)

@@ -167,6 +167,12 @@ def prepare(
             (q.fieldname, t.decode() if isinstance(t, bytes) else t) for t in q._btexts(reader)
         ],
     )
+    if (parsed.filters or entities) and not cache.entities:
+        raise QueryError(
+            "this index has no entities (it was built with --no-entities), so person:, place:, org: "
+            "and entity: filters cannot match: rebuild it without --no-entities to use them",
+            text,
+        )
     dates = parsed.dates
     if since is not None or until is not None:  # even unbounded, a date filter drops undated articles
         bounds = DateRange(_date_bound(since, end=False), _date_bound(until, end=True))

@@ -24,7 +24,7 @@ QUERIES = [
     "bank jap*",
     "title:merger",
     "merger date:2020-03..2020-06",
-    "price person:nobody",
+    "price date:1999",  # a filter that leaves nothing
     "oil~",  # fuzzy words are expanded by the parser
     "gold~2 bank",
     "oil oil price oil",  # repeated words are folded into one boosted term

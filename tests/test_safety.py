@@ -216,7 +216,8 @@ def test_any_mix_of_dated_and_undated_commits_works_everywhere(
     assert dates[dated:] == [None] * (len(order) - dated)  # undated last
     with Index.open(where) as index:
         assert index.search("oil", since="2020").total == dated
-    assert runner.invoke(main, ["entities", "--index", str(where)]).exit_code in (0, 1)
+    listed = runner.invoke(main, ["entities", "--index", str(where)])  # built --no-entities: says so
+    assert listed.exit_code == 2 and "no entities" in listed.stderr and "Traceback" not in listed.output
 
 
 # ---- 5./6. bad input is a message, never an abort -----------------------------------------
