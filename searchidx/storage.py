@@ -115,6 +115,7 @@ _OURS_RE = re.compile(
     rf"^(?:_{INDEX_NAME}_\d+\.toc(?:\.[\d.]+)?|{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+"
     rf"|\.(?:{re.escape(META_FILE)}|{re.escape(STEMS_FILE)})\.\d+\.tmp)$"
 )
+_META_TMP_RE = re.compile(rf"^\.(?:{re.escape(META_FILE)}|{re.escape(STEMS_FILE)})\.\d+\.tmp$")
 Location = Literal["missing", "empty", "index"]
 
 
@@ -149,7 +150,12 @@ def inspect_location(path: Path) -> Location:
         raise IndexLocationError(where, f"it cannot be listed ({exc.strerror})") from None
     if META_FILE in names and (path / META_FILE).is_file():
         return "index"
-    foreign = [n + ("/" if (path / n).is_dir() else "") for n in names if n not in _IGNORABLE]
+    # Our own metadata being written (a concurrent first build) is not someone else's file.
+    foreign = [
+        n + ("/" if (path / n).is_dir() else "")
+        for n in names
+        if n not in _IGNORABLE and not _META_TMP_RE.match(n)
+    ]
     if foreign:
         raise IndexLocationError(where, f"it is not a searchidx index and holds {_listing(foreign)}")
     return "empty"

@@ -521,3 +521,16 @@ def test_one_index_used_by_two_threads_at_once_says_so(
     worker.join()
     monkeypatch.undo()
     assert index.search("ceasefire").total == 5  # fine again once the other thread is done
+
+
+def test_metadata_being_written_by_a_concurrent_first_build_is_not_foreign(tmp_path: Path) -> None:
+    from searchidx.storage import inspect_location
+
+    where = tmp_path / "ix"
+    where.mkdir()
+    (where / "MAIN_WRITELOCK").touch()
+    (where / ".searchidx.json.12345.tmp").write_text("{")  # the instant before its rename
+    assert inspect_location(where) == "empty"
+    (where / "draft.txt").write_text("mine")
+    with pytest.raises(IndexLocationError, match=r"draft\.txt"):
+        inspect_location(where)
