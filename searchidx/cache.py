@@ -71,6 +71,7 @@ class SearchCache:
         self._expansions: dict[tuple[str, str, int], list[str]] = {}
         self._aliases: dict[str, list[str]] | None = None
         self._rows: dict[int, list[tuple[str, str, str]]] | None = None
+        self._labels: dict[str, str] | None = None
         self._norms: dict[str, FieldNorms] = {}
         self._term_scores: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
         self._term_postings = 0
@@ -137,6 +138,28 @@ class SearchCache:
                 if row:
                     self._rows[docnum] = row
         return self._rows
+
+    def voted_labels(self) -> dict[str, str]:
+        """One type per name across the collection: the label most articles give each key.
+
+        A name that begins a company's name ("Merrill Lynch" of "Merrill Lynch
+        Capital Markets") is an organisation however articles tag it alone.
+        """
+        if self._labels is None:
+            from collections import Counter
+
+            from .entities.cleanup import company_root
+
+            votes: dict[str, Counter[str]] = {}
+            for row in self.entity_rows().values():
+                for label, key, _name in row:
+                    votes.setdefault(key, Counter())[label] += 1
+            orgs = [k for k, v in votes.items() if v["org"]]
+            self._labels = {
+                key: "org" if company_root(key, orgs) else max(v, key=lambda lab: (v[lab], lab))
+                for key, v in votes.items()
+            }
+        return self._labels
 
     def words(self) -> list[str]:
         """Sorted surface words the analyzer has seen (the stem memo's keys)."""

@@ -64,6 +64,8 @@ def run_facets(
             months[f"{day.year:04d}-{day.month:02d}"] += 1  # strftime gives "1-01" for year 1
     check()
     # "Putin" in one article and "Vladimir Putin" in another are one person.
+    voted = cache.voted_labels()  # Merrill Lynch is an org however one article tags it
+    found = [[(voted.get(key, label), key, name) for label, key, name in doc] for doc in found]
     people = resolve_people(key for doc in found for label, key, _ in doc if label == "person")
     counts: dict[str, Counter[str]] = {"person": Counter(), "place": Counter(), "org": Counter()}
     names: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)

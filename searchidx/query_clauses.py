@@ -78,7 +78,9 @@ class Clauses:
 
     def phrase(self, tok: Token, field: str | None) -> wq.Query | None:
         """A ``"phrase"`` (``None`` when it holds only stop words)."""
-        parts = [t.text for t in analyze(tok.text, stemming=_stemming(field)) if not t.joined]
+        parts = [
+            t.text for t in analyze(_aliased(tok.text, field), stemming=_stemming(field)) if not t.joined
+        ]
         if not tok.text.strip():
             raise self.error("empty phrase", tok.pos)
         if not parts:
@@ -106,7 +108,7 @@ class Clauses:
             return self.fuzzy(tok, field, text[: fuzzy.start()], fuzzy.group(1))
         if "~" in text:
             raise self.error("'~' goes at the end of a word, optionally with 1 or 2", tok.pos)
-        tokens = list(analyze(text, stemming=_stemming(field)))
+        tokens = list(analyze(_aliased(text, field), stemming=_stemming(field)))
         if not tokens:
             return None
         if _stemming(field):
@@ -199,12 +201,26 @@ def entity_query(fieldname: str, name: str) -> wq.Query:
     """
     if fieldname not in ENTITY_QUERY_FIELDS:
         raise QueryError(f"unknown entity type {fieldname!r}: use person, place, org or entity", name)
-    parts = [t.text for t in analyze(name, stemming=False) if not t.joined]
+    parts = [t.text for t in analyze(_aliased(name, fieldname), stemming=False) if not t.joined]
     if not parts:
         raise QueryError(f"{fieldname} name {name!r} has no searchable words", name)
     fields = ENTITY_FIELDS if fieldname == "entity" else (fieldname,)
     queries = [wq.Term(f, parts[0]) if len(parts) == 1 else wq.Phrase(f, parts) for f in fields]
     return queries[0] if len(queries) == 1 else wq.Or(queries)
+
+
+def _aliased(name: str, field: str | None) -> str:
+    """The canonical name of an alias in an entity filter (``place:us`` -> United States).
+
+    Entities are stored under their canonical name (see entities.cleanup), so a
+    filter must use it too; in text fields a word is left as typed.
+    """
+    if field not in ENTITY_QUERY_FIELDS:
+        return name
+    from .entities.cleanup import alias
+
+    known = alias(name)
+    return known[1] if known is not None and field in (known[0], "entity") else name
 
 
 def _fields(field: str | None) -> tuple[str, ...]:

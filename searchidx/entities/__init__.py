@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from ..models import CanonicalEntity
 from .canonical import best_display, canonicalize, name_key
-from .tagger import ENTITY_LABELS, Tagger, _tagger, configured_model, extract_entities, model_info
+from .cleanup import RULES_VERSION, clean_mentions, title_mentions
+from .tagger import ENTITY_LABELS, Tagger, _tagger, configured_model, extract_entities
+from .tagger import model_info as _model_file_info
 
 __all__ = [
     "ENTITY_LABELS",
@@ -31,9 +33,20 @@ __all__ = [
 MAX_TAGGED_CHARS = 100_000
 
 
+def model_info() -> str:
+    """Identify the entity model and rules for the index metadata (a change asks for a rebuild)."""
+    return f"{_model_file_info()}+rules{RULES_VERSION}"
+
+
 def annotate(title: str, body: str, *, title_derived: bool = False) -> list[CanonicalEntity]:
-    """Extract and canonicalise the entities of one article (title and body together)."""
+    """Extract and canonicalise the entities of one article.
+
+    The body is tagged and cleaned (:mod:`.cleanup`); a headline contributes
+    only names the body also mentions, as headlines capitalise every word.
+    """
     tagger = _tagger(configured_model())
-    mentions = [] if title_derived or not title else tagger.extract(title)
-    mentions += tagger.extract(body[:MAX_TAGGED_CHARS])
+    text = body[:MAX_TAGGED_CHARS]
+    mentions = clean_mentions(tagger.extract(text), text)
+    if title and not title_derived:
+        mentions = title_mentions(clean_mentions(tagger.extract(title)), mentions) + mentions
     return canonicalize(mentions, tagger.gazetteer.places)

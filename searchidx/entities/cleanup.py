@@ -1,0 +1,165 @@
+"""Rules applied to tagged mentions before they are merged: what wire copy makes the tagger get wrong.
+
+The CRF sees every capitalised word as a candidate name, so wire boilerplate
+("NOTE:", "Reuter", "QTR NET", "U.S. Dlrs"), generic capitalised words
+("Bank", "House", "Standard") and company names it reads as people
+("Motors Corp") come out as entities. These rules drop or relabel them;
+``tests/test_entity_rules.py`` holds them to Reuters-like fixtures. The
+tables are written for this package (no third-party data).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from ..analysis import fold
+from ..models import Entity
+
+__all__ = ["ALIASES", "RULES_VERSION", "alias", "clean_mentions", "company_root", "title_mentions"]
+
+#: Bump when a rule or table changes what is extracted (indexes then ask for a rebuild).
+RULES_VERSION = "1"
+
+# Words of wire boilerplate and financial tables: a mention made only of these is none.
+_BOILERPLATE = frozenset(
+    "note reuter reuters pct qtr qtrs net shr shrs cts ct dlr dlrs mln mlns bln billion vs avg revs "
+    "oper gmt est edt cst pst ltd inc corp co plc nil loss profit prior year qtly div pay record gdp gnp "
+    "cpi aaa aa "
+    "dividend shares sales revenues tonnes bushels stg yen marks francs lire guilders".split()
+)
+# Trailing words that turn a place into a currency or a table label ("U.S. Dlrs" -> "U.S.").
+_TRAILING = frozenset("dlr dlrs dollar dollars currency cts mln billion".split())
+# Capitalised common nouns that are no name on their own ("Bank", "House", "Standard").
+_GENERIC = frozenset(
+    "bank house senate congress government ministry department state agency court exchange market "
+    "standard company group board fund union party commission committee council treasury parliament "
+    "president minister chairman officials official analysts traders dealers sources stock split "
+    "federal national international central general first world new old north south east west".split()
+)
+_COMPANY_ENDS = frozenset(
+    "corp corporation inc co company ltd plc ag sa nv bv gmbh group bank brothers partners "
+    "holdings industries airlines markets securities capital".split()
+)
+_PLACE_WORDS = frozenset("island islands city county province state republic".split())
+_WORD_RE = re.compile(r"[\w.&']+")
+
+# One name per entity: folded spellings -> (label, canonical display).
+_ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("place", "United States"): ("u.s", "u.s.", "us", "usa", "u.s.a", "u.s.a.", "united states of america"),
+    ("place", "Britain"): ("uk", "u.k", "u.k.", "united kingdom", "great britain"),
+    ("place", "Soviet Union"): ("ussr", "u.s.s.r", "u.s.s.r.", "soviet"),
+    ("place", "New Zealand"): ("n.z", "n.z."),
+    ("place", "United Arab Emirates"): ("uae", "u.a.e", "u.a.e."),
+    ("org", "International Monetary Fund"): ("imf",),
+    ("org", "European Community"): ("ec", "european economic community", "eec"),
+    ("org", "European Union"): ("eu",),
+    ("org", "United Nations"): ("un", "u.n", "u.n."),
+    ("org", "Securities and Exchange Commission"): ("sec",),
+    ("org", "Federal Reserve"): ("fed", "federal reserve board", "federal reserve system"),
+    ("org", "U.S. Agriculture Department"): (
+        "usda",
+        "agriculture department",
+        "u.s. department of agriculture",
+    ),
+    ("org", "Organization of Petroleum Exporting Countries"): ("opec",),
+    ("org", "General Agreement on Tariffs and Trade"): ("gatt",),
+    ("org", "Organisation for Economic Co-operation and Development"): ("oecd",),
+    ("org", "North Atlantic Treaty Organization"): ("nato",),
+    ("org", "International Coffee Organization"): ("ico",),
+    ("org", "Central Intelligence Agency"): ("cia",),
+    ("org", "New York Stock Exchange"): ("nyse",),
+    ("org", "International Business Machines"): ("ibm",),
+    ("org", "General Motors"): ("gm", "general motors corp"),
+}
+#: Folded spelling -> (label, display) for every alias and canonical name.
+ALIASES: dict[str, tuple[str, str]] = {
+    spelling: key for key, spellings in _ALIAS_TABLE.items() for spelling in (*spellings, fold(key[1]))
+}
+
+
+def alias(text: str) -> tuple[str, str] | None:
+    """``(label, display)`` of a name in the alias table (``"U.S."`` -> place United States)."""
+    return ALIASES.get(fold(" ".join(text.split())).rstrip())
+
+
+def _words(text: str) -> list[str]:
+    return [fold(w).strip(".'") for w in _WORD_RE.findall(text)]
+
+
+def _fix(entity: Entity) -> Entity | None:
+    """One mention after the rules: dropped (None), trimmed, relabelled, or as it was."""
+    text, label = entity.text, entity.label
+    words = _words(text)
+    if not words or all(w in _BOILERPLATE or w.isdigit() for w in words):
+        return None
+    raw = text.split()
+    while len(raw) > 1 and fold(raw[-1]).strip(".") in _TRAILING:  # "U.S. Dlrs" -> "U.S."
+        raw.pop()
+    text = " ".join(raw)
+    words = _words(text)
+    if len(words) == 1 and (words[0] in _GENERIC or (text.isupper() and len(text) > 4 and not alias(text))):
+        return None  # "Bank", "House"; an all-caps word that is no known acronym ("NOTE", "REUTER")
+    known = alias(text)
+    if known is not None:
+        label, text = known  # one name per entity: "U.S." is the place United States
+    elif words[-1] in _COMPANY_ENDS and len(words) > 1:
+        label = "org"  # "Motors Corp", "Merrill Lynch Capital Markets"
+    elif label == "person" and words[-1] in _PLACE_WORDS:
+        label = "place"
+    end = entity.start + len(text) if entity.text.startswith(text) else entity.end
+    return Entity(text, label, entity.start, end)
+
+
+_LEFT_WORD_RE = re.compile(r"(?:([A-Z][\w.'’-]*|&|and)[ \t]+)$")
+_NOT_LEFT = frozenset("The A An In On At For From By With To Of And Its Their His Her".split())
+
+
+def _whole_company(text: str, entity: Entity) -> Entity:
+    """Grow "Motors Corp" to "American Motors Corp", "Poor's Corp" to "Standard and Poor's Corp"."""
+    start = entity.start
+    while True:
+        match = _LEFT_WORD_RE.search(text, max(0, start - 40), start)
+        word = match.group(1) if match else None
+        if match is None or word is None or word in _NOT_LEFT:
+            break
+        if word in ("&", "and"):
+            before = _LEFT_WORD_RE.search(text, max(0, match.start() - 40), match.start())
+            if before is None or before.group(1) in (None, "&", "and") or before.group(1) in _NOT_LEFT:
+                break
+        start = match.start()
+    return entity if start == entity.start else Entity(text[start : entity.end], "org", start, entity.end)
+
+
+def _named(entity: Entity) -> Entity:
+    known = alias(entity.text)
+    return entity if known is None else Entity(known[1], known[0], entity.start, entity.end)
+
+
+def clean_mentions(entities: Iterable[Entity], text: str | None = None) -> list[Entity]:
+    """Apply the rules to every mention of one text (``text``: grow company names to their start)."""
+    fixed = [f for e in entities if (f := _fix(e)) is not None]
+    if text is None:
+        return fixed
+    grown = [
+        _named(_whole_company(text, e)) if e.label == "org" and _words(e.text)[-1] in _COMPANY_ENDS else e
+        for e in fixed
+    ]
+    # A mention swallowed by a grown company name ("American" in "American Motors Corp") goes.
+    return [e for e in grown if not any(o is not e and o.start <= e.start and e.end <= o.end for o in grown)]
+
+
+def company_root(key: str, org_keys: Iterable[str]) -> bool:
+    """Whether ``key`` begins a company's name ("merrill lynch" of "merrill lynch capital markets")."""
+    prefix = key + " "
+    return any(o.startswith(prefix) and o.rsplit(" ", 1)[-1] in _COMPANY_ENDS for o in org_keys)
+
+
+def title_mentions(title: Sequence[Entity], body: Sequence[Entity]) -> list[Entity]:
+    """Keep a headline's mentions only of names the body also mentions.
+
+    Headlines are capitalised throughout ("Oil Prices Rise as OPEC Meets"), so
+    the tagger cannot tell names from words there; the body can.
+    """
+    known = {fold(e.text) for e in body} | {fold(w) for e in body for w in e.text.split()}
+    return [e for e in title if fold(e.text) in known]

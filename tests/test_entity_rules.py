@@ -1,0 +1,97 @@
+"""Rules after tagging (issue 11): boilerplate, generic words, whole company names, one name per entity."""
+
+from __future__ import annotations
+
+from searchidx.cache import SearchCache
+from searchidx.entities.cleanup import alias, clean_mentions, company_root, title_mentions
+from searchidx.models import Entity
+from searchidx.query import entity_query
+
+
+def mention(text: str, label: str, body: str = "") -> Entity:
+    start = body.find(text) if body else 0
+    return Entity(text, label, start, start + len(text))
+
+
+def test_boilerplate_generic_words_and_table_labels_are_no_entities() -> None:
+    found = clean_mentions(
+        [
+            mention("NOTE", "org"),
+            mention("REUTER", "org"),
+            mention("QTR NET", "org"),
+            mention("Bank", "place"),
+            mention("House", "org"),
+            mention("GDP", "org"),
+            mention("Paris", "place"),
+        ]
+    )
+    assert [(e.text, e.label) for e in found] == [("Paris", "place")]
+
+
+def test_currency_tails_go_and_aliases_give_one_name() -> None:
+    found = clean_mentions([mention("U.S. Dlrs", "place"), mention("USA", "org"), mention("IMF", "person")])
+    assert [(e.text, e.label) for e in found] == [
+        ("United States", "place"),
+        ("United States", "place"),
+        ("International Monetary Fund", "org"),
+    ]
+    assert alias("U.S.") == alias("united states") == ("place", "United States")
+
+
+def test_company_names_stay_whole_and_take_the_org_type() -> None:
+    body = "Shares of American Motors Corp rose, Standard and Poor's Corp said, and Merrill Lynch Capital"
+    body += " Markets"
+    found = clean_mentions(
+        [
+            mention("American", "place", body),
+            mention("Motors Corp", "person", body),
+            mention("Poor's Corp", "org", body),
+            mention("Merrill Lynch Capital Markets", "person", body),
+        ],
+        body + ".",
+    )
+    assert [(e.text, e.label) for e in found] == [
+        ("American Motors Corp", "org"),
+        ("Standard and Poor's Corp", "org"),
+        ("Merrill Lynch Capital Markets", "org"),
+    ]
+
+
+def test_headline_mentions_count_only_when_the_body_names_them() -> None:
+    body = [mention("Argentina", "place"), mention("European Community", "org")]
+    title = clean_mentions(
+        [mention("EC", "org"), mention("AGREES TRADE", "org"), mention("Argentina", "place")]
+    )
+    assert [e.text for e in title_mentions(title, body)] == ["European Community", "Argentina"]
+
+
+def test_a_name_that_begins_a_company_is_an_org_across_the_collection() -> None:
+    class Stub:
+        _labels = None
+        entity_rows = staticmethod(
+            lambda: {
+                1: [("person", "merrill lynch", "Merrill Lynch")],
+                2: [("person", "merrill lynch", "Merrill Lynch")],
+                3: [("org", "merrill lynch capital markets", "Merrill Lynch Capital Markets")],
+                4: [("person", "ronald reagan", "Ronald Reagan"), ("org", "ronald reagan", "Ronald Reagan")],
+                5: [("person", "ronald reagan", "Ronald Reagan")],
+            }
+        )
+
+    voted = SearchCache.voted_labels(Stub())  # type: ignore[arg-type]
+    assert voted["merrill lynch"] == "org" and voted["ronald reagan"] == "person"
+    assert company_root("merrill lynch", ["merrill lynch capital markets"])
+    assert not company_root("merrill", ["merrill lynch"])
+
+
+def test_place_filters_find_every_alias() -> None:
+    assert str(entity_query("place", "US")) == str(entity_query("place", "United States"))
+    assert str(entity_query("person", "US")) != str(entity_query("place", "US"))  # only for its type
+
+
+def test_query_filters_use_the_canonical_name() -> None:
+    from searchidx.query import parse
+
+    assert str(parse("oil place:us").filters) == str(parse('oil place:"united states"').filters)
+    assert str(parse("oil org:IMF").filters) == str(parse('oil org:"international monetary fund"').filters)
+    assert str(parse("us").query) != str(parse('"united states"').query)  # text is left as typed
