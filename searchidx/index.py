@@ -106,12 +106,19 @@ class Index:
             if meta.get(key) != expected:
                 raise IndexVersionError(str(where), key.replace("_", " "), meta.get(key), expected)
         check_trusted(where)
-        try:
-            ix = windex.open_dir(str(where))
-        except windex.EmptyIndexError:
-            raise IndexNotFound(str(where), "its first indexing run did not finish") from None
-        except Exception as exc:  # Whoosh raises anything from OSError to unpickling errors
-            raise IndexCorrupt(str(where), f"{type(exc).__name__}: {exc}") from None
+        for attempt in range(REOPEN_ATTEMPTS):
+            try:
+                ix = windex.open_dir(str(where))
+                break
+            except windex.EmptyIndexError:
+                raise IndexNotFound(str(where), "its first indexing run did not finish") from None
+            except FileNotFoundError as exc:
+                # A commit between listing the tables of contents and reading the newest one
+                # deleted it: read the newer one.
+                if attempt == REOPEN_ATTEMPTS - 1:
+                    raise IndexCorrupt(str(where), f"{type(exc).__name__}: {exc}") from None
+            except Exception as exc:  # Whoosh raises anything from OSError to unpickling errors
+                raise IndexCorrupt(str(where), f"{type(exc).__name__}: {exc}") from None
         tokenizer = ix.schema["body"].analyzer
         if getattr(tokenizer, "version", None) != analysis.ANALYZER_VERSION:
             found = getattr(tokenizer, "version", "unknown")
