@@ -142,23 +142,24 @@ class SearchCache:
     def voted_labels(self) -> dict[str, str]:
         """One type per name across the collection: the label most articles give each key.
 
-        A name that begins a company's name ("Merrill Lynch" of "Merrill Lynch
-        Capital Markets") is an organisation however articles tag it alone.
+        A person's name that begins a company's name ("Merrill Lynch" of
+        "Merrill Lynch Capital Markets") is an organisation however articles tag it.
         """
         if self._labels is None:
             from collections import Counter
 
-            from .entities.cleanup import company_root
+            from .entities.cleanup import company_roots
 
             votes: dict[str, Counter[str]] = {}
             for row in self.entity_rows().values():
                 for label, key, _name in row:
                     votes.setdefault(key, Counter())[label] += 1
-            orgs = [k for k, v in votes.items() if v["org"]]
-            self._labels = {
-                key: "org" if company_root(key, orgs) else max(v, key=lambda lab: (v[lab], lab))
-                for key, v in votes.items()
-            }
+            roots = company_roots(k for k, v in votes.items() if v["org"])
+            self._labels = {}
+            for key, v in votes.items():
+                label = max(v, key=lambda lab: (v[lab], lab))
+                # Only people become companies: "New York" begins "New York Times Co" yet is a place.
+                self._labels[key] = "org" if label == "person" and key in roots else label
         return self._labels
 
     def words(self) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from searchidx.cache import SearchCache
-from searchidx.entities.cleanup import alias, clean_mentions, company_root, title_mentions
+from searchidx.entities.cleanup import alias, clean_mentions, company_roots, title_mentions
 from searchidx.models import Entity
 from searchidx.query import entity_query
 
@@ -75,13 +75,15 @@ def test_a_name_that_begins_a_company_is_an_org_across_the_collection() -> None:
                 3: [("org", "merrill lynch capital markets", "Merrill Lynch Capital Markets")],
                 4: [("person", "ronald reagan", "Ronald Reagan"), ("org", "ronald reagan", "Ronald Reagan")],
                 5: [("person", "ronald reagan", "Ronald Reagan")],
+                6: [("place", "new york", "New York"), ("org", "new york times co", "New York Times Co")],
             }
         )
 
     voted = SearchCache.voted_labels(Stub())  # type: ignore[arg-type]
     assert voted["merrill lynch"] == "org" and voted["ronald reagan"] == "person"
-    assert company_root("merrill lynch", ["merrill lynch capital markets"])
-    assert not company_root("merrill", ["merrill lynch"])
+    assert voted["new york"] == "place"  # begins "New York Times Co", still a place
+    assert "merrill lynch" in company_roots(["merrill lynch capital markets"])
+    assert not company_roots(["merrill lynch"])  # no company word: no roots
 
 
 def test_place_filters_find_every_alias() -> None:
@@ -95,3 +97,22 @@ def test_query_filters_use_the_canonical_name() -> None:
     assert str(parse("oil place:us").filters) == str(parse('oil place:"united states"').filters)
     assert str(parse("oil org:IMF").filters) == str(parse('oil org:"international monetary fund"').filters)
     assert str(parse("us").query) != str(parse('"united states"').query)  # text is left as typed
+
+
+def test_tickers_dates_and_titles_do_not_stick_to_names() -> None:
+    found = clean_mentions(
+        [
+            mention("Citicorp <CCI", "person"),
+            mention("May One", "person"),
+            mention("Staff Howard Baker", "person"),
+            mention("Prime Minsiter Yasuhiro Nakasone", "person"),
+            mention("Class A", "org"),
+            mention("CCC", "org"),
+        ]
+    )
+    assert [(e.text, e.label) for e in found] == [
+        ("Citicorp", "person"),
+        ("Howard Baker", "person"),
+        ("Yasuhiro Nakasone", "person"),
+        ("Commodity Credit Corporation", "org"),
+    ]

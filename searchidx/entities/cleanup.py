@@ -16,16 +16,16 @@ from collections.abc import Iterable, Sequence
 from ..analysis import fold
 from ..models import Entity
 
-__all__ = ["ALIASES", "RULES_VERSION", "alias", "clean_mentions", "company_root", "title_mentions"]
+__all__ = ["ALIASES", "RULES_VERSION", "alias", "clean_mentions", "company_roots", "title_mentions"]
 
 #: Bump when a rule or table changes what is extracted (indexes then ask for a rebuild).
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 
 # Words of wire boilerplate and financial tables: a mention made only of these is none.
 _BOILERPLATE = frozenset(
     "note reuter reuters pct qtr qtrs net shr shrs cts ct dlr dlrs mln mlns bln billion vs avg revs "
     "oper gmt est edt cst pst ltd inc corp co plc nil loss profit prior year qtly div pay record gdp gnp "
-    "cpi aaa aa "
+    "cpi aaa aa class "
     "dividend shares sales revenues tonnes bushels stg yen marks francs lire guilders".split()
 )
 # Trailing words that turn a place into a currency or a table label ("U.S. Dlrs" -> "U.S.").
@@ -35,13 +35,22 @@ _GENERIC = frozenset(
     "bank house senate congress government ministry department state agency court exchange market "
     "standard company group board fund union party commission committee council treasury parliament "
     "president minister chairman officials official analysts traders dealers sources stock split "
-    "federal national international central general first world new old north south east west".split()
+    "federal national international central general first world new old north south east west western "
+    "eastern agreement budget easter christmas".split()
 )
 _COMPANY_ENDS = frozenset(
     "corp corporation inc co company ltd plc ag sa nv bv gmbh group bank brothers partners "
     "holdings industries airlines markets securities capital".split()
 )
 _PLACE_WORDS = frozenset("island islands city county province state republic".split())
+# Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...").
+_ROLE_WORDS = frozenset(
+    "staff chief prime minister minsiter president secretary treasury trade representative governor "
+    "chairman senator sen rep mr mrs ms dr vice deputy foreign finance spokesman economics".split()
+)
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december".split()
+)
 _WORD_RE = re.compile(r"[\w.&']+")
 
 # One name per entity: folded spellings -> (label, canonical display).
@@ -63,13 +72,16 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
         "u.s. department of agriculture",
     ),
     ("org", "Organization of Petroleum Exporting Countries"): ("opec",),
-    ("org", "General Agreement on Tariffs and Trade"): ("gatt",),
+    ("org", "General Agreement on Tariffs and Trade"): ("gatt", "agreement on tariffs and trade"),
     ("org", "Organisation for Economic Co-operation and Development"): ("oecd",),
     ("org", "North Atlantic Treaty Organization"): ("nato",),
     ("org", "International Coffee Organization"): ("ico",),
     ("org", "Central Intelligence Agency"): ("cia",),
     ("org", "New York Stock Exchange"): ("nyse",),
-    ("org", "International Business Machines"): ("ibm",),
+    ("org", "International Business Machines"): ("ibm", "international business machines corp"),
+    ("org", "Commodity Credit Corporation"): ("ccc",),
+    ("place", "West Germany"): ("west german",),
+    ("place", "California"): ("calif",),
     ("org", "General Motors"): ("gm", "general motors corp"),
 }
 #: Folded spelling -> (label, display) for every alias and canonical name.
@@ -89,10 +101,17 @@ def _words(text: str) -> list[str]:
 
 def _fix(entity: Entity) -> Entity | None:
     """One mention after the rules: dropped (None), trimmed, relabelled, or as it was."""
-    text, label = entity.text, entity.label
+    text, label = entity.text.split("<", 1)[0].rstrip(), entity.label  # "Citicorp <CCI>": a ticker
     words = _words(text)
-    if not words or all(w in _BOILERPLATE or w.isdigit() for w in words):
+    if not words or all(w in _BOILERPLATE or w.isdigit() or len(w) == 1 for w in words):
         return None
+    if label == "person" and words[0] in _MONTHS:
+        return None  # "May One", "April One"
+    if label == "person" and len(words) > 2 and words[0] in _ROLE_WORDS:
+        raw = text.split()
+        while len(raw) > 2 and _words(raw[0]) and _words(raw[0])[0] in _ROLE_WORDS:
+            raw.pop(0)
+        text = " ".join(raw)
     raw = text.split()
     while len(raw) > 1 and fold(raw[-1]).strip(".") in _TRAILING:  # "U.S. Dlrs" -> "U.S."
         raw.pop()
@@ -149,10 +168,17 @@ def clean_mentions(entities: Iterable[Entity], text: str | None = None) -> list[
     return [e for e in grown if not any(o is not e and o.start <= e.start and e.end <= o.end for o in grown)]
 
 
-def company_root(key: str, org_keys: Iterable[str]) -> bool:
-    """Whether ``key`` begins a company's name ("merrill lynch" of "merrill lynch capital markets")."""
-    prefix = key + " "
-    return any(o.startswith(prefix) and o.rsplit(" ", 1)[-1] in _COMPANY_ENDS for o in org_keys)
+def company_roots(org_keys: Iterable[str]) -> set[str]:
+    """Keys that begin a company's name: "merrill lynch" of "merrill lynch capital markets".
+
+    Every leading run of words of each key ending in a company word (linear in the keys).
+    """
+    roots: set[str] = set()
+    for key in org_keys:
+        words = key.split()
+        if len(words) > 1 and words[-1] in _COMPANY_ENDS:
+            roots.update(" ".join(words[:n]) for n in range(1, len(words)))
+    return roots
 
 
 def title_mentions(title: Sequence[Entity], body: Sequence[Entity]) -> list[Entity]:
