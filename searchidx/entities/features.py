@@ -6,21 +6,53 @@ No part-of-speech tags: NLTK's tagger needs data packages we cannot download.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..analysis import fold
 
-__all__ = ["GAZETTEER_MAX_WORDS", "Gazetteer", "gazetteer_marks", "sentence_features", "shape"]
+__all__ = [
+    "GAZETTEER_MAX_WORDS",
+    "Gazetteer",
+    "gazetteer_marks",
+    "read_casing",
+    "read_gazetteer",
+    "sentence_features",
+    "shape",
+]
 
 
 @dataclass(frozen=True)
 class Gazetteer:
-    """Folded name lists used as features: places (multi-word), first and last names."""
+    """Name lists used as features: places (multi-word), first and last names (folded).
+
+    ``casing`` says how each lower-cased word is usually written inside a sentence of news
+    text: ``C`` capitalised, ``l`` lower case, ``M`` mixed.
+    """
 
     places: frozenset[str] = frozenset()
     first_names: frozenset[str] = frozenset()
     last_names: frozenset[str] = frozenset()
+    casing: Mapping[str, str] = field(default_factory=dict)
+
+
+def read_casing(data_dir: Path) -> dict[str, str]:
+    """Read ``casing.txt`` (``C word`` / ``M word`` / ``l word`` lines) into word -> class."""
+    path = data_dir / "casing.txt"
+    if not path.is_file():
+        return {}
+    pairs = (line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return {word: case for case, word in pairs}
+
+
+def read_gazetteer(data_dir: Path) -> Gazetteer:
+    """Read the shipped name lists (places.txt, first.txt, last.txt, casing.txt) in ``data_dir``."""
+
+    def read(name: str) -> frozenset[str]:
+        return frozenset(line for line in (data_dir / name).read_text(encoding="utf-8").splitlines() if line)
+
+    return Gazetteer(read("places.txt"), read("first.txt"), read("last.txt"), read_casing(data_dir))
 
 
 GAZETTEER_MAX_WORDS = 4
@@ -37,10 +69,39 @@ _ORG_CUES = frozenset(
     "exchange fund institute organisation organization federation club united city rovers "
     "police court parliament assembly board authority company holdings industries motors".split()
 )
+# Company suffixes and government/agency words: within a capitalised run they mark an organisation.
+_COMPANY = frozenset(
+    "inc corp corporation co cos ltd plc ag sa nv llc lp group bank bancorp holdings industries "
+    "motors airlines airways partners securities capital trust insurance petroleum oil energy "
+    "international systems technologies communications".split()
+)
+_AGENCY = frozenset(
+    "ministry department commission agency party union council committee office bureau board "
+    "authority administration association federation organisation organization institute "
+    "university court parliament congress senate assembly army navy police service exchange "
+    "fund league club team news times post journal".split()
+)
+_PLACE_PREPS = frozenset("in at from near to into across outside inside via towards toward".split())
+# Lower-case words that may sit inside a name ("Bank of England", "Standard & Poor's").
+_RUN_JOINERS = frozenset("of & for de la 's".split())
+_RUN_MAX = 8
+
+
+_SHAPES: dict[str, str] = {}
 
 
 def shape(word: str) -> str:
     """Compressed word shape: ``Erdogan`` -> ``Xx``, ``U.S.`` -> ``X.X.``, ``1987`` -> ``d``."""
+    known = _SHAPES.get(word)
+    if known is not None:
+        return known
+    if len(_SHAPES) > 200_000:
+        _SHAPES.clear()
+    _SHAPES[word] = code = _shape(word)
+    return code
+
+
+def _shape(word: str) -> str:
     out: list[str] = []
     for ch in word:
         if ch.isupper():
@@ -58,8 +119,11 @@ def shape(word: str) -> str:
 
 def gazetteer_marks(words: Sequence[str], gazetteer: Collection[str]) -> list[str]:
     """Mark capitalised runs found in ``gazetteer`` (folded, space-joined) as B/I, else ''."""
+    return _marks(words, [fold(w) for w in words], gazetteer)
+
+
+def _marks(words: Sequence[str], low: Sequence[str], gazetteer: Collection[str]) -> list[str]:
     marks = [""] * len(words)
-    low = [fold(w) for w in words]
     i = 0
     while i < len(words):
         found = 0
@@ -80,10 +144,13 @@ def gazetteer_marks(words: Sequence[str], gazetteer: Collection[str]) -> list[st
 
 def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[str]]:
     """Return the CRF feature strings of every token in one sentence."""
-    marks = gazetteer_marks(words, gazetteer.places)
     lows = [w.lower() for w in words]
-    shapes = [shape(w) for w in words]
+    folds = [w if w.isascii() else fold(w) for w in lows]
+    marks = _marks(words, folds, gazetteer.places)
     n = len(words)
+    caps_line = _all_caps(words)
+    shapes = [("C" + shape(w.title())) if caps_line else shape(w) for w in words]
+    runs = None if caps_line else _run_cues(words, lows)
     out: list[list[str]] = []
     for i, word in enumerate(words):
         low = lows[i]
@@ -97,24 +164,33 @@ def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[s
             f"x4={low[-4:]}",
             f"len={min(len(word), 8)}",
         ]
-        if word[:1].isupper():
+        if caps_line:
+            feats.append("capsline")
+        elif word[:1].isupper():
             feats.append("cap")
             if i == 0:
                 feats.append("cap0")
-        if word.isupper() and len(word) > 1:
-            feats.append("upper")
+            if word.isupper() and len(word) > 1:
+                feats.append("upper")
+        if runs and runs[i]:
+            feats += runs[i]
+        if word[:1].isalpha():
+            case = gazetteer.casing.get(low, "?")
+            feats.append(f"tc={case}")
+            if caps_line:
+                feats.append(f"ctc={case}")
         if "-" in word:
             feats.append("hyph")
             feats.append(f"hx={low.rsplit('-', 1)[-1][-3:]}")
         if marks[i]:
             feats.append(f"gaz={marks[i]}")
         if word[:1].isupper():
-            folded = fold(low)
+            folded = folds[i]
             if folded in gazetteer.first_names:
                 feats.append("first")
             if folded in gazetteer.last_names:
                 feats.append("last")
-            if i > 0 and fold(lows[i - 1]) in gazetteer.first_names and words[i - 1][:1].isupper():
+            if i > 0 and folds[i - 1] in gazetteer.first_names and words[i - 1][:1].isupper():
                 feats.append("-1first")
         if low in _ORG_CUES:
             feats.append("orgcue")
@@ -125,6 +201,10 @@ def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[s
             feats += [f"-1w={prev}", f"-1s={shapes[i - 1]}", f"-1w|w={prev}|{low}"]
             if prev.rstrip(".") in _PERSON_CUES:
                 feats.append("-1percue")
+            elif i > 1 and lows[i - 2].rstrip(".") in _PERSON_CUES and words[i - 1][:1].isupper():
+                feats.append("-2percue")
+            if prev in _PLACE_PREPS and word[:1].isupper():
+                feats.append("-1placeprep")
             if marks[i - 1]:
                 feats.append(f"-1gaz={marks[i - 1]}")
             if i > 1:
@@ -136,9 +216,57 @@ def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[s
             feats += [f"+1w={nxt}", f"+1s={shapes[i + 1]}", f"w|+1w={low}|{nxt}"]
             if nxt.rstrip(".") in _ORG_CUES:
                 feats.append("+1orgcue")
+            if nxt == "," and i < n - 2 and lows[i + 2].rstrip(".") in _PERSON_CUES:
+                feats.append("+2percue")
             if marks[i + 1]:
                 feats.append(f"+1gaz={marks[i + 1]}")
             if i < n - 2:
                 feats += [f"+2w={lows[i + 2]}", f"+2s={shapes[i + 2]}"]
         out.append(feats)
+    return out
+
+
+def _all_caps(words: Sequence[str]) -> bool:
+    """True for a headline or table line in capitals (at least 3 letters-words, none lower-case)."""
+    if any(len(w) > 1 and w.islower() for w in words):
+        return False  # the common case, decided without looking at every character
+    letters = [w for w in words if any(c.isalpha() for c in w)]
+    return len(letters) >= 3 and all(w.isupper() for w in letters if len(w) > 1)
+
+
+def _run_cues(words: Sequence[str], lows: Sequence[str]) -> list[list[str]]:
+    """Features from the capitalised run around each token ("Bank of England", "Apple Inc").
+
+    A run is capitalised words, joined by ``of``/``&``/``and``...; it carries whether it holds a
+    company suffix or an agency word, and the token's position in it.
+    """
+    n = len(words)
+    out: list[list[str]] = [[] for _ in range(n)]
+    i = 0
+    while i < n:
+        if not words[i][:1].isupper():
+            i += 1
+            continue
+        end = i + 1
+        while end < n and end - i < _RUN_MAX:
+            if words[end][:1].isupper():
+                end += 1
+            elif lows[end] in _RUN_JOINERS and end + 1 < n and words[end + 1][:1].isupper():
+                end += 2
+            else:
+                break
+        run = lows[i:end]
+        bare = [w.rstrip(".") for w in run]
+        company = any(w in _COMPANY for w in bare[1:])
+        agency = any(w in _AGENCY for w in bare)
+        size = end - i
+        for j in range(i, end):
+            feats = out[j]
+            if size > 1:
+                feats.append("run=" + ("B" if j == i else "E" if j == end - 1 else "I"))
+            if company:
+                feats.append("runco")
+            if agency:
+                feats.append("runag")
+        i = end
     return out

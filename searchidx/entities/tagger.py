@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import SearchidxError
 from ..models import Entity
 from .decode import decode
-from .features import Gazetteer, sentence_features
+from .features import read_gazetteer, sentence_features
 from .tokens import sentences
 
 __all__ = ["DEFAULT_MODEL", "ENTITY_LABELS", "Tagger", "extract_entities", "model_info"]
@@ -19,12 +19,8 @@ __all__ = ["DEFAULT_MODEL", "ENTITY_LABELS", "Tagger", "extract_entities", "mode
 DATA = Path(__file__).with_name("data")
 DEFAULT_MODEL = DATA / "news-ner.crfsuite"
 #: Bump when features, tokenisation or the shipped model change.
-FEATURES_VERSION = "1"
+FEATURES_VERSION = "2"
 ENTITY_LABELS = {"PER": "person", "LOC": "place", "ORG": "org"}
-
-
-def _read(name: str) -> frozenset[str]:
-    return frozenset((DATA / name).read_text(encoding="utf-8").split("\n")) - {""}
 
 
 class Tagger:
@@ -41,7 +37,7 @@ class Tagger:
         self.path = model
         self._tagger: Any = pycrfsuite.Tagger()
         self._tagger.open(str(model))
-        self.gazetteer = Gazetteer(_read("places.txt"), _read("first.txt"), _read("last.txt"))
+        self.gazetteer = read_gazetteer(DATA)
 
     def extract(self, text: str) -> list[Entity]:
         """Return person/place/org mentions in ``text`` with character offsets."""

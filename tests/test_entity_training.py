@@ -1,0 +1,54 @@
+"""Features and training helpers of the entity model (no shipped model needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from searchidx.entities.features import Gazetteer, sentence_features
+from searchidx.entities.train import build_casing, read_casing, read_documents, wikigold_split
+
+
+def test_company_agency_and_place_cues() -> None:
+    words = "He joined the Ministry of Defence , not Apple Computer Inc , in Paris .".split()
+    feats = sentence_features(words, Gazetteer())
+    ministry, defence = feats[3], feats[5]
+    assert "runag" in ministry and "runag" in defence and "run=B" in ministry and "run=E" in defence
+    assert "runco" in feats[8] and "runco" in feats[10] and "runco" not in feats[3]
+    assert "-1placeprep" in feats[13]
+
+
+def test_title_two_words_before_a_name() -> None:
+    feats = sentence_features("President Vladimir Putin said".split(), Gazetteer())
+    assert "-1percue" in feats[1] and "-2percue" in feats[2]
+
+
+def test_all_caps_lines_drop_capital_features_and_use_casing() -> None:
+    gazetteer = Gazetteer(casing={"japan": "C", "win": "l"})
+    feats = sentence_features("JAPAN GET LUCKY WIN".split(), gazetteer)
+    assert all("capsline" in f and "cap" not in f and "upper" not in f for f in feats)
+    assert "ctc=C" in feats[0] and "ctc=l" in feats[3] and "ctc=?" in feats[1]
+    normal = sentence_features("Japan will win".split(), gazetteer)
+    assert "cap" in normal[0] and "tc=C" in normal[0] and "tc=l" in normal[2]
+    assert not any(f.startswith("ctc=") for f in normal[0])
+
+
+def test_read_documents_and_wikigold_split(tmp_path: Path) -> None:
+    path = tmp_path / "wiki.conll"
+    docs = [f"Doc{i} I-PER\nsaid O\n\nAgain O\n" for i in range(10)]
+    path.write_text("-DOCSTART- O\n".join(docs))
+    documents = read_documents(path)
+    assert len(documents) == 10 and documents[0] == [(["Doc0", "said"], ["B-PER", "O"]), (["Again"], ["O"])]
+    train_part, held_out = wikigold_split(path)
+    assert [s[0][0] for s in held_out if s[0][0] != "Again"] == ["Doc4", "Doc9"]
+    assert len(train_part) == 16 and len(held_out) == 4
+
+
+def test_casing_list_from_unlabelled_text(tmp_path: Path) -> None:
+    text = tmp_path / "news.conll"
+    rows = ["The O", "Bank O", "of O", "Japan O", "said O", "a O", "bank O", "rose O", "."]
+    text.write_text(("\n".join(rows) + "\n\n") * 3 + "JAPAN O\nGETS O\nBANK O\n\n")
+    assert build_casing(text, tmp_path, min_count=3) == 6
+    casing = read_casing(tmp_path)
+    assert casing["japan"] == "C" and casing["bank"] == "M" and casing["said"] == "l"
+    assert "the" not in casing  # sentence-initial words say nothing about case
+    assert read_casing(tmp_path / "missing") == {}
