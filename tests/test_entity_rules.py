@@ -116,3 +116,19 @@ def test_tickers_dates_and_titles_do_not_stick_to_names() -> None:
         ("Yasuhiro Nakasone", "person"),
         ("Commodity Credit Corporation", "org"),
     ]
+
+
+def test_split_names_join_and_nationality_words_are_no_places() -> None:
+    body = "Russian President Vladimir Putin met Syrian officials in Moscow."
+    found = clean_mentions(
+        [
+            mention("Russian", "place", body),
+            mention("Vladimir", "person", body),
+            mention("Putin", "person", body),
+            mention("Syrian", "place", body),
+            mention("Moscow", "place", body),
+        ],
+        body,
+        places={"moscow", "russia"},
+    )
+    assert [(e.text, e.label) for e in found] == [("Vladimir Putin", "person"), ("Moscow", "place")]

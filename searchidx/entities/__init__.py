@@ -46,7 +46,8 @@ def annotate(title: str, body: str, *, title_derived: bool = False) -> list[Cano
     """
     tagger = _tagger(configured_model())
     text = body[:MAX_TAGGED_CHARS]
-    mentions = clean_mentions(tagger.extract(text), text)
+    places = tagger.gazetteer.places
+    mentions = clean_mentions(tagger.extract(text), text, places)
     if title and not title_derived:
-        mentions = title_mentions(clean_mentions(tagger.extract(title)), mentions) + mentions
+        mentions = title_mentions(clean_mentions(tagger.extract(title), title, places), mentions) + mentions
     return canonicalize(mentions, tagger.gazetteer.places)

@@ -11,7 +11,7 @@ tables are written for this package (no third-party data).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from ..analysis import fold
 from ..models import Entity
@@ -19,7 +19,7 @@ from ..models import Entity
 __all__ = ["ALIASES", "RULES_VERSION", "alias", "clean_mentions", "company_roots", "title_mentions"]
 
 #: Bump when a rule or table changes what is extracted (indexes then ask for a rebuild).
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 
 # Words of wire boilerplate and financial tables: a mention made only of these is none.
 _BOILERPLATE = frozenset(
@@ -155,11 +155,46 @@ def _named(entity: Entity) -> Entity:
     return entity if known is None else Entity(known[1], known[0], entity.start, entity.end)
 
 
-def clean_mentions(entities: Iterable[Entity], text: str | None = None) -> list[Entity]:
-    """Apply the rules to every mention of one text (``text``: grow company names to their start)."""
-    fixed = [f for e in entities if (f := _fix(e)) is not None]
+_DEMONYM_ENDS = ("an", "ish", "ese", "i")  # Russian, Korean, German, Turkish, Chinese, Iraqi
+
+
+def _demonym(entity: Entity, places: Collection[str]) -> bool:
+    """A nationality word tagged as a place ("Russian", "Syrian"): no place in the name lists."""
+    word = fold(entity.text)
+    return entity.label == "place" and " " not in word and word not in places and word.endswith(_DEMONYM_ENDS)
+
+
+def _join_people(text: str, entities: list[Entity]) -> list[Entity]:
+    """Join a first name and a surname tagged apart ("Vladimir" + "Putin" -> "Vladimir Putin")."""
+    joined: list[Entity] = []
+    for entity in entities:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and last.label == entity.label == "person"
+            and text[last.end : entity.start] == " "
+            and len(last.text.split()) == 1
+        ):
+            joined[-1] = Entity(text[last.start : entity.end], "person", last.start, entity.end)
+        else:
+            joined.append(entity)
+    return joined
+
+
+def clean_mentions(
+    entities: Iterable[Entity], text: str | None = None, places: Collection[str] = frozenset()
+) -> list[Entity]:
+    """Apply the rules to every mention of one text.
+
+    Args:
+        entities: Mentions as tagged, in text order.
+        text: The text they come from (grows company names, joins split names).
+        places: Folded place names (a nationality word that is none is no place).
+    """
+    fixed = [f for e in entities if (f := _fix(e)) is not None and not _demonym(f, places)]
     if text is None:
         return fixed
+    fixed = _join_people(text, fixed)
     grown = [
         _named(_whole_company(text, e)) if e.label == "org" and _words(e.text)[-1] in _COMPANY_ENDS else e
         for e in fixed
