@@ -132,3 +132,28 @@ def test_split_names_join_and_nationality_words_are_no_places() -> None:
         places={"moscow", "russia"},
     )
     assert [(e.text, e.label) for e in found] == [("Vladimir Putin", "person"), ("Moscow", "place")]
+
+
+def test_titles_states_and_places_are_not_people() -> None:
+    found = clean_mentions(
+        [
+            mention("Federal Chairman Paul Volcker", "person"),
+            mention("Japanese Finance Minister Kiichi Miyazawa", "person"),
+            mention("Defence Caspar Weinberger", "person"),
+            mention("U.K. Chancellor", "person"),
+            mention("D-Conn", "person"),
+            mention("Tenn", "person"),
+            mention("Kuwaiti", "place"),
+            mention("Erdogan", "person"),
+            mention("The Bank of England", "org"),
+        ],
+        places={"bonn"},
+    )
+    assert [(e.text, e.label) for e in found] == [
+        ("Paul Volcker", "person"),
+        ("Kiichi Miyazawa", "person"),
+        ("Caspar Weinberger", "person"),
+        ("Tennessee", "place"),
+        ("Erdogan", "person"),
+        ("Bank of England", "org"),
+    ]

@@ -19,7 +19,7 @@ from ..models import Entity
 __all__ = ["ALIASES", "RULES_VERSION", "alias", "clean_mentions", "company_roots", "title_mentions"]
 
 #: Bump when a rule or table changes what is extracted (indexes then ask for a rebuild).
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 
 # Words of wire boilerplate and financial tables: a mention made only of these is none.
 _BOILERPLATE = frozenset(
@@ -39,15 +39,28 @@ _GENERIC = frozenset(
     "eastern agreement budget easter christmas".split()
 )
 _COMPANY_ENDS = frozenset(
-    "corp corporation inc co company ltd plc ag sa nv bv gmbh group bank brothers partners "
+    "corp corporation inc co company ltd plc ag sa nv bv gmbh group bank brothers partners association "
     "holdings industries airlines markets securities capital".split()
 )
 _PLACE_WORDS = frozenset("island islands city county province state republic".split())
 # Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...").
 _ROLE_WORDS = frozenset(
     "staff chief prime minister minsiter president secretary treasury trade representative governor "
-    "chairman senator sen rep mr mrs ms dr vice deputy foreign finance spokesman economics".split()
+    "chairman senator sen rep mr mrs ms dr vice deputy foreign finance spokesman economics defence "
+    "defense".split()
 )
+# Nouns that end a title before a name ("Japanese Finance Minister Kiichi Miyazawa").
+_TITLE_NOUNS = frozenset(
+    "president minister chancellor chairman speaker secretary governor senator spokesman spokeswoman "
+    "premier ambassador mayor king queen prince director leader representative commissioner treasurer "
+    "envoy judge sheikh pope chief staff sen rep mr mrs ms dr".split()
+)
+_STATE_ABBREVIATIONS = {
+    "tenn": "Tennessee", "conn": "Connecticut", "mass": "Massachusetts", "fla": "Florida", "ill": "Illinois",
+    "mich": "Michigan", "minn": "Minnesota", "okla": "Oklahoma", "ariz": "Arizona", "colo": "Colorado",
+    "penn": "Pennsylvania", "wis": "Wisconsin", "calif": "California",
+}  # fmt: skip
+_PARTY_STATE_RE = re.compile(r"^[DR]-[A-Z][a-z]+\.?$")  # "D-Conn": a senator's party and state
 _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
@@ -73,6 +86,7 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("org", "Organization of Petroleum Exporting Countries"): ("opec",),
     ("org", "General Agreement on Tariffs and Trade"): ("gatt", "agreement on tariffs and trade"),
+    ("org", "Standard and Poor's Corp"): ("standard and poor", "standard and poor's", "s&p"),
     ("org", "Organisation for Economic Co-operation and Development"): ("oecd",),
     ("org", "North Atlantic Treaty Organization"): ("nato",),
     ("org", "International Coffee Organization"): ("ico",),
@@ -81,7 +95,7 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("org", "International Business Machines"): ("ibm", "international business machines corp"),
     ("org", "Commodity Credit Corporation"): ("ccc",),
     ("place", "West Germany"): ("west german",),
-    ("place", "California"): ("calif",),
+    **{("place", name): (abbreviation,) for abbreviation, name in _STATE_ABBREVIATIONS.items()},
     ("org", "General Motors"): ("gm", "general motors corp"),
 }
 #: Folded spelling -> (label, display) for every alias and canonical name.
@@ -105,13 +119,17 @@ def _fix(entity: Entity) -> Entity | None:
     words = _words(text)
     if not words or all(w in _BOILERPLATE or w.isdigit() or len(w) == 1 for w in words):
         return None
-    if label == "person" and words[0] in _MONTHS:
-        return None  # "May One", "April One"
-    if label == "person" and len(words) > 2 and words[0] in _ROLE_WORDS:
-        raw = text.split()
-        while len(raw) > 2 and _words(raw[0]) and _words(raw[0])[0] in _ROLE_WORDS:
-            raw.pop(0)
-        text = " ".join(raw)
+    if _PARTY_STATE_RE.match(text) or (label == "person" and words[0] in _MONTHS):
+        return None  # "D-Conn"; "May One", "April One"
+    if label == "person":
+        titled = [i for i, w in enumerate(words) if w in _TITLE_NOUNS or w in _ROLE_WORDS]
+        if titled and titled[-1] == len(words) - 1:
+            return None  # a title without a name ("U.K. Chancellor")
+        if titled and (len(words) > 2 or words[titled[-1]] in _TITLE_NOUNS):
+            text = " ".join(text.split()[titled[-1] + 1 :])  # "Federal Chairman Paul Volcker"
+            words = _words(text)
+    if len(words) > 1 and words[0] == "the":
+        text, words = text.split(" ", 1)[1], words[1:]  # "The Bank of England"
     raw = text.split()
     while len(raw) > 1 and fold(raw[-1]).strip(".") in _TRAILING:  # "U.S. Dlrs" -> "U.S."
         raw.pop()
@@ -159,7 +177,10 @@ _DEMONYM_ENDS = ("an", "ish", "ese", "i")  # Russian, Korean, German, Turkish, C
 
 
 def _demonym(entity: Entity, places: Collection[str]) -> bool:
-    """A nationality word tagged as a place ("Russian", "Syrian"): no place in the name lists."""
+    """A nationality word tagged as a place ("Russian", "Kuwaiti"): not in the place lists.
+
+    Only places: surnames end the same way ("Erdogan", "Rouhani").
+    """
     word = fold(entity.text)
     return entity.label == "place" and " " not in word and word not in places and word.endswith(_DEMONYM_ENDS)
 
