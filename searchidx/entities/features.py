@@ -35,6 +35,10 @@ class Gazetteer:
     first_names: frozenset[str] = frozenset()
     last_names: frozenset[str] = frozenset()
     casing: Mapping[str, str] = field(default_factory=dict)
+    #: Memo of each word's own features (they do not depend on its neighbours).
+    memo: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def read_casing(data_dir: Path) -> dict[str, str]:
@@ -85,9 +89,12 @@ _PLACE_PREPS = frozenset("in at from near to into across outside inside via towa
 # Lower-case words that may sit inside a name ("Bank of England", "Standard & Poor's").
 _RUN_JOINERS = frozenset("of & for de la 's".split())
 _RUN_MAX = 8
+_NONE: list[str] = []  # shared, never appended to
 
 
 _SHAPES: dict[str, str] = {}
+#: Memo sizes (words): about 12 MB of feature strings, enough for the frequent words.
+_MEMO_MAX = 10_000
 
 
 def shape(word: str) -> str:
@@ -95,9 +102,9 @@ def shape(word: str) -> str:
     known = _SHAPES.get(word)
     if known is not None:
         return known
-    if len(_SHAPES) > 200_000:
-        _SHAPES.clear()
-    _SHAPES[word] = code = _shape(word)
+    code = _shape(word)
+    if len(_SHAPES) < _MEMO_MAX:  # full: the words seen first (the frequent ones) stay
+        _SHAPES[word] = code
     return code
 
 
@@ -151,54 +158,40 @@ def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[s
     caps_line = _all_caps(words)
     shapes = [("C" + shape(w.title())) if caps_line else shape(w) for w in words]
     runs = None if caps_line else _run_cues(words, lows)
+    memo = gazetteer.memo
+    room = len(memo) < _MEMO_MAX  # full: the words seen first (the frequent ones) stay
+    entries = []
+    for i, word in enumerate(words):
+        key = "\0" + word if caps_line else word
+        entry = memo.get(key)
+        if entry is None:
+            entry = _word_features(word, lows[i], folds[i], shapes[i], caps_line, gazetteer)
+            if room:
+                memo[key] = entry
+        entries.append(entry)
     out: list[list[str]] = []
     for i, word in enumerate(words):
         low = lows[i]
-        feats = [
-            "b",
-            f"w={low}",
-            f"s={shapes[i]}",
-            f"p3={low[:3]}",
-            f"x2={low[-2:]}",
-            f"x3={low[-3:]}",
-            f"x4={low[-4:]}",
-            f"len={min(len(word), 8)}",
-        ]
-        if caps_line:
-            feats.append("capsline")
-        elif word[:1].isupper():
-            feats.append("cap")
-            if i == 0:
-                feats.append("cap0")
-            if word.isupper() and len(word) > 1:
-                feats.append("upper")
+        feats = list(entries[i][0])
+        if i == 0 and not caps_line and word[:1].isupper():
+            feats.append("cap0")
         if runs and runs[i]:
             feats += runs[i]
-        if word[:1].isalpha():
-            case = gazetteer.casing.get(low, "?")
-            feats.append(f"tc={case}")
-            if caps_line:
-                feats.append(f"ctc={case}")
-        if "-" in word:
-            feats.append("hyph")
-            feats.append(f"hx={low.rsplit('-', 1)[-1][-3:]}")
         if marks[i]:
             feats.append(f"gaz={marks[i]}")
-        if word[:1].isupper():
-            folded = folds[i]
-            if folded in gazetteer.first_names:
-                feats.append("first")
-            if folded in gazetteer.last_names:
-                feats.append("last")
-            if i > 0 and folds[i - 1] in gazetteer.first_names and words[i - 1][:1].isupper():
-                feats.append("-1first")
-        if low in _ORG_CUES:
-            feats.append("orgcue")
+        if (
+            i > 0
+            and word[:1].isupper()
+            and folds[i - 1] in gazetteer.first_names
+            and words[i - 1][:1].isupper()
+        ):
+            feats.append("-1first")
         if i == 0:
             feats.append("BOS")
         else:
             prev = lows[i - 1]
-            feats += [f"-1w={prev}", f"-1s={shapes[i - 1]}", f"-1w|w={prev}|{low}"]
+            feats += entries[i - 1][1][0:2]
+            feats.append(f"-1w|w={prev}|{low}")
             if prev.rstrip(".") in _PERSON_CUES:
                 feats.append("-1percue")
             elif i > 1 and lows[i - 2].rstrip(".") in _PERSON_CUES and words[i - 1][:1].isupper():
@@ -208,12 +201,13 @@ def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[s
             if marks[i - 1]:
                 feats.append(f"-1gaz={marks[i - 1]}")
             if i > 1:
-                feats += [f"-2w={lows[i - 2]}", f"-2s={shapes[i - 2]}"]
+                feats += entries[i - 2][1][2:4]
         if i == n - 1:
             feats.append("EOS")
         else:
             nxt = lows[i + 1]
-            feats += [f"+1w={nxt}", f"+1s={shapes[i + 1]}", f"w|+1w={low}|{nxt}"]
+            feats += entries[i + 1][1][4:6]
+            feats.append(f"w|+1w={low}|{nxt}")
             if nxt.rstrip(".") in _ORG_CUES:
                 feats.append("+1orgcue")
             if nxt == "," and i < n - 2 and lows[i + 2].rstrip(".") in _PERSON_CUES:
@@ -221,9 +215,53 @@ def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[s
             if marks[i + 1]:
                 feats.append(f"+1gaz={marks[i + 1]}")
             if i < n - 2:
-                feats += [f"+2w={lows[i + 2]}", f"+2s={shapes[i + 2]}"]
+                feats += entries[i + 2][1][6:8]
         out.append(feats)
     return out
+
+
+def _word_features(
+    word: str, low: str, folded: str, word_shape: str, caps_line: bool, gazetteer: Gazetteer
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A word's own features, and its features as a neighbour (memoised in ``Gazetteer.memo``)."""
+    feats = [
+        "b",
+        f"w={low}",
+        f"s={word_shape}",
+        f"p3={low[:3]}",
+        f"x2={low[-2:]}",
+        f"x3={low[-3:]}",
+        f"x4={low[-4:]}",
+        f"len={min(len(word), 8)}",
+    ]
+    capital = word[:1].isupper()
+    if caps_line:
+        feats.append("capsline")
+    elif capital:
+        feats.append("cap")
+        if word.isupper() and len(word) > 1:
+            feats.append("upper")
+    if word[:1].isalpha():
+        case = gazetteer.casing.get(low, "?")
+        feats.append(f"tc={case}")
+        if caps_line:
+            feats.append(f"ctc={case}")
+    if "-" in word:
+        feats.append("hyph")
+        feats.append(f"hx={low.rsplit('-', 1)[-1][-3:]}")
+    if capital:
+        if folded in gazetteer.first_names:
+            feats.append("first")
+        if folded in gazetteer.last_names:
+            feats.append("last")
+    if low in _ORG_CUES:
+        feats.append("orgcue")
+    around = tuple(
+        f"{where}{kind}={value}"
+        for where in ("-1", "-2", "+1", "+2")
+        for kind, value in (("w", low), ("s", word_shape))
+    )
+    return tuple(feats), around
 
 
 def _all_caps(words: Sequence[str]) -> bool:
@@ -241,7 +279,7 @@ def _run_cues(words: Sequence[str], lows: Sequence[str]) -> list[list[str]]:
     company suffix or an agency word, and the token's position in it.
     """
     n = len(words)
-    out: list[list[str]] = [[] for _ in range(n)]
+    out: list[list[str]] = [_NONE] * n
     i = 0
     while i < n:
         if not words[i][:1].isupper():
@@ -255,18 +293,20 @@ def _run_cues(words: Sequence[str], lows: Sequence[str]) -> list[list[str]]:
                 end += 2
             else:
                 break
-        run = lows[i:end]
-        bare = [w.rstrip(".") for w in run]
+        if end == i + 1:  # a single capitalised word: only an agency word says anything
+            if lows[i].rstrip(".") in _AGENCY:
+                out[i] = ["runag"]
+            i = end
+            continue
+        bare = [w.rstrip(".") for w in lows[i:end]]
         company = any(w in _COMPANY for w in bare[1:])
         agency = any(w in _AGENCY for w in bare)
-        size = end - i
         for j in range(i, end):
-            feats = out[j]
-            if size > 1:
-                feats.append("run=" + ("B" if j == i else "E" if j == end - 1 else "I"))
+            feats = ["run=" + ("B" if j == i else "E" if j == end - 1 else "I")]
             if company:
                 feats.append("runco")
             if agency:
                 feats.append("runag")
+            out[j] = feats
         i = end
     return out
