@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from searchidx.cache import SearchCache
 from searchidx.entities.cleanup import alias, clean_mentions, company_roots, title_mentions
 from searchidx.models import Entity
@@ -157,3 +160,43 @@ def test_titles_states_and_places_are_not_people() -> None:
         ("Erdogan", "person"),
         ("Bank of England", "org"),
     ]
+
+
+PIECES = [
+    "The",
+    "the",
+    " ",
+    "\u00a0",
+    "\t",
+    "Chairman",
+    "Minister",
+    "Dlrs",
+    "Corp",
+    "Inc",
+    "U.S.",
+    ".",
+    "'s",
+    "<",
+    "CCI",
+    "D-Conn",
+    "May",
+    "NOTE",
+    "Bank",
+    "and",
+    "&",
+    "Paul",
+    "Volcker",
+    "-",
+    ",",
+    "Russian",
+]
+MENTION_TEXT = st.one_of(st.text(max_size=30), st.lists(st.sampled_from(PIECES), max_size=8).map("".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(MENTION_TEXT, st.sampled_from(["person", "place", "org"])), max_size=6))
+def test_rules_never_fail_on_any_mention(found: list[tuple[str, str]]) -> None:
+    body = " ".join(text for text, _ in found)
+    mentions = [mention(text, label, body) if text else Entity(text, label, 0, 0) for text, label in found]
+    for entity in clean_mentions(mentions, body, places={"paris"}):
+        assert entity.label in ("person", "place", "org") and entity.text.strip()

@@ -121,20 +121,22 @@ def _fix(entity: Entity) -> Entity | None:
         return None
     if _PARTY_STATE_RE.match(text) or (label == "person" and words[0] in _MONTHS):
         return None  # "D-Conn"; "May One", "April One"
+    raw = text.split()  # whitespace tokens: what is cut below
+    plain = [fold(t).strip(".,'’") for t in raw]
     if label == "person":
-        titled = [i for i, w in enumerate(words) if w in _TITLE_NOUNS or w in _ROLE_WORDS]
-        if titled and titled[-1] == len(words) - 1:
+        titled = [i for i, w in enumerate(plain) if w in _TITLE_NOUNS or w in _ROLE_WORDS]
+        if titled and titled[-1] == len(raw) - 1:
             return None  # a title without a name ("U.K. Chancellor")
-        if titled and (len(words) > 2 or words[titled[-1]] in _TITLE_NOUNS):
-            text = " ".join(text.split()[titled[-1] + 1 :])  # "Federal Chairman Paul Volcker"
-            words = _words(text)
-    if len(words) > 1 and words[0] == "the":
-        text, words = text.split(" ", 1)[1], words[1:]  # "The Bank of England"
-    raw = text.split()
+        if titled and (len(raw) > 2 or plain[titled[-1]] in _TITLE_NOUNS):
+            raw = raw[titled[-1] + 1 :]  # "Federal Chairman Paul Volcker"
+    if len(raw) > 1 and fold(raw[0]) == "the":
+        raw = raw[1:]  # "The Bank of England"
     while len(raw) > 1 and fold(raw[-1]).strip(".") in _TRAILING:  # "U.S. Dlrs" -> "U.S."
         raw.pop()
     text = " ".join(raw)
     words = _words(text)
+    if not words:
+        return None
     if len(words) == 1 and (words[0] in _GENERIC or (text.isupper() and len(text) > 4 and not alias(text))):
         return None  # "Bank", "House"; an all-caps word that is no known acronym ("NOTE", "REUTER")
     known = alias(text)
