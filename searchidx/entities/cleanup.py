@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 from ..analysis import fold
 from ..models import Entity
+from .decode import _PERSON_TITLES, _TITLE_WORDS
 
 __all__ = ["ALIASES", "RULES_VERSION", "alias", "clean_mentions", "company_roots", "title_mentions"]
 
@@ -43,17 +44,14 @@ _COMPANY_ENDS = frozenset(
     "holdings industries airlines markets securities capital".split()
 )
 _PLACE_WORDS = frozenset("island islands city county province state republic".split())
-# Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...").
-_ROLE_WORDS = frozenset(
-    "staff chief prime minister minsiter president secretary treasury trade representative governor "
-    "chairman senator sen rep mr mrs ms dr vice deputy foreign finance spokesman economics defence "
-    "defense".split()
+# Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...");
+# the tagger's own title lists (decode.py) plus what wire copy adds.
+_ROLE_WORDS = _TITLE_WORDS | frozenset(
+    "staff chief minsiter treasury trade representative economics defence rep mrs ms".split()
 )
 # Nouns that end a title before a name ("Japanese Finance Minister Kiichi Miyazawa").
-_TITLE_NOUNS = frozenset(
-    "president minister chancellor chairman speaker secretary governor senator spokesman spokeswoman "
-    "premier ambassador mayor king queen prince director leader representative commissioner treasurer "
-    "envoy judge sheikh pope chief staff sen rep mr mrs ms dr".split()
+_TITLE_NOUNS = _PERSON_TITLES | frozenset(
+    "speaker director leader representative commissioner treasurer judge chief staff rep".split()
 )
 _STATE_ABBREVIATIONS = {
     "tenn": "Tennessee", "conn": "Connecticut", "mass": "Massachusetts", "fla": "Florida", "ill": "Illinois",
