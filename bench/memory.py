@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.stress import children
+
 DATA = Path(__file__).resolve().parent / "data" / "reuters.jsonl"
 
 
@@ -35,17 +37,12 @@ def _rss_kb(pid: int) -> int:
 
 
 def _descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    queue = [pid]
+    """Every process below ``pid`` (workers, and anything they start)."""
+    found, queue = [], [pid]
     while queue:
-        current = queue.pop()
-        try:
-            with open(f"/proc/{current}/task/{current}/children") as handle:
-                children = [int(c) for c in handle.read().split()]
-        except OSError:
-            children = []
-        found.extend(children)
-        queue.extend(children)
+        below = children(queue.pop())
+        found.extend(below)
+        queue.extend(below)
     return found
 
 

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 from ..analysis import fold
 from ..models import Entity
-from .decode import _PERSON_TITLES, _TITLE_WORDS
+from .decode import PERSON_TITLES, TITLE_WORDS
 
 __all__ = ["ALIASES", "RULES_VERSION", "alias", "clean_mentions", "company_roots", "title_mentions"]
 
@@ -46,11 +46,11 @@ _COMPANY_ENDS = frozenset(
 _PLACE_WORDS = frozenset("island islands city county province state republic".split())
 # Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...");
 # the tagger's own title lists (decode.py) plus what wire copy adds.
-_ROLE_WORDS = _TITLE_WORDS | frozenset(
+_ROLE_WORDS = TITLE_WORDS | frozenset(
     "staff chief minsiter treasury trade representative economics defence rep mrs ms".split()
 )
 # Nouns that end a title before a name ("Japanese Finance Minister Kiichi Miyazawa").
-_TITLE_NOUNS = _PERSON_TITLES | frozenset(
+_TITLE_NOUNS = PERSON_TITLES | frozenset(
     "speaker director leader representative commissioner treasurer judge chief staff rep".split()
 )
 _STATE_ABBREVIATIONS = {

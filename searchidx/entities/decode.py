@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["decode", "raw_spans"]
+__all__ = ["PERSON_TITLES", "TITLE_WORDS", "decode", "raw_spans"]
 
 Span = tuple[int, int, str]  # token start, token end (exclusive), CoNLL type
 
-_PERSON_TITLES = frozenset(
+#: Words that title a person ("President", "Minister"): also used by the rules in cleanup.py.
+PERSON_TITLES = frozenset(
     "president minister premier chancellor secretary senator sen governor gov mr mrs ms dr prof "
     "sir lord lady king queen prince pope sheikh spokesman spokeswoman ambassador mayor chairman "
     "envoy general gen".split()
 )
-_TITLE_WORDS = _PERSON_TITLES | frozenset(
+TITLE_WORDS = PERSON_TITLES | frozenset(
     "vice foreign deputy prime former late interior defence defense finance economy trade "
     "state turkish russian syrian iranian u.s. us american british french german chinese".split()
 )
@@ -47,10 +48,10 @@ def _trim(words: Sequence[str], span: Span) -> list[Span]:
     start, end, kind = span
     # A title before a name: "Foreign Minister Mevlut Cavusoglu" -> the person.
     titled = start
-    while titled < end - 1 and words[titled].lower().rstrip(".") in _TITLE_WORDS:
+    while titled < end - 1 and words[titled].lower().rstrip(".") in TITLE_WORDS:
         titled += 1
     last_title = words[titled - 1].lower().rstrip(".") if titled > start else ""
-    if last_title in _PERSON_TITLES and words[titled][:1].isupper():
+    if last_title in PERSON_TITLES and words[titled][:1].isupper():
         start, kind = titled, "PER" if kind in ("ORG", "PER") else kind
     # Split at a lower-case word that cannot be part of a name ("Peskov told RIA").
     pieces: list[Span] = []
