@@ -10,12 +10,16 @@ import bisect
 import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import analysis
 from .dates import DateRange
 from .ranking import FieldNorms
 from .schema import TEXT_FIELDS, live_column
+
+if TYPE_CHECKING:
+    from .entities.collection import Resolution
 
 __all__ = ["MISSING", "DateColumn", "SearchCache", "from_ts"]
 
@@ -61,17 +65,18 @@ class DateColumn:
 class SearchCache:
     """Per-searcher state: the searcher and lazily built helpers."""
 
-    def __init__(self, searcher: Any, *, entities: bool = True) -> None:
+    def __init__(self, searcher: Any, *, entities: bool = True, path: Path | None = None) -> None:
         self.searcher = searcher
+        self.path = path  # the index directory, for the files written beside each commit
         self.entities = entities  # False for an index built with --no-entities
         self._dates: DateColumn | None = None
         self._words: list[str] | None = None
         self._frequency: dict[str, int] = {}
         self._field_frequency: dict[tuple[str, str], int] = {}
         self._expansions: dict[tuple[str, str, int], list[str]] = {}
-        self._aliases: dict[str, list[str]] | None = None
+        self._resolution: Resolution | None = None
+        self._entity_aliases: dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]] | None = None
         self._rows: dict[int, list[tuple[str, str, str]]] | None = None
-        self._labels: dict[str, str] | None = None
         self._norms: dict[str, FieldNorms] = {}
         self._term_scores: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
         self._term_postings = 0
@@ -111,21 +116,45 @@ class SearchCache:
             self._term_postings -= len(dropped)
         return found
 
-    def person_aliases(self) -> dict[str, list[str]]:
-        """Full person key -> shorter keys that name only that person in this collection.
+    def resolution(self) -> Resolution:
+        """One name and one type per entity across the collection (:mod:`.entities.collection`).
 
-        The same resolution the facets use ("putin" -> "vladimir putin"), so a
-        filter on a facet value finds exactly the articles it counted.
+        Facets count by it and entity filters expand by it, so a filter on a
+        facet value finds exactly the articles it counted.
         """
-        if self._aliases is None:
-            from .entities.canonical import resolve_people
+        if self._resolution is None and self.path is not None:
+            from .writing import load_resolution
 
-            keys = {k for row in self.entity_rows().values() for label, k, _ in row if label == "person"}
-            self._aliases = {}
-            for key, root in resolve_people(keys).items():
-                if key != root:
-                    self._aliases.setdefault(root, []).append(key)
-        return self._aliases
+            self._resolution = load_resolution(self.path, self.searcher.reader().generation())
+        if self._resolution is None:  # no file for this generation (an older searchidx wrote it)
+            from .entities.collection import resolve_collection, shipped_lists
+
+            lists = shipped_lists()
+            self._resolution = resolve_collection(
+                self.entity_rows().values(), lists.places, lists.first_names
+            )
+        return self._resolution
+
+    def entity_aliases(self) -> dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]]:
+        """``(field, analysed words)`` of an entity filter -> the other names of that entity.
+
+        Keyed by the words an entity filter is analysed into, so ``person:reagan``
+        finds the other members of what "reagan" resolves to (:meth:`resolution`).
+        Only names whose root is of the filter's own type expand.
+        """
+        if self._entity_aliases is None:
+            resolution = self.resolution()
+            self._entity_aliases = {}
+            for root, members in resolution.members.items():
+                if len(members) < 2:
+                    continue
+                for label, key in members:
+                    if label != root[0]:
+                        continue
+                    words = tuple(t.text for t in analysis.analyze(key, stemming=False) if not t.joined)
+                    others = [m for m in members if m != (label, key)]
+                    self._entity_aliases.setdefault((label, words), []).extend(others)
+        return self._entity_aliases
 
     def entity_rows(self) -> dict[int, list[tuple[str, str, str]]]:
         """``(label, key, name)`` entities of every live document, decoded once per searcher."""
@@ -138,29 +167,6 @@ class SearchCache:
                 if row:
                     self._rows[docnum] = row
         return self._rows
-
-    def voted_labels(self) -> dict[str, str]:
-        """One type per name across the collection: the label most articles give each key.
-
-        A person's name that begins a company's name ("Merrill Lynch" of
-        "Merrill Lynch Capital Markets") is an organisation however articles tag it.
-        """
-        if self._labels is None:
-            from collections import Counter
-
-            from .entities.cleanup import company_roots
-
-            votes: dict[str, Counter[str]] = {}
-            for row in self.entity_rows().values():
-                for label, key, _name in row:
-                    votes.setdefault(key, Counter())[label] += 1
-            roots = company_roots(k for k, v in votes.items() if v["org"])
-            self._labels = {}
-            for key, v in votes.items():
-                label = max(v, key=lambda lab: (v[lab], lab))
-                # Only people become companies: "New York" begins "New York Times Co" yet is a place.
-                self._labels[key] = "org" if label == "person" and key in roots else label
-        return self._labels
 
     def words(self) -> list[str]:
         """Sorted surface words the analyzer has seen (the stem memo's keys)."""

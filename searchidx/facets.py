@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from .cache import SearchCache
-from .entities.canonical import best_display, resolve_people
+from .entities.canonical import best_display
 from .errors import SearchCancelled
 from .models import Facets, FacetValue
 from .search import matching_docs, prepare
@@ -63,21 +63,19 @@ def run_facets(
             day = dt.datetime.fromtimestamp(stamp, dt.UTC)
             months[f"{day.year:04d}-{day.month:02d}"] += 1  # strftime gives "1-01" for year 1
     check()
-    # "Putin" in one article and "Vladimir Putin" in another are one person.
-    voted = cache.voted_labels()  # Merrill Lynch is an org however one article tags it
-    found = [[(voted.get(key, label), key, name) for label, key, name in doc] for doc in found]
-    people = resolve_people(key for doc in found for label, key, _ in doc if label == "person")
+    # "Putin" here and "Vladimir Putin" there are one person; Merrill Lynch is an org however tagged.
+    resolution = cache.resolution()
     counts: dict[str, Counter[str]] = {"person": Counter(), "place": Counter(), "org": Counter()}
     names: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for doc in found:
         seen: set[tuple[str, str]] = set()
         for label, key, name in doc:
-            root = people.get(key, key) if label == "person" else key
-            if root == key:
-                names[label, root][name] += 1
-            if (label, root) not in seen:
-                seen.add((label, root))
-                counts[label][root] += 1
+            root = resolution.root(label, key)
+            if root[1] == key:
+                names[root][name] += 1
+            if root not in seen:
+                seen.add(root)
+                counts[root[0]][root[1]] += 1
 
     def top(label: str) -> tuple[FacetValue, ...]:
         ranked = sorted(counts[label].items(), key=lambda kv: (-kv[1], kv[0]))[:limit]

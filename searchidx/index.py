@@ -320,7 +320,7 @@ class Index:
             if not self._stems_loaded:
                 analysis.preload_stems(load_stems(self.path))
                 self._stems_loaded = True
-            self._search_cache = SearchCache(searcher, entities=self.has_entities)
+            self._search_cache = SearchCache(searcher, entities=self.has_entities, path=self.path)
         return self._search_cache
 
     @contextmanager

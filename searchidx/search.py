@@ -26,8 +26,9 @@ from .explain import filter_notes
 from .highlight import snippet, spans_within
 from .models import Document, Hit, SearchResults, Span
 from .query import ParsedQuery, parse
+from .query_clauses import entity_query
 from .ranking import top_scored
-from .schema import TEXT_FIELDS
+from .schema import ENTITY_FIELDS, TEXT_FIELDS
 from .spelling import fuzzy_stems, suggest
 
 __all__ = ["RobertsonBM25F", "docset", "load_document", "matching_docs", "prepare", "run_search"]
@@ -202,19 +203,22 @@ def _parse(cache: SearchCache, text: str, mode: Literal["all", "any"], prefix_te
 
 
 def _with_aliases(query: Any, cache: SearchCache) -> Any:
-    """Let a full person name also match articles that name that person by surname only."""
+    """Let an entity filter match every name the collection resolves to the same entity.
+
+    ``person:reagan`` also finds articles that only say "Ronald Reagan" or that
+    tagged "Reagan" an organisation; ``org:imf`` finds "International Monetary Fund".
+    """
     if isinstance(query, wq.Not):
         return wq.Not(_with_aliases(query.query, cache))
     if isinstance(query, (wq.Or, wq.And)):
         return type(query)([_with_aliases(q, cache) for q in query.subqueries])
-    if isinstance(query, wq.Phrase) and query.fieldname == "person":
-        from .entities.canonical import name_key
-
-        aliases = cache.person_aliases().get(name_key(" ".join(query.words)), [])
-        if aliases:
-            shorter = [wq.Phrase("person", a.split()) if " " in a else wq.Term("person", a) for a in aliases]
-            return wq.Or([query, *shorter])
-    return query
+    words = (
+        query.words if isinstance(query, wq.Phrase) else [query.text] if isinstance(query, wq.Term) else None
+    )
+    if words is None or query.fieldname not in ENTITY_FIELDS or not cache.entities:
+        return query
+    others = cache.entity_aliases().get((query.fieldname, tuple(words)))
+    return wq.Or([query, *(entity_query(label, key) for label, key in others)]) if others else query
 
 
 def docset(cache: SearchCache, query: Any) -> set[int]:

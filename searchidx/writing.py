@@ -4,8 +4,9 @@ A new or rebuilt index is written in place as one commit whose table of
 contents lists only its own segments; an update adds to the current one.
 Whatever fails, the files the run wrote are removed before the lock is
 released, and lack of space or permission is one :class:`IndexWriteError`.
-``searchidx.json`` (versions, roots) and ``stems.json`` (the stem memo)
-are rewritten after each commit.
+``searchidx.json`` (versions, roots), ``stems.json`` (the stem memo) and
+``entities.json`` (one name per entity across the collection) are rewritten
+after each commit.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .errors import IndexVersionError, IndexWriteError, SearchidxError
 from .models import IndexReport
 from .schema import SCHEMA_VERSION, build_schema
 from .storage import (
+    ENTITIES_FILE,
     LOCK_FILE,
     META_FILE,
     STEMS_FILE,
@@ -38,7 +40,17 @@ from .storage import (
     write_lock,
 )
 
-__all__ = ["Progress", "Run", "committed", "create", "source_roots", "versions", "write"]
+__all__ = [
+    "Progress",
+    "Run",
+    "committed",
+    "create",
+    "load_resolution",
+    "save_resolution",
+    "source_roots",
+    "versions",
+    "write",
+]
 
 STEM_FILE_WORD_CHARS = 24  # longer words are stemmed (NLTK) when searched, not kept in stems.json
 #: Failures to write that are the machine's state, not a bug: reported in one line.
@@ -216,11 +228,43 @@ def write(
                     discard_uncommitted(where)
             raise
         _record(where, meta, roots, fresh=fresh)
+        if entities and (fresh or report.added or report.updated or report.removed):
+            save_resolution(where)
     except OSError as exc:
         if exc.errno in WRITE_ERRNOS:
             raise IndexWriteError(str(where), exc) from None
         raise
     return dataclasses.replace(report, elapsed_s=time.perf_counter() - started)  # commit included
+
+
+def save_resolution(where: Path) -> None:
+    """Resolve the collection's entities once per commit (``entities.json``), so searches need not.
+
+    Searches use the file only when its generation is the one they read, and
+    resolve in memory otherwise (:meth:`searchidx.cache.SearchCache.resolution`).
+    """
+    from .entities.collection import resolve_collection, shipped_lists
+    from .schema import decode_entities, live_column
+
+    with reading(where), whoosh_index(where, build_schema()).reader() as reader:  # the new commit's
+        rows = [row for _doc, value in live_column(reader, "entities") if (row := decode_entities(value))]
+        generation = reader.generation()
+    lists = shipped_lists()
+    found = resolve_collection(rows, lists.places, lists.first_names)
+    write_json(where / ENTITIES_FILE, {"generation": generation, "roots": found.changed()})
+
+
+def load_resolution(where: Path, generation: int) -> Any:
+    """The :class:`~searchidx.entities.collection.Resolution` saved for ``generation``, or None."""
+    from .entities.collection import Resolution
+
+    try:
+        data = json.loads((where / ENTITIES_FILE).read_text(encoding="utf-8"))
+        if data["generation"] != generation:
+            return None
+        return Resolution.from_changed(data["roots"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # missing, stale or damaged: it is only a cache
 
 
 def _check_entity_model(where: Path, meta: dict[str, Any]) -> None:

@@ -47,6 +47,8 @@ def _write(path: Path, dated: bool) -> None:
 def _layout(ws: Path) -> None:
     for name in ("a.txt", "sub/c.txt"):
         _write(ws / "news" / name, dated=name == "a.txt")
+    # Never deleted, so news/sub is never an empty directory the user may turn into an index.
+    (ws / "news" / "sub" / "photo.jpg").write_bytes(b"\xff\xd8 not an article")
     (ws / "other" / "src").mkdir(parents=True)
     (ws / "other" / "draft.txt").write_text("my draft")
     (ws / "other" / "src" / "main.py").write_text("print('keep')")

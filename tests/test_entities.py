@@ -152,3 +152,19 @@ def test_parallel_extraction_matches_serial(
     one = Index.build(tmp_path / "one", [feed], workers=1).facets()
     two = Index.build(tmp_path / "two", [feed], workers=2).facets()
     assert one == two and one.people[0].count == 200
+
+
+def test_collection_resolution_is_saved_per_commit_and_rebuilt_when_stale(entity_index: Index) -> None:
+    import json
+
+    saved = entity_index.path / "entities.json"
+    data = json.loads(saved.read_text())
+    assert data["generation"] == 0
+    # "Putin" in b.txt resolves to the only full name the collection has.
+    assert ["person", "putin", "person", "vladimir putin"] in data["roots"]
+    people = {v.name: v.count for v in entity_index.facets().people}
+    # A stale file (another generation) is ignored and the resolution made in memory.
+    saved.write_text(json.dumps({"generation": 7, "roots": [["person", "putin", "person", "nobody"]]}))
+    fresh = Index.open(entity_index.path)
+    assert {v.name: v.count for v in fresh.facets().people} == people
+    assert people["Vladimir Putin"] == 2

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchidx.cache import SearchCache
 from searchidx.entities.cleanup import alias, clean_mentions, company_roots, title_mentions
+from searchidx.entities.collection import initials, resolve_collection
 from searchidx.models import Entity
 from searchidx.query import entity_query
 
@@ -69,24 +69,72 @@ def test_headline_mentions_count_only_when_the_body_names_them() -> None:
 
 
 def test_a_name_that_begins_a_company_is_an_org_across_the_collection() -> None:
-    class Stub:
-        _labels = None
-        entity_rows = staticmethod(
-            lambda: {
-                1: [("person", "merrill lynch", "Merrill Lynch")],
-                2: [("person", "merrill lynch", "Merrill Lynch")],
-                3: [("org", "merrill lynch capital markets", "Merrill Lynch Capital Markets")],
-                4: [("person", "ronald reagan", "Ronald Reagan"), ("org", "ronald reagan", "Ronald Reagan")],
-                5: [("person", "ronald reagan", "Ronald Reagan")],
-                6: [("place", "new york", "New York"), ("org", "new york times co", "New York Times Co")],
-            }
-        )
-
-    voted = SearchCache.voted_labels(Stub())  # type: ignore[arg-type]
-    assert voted["merrill lynch"] == "org" and voted["ronald reagan"] == "person"
-    assert voted["new york"] == "place"  # begins "New York Times Co", still a place
+    rows = [
+        [("person", "merrill lynch", "Merrill Lynch")],
+        [("person", "merrill lynch", "Merrill Lynch")],
+        [("org", "merrill lynch capital markets", "Merrill Lynch Capital Markets")],
+        [("person", "ronald reagan", "Ronald Reagan"), ("org", "ronald reagan", "Ronald Reagan")],
+        [("person", "ronald reagan", "Ronald Reagan")],
+        [("place", "new york", "New York"), ("org", "new york times co", "New York Times Co")],
+        [("person", "moody", "Moody")],
+        [("org", "moody's investors service inc", "Moody's Investors Service Inc")],
+    ]
+    found = resolve_collection(rows)
+    assert found.root("person", "merrill lynch") == ("org", "merrill lynch")
+    assert found.root("org", "ronald reagan") == ("person", "ronald reagan")
+    assert found.root("place", "new york") == (
+        "place",
+        "new york",
+    )  # begins "New York Times Co", still a place
+    assert found.root("person", "moody") == ("org", "moody's investors service inc")
     assert "merrill lynch" in company_roots(["merrill lynch capital markets"])
     assert not company_roots(["merrill lynch"])  # no company word: no roots
+
+
+def test_a_surname_takes_the_dominant_full_name_and_stays_itself_when_ambiguous() -> None:
+    rows = [[("person", "ronald reagan", "Ronald Reagan")]] * 9 + [
+        [("person", "nancy reagan", "Nancy Reagan")],
+        [("person", "reagan", "Reagan")],
+        [("person", "athough reagan", "Athough Reagan")],
+        [("person", "baker", "Baker")],
+        [("person", "james baker", "James Baker")],
+        [("person", "howard baker", "Howard Baker")],
+        [("person", "bashar", "Bashar")],
+        [("person", "bashar assad", "Bashar Assad")],
+    ]
+    found = resolve_collection(rows)
+    assert found.root("person", "bashar") == ("person", "bashar assad")  # a first name, one fuller name
+    assert found.root("person", "reagan") == ("person", "ronald reagan")  # 9 of 11 fuller mentions
+    assert found.root("person", "baker") == ("person", "baker")  # one James, one Howard: ambiguous
+    assert sorted(found.members["person", "ronald reagan"]) == [
+        ("person", "reagan"),
+        ("person", "ronald reagan"),
+    ]
+
+
+def test_types_are_voted_and_acronyms_join_their_expansion() -> None:
+    rows = [
+        [("person", "bonn", "Bonn")],
+        [("person", "bonn", "Bonn")],
+        [("place", "bonn", "Bonn")],
+        [("person", "latin america", "Latin America")],
+        [("place", "latin america", "Latin America")],
+        [("org", "fhlbb", "FHLBB"), ("org", "federal home loan bank board", "Federal Home Loan Bank Board")],
+        [("org", "fhlbb", "FHLBB")],
+        [("org", "cme", "CME")],  # no expansion shares an article with it
+        [("org", "chicago board", "Chicago Board")],
+        [("org", "international monetary fund", "International Monetary Fund")],
+        [("org", "international monetary fund and world bank", "International Monetary Fund and World Bank")],
+        [("org", "world bank", "World Bank")],
+    ]
+    found = resolve_collection(rows, places={"bonn"})
+    assert found.root("person", "bonn") == ("place", "bonn")  # "Bonn said": on the place list
+    assert found.root("person", "latin america") == ("place", "latin america")  # no first name
+    assert found.root("org", "fhlbb") == ("org", "federal home loan bank board")
+    assert found.root("org", "cme") == ("org", "cme")
+    # The rest of a longer name is another organisation: not the IMF's full name.
+    assert found.root("org", "international monetary fund") == ("org", "international monetary fund")
+    assert initials("organisation for economic co-operation and development") == "oecd"
 
 
 def test_place_filters_find_every_alias() -> None:
@@ -200,3 +248,43 @@ def test_rules_never_fail_on_any_mention(found: list[tuple[str, str]]) -> None:
     mentions = [mention(text, label, body) if text else Entity(text, label, 0, 0) for text, label in found]
     for entity in clean_mentions(mentions, body, places={"paris"}):
         assert entity.label in ("person", "place", "org") and entity.text.strip()
+
+
+def test_firm_names_grow_whole_and_two_organisations_split() -> None:
+    def cleaned(body: str, *found: tuple[str, str]) -> list[tuple[str, str]]:
+        return [(e.text, e.label) for e in clean_mentions([mention(t, lab, body) for t, lab in found], body)]
+
+    body = "The Food and Drug Administration and Goldman, Sachs and Co agreed."
+    assert cleaned(body, ("Drug Administration", "org"), ("Sachs and Co", "org")) == [
+        ("Food and Drug Administration", "org"),
+        ("Goldman, Sachs and Co", "org"),
+    ]
+    body = "The International Monetary Fund and World Bank met."
+    assert cleaned(body, ("World Bank", "org")) == [
+        ("International Monetary Fund", "org"),
+        ("World Bank", "org"),
+    ]
+    body = "In Tokyo, Sony Corp said Chrysler and Ford Motor Co would buy."
+    assert cleaned(body, ("Sony Corp", "org"), ("Chrysler", "org"), ("Ford Motor Co", "org")) == [
+        ("Sony Corp", "org"),
+        ("Chrysler", "org"),
+        ("Ford Motor Co", "org"),
+    ]
+
+
+def test_nationalities_bodies_and_affiliations() -> None:
+    found = clean_mentions(
+        [
+            mention("Kuwaiti", "person"),
+            mention("Latin Americans", "person"),
+            mention("West German", "place"),
+            mention("U.S. Treasury", "place"),
+            mention("Philip Fricke of Goldman Sachs", "person"),
+            mention("Sterling", "org"),
+        ]
+    )
+    assert [(e.text, e.label) for e in found] == [
+        ("West Germany", "place"),
+        ("U.S. Treasury", "org"),
+        ("Philip Fricke", "person"),
+    ]

@@ -17,10 +17,18 @@ from ..analysis import fold
 from ..models import Entity
 from .decode import PERSON_TITLES, TITLE_WORDS
 
-__all__ = ["ALIASES", "RULES_VERSION", "alias", "clean_mentions", "company_roots", "title_mentions"]
+__all__ = [
+    "ALIASES",
+    "COMPANY_ENDS",
+    "RULES_VERSION",
+    "alias",
+    "clean_mentions",
+    "company_roots",
+    "title_mentions",
+]
 
 #: Bump when a rule or table changes what is extracted (indexes then ask for a rebuild).
-RULES_VERSION = "4"
+RULES_VERSION = "5"
 
 # Words of wire boilerplate and financial tables: a mention made only of these is none.
 _BOILERPLATE = frozenset(
@@ -37,13 +45,32 @@ _GENERIC = frozenset(
     "standard company group board fund union party commission committee council treasury parliament "
     "president minister chairman officials official analysts traders dealers sources stock split "
     "federal national international central general first world new old north south east west western "
-    "eastern agreement budget easter christmas".split()
+    "eastern agreement budget easter christmas sterling dollar dollars yen ecu".split()
 )
-_COMPANY_ENDS = frozenset(
+# Nationality words and their plurals: CoNLL's MISC, never a person, place or organisation.
+# ("West German" is an alias of West Germany, so the alias table is asked first.)
+_NATIONALITIES = frozenset(
+    "american latin-american british english scottish welsh irish french german dutch belgian swiss "
+    "austrian italian spanish portuguese greek turkish cypriot russian soviet ukrainian polish czech "
+    "hungarian romanian bulgarian yugoslav swedish norwegian danish finnish icelandic japanese chinese "
+    "korean taiwanese vietnamese thai malaysian indonesian filipino philippine singaporean indian "
+    "pakistani afghan iranian iraqi kuwaiti saudi israeli palestinian jordanian syrian lebanese "
+    "egyptian libyan algerian moroccan tunisian nigerian kenyan ethiopian african zambian zimbabwean "
+    "canadian mexican brazilian argentine argentinian chilean peruvian colombian venezuelan ecuadorean "
+    "bolivian cuban nicaraguan australian arab arabian asian european western".split()
+)
+COMPANY_ENDS = frozenset(
     "corp corporation inc co company ltd plc ag sa nv bv gmbh group bank brothers partners association "
     "holdings industries airlines markets securities capital".split()
 )
 _PLACE_WORDS = frozenset("island islands city county province state republic".split())
+# Last words of a government body: "U.S. Treasury" tagged a place is an organisation.
+_BODY_ENDS = frozenset(
+    "treasury department ministry administration commission agency office council committee court "
+    "senate congress parliament government cabinet".split()
+)
+# Last words of an organisation grown leftwards over "X and" ("Food and Drug Administration").
+_GROWN_ENDS = COMPANY_ENDS | _BODY_ENDS - {"court", "senate", "congress", "government"}
 # Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...");
 # the tagger's own title lists (decode.py) plus what wire copy adds.
 _ROLE_WORDS = TITLE_WORDS | frozenset(
@@ -107,6 +134,13 @@ def alias(text: str) -> tuple[str, str] | None:
     return ALIASES.get(fold(" ".join(text.split())).rstrip())
 
 
+def _nationality(words: Sequence[str]) -> bool:
+    """A nationality word ("Kuwaiti", "Kuwaitis"), maybe after a region word ("Latin American")."""
+    last = words[-1][:-1] if words[-1].endswith("s") and words[-1][:-1] in _NATIONALITIES else words[-1]
+    lead = set(words[:-1]) <= {"latin", "north", "south", "east", "west", "central", "western", "eastern"}
+    return last in _NATIONALITIES and lead
+
+
 def _words(text: str) -> list[str]:
     return [fold(w).strip(".'") for w in _WORD_RE.findall(text)]
 
@@ -127,6 +161,9 @@ def _fix(entity: Entity) -> Entity | None:
             return None  # a title without a name ("U.K. Chancellor")
         if titled and (len(raw) > 2 or plain[titled[-1]] in _TITLE_NOUNS):
             raw = raw[titled[-1] + 1 :]  # "Federal Chairman Paul Volcker"
+    plain = [fold(t).strip(".,'’") for t in raw]
+    if label == "person" and "of" in plain[1:-1]:
+        raw = raw[: plain.index("of", 1)]  # "Philip Fricke of Goldman Sachs"
     if len(raw) > 1 and fold(raw[0]) == "the":
         raw = raw[1:]  # "The Bank of England"
     while len(raw) > 1 and fold(raw[-1]).strip(".") in _TRAILING:  # "U.S. Dlrs" -> "U.S."
@@ -138,34 +175,70 @@ def _fix(entity: Entity) -> Entity | None:
     if len(words) == 1 and (words[0] in _GENERIC or (text.isupper() and len(text) > 4 and not alias(text))):
         return None  # "Bank", "House"; an all-caps word that is no known acronym ("NOTE", "REUTER")
     known = alias(text)
+    if known is None and _nationality(words):
+        return None  # "Kuwaiti", "Latin Americans"
     if known is not None:
         label, text = known  # one name per entity: "U.S." is the place United States
-    elif words[-1] in _COMPANY_ENDS and len(words) > 1:
+    elif words[-1] in COMPANY_ENDS and len(words) > 1:
         label = "org"  # "Motors Corp", "Merrill Lynch Capital Markets"
     elif label == "person" and words[-1] in _PLACE_WORDS:
         label = "place"
+    elif label == "place" and len(words) > 1 and words[-1] in _BODY_ENDS:
+        label = "org"  # "U.S. Treasury", "Brazilian Finance Ministry"
     end = entity.start + len(text) if entity.text.startswith(text) else entity.end
     return Entity(text, label, entity.start, end)
 
 
-_LEFT_WORD_RE = re.compile(r"(?:([A-Z][\w.'’-]*|&|and)[ \t]+)$")
+_LEFT_WORD_RE = re.compile(r"(?:([A-Z][\w.'’-]*|&|and)(,?)[ \t]+)$")
+_PARTNERS_RE = re.compile(r" and | ?& ?")
 _NOT_LEFT = frozenset("The A An In On At For From By With To Of And Its Their His Her".split())
 
 
-def _whole_company(text: str, entity: Entity) -> Entity:
-    """Grow "Motors Corp" to "American Motors Corp", "Poor's Corp" to "Standard and Poor's Corp"."""
+def _whole_company(text: str, entity: Entity, ends: Collection[int] = frozenset()) -> Entity:
+    """Grow "Motors Corp" to "American Motors Corp", "Sachs and Co" to "Goldman, Sachs and Co".
+
+    Growth stops at a word that ends another mention before "and" ("Chrysler and
+    Ford Motor Co" are two), and crosses a comma only inside an "X, Y and Co" firm name.
+    """
     start = entity.start
     while True:
         match = _LEFT_WORD_RE.search(text, max(0, start - 40), start)
         word = match.group(1) if match else None
         if match is None or word is None or word in _NOT_LEFT:
             break
+        if match.group(2) and not _PARTNERS_RE.search(text, start, entity.end):
+            break  # "In Tokyo, Sony Corp": a comma ends the name unless partners follow
         if word in ("&", "and"):
             before = _LEFT_WORD_RE.search(text, max(0, match.start() - 40), match.start())
-            if before is None or before.group(1) in (None, "&", "and") or before.group(1) in _NOT_LEFT:
+            if (
+                before is None
+                or before.group(1) in (None, "&", "and")
+                or before.group(1) in _NOT_LEFT
+                or before.group(2)
+                or match.start() - 1 in ends
+                or match.start() in ends
+            ):
                 break
         start = match.start()
     return entity if start == entity.start else Entity(text[start : entity.end], "org", start, entity.end)
+
+
+def _split_partners(entity: Entity) -> list[Entity]:
+    """Split "International Monetary Fund and World Bank" into the two organisations it names.
+
+    A name splits at " and " only where both halves are names on their own (two
+    words or more, or a known name): "Food and Drug Administration" stays whole.
+    """
+    if entity.label == "person" or " and " not in entity.text:
+        return [entity]
+    head, _, tail = entity.text.partition(" and ")
+    whole = [len(part.split()) > 1 or alias(part) is not None for part in (head, tail)]
+    if not all(whole) or tail.split()[0][0].islower():
+        return [entity]
+    start = entity.start + len(head) + len(" and ")
+    right = _fix(Entity(tail, entity.label, start, entity.end))
+    left = _fix(Entity(head, entity.label, entity.start, entity.start + len(head)))
+    return [e for part in (left, right) if part is not None for e in _split_partners(part)]
 
 
 def _named(entity: Entity) -> Entity:
@@ -212,13 +285,24 @@ def clean_mentions(
         text: The text they come from (grows company names, joins split names).
         places: Folded place names (a nationality word that is none is no place).
     """
-    fixed = [f for e in entities if (f := _fix(e)) is not None and not _demonym(f, places)]
+    fixed = [
+        part
+        for e in entities
+        if (f := _fix(e)) is not None and not _demonym(f, places)
+        for part in _split_partners(f)
+    ]
     if text is None:
         return fixed
     fixed = _join_people(text, fixed)
+    ends = {e.end for e in fixed}
     grown = [
-        _named(_whole_company(text, e)) if e.label == "org" and _words(e.text)[-1] in _COMPANY_ENDS else e
+        part
         for e in fixed
+        for part in (
+            _split_partners(_named(_whole_company(text, e, ends)))
+            if e.label == "org" and _words(e.text)[-1] in _GROWN_ENDS
+            else [e]
+        )
     ]
     # A mention swallowed by a grown company name ("American" in "American Motors Corp") goes.
     return [e for e in grown if not any(o is not e and o.start <= e.start and e.end <= o.end for o in grown)]
@@ -232,7 +316,7 @@ def company_roots(org_keys: Iterable[str]) -> set[str]:
     roots: set[str] = set()
     for key in org_keys:
         words = key.split()
-        if len(words) > 1 and words[-1] in _COMPANY_ENDS:
+        if len(words) > 1 and words[-1] in COMPANY_ENDS:
             roots.update(" ".join(words[:n]) for n in range(1, len(words)))
     return roots
 

@@ -1,0 +1,281 @@
+"""One name per entity across a collection, resolved from the entities stored per article.
+
+Each article stores its entities as ``(label, key, name)`` (:mod:`.canonical`);
+one article cannot know that "Reagan" is the "Ronald Reagan" of others, that
+"Moody" is the company "Moody's Investors Service Inc", or that most articles
+call Bonn a place. This module decides that once per searcher, from the whole
+collection, so facets count one entity once and a filter finds every alias:
+
+* **Type by vote:** a key takes the label most articles give it; a person's name
+  that is a company's name ("Merrill Lynch", "Moody's", "James Capel") is an
+  organisation, and a single word the place lists know that names no person of
+  the collection ("Bonn said") is a place.
+* **Surnames:** a person key resolves to the one fuller name ending with it, or to
+  the dominant one (at least :data:`DOMINANT` of the articles that use any fuller
+  name); otherwise it stays itself. A lone first name that no fuller name ends
+  with resolves the same way to the names it begins ("Bashar" -> "Bashar Assad").
+* **Acronyms:** an all-capitals organisation ("IMF") resolves to the one longer
+  organisation name whose initials it is and that shares an article with it.
+* **Short company names:** an organisation key that begins exactly one longer
+  company name resolves to it ("Moody" -> "Moody's Investors Service Inc"), or to
+  the dominant one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .cleanup import COMPANY_ENDS, company_roots
+from .features import Gazetteer, read_gazetteer
+
+__all__ = ["DOMINANT", "Resolution", "initials", "resolve_collection", "shipped_lists"]
+
+#: Share of the fuller names' articles one candidate needs to take a short name.
+DOMINANT = 0.8
+#: Share of its articles that tag a person-voted name a place for it to be one (no first name).
+PLACE_SHARE = 0.2
+
+Pair = tuple[str, str]  # (label, key)
+_INITIAL_SKIP = frozenset("and of for the on & de du la".split())
+
+
+def initials(key: str) -> str:
+    """Initials of a name's content words ("organisation for economic co-operation ..." -> "oecd")."""
+    words = [w for w in key.split() if w not in _INITIAL_SKIP]
+    return "".join(w[0] for w in words if w[0].isalnum())
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Where each stored ``(label, key)`` goes, and what each target gathers.
+
+    Attributes:
+        roots: Stored ``(label, key)`` -> the ``(label, key)`` it counts as.
+        members: Target ``(label, key)`` -> every stored pair that goes to it.
+    """
+
+    roots: Mapping[Pair, Pair]
+    members: Mapping[Pair, tuple[Pair, ...]]
+
+    def root(self, label: str, key: str) -> Pair:
+        """The entity a stored ``(label, key)`` counts as (itself when unknown)."""
+        return self.roots.get((label, key), (label, key))
+
+    def changed(self) -> list[list[str]]:
+        """``[label, key, root label, root key]`` of every pair that goes elsewhere (for JSON)."""
+        return sorted([*pair, *root] for pair, root in self.roots.items() if pair != root)
+
+    @classmethod
+    def from_changed(cls, rows: Iterable[Sequence[str]]) -> Resolution:
+        """Rebuild from :meth:`changed` (pairs not listed count as themselves)."""
+        roots: dict[Pair, Pair] = {}
+        for label, key, root_label, root_key in rows:
+            roots[str(label), str(key)] = (str(root_label), str(root_key))
+        return cls(roots, _members(roots))
+
+
+@lru_cache(maxsize=1)
+def shipped_lists() -> Gazetteer:
+    """The place and name lists shipped with the tagger (read once, without loading the model)."""
+    from .tagger import DATA
+
+    return read_gazetteer(DATA)
+
+
+def _dominant(candidates: Iterable[str], weight: Mapping[str, int]) -> str | None:
+    """The single candidate, or the one holding :data:`DOMINANT` of the candidates' weight."""
+    # A key with a digit is a tagging slip ("Prime 2. Moody"), no one's full name.
+    ranked = sorted(
+        {c for c in candidates if not any(ch.isdigit() for ch in c)}, key=lambda k: (-weight.get(k, 0), k)
+    )
+    if not ranked:
+        return None
+    total = sum(weight.get(k, 0) for k in ranked)
+    if len(ranked) == 1 or weight.get(ranked[0], 0) >= DOMINANT * total:
+        return ranked[0]
+    return None
+
+
+def _suffix_targets(keys: Collection[str], weight: Mapping[str, int]) -> dict[str, str]:
+    """Person key -> the fuller person name it abbreviates ("reagan" -> "ronald reagan").
+
+    A single word that ends no fuller name but begins one resolves to it too
+    ("bashar" -> "bashar assad"): the first name of the collection's only Bashar.
+    """
+    fuller: dict[str, list[str]] = defaultdict(list)
+    starts: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        words = key.split()
+        for i in range(1, len(words)):
+            fuller[" ".join(words[i:])].append(key)
+        if len(words) > 1:
+            starts[words[0]].append(key)
+    target: dict[str, str] = {}
+    for key in sorted(keys, key=lambda k: -len(k.split())):  # fuller names first
+        found = _dominant(fuller.get(key) or (starts.get(key, []) if " " not in key else []), weight)
+        if found is not None:
+            target[key] = target.get(found, found)
+    return target
+
+
+def _company_names(org_keys: Iterable[str]) -> set[str]:
+    """Words naming a company inside longer org keys: roots, and what precedes the suffix.
+
+    "moody's investors service inc" gives "moody's" and "moody"; "rivkin james capel
+    ltd" gives "james capel" and "capel" as well ("X Ltd", "X and Co" name X's firm).
+    """
+    keys = list(org_keys)
+    names = company_roots(keys)
+    names |= {n[: -len("'s")] for n in names if n.endswith("'s")}
+    for root in company_roots(keys):
+        words = root.split()
+        while words and words[-1] in ("and", "&"):
+            words.pop()
+        names.update(" ".join(words[i:]) for i in range(1, len(words)))
+    return names
+
+
+_LEGAL = frozenset("corp corporation inc co cos company ltd plc ag sa nv bv gmbh llc lp".split())
+
+
+def _legal_form(rest: Sequence[str]) -> bool:
+    """The rest of a longer name only gives a legal form ("Corp", "'s Investors Service Inc").
+
+    A line of business ("Capital Markets", "International Corp") names a subsidiary.
+    """
+    return (
+        bool(rest)
+        and rest[-1] in _LEGAL
+        and not any(w in COMPANY_ENDS - _LEGAL or w == "international" for w in rest)
+    )
+
+
+def _prefix_targets(org_keys: Collection[str], weight: Mapping[str, int]) -> dict[str, str]:
+    """Org key -> the one (or dominant) longer company name it begins.
+
+    The rest of the longer name must be a legal form, not another organisation
+    ("International Monetary Fund and World Bank" is two) nor a subsidiary
+    ("Merrill Lynch Capital Markets").
+    """
+    longer: dict[str, list[str]] = defaultdict(list)
+    for key in org_keys:
+        for root in company_roots([key]):
+            rest = key[len(root) :].split()
+            while rest and rest[0] in ("and", "&"):
+                rest.pop(0)
+            if " ".join(rest) in org_keys or len(rest) > 3 or not _legal_form(rest):
+                continue
+            longer[root].append(key)
+            if root.endswith("'s"):
+                longer[root[:-2]].append(key)
+    target = {}
+    for key in org_keys:
+        if key.split()[-1] in COMPANY_ENDS:
+            continue  # a whole company name already: "General Electric Co" is not GEC Plc
+        found = _dominant(longer.get(key, ()), weight)
+        if found is not None and found != key:
+            target[key] = found
+    return target
+
+
+def _acronym_targets(
+    org_keys: Collection[str], displays: Mapping[str, str], rows: Iterable[Sequence[tuple[str, str, str]]]
+) -> dict[str, str]:
+    """All-capitals org -> the one org sharing an article whose initials it spells."""
+    by_initials: dict[str, list[str]] = defaultdict(list)
+    for key in org_keys:
+        if " " in key:
+            by_initials[initials(key)].append(key)
+    candidates = {
+        key: set(by_initials[key.replace(".", "")])
+        for key in org_keys
+        if " " not in key
+        and 2 <= len(key) <= 6
+        and displays.get(key, "").isupper()
+        and key.replace(".", "") in by_initials
+    }
+    seen: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        keys = {key for label, key, _ in row}
+        for key in keys & candidates.keys():
+            seen[key] |= candidates[key] & keys
+    return {key: found.pop() for key, found in seen.items() if len(found) == 1}
+
+
+def _place_like(key: str, votes: Counter[str], places: Collection[str], first_names: Collection[str]) -> bool:
+    """A person-voted name that is a place: on the place list, or often tagged a place and no first name.
+
+    The tagger reads "Bonn said" and "Latin America said" as people: the
+    subject of "said" is a person more often than not in its training text.
+    """
+    if key in places:
+        return True
+    return key.split()[0] not in first_names and votes["place"] >= PLACE_SHARE * sum(votes.values())
+
+
+def resolve_collection(
+    rows: Iterable[Sequence[tuple[str, str, str]]],
+    places: Collection[str] = frozenset(),
+    first_names: Collection[str] = frozenset(),
+) -> Resolution:
+    """Decide the type and the best key of every entity of a collection.
+
+    Args:
+        rows: Each article's stored ``(label, key, name)`` entities.
+        places: Folded place names from the shipped place list.
+        first_names: Folded first names from the shipped name list.
+    """
+    rows = list(rows)
+    pairs: Counter[Pair] = Counter()
+    shown: Counter[tuple[str, str]] = Counter()  # spellings of short names (acronyms)
+    for row in rows:
+        for label, key, name in set(row):
+            pairs[label, key] += 1
+            if len(key) <= 6:
+                shown[key, name] += 1
+    votes: dict[str, Counter[str]] = defaultdict(Counter)  # key -> articles per label
+    for (label, key), n in pairs.items():
+        votes[key][label] = n
+    displays = {key: name for (key, name), _n in sorted(shown.items(), key=lambda kv: kv[1])}
+    weight = {key: sum(v.values()) for key, v in votes.items()}
+    label_of = {key: max(v, key=lambda lab: (v[lab], lab)) for key, v in votes.items()}
+    companies = _company_names(k for k, v in votes.items() if v["org"])
+    people = {k for k, lab in label_of.items() if lab == "person"}
+    surnames = _suffix_targets(people, weight)
+    for key in people:
+        if key in companies:
+            label_of[key] = "org"  # "Merrill Lynch", "Moody": however articles tag it
+        elif (
+            key not in surnames and votes[key]["place"] and _place_like(key, votes[key], places, first_names)
+        ):
+            label_of[key] = "place"  # "Bonn said", "Latin America"
+    people = {k for k, lab in label_of.items() if lab == "person"}
+    surnames = _suffix_targets(people, weight)
+    orgs = {k for k, lab in label_of.items() if lab == "org"}
+    acronyms = _acronym_targets(orgs, displays, rows)
+    prefixes = _prefix_targets(orgs, weight)
+    roots: dict[Pair, Pair] = {}
+    for key, v in votes.items():
+        label = label_of[key]
+        if label == "person":
+            target = surnames.get(key, key)
+        elif label == "org":
+            target = acronyms.get(key) or prefixes.get(key, key)
+            target = prefixes.get(target, target)
+        else:
+            target = key
+        for stored in v:
+            roots[stored, key] = (label, target)
+    return Resolution(roots, _members(roots))
+
+
+def _members(roots: Mapping[Pair, Pair]) -> dict[Pair, tuple[Pair, ...]]:
+    """Target -> every pair that goes to it, itself included, for targets with another member."""
+    members: dict[Pair, set[Pair]] = defaultdict(set)
+    for stored, root in roots.items():
+        if stored != root:
+            members[root].update((stored, root))
+    return {root: tuple(sorted(pairs)) for root, pairs in members.items()}
