@@ -19,7 +19,7 @@ from .ranking import FieldNorms
 from .schema import TEXT_FIELDS, live_column
 
 if TYPE_CHECKING:
-    from .entities.collection import Resolution
+    from .resolution import Resolution
 
 __all__ = ["MISSING", "DateColumn", "SearchCache", "from_ts"]
 

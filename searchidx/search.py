@@ -352,7 +352,7 @@ def _hit(cache: SearchCache, matches: Matches | None, docnum: int, score: float,
         text, spans = snippet(body, matches["body"])
         title_spans = _title_spans(title, body, extra, matches)
     return Hit(
-        **_described(stored, extra),
+        **_described(cache, stored, extra),
         score=score,
         snippet=text,
         snippet_spans=spans,
@@ -362,9 +362,13 @@ def _hit(cache: SearchCache, matches: Matches | None, docnum: int, score: float,
     )
 
 
-def _described(stored: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    """The fields a Hit and a Document share, from a document's stored fields."""
+def _described(cache: SearchCache, stored: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """The fields a Hit and a Document share, from a document's stored fields.
+
+    Entities are named and typed as the whole collection resolves them, as in facets.
+    """
     date = stored.get("date")
+    entities = extra.get("entities") or {}
     return {
         "id": stored["id"],
         "path": stored.get("path", ""),
@@ -372,7 +376,7 @@ def _described(stored: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         "date": from_ts(date) if isinstance(date, int) else None,
         "source": stored.get("source", ""),
         "url": extra.get("url", ""),
-        "entities": {label: tuple(names) for label, names in (extra.get("entities") or {}).items()},
+        "entities": cache.resolution().resolve_names(entities) if entities else {},
     }
 
 
@@ -407,4 +411,6 @@ def load_document(cache: SearchCache, doc_id: str, text: str) -> Document | None
         found = _page_matches(cache, terms, [docnum])[docnum]
         body_spans = spans_within(found["body"], 0, len(body))
         title_spans = _title_spans(title, body, extra, found)
-    return Document(**_described(stored, extra), body=body, body_spans=body_spans, title_spans=title_spans)
+    return Document(
+        **_described(cache, stored, extra), body=body, body_spans=body_spans, title_spans=title_spans
+    )

@@ -251,18 +251,18 @@ def save_resolution(where: Path) -> None:
         generation = reader.generation()
     lists = shipped_lists()
     found = resolve_collection(rows, lists.places, lists.first_names)
-    write_json(where / ENTITIES_FILE, {"generation": generation, "roots": found.changed()})
+    write_json(where / ENTITIES_FILE, {"generation": generation, **found.to_json()})
 
 
 def load_resolution(where: Path, generation: int) -> Any:
     """The :class:`~searchidx.entities.collection.Resolution` saved for ``generation``, or None."""
-    from .entities.collection import Resolution
+    from .resolution import Resolution
 
     try:
         data = json.loads((where / ENTITIES_FILE).read_text(encoding="utf-8"))
         if data["generation"] != generation:
             return None
-        return Resolution.from_changed(data["roots"])
+        return Resolution.from_json(data)
     except (OSError, ValueError, KeyError, TypeError):
         return None  # missing, stale or damaged: it is only a cache
 

@@ -168,3 +168,11 @@ def test_collection_resolution_is_saved_per_commit_and_rebuilt_when_stale(entity
     fresh = Index.open(entity_index.path)
     assert {v.name: v.count for v in fresh.facets().people} == people
     assert people["Vladimir Putin"] == 2
+
+
+def test_hits_name_entities_as_the_collection_does(entity_index: Index) -> None:
+    # b.txt says only "Putin"; the collection's only Putin is Vladimir Putin, as in the facets.
+    hit = next(h for h in entity_index.search("moscow").hits if h.id == "b.txt")
+    assert "Vladimir Putin" in hit.entities["person"] and "Putin" not in hit.entities["person"]
+    document = entity_index.document("b.txt")
+    assert document is not None and document.entities == hit.entities

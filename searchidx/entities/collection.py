@@ -25,20 +25,19 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
+from ..resolution import Pair, Resolution
 from .cleanup import COMPANY_ENDS, company_roots
 from .features import Gazetteer, read_gazetteer
 
-__all__ = ["DOMINANT", "Resolution", "initials", "resolve_collection", "shipped_lists"]
+__all__ = ["DOMINANT", "initials", "resolve_collection", "shipped_lists"]
 
 #: Share of the fuller names' articles one candidate needs to take a short name.
 DOMINANT = 0.8
 #: Share of its articles that tag a person-voted name a place for it to be one (no first name).
 PLACE_SHARE = 0.2
 
-Pair = tuple[str, str]  # (label, key)
 _INITIAL_SKIP = frozenset("and of for the on & de du la".split())
 
 
@@ -46,35 +45,6 @@ def initials(key: str) -> str:
     """Initials of a name's content words ("organisation for economic co-operation ..." -> "oecd")."""
     words = [w for w in key.split() if w not in _INITIAL_SKIP]
     return "".join(w[0] for w in words if w[0].isalnum())
-
-
-@dataclass(frozen=True)
-class Resolution:
-    """Where each stored ``(label, key)`` goes, and what each target gathers.
-
-    Attributes:
-        roots: Stored ``(label, key)`` -> the ``(label, key)`` it counts as.
-        members: Target ``(label, key)`` -> every stored pair that goes to it.
-    """
-
-    roots: Mapping[Pair, Pair]
-    members: Mapping[Pair, tuple[Pair, ...]]
-
-    def root(self, label: str, key: str) -> Pair:
-        """The entity a stored ``(label, key)`` counts as (itself when unknown)."""
-        return self.roots.get((label, key), (label, key))
-
-    def changed(self) -> list[list[str]]:
-        """``[label, key, root label, root key]`` of every pair that goes elsewhere (for JSON)."""
-        return sorted([*pair, *root] for pair, root in self.roots.items() if pair != root)
-
-    @classmethod
-    def from_changed(cls, rows: Iterable[Sequence[str]]) -> Resolution:
-        """Rebuild from :meth:`changed` (pairs not listed count as themselves)."""
-        roots: dict[Pair, Pair] = {}
-        for label, key, root_label, root_key in rows:
-            roots[str(label), str(key)] = (str(root_label), str(root_key))
-        return cls(roots, _members(roots))
 
 
 @lru_cache(maxsize=1)
@@ -230,16 +200,15 @@ def resolve_collection(
     """
     rows = list(rows)
     pairs: Counter[Pair] = Counter()
-    shown: Counter[tuple[str, str]] = Counter()  # spellings of short names (acronyms)
+    shown: Counter[tuple[str, str]] = Counter()  # spellings of every key
     for row in rows:
         for label, key, name in set(row):
             pairs[label, key] += 1
-            if len(key) <= 6:
-                shown[key, name] += 1
+            shown[key, name] += 1
     votes: dict[str, Counter[str]] = defaultdict(Counter)  # key -> articles per label
     for (label, key), n in pairs.items():
         votes[key][label] = n
-    displays = {key: name for (key, name), _n in sorted(shown.items(), key=lambda kv: kv[1])}
+    displays = {key: name for (key, name), _n in sorted(shown.items(), key=lambda kv: (kv[1], kv[0][1]))}
     weight = {key: sum(v.values()) for key, v in votes.items()}
     label_of = {key: max(v, key=lambda lab: (v[lab], lab)) for key, v in votes.items()}
     companies = _company_names(k for k, v in votes.items() if v["org"])
@@ -269,13 +238,11 @@ def resolve_collection(
             target = key
         for stored in v:
             roots[stored, key] = (label, target)
-    return Resolution(roots, _members(roots))
-
-
-def _members(roots: Mapping[Pair, Pair]) -> dict[Pair, tuple[Pair, ...]]:
-    """Target -> every pair that goes to it, itself included, for targets with another member."""
-    members: dict[Pair, set[Pair]] = defaultdict(set)
-    for stored, root in roots.items():
-        if stored != root:
-            members[root].update((stored, root))
-    return {root: tuple(sorted(pairs)) for root, pairs in members.items()}
+    changed = {pair: root for pair, root in roots.items() if pair != root}
+    renames = {}
+    for (key, name), _n in shown.items():
+        for label in votes[key]:
+            root = changed.get((label, key))
+            if root is not None:
+                renames[label, name] = (root[0], name if root[1] == key else displays.get(root[1], root[1]))
+    return Resolution(changed, renames)
