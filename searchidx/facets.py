@@ -71,6 +71,8 @@ def run_facets(
         seen: set[tuple[str, str]] = set()
         for label, key, name in doc:
             root = resolution.root(label, key)
+            if root[0] not in counts:
+                continue  # a common word, not a name (entities.collection.common_words)
             if root[1] == key:
                 names[root][name] += 1
             if root not in seen:

@@ -54,6 +54,8 @@ class Resolution:
         for label, names in entities.items():
             for name in names:
                 new_label, shown = self.renames.get((label, name), (label, name))
+                if not new_label:
+                    continue  # a common word the collection shows is no name
                 if shown not in out.setdefault(new_label, []):
                     out[new_label].append(shown)
         return {label: tuple(names) for label, names in out.items()}

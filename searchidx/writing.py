@@ -249,9 +249,28 @@ def save_resolution(where: Path) -> None:
     with reading(where), whoosh_index(where, build_schema()).reader() as reader:  # the new commit's
         rows = [row for _doc, value in live_column(reader, "entities") if (row := decode_entities(value))]
         generation = reader.generation()
-    lists = shipped_lists()
-    found = resolve_collection(rows, lists.places, lists.first_names)
+        lists = shipped_lists()
+        articles_with = _word_articles(reader, load_stems(where))
+        found = resolve_collection(rows, lists.places, lists.first_names, articles_with)
     write_json(where / ENTITIES_FILE, {"generation": generation, **found.to_json()})
+
+
+def _word_articles(reader: Any, stems: dict[str, str]) -> Callable[[str], int | None]:
+    """Articles whose body holds a word, when its stem is the word's own (None when shared).
+
+    The index holds stems: "chang" counts "change" too, so it tells nothing of "Chang".
+    """
+    forms: dict[str, set[str]] = {}
+    for word, stemmed in stems.items():
+        forms.setdefault(stemmed, set()).add(word)
+
+    def articles_with(word: str) -> int | None:
+        stemmed = stems.get(word)
+        if stemmed is None or forms.get(stemmed, set()) - {word, word + "s", word + "'s"}:
+            return None
+        return int(reader.doc_frequency("body", stemmed))
+
+    return articles_with
 
 
 def load_resolution(where: Path, generation: int) -> Any:

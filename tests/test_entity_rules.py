@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchidx.entities.cleanup import alias, clean_mentions, company_roots, title_mentions
-from searchidx.entities.collection import initials, resolve_collection
+from searchidx.entities.collection import common_words, initials, resolve_collection
 from searchidx.models import Entity
 from searchidx.query import entity_query
 
@@ -288,3 +288,18 @@ def test_nationalities_bodies_and_affiliations() -> None:
         ("U.S. Treasury", "org"),
         ("Philip Fricke", "person"),
     ]
+
+
+def test_a_one_word_name_mostly_written_as_a_common_word_is_none() -> None:
+    rows = [
+        [("org", "times", "Times")],
+        [("org", "commerzbank", "Commerzbank")],
+        [("person", "chang", "Chang")],
+    ]
+    rows += [[("org", "commerzbank ag", "Commerzbank AG")]] * 30
+    held = {"times": 100, "commerzbank": 40, "chang": None}  # None: the stem is shared ("change")
+    assert common_words(rows, held.get) == {"times"}
+    found = resolve_collection(rows, articles_with=held.get)
+    assert found.root("org", "times") == ("", "times")
+    assert found.root("org", "commerzbank") == ("org", "commerzbank ag")  # a name: its legal form
+    assert found.resolve_names({"org": ["Times", "Commerzbank"]}) == {"org": ("Commerzbank AG",)}

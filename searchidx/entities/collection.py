@@ -24,17 +24,22 @@ collection, so facets count one entity once and a filter finds every alias:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from ..resolution import Pair, Resolution
 from .cleanup import COMPANY_ENDS, company_roots
 from .features import Gazetteer, read_gazetteer
 
-__all__ = ["DOMINANT", "initials", "resolve_collection", "shipped_lists"]
+__all__ = ["DOMINANT", "NO_ENTITY", "common_words", "initials", "resolve_collection", "shipped_lists"]
 
 #: Share of the fuller names' articles one candidate needs to take a short name.
 DOMINANT = 0.8
+#: A one-word name tagged in under this share of the articles holding the word is a common word.
+COMMON_SHARE = 0.05
+COMMON_MIN_ARTICLES = 20
+#: The label of a name the collection shows is no entity (a common word).
+NO_ENTITY = ""
 #: Share of its articles that tag a person-voted name a place for it to be one (no first name).
 PLACE_SHARE = 0.2
 
@@ -186,10 +191,39 @@ def _place_like(key: str, votes: Counter[str], places: Collection[str], first_na
     return key.split()[0] not in first_names and votes["place"] >= PLACE_SHARE * sum(votes.values())
 
 
+def common_words(
+    rows: Iterable[Sequence[tuple[str, str, str]]], articles_with: Callable[[str], int | None]
+) -> set[str]:
+    """One-word names the collection writes as common words: a collection-learned stop list.
+
+    A one-word name whose word is part of any name in under :data:`COMMON_SHARE`
+    of the articles that hold the word (and held by at least
+    :data:`COMMON_MIN_ARTICLES`) is a capitalised common word ("Times",
+    "Association"), not a name. "Commerzbank" stays: most articles holding it
+    name it, as "Commerzbank AG" if not alone.
+    """
+    single: set[str] = set()
+    named: Counter[str] = Counter()  # word -> articles where it is part of a name
+    for row in rows:
+        words = set()
+        for _label, key, _name in row:
+            if " " not in key:
+                single.add(key)
+            words.update(key.split())
+        named.update(words)
+    found = set()
+    for key in single:
+        held = articles_with(key)
+        if held is not None and held >= COMMON_MIN_ARTICLES and named[key] < COMMON_SHARE * held:
+            found.add(key)
+    return found
+
+
 def resolve_collection(
     rows: Iterable[Sequence[tuple[str, str, str]]],
     places: Collection[str] = frozenset(),
     first_names: Collection[str] = frozenset(),
+    articles_with: Callable[[str], int | None] | None = None,
 ) -> Resolution:
     """Decide the type and the best key of every entity of a collection.
 
@@ -197,6 +231,8 @@ def resolve_collection(
         rows: Each article's stored ``(label, key, name)`` entities.
         places: Folded place names from the shipped place list.
         first_names: Folded first names from the shipped name list.
+        articles_with: How many articles hold a word in any case (None: not known);
+            a one-word name tagged in few of them is a common word (:func:`common_words`).
     """
     rows = list(rows)
     pairs: Counter[Pair] = Counter()
@@ -210,6 +246,7 @@ def resolve_collection(
         votes[key][label] = n
     displays = {key: name for (key, name), _n in sorted(shown.items(), key=lambda kv: (kv[1], kv[0][1]))}
     weight = {key: sum(v.values()) for key, v in votes.items()}
+    common = common_words(rows, articles_with) if articles_with is not None else set()
     label_of = {key: max(v, key=lambda lab: (v[lab], lab)) for key, v in votes.items()}
     companies = _company_names(k for k, v in votes.items() if v["org"])
     people = {k for k, lab in label_of.items() if lab == "person"}
@@ -236,6 +273,8 @@ def resolve_collection(
             target = prefixes.get(target, target)
         else:
             target = key
+        if target == key and key in common:
+            label = NO_ENTITY  # "Times", "Association": written in lower case far more often
         for stored in v:
             roots[stored, key] = (label, target)
     changed = {pair: root for pair, root in roots.items() if pair != root}
