@@ -303,3 +303,17 @@ def test_a_one_word_name_mostly_written_as_a_common_word_is_none() -> None:
     assert found.root("org", "times") == ("", "times")
     assert found.root("org", "commerzbank") == ("org", "commerzbank ag")  # a name: its legal form
     assert found.resolve_names({"org": ["Times", "Commerzbank"]}) == {"org": ("Commerzbank AG",)}
+
+
+def test_attributive_places_and_news_agencies() -> None:
+    body = "the Britain-based Syrian Observatory said, and Peskov told RIA Novosti news agency. TV showed it."
+    found = clean_mentions(
+        [
+            mention("Britain-based Syrian Observatory", "place", body),
+            mention("RIA Novosti", "person", body),
+            mention("TV", "org", body),
+        ],
+        body,
+    )
+    assert [(e.text, e.label) for e in found] == [("Syrian Observatory", "place"), ("RIA Novosti", "org")]
+    assert body[found[0].start : found[0].end] == "Syrian Observatory"  # offsets follow the trim

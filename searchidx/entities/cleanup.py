@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 #: Bump when a rule or table changes what is extracted (indexes then ask for a rebuild).
-RULES_VERSION = "5"
+RULES_VERSION = "6"
 
 # Words of wire boilerplate and financial tables: a mention made only of these is none.
 _BOILERPLATE = frozenset(
@@ -45,7 +45,7 @@ _GENERIC = frozenset(
     "standard company group board fund union party commission committee council treasury parliament "
     "president minister chairman officials official analysts traders dealers sources stock split "
     "federal national international central general first world new old north south east west western "
-    "eastern agreement budget easter christmas sterling dollar dollars yen ecu".split()
+    "eastern agreement budget easter christmas sterling dollar dollars yen ecu tv radio".split()
 )
 # Nationality words and their plurals: CoNLL's MISC, never a person, place or organisation.
 # ("West German" is an alias of West Germany, so the alias table is asked first.)
@@ -90,6 +90,9 @@ _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
 _WORD_RE = re.compile(r"[\w.&']+")
+_ATTRIBUTIVE_RE = re.compile(r"-(?:based|backed|led|born|owned|run|controlled)$", re.IGNORECASE)
+# "told RIA Novosti news agency": a name before "(news) agency" is the agency.
+_AGENCY_AFTER_RE = re.compile(r"\s+(?:news\s+|press\s+)?agency\b", re.IGNORECASE)
 
 # One name per entity: folded spellings -> (label, canonical display).
 _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
@@ -161,6 +164,8 @@ def _fix(entity: Entity) -> Entity | None:
             return None  # a title without a name ("U.K. Chancellor")
         if titled and (len(raw) > 2 or plain[titled[-1]] in _TITLE_NOUNS):
             raw = raw[titled[-1] + 1 :]  # "Federal Chairman Paul Volcker"
+    while len(raw) > 1 and _ATTRIBUTIVE_RE.search(raw[0]):
+        raw = raw[1:]  # "Britain-based Syrian Observatory", "Russia-backed forces"
     plain = [fold(t).strip(".,'’") for t in raw]
     if label == "person" and "of" in plain[1:-1]:
         raw = raw[: plain.index("of", 1)]  # "Philip Fricke of Goldman Sachs"
@@ -185,8 +190,9 @@ def _fix(entity: Entity) -> Entity | None:
         label = "place"
     elif label == "place" and len(words) > 1 and words[-1] in _BODY_ENDS:
         label = "org"  # "U.S. Treasury", "Brazilian Finance Ministry"
-    end = entity.start + len(text) if entity.text.startswith(text) else entity.end
-    return Entity(text, label, entity.start, end)
+    at = entity.text.find(text)  # trimmed in place, or renamed by the alias table (offsets kept)
+    start, end = (entity.start + at, entity.start + at + len(text)) if at >= 0 else (entity.start, entity.end)
+    return Entity(text, label, start, end)
 
 
 _LEFT_WORD_RE = re.compile(r"(?:([A-Z][\w.'’-]*|&|and)(,?)[ \t]+)$")
@@ -294,6 +300,9 @@ def clean_mentions(
     if text is None:
         return fixed
     fixed = _join_people(text, fixed)
+    fixed = [
+        Entity(e.text, "org", e.start, e.end) if _AGENCY_AFTER_RE.match(text, e.end) else e for e in fixed
+    ]
     ends = {e.end for e in fixed}
     grown = [
         part
