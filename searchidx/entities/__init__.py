@@ -48,6 +48,6 @@ def annotate(title: str, body: str, *, title_derived: bool = False) -> list[Cano
     text = body[:MAX_TAGGED_CHARS]
     places = tagger.gazetteer.places
     mentions = clean_mentions(tagger.extract(text), text, places)
-    if title and not title_derived:
+    if title and not title_derived and mentions:  # a headline only adds names the body has
         mentions = title_mentions(clean_mentions(tagger.extract(title), title, places), mentions) + mentions
     return canonicalize(mentions, tagger.gazetteer.places)

@@ -1,0 +1,126 @@
+"""The tagger's shortcuts give the mentions of the plain path: skipped sentences, remembered ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from searchidx.analysis import sentence_spans
+from searchidx.entities import annotate
+from searchidx.entities.decode import decode
+from searchidx.entities.features import sentence_features
+from searchidx.entities.tagger import DEFAULT_MODEL, ENTITY_LABELS, Tagger, may_name
+from searchidx.entities.tokens import sentences, tokenize, words
+from searchidx.ingest import bundled_seeds
+from searchidx.models import Entity
+
+CASING = {"the": "l", "he": "l", "prices": "l", "reagan": "C"}
+
+TEXT = (
+    "Vladimir Putin met Recep Tayyip Erdogan in Sochi on Monday.\n\nprices rose 3 pct in thin trading.\n\n"
+    "The company said it would appeal. Terms were not disclosed. He said NATO would meet in Ankara. "
+    "Terms were not disclosed. Reagan's aides flew to the U.S. capital. Erdogan's O'Brien-style "
+    "talks with Bashar al-Assad ended.\n\nVladimir Putin met Recep Tayyip Erdogan in Sochi on Monday."
+)
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger(DEFAULT_MODEL)
+
+
+def plain(tagger: Tagger, text: str) -> list[Entity]:
+    """Every sentence tagged, offsets from the full tokeniser: the path before the shortcuts."""
+    found = []
+    for tokens, starts, ends in sentences(text):
+        if not may_name(tokens, tagger.gazetteer.casing, tagger.gazetteer.first_names):
+            continue
+        tags = tagger._tagger.tag(sentence_features(tokens, tagger.gazetteer))
+        for first, last, kind in decode(tokens, tags):
+            if kind in ENTITY_LABELS:
+                found.append(
+                    Entity(
+                        text[starts[first] : ends[last - 1]],
+                        ENTITY_LABELS[kind],
+                        *(starts[first], ends[last - 1]),
+                    )
+                )
+    return found
+
+
+def test_sentences_without_a_capital_cannot_name() -> None:
+    assert not may_name("prices rose 3 pct in thin trading .".split(), CASING)
+    assert not may_name("The company said it would appeal .".split(), CASING)  # 'The' is capital by place
+    assert not may_name(["1987", "12.5", "--", "4.65"], CASING) and not may_name([], CASING)
+    assert may_name("Reagan said he would veto it .".split(), CASING)  # a name first
+    assert may_name("Kohl said he would veto it .".split(), CASING)  # a first word of unknown casing
+    assert may_name("the talks in Geneva ended".split(), CASING)
+    assert may_name("talks in the U.S. ended".split(), CASING)
+    assert may_name("shares of al-Assad ended".split(), CASING)  # a capital inside the word
+    assert may_name("The talks in the U.S. ended".split(), CASING)
+    casing = {**CASING, "rose": "l"}
+    assert not may_name("Rose said it would appeal .".split(), casing)
+    assert may_name("Rose said it would appeal .".split(), casing, {"rose"})  # also a first name
+
+
+@given(st.text(alphabet=st.sampled_from("aZ1 .'’s-‑U\n,é"), max_size=60))
+def test_words_are_the_tokens_of_tokenize(text: str) -> None:
+    assert words(text) == tokenize(text)[0]
+
+
+def test_extract_matches_the_plain_path(tagger: Tagger) -> None:
+    texts = [TEXT] + [path.read_text(encoding="utf-8") for path in sorted(bundled_seeds().iterdir())]
+    for text in texts:
+        tagger.seen.clear()
+        assert tagger.extract(text) == plain(tagger, text)
+        assert tagger.extract(text) == plain(tagger, text)  # now from the remembered sentences
+    assert any(e.text == "Vladimir Putin" for e in tagger.extract(TEXT))
+
+
+def test_repeated_sentences_are_tagged_once_at_their_own_offsets(tagger: Tagger, monkeypatch: Any) -> None:
+    tagged: list[list[str]] = []
+    real = tagger.tag
+
+    def counting(tokens: list[str]) -> list[str] | None:
+        tagged.append(tokens)
+        return real(tokens)
+
+    monkeypatch.setattr(tagger, "tag", counting)
+    tagger.seen.clear()
+    found = tagger.extract(TEXT)
+    sentence_count = len(sentence_spans(TEXT))
+    assert len(tagged) == sentence_count - 2  # the second 'Terms were not ...' and the last sentence
+    putins = [e for e in found if e.text == "Vladimir Putin"]
+    assert (
+        len(putins) == 2 and putins[0].start == 0 and TEXT[putins[1].start :].startswith("Vladimir Putin met")
+    )
+
+
+def test_sentences_that_cannot_name_reach_no_crf(tagger: Tagger, monkeypatch: Any) -> None:
+    calls: list[int] = []
+    real = tagger._tagger
+
+    class Counting:
+        def tag(self, features: list[list[str]]) -> list[str]:
+            calls.append(len(features))
+            return list(real.tag(features))
+
+    monkeypatch.setattr(tagger, "_tagger", Counting())
+    tagger.seen.clear()
+    assert tagger.extract("prices rose 3 pct in thin trading. The company said it would appeal.") == []
+    assert calls == []
+    tagger.extract("prices rose in Tokyo.")
+    assert calls == [5]
+
+
+def test_a_headline_adds_only_names_the_body_has(monkeypatch: Any, tmp_path: Path) -> None:
+    monkeypatch.delenv("SEARCHIDX_NER_MODEL", raising=False)
+    assert annotate("Putin Meets Erdogan In Sochi", "prices rose 3 pct in thin trading.") == []
+    names = {
+        e.name for e in annotate("Putin Meets Erdogan", "Vladimir Putin met Recep Tayyip Erdogan in Sochi.")
+    }
+    assert "Vladimir Putin" in names
