@@ -25,10 +25,28 @@ from .errors import (
     SearchidxError,
 )
 from .index import Index
-from .models import Article, Hit, IndexReport, IndexStats, Problem, SearchResults, Span
+from .models import (
+    Article,
+    Document,
+    Entity,
+    Facets,
+    FacetValue,
+    FrozenMap,
+    Hit,
+    IndexReport,
+    IndexStats,
+    Problem,
+    SearchResults,
+    Span,
+)
 
 __all__ = [
     "Article",
+    "Document",
+    "Entity",
+    "FacetValue",
+    "Facets",
+    "FrozenMap",
     "Hit",
     "Index",
     "IndexCorrupt",

@@ -8,8 +8,9 @@ are kept as found (``to_dict`` too); escaping them is the renderers' job.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "Article",
@@ -18,6 +19,7 @@ __all__ = [
     "Entity",
     "FacetValue",
     "Facets",
+    "FrozenMap",
     "Hit",
     "IndexReport",
     "IndexStats",
@@ -25,6 +27,49 @@ __all__ = [
     "SearchResults",
     "Span",
 ]
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenMap(Mapping[K, V]):
+    """A read-only, hashable mapping: what a frozen value holds instead of a dict.
+
+    ``hit.entities["person"] = ...`` raises ``TypeError`` and ``hash(hit)`` works.
+    """
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[K, V] | None = None) -> None:
+        self._data: dict[K, V] = dict(data or {})
+        self._hash: int | None = None
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return dict(self._data) == dict(other) if isinstance(other, Mapping) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+
+def _frozen(value: Any, name: str, data: Mapping[Any, Any]) -> None:
+    """Store ``data`` as a :class:`FrozenMap` on a frozen dataclass (from ``__post_init__``)."""
+    if not isinstance(data, FrozenMap):
+        object.__setattr__(value, name, FrozenMap(data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +166,10 @@ class Hit:
     source: str = ""
     url: str = ""
     title_derived: bool = False
-    entities: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    entities: Mapping[str, tuple[str, ...]] = field(default_factory=FrozenMap)
+
+    def __post_init__(self) -> None:
+        _frozen(self, "entities", self.entities)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (dates as ISO 8601 UTC, spans as pairs)."""
@@ -235,8 +283,11 @@ class IndexStats:
     last_date: dt.datetime | None
     undated: int
     size_bytes: int
-    versions: dict[str, str]
+    versions: Mapping[str, str]
     roots: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _frozen(self, "versions", self.versions)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -375,6 +426,9 @@ class Document:
     body: str
     body_spans: tuple[Span, ...]
     title_spans: tuple[Span, ...]
-    entities: dict[str, tuple[str, ...]]
+    entities: Mapping[str, tuple[str, ...]]
     source: str = ""
     url: str = ""
+
+    def __post_init__(self) -> None:
+        _frozen(self, "entities", self.entities)

@@ -105,6 +105,16 @@ def test_hits_are_frozen_and_detached(seeds_index: Index) -> None:
     with pytest.raises(AttributeError):
         hit.title = "x"  # type: ignore[misc]
     assert hit.to_dict()["id"] == hit.id
+    # Really immutable and hashable: the entity map too, and every value the API returns.
+    with pytest.raises(TypeError):
+        hit.entities["person"] = ("x",)  # type: ignore[index]
+    assert hash(hit) == hash(seeds_index.search("idlib").hits[0])
+    document = seeds_index.document(hit.id)
+    assert document is not None and hash(document) and dict(document.entities) == dict(hit.entities)
+    stats = seeds_index.stats()
+    assert hash(stats) and hash(seeds_index.facets("idlib"))
+    with pytest.raises(TypeError):
+        stats.versions["schema"] = "0"  # type: ignore[index]
 
 
 def test_total_is_exact_with_small_limit(tmp_path) -> None:  # type: ignore[no-untyped-def]
