@@ -258,7 +258,10 @@ main.add_command(search_command)
     help="Seconds to wait for another writer.",
 )
 @click.option(
-    "--no-entities", is_flag=True, help="Skip entity extraction (faster; no person:/place:/org: filters)."
+    "--entities/--no-entities",
+    default=None,
+    help="Extract people, places and organisations (default: as the index was built; yes for a new one). "
+    "--no-entities is faster, with no person:/place:/org: filters; changing it needs --rebuild.",
 )
 @click.option("--workers", type=click.IntRange(min=1), help="Processes for indexing [default: CPUs, max 2].")
 @click.option(
@@ -270,7 +273,7 @@ def index_command(
     index_dir: str | None,
     rebuild: bool,
     lock_timeout: float,
-    no_entities: bool,
+    entities: bool | None,
     workers: int | None,
     follow_symlinks: bool,
     as_json: bool,
@@ -297,7 +300,7 @@ def index_command(
                 rebuild=rebuild,
                 progress=progress,
                 lock_timeout=lock_timeout,
-                entities=not no_entities,
+                entities=entities,
                 workers=workers,
                 should_stop=interrupted.is_set,
                 follow_symlinks=follow_symlinks,

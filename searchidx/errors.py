@@ -14,6 +14,7 @@ __all__ = [
     "IndexLocationError",
     "IndexLocked",
     "IndexNotFound",
+    "IndexOptionError",
     "IndexUntrusted",
     "IndexVersionError",
     "IndexWriteError",
@@ -154,6 +155,14 @@ class IndexLocked(SearchidxError):
             f"index at {path} is being written by another process (waited {timeout:g}s): "
             "try again when it finishes, or raise --lock-timeout"
         )
+
+
+class IndexOptionError(SearchidxError):
+    """An option that an existing index cannot take without a rebuild (``--no-entities``)."""
+
+    def __init__(self, path: str, problem: str, fix: str) -> None:
+        self.path = path
+        super().__init__(f"index at {path} {problem}: {fix} (nothing was changed)")
 
 
 class IndexUntrusted(SearchidxError):

@@ -18,7 +18,14 @@ from types import TracebackType
 from typing import Any, Literal
 
 from . import analysis
-from .errors import IndexCorrupt, IndexInUse, IndexLocationError, IndexNotFound, IndexVersionError
+from .errors import (
+    IndexCorrupt,
+    IndexInUse,
+    IndexLocationError,
+    IndexNotFound,
+    IndexOptionError,
+    IndexVersionError,
+)
 from .models import Document, Facets, IndexReport, IndexStats, SearchResults
 from .storage import META_FILE, check_apart, check_trusted, inspect_location, reading, write_lock
 from .writing import Progress, Run, committed, create, load_stems, source_roots, versions, write
@@ -127,17 +134,18 @@ class Index:
 
     @classmethod
     def create(
-        cls, path: str | os.PathLike[str], *, entities: bool = True, lock_timeout: float = LOCK_TIMEOUT
+        cls, path: str | os.PathLike[str], *, entities: bool | None = None, lock_timeout: float = LOCK_TIMEOUT
     ) -> Index:
         """Create an empty index at ``path`` (a new or empty directory; an index is kept).
 
         Args:
             path: A new or empty directory (a mount point will do).
-            entities: Extract people, places and organisations while indexing.
+            entities: Extract people, places and organisations while indexing (default yes).
             lock_timeout: Seconds to wait for another writer.
 
         Raises:
             IndexLocationError: ``path`` is a file or a directory holding anything else.
+            IndexOptionError: ``entities`` differs from the existing index's setting.
         """
         return cls.build(path, [], entities=entities, lock_timeout=lock_timeout)
 
@@ -150,7 +158,7 @@ class Index:
         rebuild: bool = False,
         progress: Progress | None = None,
         lock_timeout: float = LOCK_TIMEOUT,
-        entities: bool = True,
+        entities: bool | None = None,
         workers: int | None = None,
         should_stop: Callable[[], bool] | None = None,
         follow_symlinks: bool = False,
@@ -163,7 +171,12 @@ class Index:
         failed run leaves the old one (or, for a new index, nothing) behind.
         The run's :class:`IndexReport` is in :attr:`last_report`.
 
+        ``entities`` (extract people, places and organisations) defaults to the
+        existing index's setting, or yes for a new one; a different explicit
+        value on an existing index needs ``rebuild``.
+
         Raises:
+            IndexOptionError: ``entities`` differs from the index's and ``rebuild`` is not set.
             IndexLocationError: ``path`` is not ours to write, or overlaps a source.
             IndexLocked: Another writer held the lock for ``lock_timeout`` seconds.
             IndexWriteError: The disk is full or the directory read-only.
@@ -175,8 +188,19 @@ class Index:
         state = inspect_location(where)
         if state == "index" and committed(where) and not rebuild:
             index = cls.open(where)
+            if entities is not None and entities != index.has_entities:
+                index.close()
+                flag = "--no-entities" if not entities else "--entities"
+                raise IndexOptionError(
+                    str(where),
+                    f"was built {'with' if index.has_entities else 'without'} entities",
+                    f"rebuild it to change that: searchidx index --rebuild {flag}",
+                )
             index.last_report = index._update(roots, lock_timeout, run)
             return index
+        if entities is None:  # a rebuild keeps the index's choice (read without opening: it may be damaged)
+            recorded = _recorded_meta(where) if state == "index" else {}
+            entities = not recorded or bool(recorded.get("entity_model"))
         report = create(
             where, roots, state, rebuild=rebuild, entities=entities, lock_timeout=lock_timeout, run=run
         )
@@ -213,12 +237,9 @@ class Index:
     @staticmethod
     def recorded_roots(path: str | os.PathLike[str]) -> tuple[str, ...]:
         """Read the indexed roots without opening the index (works across versions)."""
-        try:
-            meta = json.loads((Path(path) / META_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise IndexNotFound(str(path)) from None
-        roots = meta.get("roots", []) if isinstance(meta, dict) else []
-        return tuple(str(r) for r in roots)
+        if not (Path(path) / META_FILE).is_file():
+            raise IndexNotFound(str(path))
+        return tuple(str(r) for r in _recorded_meta(Path(path)).get("roots", []))
 
     # ---- writing -----------------------------------------------------------------------
 
@@ -477,6 +498,15 @@ class Index:
             versions=recorded,
             roots=self.roots,
         )
+
+
+def _recorded_meta(where: Path) -> dict[str, Any]:
+    """``searchidx.json`` as recorded (empty when missing or unreadable)."""
+    try:
+        meta = json.loads((where / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def _entity_filters(people: Sequence[str], places: Sequence[str], orgs: Sequence[str]) -> list[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -55,3 +56,23 @@ def test_entity_filters_on_an_index_without_entities_are_errors(feed_index: Inde
 def test_entities_command_on_an_index_without_entities_says_why(feed_index: Index) -> None:
     result = CliRunner().invoke(main, ["entities", "--index", str(feed_index.path)])
     assert result.exit_code == 2 and "no entities (built with --no-entities)" in result.stderr
+
+
+def test_no_entities_applies_or_is_refused_never_ignored(tmp_path: Path) -> None:
+    from searchidx import Index, IndexOptionError
+
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Talks in Moscow\n\nVladimir Putin met Erdogan in Moscow.\n")
+    with_entities = Index.build(tmp_path / "ix", [corpus], workers=1)
+    runner = CliRunner()
+    refused = runner.invoke(main, ["index", "--no-entities", "--index", str(with_entities.path), str(corpus)])
+    assert refused.exit_code == 2 and "--rebuild --no-entities" in refused.stderr
+    assert Index.open(with_entities.path).has_entities  # nothing was changed
+    plain = Index.build(tmp_path / "plain", [corpus], entities=False, workers=1)
+    with pytest.raises(IndexOptionError):
+        Index.build(plain.path, [corpus], entities=True)
+    # Without the option an update or a rebuild keeps the index's choice; --rebuild --entities changes it.
+    assert not Index.build(plain.path, [corpus]).has_entities
+    assert not Index.build(plain.path, [corpus], rebuild=True, workers=1).has_entities
+    assert Index.build(plain.path, [corpus], rebuild=True, entities=True, workers=1).has_entities
