@@ -132,11 +132,22 @@ def test_total_is_exact_with_small_limit(tmp_path) -> None:  # type: ignore[no-u
 
 
 def test_should_stop_cancels_a_search(seeds_index: Index) -> None:
+    import sys
+
     from searchidx import SearchCancelled
 
-    for query in ("idlib", "idlib date:2018.."):  # plain, and under Whoosh's FilterCollector
+    # Plain words (searchidx's own scorer), a phrase (Whoosh's collector) and a phrase under a
+    # date filter (Whoosh's FilterCollector): each is cancelled while matching, not after it.
+    for query in ("idlib", '"idlib province"', '"idlib province" date:2018..'):
+        asked_by: list[str] = []
+
+        def stop(asked_by: list[str] = asked_by) -> bool:
+            asked_by.append(sys._getframe(1).f_code.co_name)
+            return True
+
         with pytest.raises(SearchCancelled):
-            seeds_index.search(query, should_stop=lambda: True)
+            seeds_index.search(query, should_stop=stop)
+        assert asked_by[0] in ("term", "matches"), (query, asked_by)  # the matching loops ask first
         assert seeds_index.search(query, should_stop=lambda: False).total >= 1
     with pytest.raises(SearchCancelled):
         seeds_index.facets("idlib", should_stop=lambda: True)
