@@ -6,12 +6,11 @@ loaded), so a facet over the whole collection costs one pass over a column.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from .cache import SearchCache
+from .cache import SearchCache, from_ts
 from .entities.canonical import best_display
 from .errors import SearchCancelled
 from .models import Facets, FacetValue
@@ -60,7 +59,7 @@ def run_facets(
         if stamp is None:
             undated += 1
         else:
-            day = dt.datetime.fromtimestamp(stamp, dt.UTC)
+            day = from_ts(stamp)
             months[f"{day.year:04d}-{day.month:02d}"] += 1  # strftime gives "1-01" for year 1
     check()
     # "Putin" here and "Vladimir Putin" there are one person; Merrill Lynch is an org however tagged.

@@ -29,6 +29,7 @@ __all__ = [
     "json_line",
     "neutralise",
     "null_separated",
+    "pieces",
     "report_line",
     "results_json",
     "results_lines",
@@ -68,6 +69,22 @@ def neutralise(text: str, *, multiline: bool = False) -> str:
         multiline: Keep newlines and tabs (a whole article in a preview pane).
     """
     return (_UNSAFE_TEXT_RE if multiline else _UNSAFE_LINE_RE).sub(_escape, text)
+
+
+def pieces(
+    text: str, spans: Iterable[Span], start: int = 0, end: int | None = None, *, multiline: bool = False
+) -> Iterator[tuple[str, Span | None]]:
+    """Walk ``text[start:end]`` as neutralised pieces, each with its match (``None`` between matches).
+
+    The one span walk every renderer uses (ANSI here, Rich in the TUI):
+    offsets index the raw text, so pieces are cut before they are neutralised.
+    """
+    last = start
+    for span in spans:
+        yield neutralise(text[last : span.start], multiline=multiline), None
+        yield neutralise(text[span.start : span.end], multiline=multiline), span
+        last = span.end
+    yield neutralise(text[last:end], multiline=multiline), None
 
 
 def caret(query: str, position: int) -> str:
@@ -110,14 +127,9 @@ class Style:
 
         ``base`` styles the text between matches (a match's reset would end it).
         """
-        out: list[str] = []
-        last = 0
-        for span in spans:
-            out.append(self.wrap(neutralise(text[last : span.start]), base))
-            out.append(self.wrap(neutralise(text[span.start : span.end]), code))
-            last = span.end
-        out.append(self.wrap(neutralise(text[last:]), base))
-        return "".join(out)
+        return "".join(
+            self.wrap(piece, base if span is None else code) for piece, span in pieces(text, spans)
+        )
 
 
 def hit_lines(hit: Hit, style: Style) -> Iterator[str]:

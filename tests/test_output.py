@@ -212,3 +212,23 @@ def stats_of(**changes: Any) -> Iterator[str]:
 def test_stats_lines_escape_versions() -> None:
     lines = list(stats_of(versions={"schema\x1b": "5\n6"}))
     assert "versions:   schema\\x1b 5\\n6" in lines
+
+
+def test_pieces_cut_raw_offsets_before_neutralising() -> None:
+    from searchidx.models import Span
+    from searchidx.render import pieces
+
+    text = "a\x1b[31mb oil c\noil"
+    spans = [Span(8, 11), Span(14, 17)]  # both "oil"s, offsets into the raw text
+    assert list(pieces(text, spans)) == [
+        ("a\\x1b[31mb ", None),
+        ("oil", spans[0]),
+        (" c\\n", None),
+        ("oil", spans[1]),
+        ("", None),
+    ]
+    assert list(pieces(text, spans[1:], 12, 17, multiline=True)) == [
+        ("c\n", None),
+        ("oil", spans[1]),
+        ("", None),
+    ]

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from rich.text import Text
 
 from ..models import Span
-from ..render import neutralise
+from ..render import pieces
 
 __all__ = ["MATCH_STYLE", "live_query", "marked"]
 
@@ -17,18 +17,10 @@ _LAST_WORD_RE = re.compile(r"(?:^|[\s(])-?([^\W\d_][\w'’-]*)$")  # the word be
 
 
 def marked(text: str, spans: Iterable[Span], style: str = MATCH_STYLE, base: str = "") -> Text:
-    """Build ``Text`` showing ``text`` literally with ``spans`` styled.
-
-    ``neutralise`` maps each control character to a longer escape, so
-    span offsets are moved along with it.
-    """
+    """Build ``Text`` showing ``text`` literally (controls neutralised) with ``spans`` styled."""
     out = Text(style=base)
-    last = 0
-    for span in spans:
-        out.append(neutralise(text[last : span.start]))
-        out.append(neutralise(text[span.start : span.end]), style=style)
-        last = span.end
-    out.append(neutralise(text[last:]))
+    for piece, span in pieces(text, spans):
+        out.append(piece, style=None if span is None else style)
     return out
 
 

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...models import Document, Span
-from ...render import iso_day, neutralise
+from ...render import iso_day, neutralise, pieces
 from ..text import MATCH_STYLE, marked
 
 __all__ = ["Preview"]
@@ -59,15 +59,8 @@ class Preview(VerticalScroll):
         spans = [s for s in self.document.body_spans if s.start >= start and s.end <= end]
         current = self.document.body_spans[self.current] if self.current >= 0 else None
         text = Text()
-        last = start
-        for span in spans:
-            text.append(neutralise(body[last : span.start], multiline=True))
-            text.append(
-                neutralise(body[span.start : span.end], multiline=True),
-                CURRENT_STYLE if span == current else MATCH_STYLE,
-            )
-            last = span.end
-        text.append(neutralise(body[last:end], multiline=True))
+        for piece, span in pieces(body, spans, start, end, multiline=True):
+            text.append(piece, None if span is None else CURRENT_STYLE if span == current else MATCH_STYLE)
         return text
 
     def _paragraph_of(self, span: Span) -> int:

@@ -88,7 +88,7 @@ class QueryBar(Vertical):
         self.input.value = self.history[self._cursor] if self._cursor < len(self.history) else ""
         self.input.cursor_position = len(self.input.value)
 
-    def show_error(self, message: str, caret: int | None = None) -> None:
+    def show_error(self, message: str) -> None:
         """Show a query error inline (the results stay as they were)."""
         self._message(Text(neutralise(message), style="bold red"))
         self.add_class("error")
