@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.stress import children
+from tests.harness import children
 
 DATA = Path(__file__).resolve().parent / "data" / "reuters.jsonl"
 

@@ -102,12 +102,14 @@ def test_bundled_seeds_are_indexed_on_first_search(tmp_path: Path) -> None:
 
 
 def test_search_path_imports_neither_textual_nor_nltk(seeds_dir: str) -> None:
+    # Nor the tagger's CRF library: a search with facets and filters reads entities.json.
     probe = (
         "import sys\n"
         "from searchidx.cli import search_main\n"
-        f"sys.argv = ['search', '--index', {seeds_dir!r}, 'ceasefire talks']\n"
+        f"sys.argv = ['search', '--index', {seeds_dir!r}, '--facets', 'ceasefire talks person:putin']\n"
         "try:\n    search_main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('textual', 'nltk', 'rich') if m in sys.modules), file=sys.stderr)\n"
+        "loaded = ('textual', 'nltk', 'rich', 'pycrfsuite')\n"
+        "print(sorted(m for m in loaded if m in sys.modules), file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert proc.stderr.strip().endswith("[]"), proc.stderr
@@ -170,3 +172,13 @@ def test_rebuild_without_paths_uses_recorded_roots_across_versions(tmp_path: Pat
     rebuilt = runner.invoke(main, ["index", "--index", str(ix), "--rebuild"])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert runner.invoke(search_command, ["--index", str(ix), "alpha"]).exit_code == 0
+
+
+def test_tests_never_import_benchmarks() -> None:
+    import ast
+
+    for path in Path(__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n == "bench" or n.startswith("bench.") for n in names), path.name

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bench.stress import INDEX_CMD, children, concurrency, crash_trials, write_batch
 from searchidx import Index, IndexCorrupt, IndexNotFound, IndexUntrusted
 from searchidx.cli import main, search_command
 from searchidx.ingest import bundled_seeds
+from tests.harness import INDEX_CMD, children, concurrency, crash_trials, write_batch
 
 
 def test_sigkill_never_loses_committed_documents(tmp_path: Path) -> None:

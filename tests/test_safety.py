@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bench.stress import alive as _alive
-from bench.stress import children as _children
 from searchidx import Index, IndexLocationError, IndexNotFound, IndexWriteError
 from searchidx.cli import main, search_command
 from searchidx.ingest import bundled_seeds
+from tests.harness import alive as _alive
+from tests.harness import children as _children
 from tests.test_tui import SIZE, settle
 
 INDEX = [sys.executable, "-c", "import sys; from searchidx.cli import main; main(prog_name='searchidx')"]
