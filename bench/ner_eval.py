@@ -1,6 +1,6 @@
 """Entity-tagger quality and speed: CoNLL-2003 eng.testb, wikigold (held out) and GMB.
 
-Usage: python -m bench.ner_eval [--data ../shared/data] [--model FILE] [--research] [--out FILE]
+Usage: python -m bench.ner_eval [--data ../shared/data] [--model FILE] [--dev] [--research] [--out FILE]
 
 Prints per-type P/R/F1 (entity-level exact match, PER/LOC/ORG; MISC ignored) of the packaged
 model (or ``--model``) on:
@@ -10,6 +10,7 @@ model (or ``--model``) on:
   * GMB (Voice of America news; never trained on: its annotation licence is not stated).
 Tagging speed: tokens/s on eng.testb (features, CRF and span clean-up) and on 2,000 Reuters-21578
 bodies through ``Tagger.extract`` (tokenisation included), when bench/data/reuters.jsonl exists.
+``--dev`` scores CoNLL-2003 eng.testa instead of eng.testb (settings are chosen on eng.testa).
 ``--research`` also trains a CoNLL eng.train model in a temp dir (never shipped) and scores it.
 """
 
@@ -100,24 +101,28 @@ def main() -> None:
     parser.add_argument(
         "--research", action="store_true", help="also train and score a CoNLL eng.train model"
     )
+    parser.add_argument(
+        "--dev", action="store_true", help="score eng.testa (for choosing settings) instead of eng.testb"
+    )
     parser.add_argument("--skip-conll", action="store_true", help="(default; kept for bench.run)")
     parser.add_argument("--out", type=Path, help="also write the tables as JSON here")
     args = parser.parse_args()
     try:
-        evaluate_all(args.data, args.model, args.research and not args.skip_conll)
+        evaluate_all(args.data, args.model, args.research and not args.skip_conll, dev=args.dev)
     finally:
         if args.out:
             args.out.write_text(json.dumps(RESULTS, indent=1))
 
 
-def evaluate_all(data: Path, model: Path, research: bool) -> None:
+def evaluate_all(data: Path, model: Path, research: bool, dev: bool = False) -> None:
     gazetteer = load_gazetteer()
-    testb = list(read_conll(data / "conll2003" / "eng.testb.gz"))
+    test_file = "eng.testa" if dev else "eng.testb"
+    testb = list(read_conll(data / "conll2003" / f"{test_file}.gz"))
     held_out = wikigold_split(data / WIKIGOLD)[1]
     gmb = list(read_conll(data / "ner-open" / "gmb" / "gmb.conll"))
     name = model.name
     for title, test in (
-        ("CoNLL-2003 eng.testb", testb),
+        (f"CoNLL-2003 {test_file}", testb),
         ("wikigold held-out documents (every 5th)", held_out),
         ("GMB 2.2.0 (VOA news)", gmb),
     ):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from searchidx.entities.features import Gazetteer, sentence_features
+from searchidx.entities.features import Gazetteer, read_clusters, sentence_features
 from searchidx.entities.train import build_casing, read_casing, read_documents, wikigold_split
+from searchidx.entities.wordclusters import coarse_clusters, exchange_clusters, write_clusters
 
 
 def test_company_agency_and_place_cues() -> None:
@@ -52,3 +53,33 @@ def test_casing_list_from_unlabelled_text(tmp_path: Path) -> None:
     assert casing["japan"] == "C" and casing["bank"] == "M" and casing["said"] == "l"
     assert "the" not in casing  # sentence-initial words say nothing about case
     assert read_casing(tmp_path / "missing") == {}
+
+
+def test_exchange_clusters_group_words_seen_in_the_same_contexts(tmp_path: Path) -> None:
+    text = [
+        f"{name} said on {day} that the {noun} rose".split()
+        for name in ("Smith", "Jones", "Brown")
+        for day in ("Monday", "Friday", "Tuesday")
+        for noun in ("index", "dollar", "yen")
+    ]
+    fine = exchange_clusters(text, classes=8, min_count=1)
+    assert fine["Smith"] == fine["Jones"] == fine["Brown"]
+    assert fine["Monday"] == fine["Friday"] and fine["index"] == fine["yen"]
+    assert fine["Smith"] != fine["Monday"] != fine["index"]
+    assert exchange_clusters(text, classes=8, min_count=1) == fine  # deterministic
+    coarse = coarse_clusters(text, fine, classes=3)
+    assert write_clusters(fine, coarse, tmp_path / "clusters.txt") == len(fine)
+    clusters = read_clusters(tmp_path)
+    assert clusters["Smith"] == f"{coarse[fine['Smith']]}-{fine['Smith']}"
+    feats = sentence_features("Smith said".split(), Gazetteer(clusters=clusters))
+    assert f"c={fine['Smith']}" in feats[0] and f"-1c={coarse[fine['Smith']]}" in feats[1]
+    unknown = sentence_features(["Zed"], Gazetteer(clusters=clusters))[0]
+    assert "c=?" in unknown and "cc=?" in unknown
+
+
+def test_acronym_after_a_name_in_brackets() -> None:
+    words = "the Kurdistan Democratic Party ( KDP ) and Europe ( OSCE ) ( 1 ) ( A )".split()
+    feats = sentence_features(words, Gazetteer())
+    assert "acro" in feats[5] and "runag" in feats[5]
+    assert "acro" in feats[10] and "runag" not in feats[10]
+    assert "acro" not in feats[13] and "acro" not in feats[16]

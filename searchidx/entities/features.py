@@ -17,6 +17,7 @@ __all__ = [
     "Gazetteer",
     "gazetteer_marks",
     "read_casing",
+    "read_clusters",
     "read_gazetteer",
     "sentence_features",
     "shape",
@@ -35,6 +36,8 @@ class Gazetteer:
     first_names: frozenset[str] = frozenset()
     last_names: frozenset[str] = frozenset()
     casing: Mapping[str, str] = field(default_factory=dict)
+    #: Word -> cluster id (``clusters.txt``, learned from unlabelled open text).
+    clusters: Mapping[str, str] = field(default_factory=dict)
     #: Memo of each word's own features (they do not depend on its neighbours).
     memo: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
         default_factory=dict, compare=False, repr=False
@@ -50,13 +53,28 @@ def read_casing(data_dir: Path) -> dict[str, str]:
     return {word: case for case, word in pairs}
 
 
+def read_clusters(data_dir: Path) -> dict[str, str]:
+    """Read ``clusters.txt`` (``word<TAB>cluster`` lines) into word -> cluster id."""
+    path = data_dir / "clusters.txt"
+    if not path.is_file():
+        return {}
+    pairs = (line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return {word: cluster for word, cluster in pairs}
+
+
 def read_gazetteer(data_dir: Path) -> Gazetteer:
-    """Read the shipped name lists (places.txt, first.txt, last.txt, casing.txt) in ``data_dir``."""
+    """Read the shipped lists (places, first and last names, casing, clusters) in ``data_dir``."""
 
     def read(name: str) -> frozenset[str]:
         return frozenset(line for line in (data_dir / name).read_text(encoding="utf-8").splitlines() if line)
 
-    return Gazetteer(read("places.txt"), read("first.txt"), read("last.txt"), read_casing(data_dir))
+    return Gazetteer(
+        read("places.txt"),
+        read("first.txt"),
+        read("last.txt"),
+        read_casing(data_dir),
+        read_clusters(data_dir),
+    )
 
 
 GAZETTEER_MAX_WORDS = 4
@@ -190,7 +208,7 @@ def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[s
             feats.append("BOS")
         else:
             prev = lows[i - 1]
-            feats += entries[i - 1][1][0:2]
+            feats += entries[i - 1][1][0:3]
             feats.append(f"-1w|w={prev}|{low}")
             if prev.rstrip(".") in _PERSON_CUES:
                 feats.append("-1percue")
@@ -201,12 +219,12 @@ def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[s
             if marks[i - 1]:
                 feats.append(f"-1gaz={marks[i - 1]}")
             if i > 1:
-                feats += entries[i - 2][1][2:4]
+                feats += entries[i - 2][1][3:5]
         if i == n - 1:
             feats.append("EOS")
         else:
             nxt = lows[i + 1]
-            feats += entries[i + 1][1][4:6]
+            feats += entries[i + 1][1][5:8]
             feats.append(f"w|+1w={low}|{nxt}")
             if nxt.rstrip(".") in _ORG_CUES:
                 feats.append("+1orgcue")
@@ -215,7 +233,7 @@ def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[s
             if marks[i + 1]:
                 feats.append(f"+1gaz={marks[i + 1]}")
             if i < n - 2:
-                feats += entries[i + 2][1][6:8]
+                feats += entries[i + 2][1][8:10]
         out.append(feats)
     return out
 
@@ -256,10 +274,25 @@ def _word_features(
             feats.append("last")
     if low in _ORG_CUES:
         feats.append("orgcue")
-    around = tuple(
-        f"{where}{kind}={value}"
-        for where in ("-1", "-2", "+1", "+2")
-        for kind, value in (("w", low), ("s", word_shape))
+    clusters = gazetteer.clusters
+    cluster = clusters.get(word)
+    if cluster is None and caps_line:
+        cluster = clusters.get(word.title()) or clusters.get(low)
+    cluster = cluster or "?-?"
+    coarse, _, fine = cluster.partition("-")
+    feats.append(f"c={fine}")
+    feats.append(f"cc={coarse}")
+    around = (
+        f"-1w={low}",
+        f"-1s={word_shape}",
+        f"-1c={coarse}",
+        f"-2w={low}",
+        f"-2s={word_shape}",
+        f"+1w={low}",
+        f"+1s={word_shape}",
+        f"+1c={coarse}",
+        f"+2w={low}",
+        f"+2s={word_shape}",
     )
     return tuple(feats), around
 
@@ -309,4 +342,14 @@ def _run_cues(words: Sequence[str], lows: Sequence[str]) -> list[list[str]]:
                 feats.append("runag")
             out[j] = feats
         i = end
+    # "... Cooperation in Europe ( OSCE )": an acronym in brackets after a name, with its cues
+    for i in range(2, n - 1) if "(" in words else ():
+        if (
+            words[i - 1] == "("
+            and words[i + 1] == ")"
+            and len(words[i]) > 1
+            and words[i].isupper()
+            and words[i - 2][:1].isupper()
+        ):
+            out[i] = ["acro", *(f for f in out[i - 2] if f in ("runco", "runag"))]
     return out

@@ -5,7 +5,8 @@
 
 ``--open-data DIR`` rebuilds the packaged model from the openly licensed corpora in DIR
 (:data:`OPEN_DATA`; wikigold's held-out documents, :func:`wikigold_split`, are left out so
-``bench.ner_eval`` can score on them).
+``bench.ner_eval`` can score on them), after ``casing.txt`` and ``clusters.txt`` (word clusters,
+:func:`build_clusters`) from unlabelled open text; ``--keep-lists`` reuses those two files.
 
 Reads CoNLL-2003 (``word POS chunk TAG``) or two-column (``word TAG``) files,
 IOB1 or IOB2. Also builds the place gazetteer shipped with the package from
@@ -28,6 +29,7 @@ from .features import Gazetteer, read_casing, read_gazetteer, sentence_features
 __all__ = [
     "OPEN_DATA",
     "WIKIGOLD",
+    "build_clusters",
     "evaluate",
     "open_training_data",
     "read_casing",
@@ -92,6 +94,8 @@ OPEN_DATA = (
     Path("ner-open") / "btc" / "btc.conll",
     Path("ner-open") / "wnut17" / "wnut17.conll",
 )
+#: How many times wikigold's training part is used (its conventions are CoNLL's; tweets' are not).
+WIKIGOLD_COPIES = 2
 #: CRF parameters of the shipped model (chosen on CoNLL eng.testa, never on eng.testb).
 SHIPPED_PARAMS: dict[str, float] = {"c1": 1.0, "c2": 0.05, "max_iterations": 200}
 
@@ -112,7 +116,7 @@ def open_training_data(data_dir: Path) -> list[Tagged]:
     for relative in OPEN_DATA:
         sentences += wikigold if relative == WIKIGOLD else read_conll(data_dir / relative)
     # wikigold twice: its conventions are CoNLL's (tweets' are not); eng.testa F1 0.697 -> 0.702.
-    return sentences + wikigold
+    return sentences + wikigold * (WIKIGOLD_COPIES - 1)
 
 
 def to_bio2(tags: Sequence[str]) -> list[str]:
@@ -250,6 +254,39 @@ def build_casing(text: Path, out_dir: Path = DATA, min_count: int = 3) -> int:
     return len(lines)
 
 
+#: Unlabelled open text for the word clusters: GMB's public-domain VOA texts (words only) and the
+#: words of the CC-BY training corpora (wikigold minus its held-out documents, BTC, WNUT-17).
+CLUSTER_TEXT = (CASING_TEXT, *OPEN_DATA)
+#: Word clusters: fine classes, coarse groups of them, exchange passes (chosen on eng.testa).
+CLUSTER_PARAMS = {"classes": 256, "coarse": 48, "passes": 10, "min_count": 3}
+
+
+def cluster_text(data_dir: Path) -> list[list[str]]:
+    """The sentences (words only, tags dropped) the word clusters are learned from."""
+    text: list[list[str]] = []
+    for relative in CLUSTER_TEXT:
+        if relative == WIKIGOLD:
+            text += [words for words, _ in wikigold_split(data_dir / WIKIGOLD)[0]]
+        else:
+            text += [words for words, _ in read_conll(data_dir / relative)]
+    return text
+
+
+def build_clusters(data_dir: Path, out_dir: Path = DATA) -> int:
+    """Write ``clusters.txt`` (word -> coarse-fine cluster) from :data:`CLUSTER_TEXT`."""
+    from .wordclusters import coarse_clusters, exchange_clusters, write_clusters
+
+    text = cluster_text(data_dir)
+    fine = exchange_clusters(
+        text,
+        classes=CLUSTER_PARAMS["classes"],
+        passes=CLUSTER_PARAMS["passes"],
+        min_count=CLUSTER_PARAMS["min_count"],
+    )
+    coarse = coarse_clusters(text, fine, classes=CLUSTER_PARAMS["coarse"])
+    return write_clusters(fine, coarse, out_dir / "clusters.txt")
+
+
 def train(
     sentences: Sequence[Tagged],
     out: Path,
@@ -301,13 +338,22 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, help="model file to write (--open-data: the packaged model)")
     parser.add_argument("--gazetteer", type=Path, default=DATA, help="folder with the name lists")
+    parser.add_argument(
+        "--keep-lists",
+        action="store_true",
+        help="--open-data: reuse casing.txt and clusters.txt in --gazetteer instead of rebuilding them",
+    )
     parser.add_argument("--c1", type=float, default=None)
     parser.add_argument("--c2", type=float, default=None)
     parser.add_argument("--iterations", type=int, default=None)
     args = parser.parse_args()
-    if args.open_data:
+    if args.open_data and not args.keep_lists:
         words = build_casing(args.open_data / CASING_TEXT, args.gazetteer)
         print(f"casing.txt: {words} words from {CASING_TEXT}")
+        started = time.perf_counter()
+        words = build_clusters(args.open_data, args.gazetteer)
+        print(f"clusters.txt: {words} words in {time.perf_counter() - started:.0f}s")
+    if args.open_data:
         data = open_training_data(args.open_data)
         out = args.out or DATA / "news-ner.crfsuite"
         defaults = SHIPPED_PARAMS
