@@ -1,6 +1,7 @@
 """What entity extraction costs an indexing run: with and without entities, wall and CPU.
 
 Usage: python -m bench.entity_speed [FILE.jsonl] [--limit N] [--workers 2] [--runs 1] [--sample 2000]
+       [--passes 3]
 
 Indexes FILE (default ``bench/data/reuters.jsonl``; ``--limit`` keeps its first N
 lines) into fresh temporary indexes with the real ``searchidx index`` command
@@ -9,7 +10,8 @@ alternating. Prints wall seconds and CPU seconds (user + system of the command
 and every worker it waited for), the with/without ratios, and the entity
 extractor's own speed: ``searchidx.entities.annotate`` on the first ``--sample``
 articles in this process (one core), in tokens/s and articles/s, after the model
-is loaded. On a shared machine CPU seconds say more than wall seconds.
+is loaded, the fastest of ``--passes``. On a shared machine CPU seconds say more
+than wall seconds.
 """
 
 from __future__ import annotations
@@ -56,9 +58,14 @@ def index_once(path: Path, *, entities: bool, workers: int) -> tuple[float, floa
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def extraction_speed(path: Path, sample: int) -> tuple[int, int, float, float]:
-    """Annotate the first ``sample`` articles here: (articles, tokens, CPU s, wall s)."""
+def extraction_speed(path: Path, sample: int, passes: int) -> tuple[int, int, float, float]:
+    """Annotate the first ``sample`` articles here: (articles, tokens, CPU s, wall s) of the fastest pass.
+
+    The tagger forgets the sentences it has seen before each pass; the fastest pass is the
+    one least slowed by other work on the machine.
+    """
     from searchidx.entities import MAX_TAGGED_CHARS, annotate
+    from searchidx.entities.tagger import _tagger, configured_model
     from searchidx.entities.tokens import sentences
     from searchidx.ingest import iter_file
     from searchidx.models import Article
@@ -74,10 +81,14 @@ def extraction_speed(path: Path, sample: int) -> tuple[int, int, float, float]:
         texts = [article.body[:MAX_TAGGED_CHARS]] + ([article.title] if not article.title_derived else [])
         tokens += sum(len(words) for text in texts for words, _s, _e in sentences(text))
     annotate("Warm-up", "The model is loaded before the clock starts, Mr Smith said in London.")
-    cpu, wall = time.process_time(), time.perf_counter()
-    for article in articles:
-        annotate(article.title, article.body, title_derived=article.title_derived)
-    return len(articles), tokens, time.process_time() - cpu, time.perf_counter() - wall
+    best = (float("inf"), float("inf"))
+    for _ in range(passes):
+        getattr(_tagger(configured_model()), "seen", {}).clear()
+        cpu, wall = time.process_time(), time.perf_counter()
+        for article in articles:
+            annotate(article.title, article.body, title_derived=article.title_derived)
+        best = min(best, (time.process_time() - cpu, time.perf_counter() - wall))
+    return len(articles), tokens, *best
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -88,6 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=1, help="runs of each, alternating (medians shown)")
     parser.add_argument("--sample", type=int, default=2000, help="articles for the in-process speed")
+    parser.add_argument("--passes", type=int, default=3, help="passes over them (the fastest is shown)")
     args = parser.parse_args(argv)
     source: Path = args.file
     if not source.is_file():
@@ -123,9 +135,10 @@ def main(argv: list[str] | None = None) -> None:
         extra = cpu_on - cpu_off
         if extra > 0 and added:
             print(f"entity CPU in the run: {extra:.2f} s, {added / extra:.0f} articles per CPU s")
-        count, tokens, cpu, wall = extraction_speed(source, args.sample)
+        count, tokens, cpu, wall = extraction_speed(source, args.sample, args.passes)
         print(
-            f"annotate() on {count} articles, one process: {cpu:.2f} s CPU ({wall:.2f} s wall), "
+            f"annotate() on {count} articles, one process, fastest of {args.passes} passes: "
+            f"{cpu:.2f} s CPU ({wall:.2f} s wall), "
             f"{tokens / cpu:,.0f} tokens/s, {count / cpu:,.0f} articles/s, "
             f"{1000 * cpu / count:.2f} ms/article"
         )
