@@ -78,8 +78,17 @@ def test_a_name_that_begins_a_company_is_an_org_across_the_collection() -> None:
         [("place", "new york", "New York"), ("org", "new york times co", "New York Times Co")],
         [("person", "moody", "Moody")],
         [("org", "moody's investors service inc", "Moody's Investors Service Inc")],
+        [("org", "citicorp", "Citicorp")],
+        [("org", "citicorp industrial credit inc", "Citicorp Industrial Credit Inc")],
+        [("org", "chrysler", "Chrysler")],
+        [("org", "chrysler corp", "Chrysler Corp")],
+        [("person", "alex brown", "Alex Brown")],
+        [("org", "alex. brown inc", "Alex. Brown Inc")],
     ]
     found = resolve_collection(rows)
+    assert found.root("org", "citicorp") == ("org", "citicorp")  # not its finance subsidiary
+    assert found.root("org", "chrysler") == ("org", "chrysler corp")  # only a legal form added
+    assert found.root("person", "alex brown")[0] == "org"  # Alex. Brown Inc
     assert found.root("person", "merrill lynch") == ("org", "merrill lynch")
     assert found.root("org", "ronald reagan") == ("person", "ronald reagan")
     assert found.root("place", "new york") == (
@@ -101,9 +110,20 @@ def test_a_surname_takes_the_dominant_full_name_and_stays_itself_when_ambiguous(
         [("person", "howard baker", "Howard Baker")],
         [("person", "bashar", "Bashar")],
         [("person", "bashar assad", "Bashar Assad")],
+        [("place", "lawson", "Lawson")],
+        [("place", "lawson", "Lawson")],
+        [("person", "lawson", "Lawson")],
+        [("person", "nigel lawson", "Nigel Lawson")],
+        [("person", "helmut schlesinger", "Helmut Schlesinger")],
+        [("person", "bundesbank vice-president helmut schlesinger", "Bundesbank Vice-President Helmut ...")],
     ]
     found = resolve_collection(rows)
     assert found.root("person", "bashar") == ("person", "bashar assad")  # a first name, one fuller name
+    assert found.root("place", "lawson") == ("person", "nigel lawson")  # a surname mostly tagged a place
+    assert found.root("person", "helmut schlesinger") == (
+        "person",
+        "helmut schlesinger",
+    )  # a title is no name
     assert found.root("person", "reagan") == ("person", "ronald reagan")  # 9 of 11 fuller mentions
     assert found.root("person", "baker") == ("person", "baker")  # one James, one Howard: ambiguous
     assert sorted(found.members["person", "ronald reagan"]) == [
@@ -275,6 +295,10 @@ def test_firm_names_grow_whole_and_two_organisations_split() -> None:
 def test_nationalities_bodies_and_affiliations() -> None:
     found = clean_mentions(
         [
+            mention("of the Exchequer Nigel Lawson", "person"),
+            mention("Energy Subroto", "person"),
+            mention("Bundesbank Vice-President Helmut Schlesinger", "person"),
+            mention("First Federal Savings and Loan Association", "org"),
             mention("Kuwaiti", "person"),
             mention("Latin Americans", "person"),
             mention("West German", "place"),
@@ -284,6 +308,10 @@ def test_nationalities_bodies_and_affiliations() -> None:
         ]
     )
     assert [(e.text, e.label) for e in found] == [
+        ("Nigel Lawson", "person"),
+        ("Subroto", "person"),
+        ("Helmut Schlesinger", "person"),
+        ("First Federal Savings and Loan Association", "org"),
         ("West Germany", "place"),
         ("U.S. Treasury", "org"),
         ("Philip Fricke", "person"),

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 #: Bump when a rule or table changes what is extracted (indexes then ask for a rebuild).
-RULES_VERSION = "6"
+RULES_VERSION = "7"
 
 # Words of wire boilerplate and financial tables: a mention made only of these is none.
 _BOILERPLATE = frozenset(
@@ -74,7 +74,13 @@ _GROWN_ENDS = COMPANY_ENDS | _BODY_ENDS - {"court", "senate", "congress", "gover
 # Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...");
 # the tagger's own title lists (decode.py) plus what wire copy adds.
 _ROLE_WORDS = TITLE_WORDS | frozenset(
-    "staff chief minsiter treasury trade representative economics defence rep mrs ms".split()
+    "staff chief minsiter treasury trade representative economics defence rep mrs ms exchequer adm "
+    "developer vice deputy".split()
+)
+# A minister's portfolio left before a name when the title itself was not tagged ("Energy Subroto").
+_PORTFOLIOS = frozenset(
+    "energy mines finance oil trade foreign agriculture economy economic industry interior justice "
+    "labour labor commerce petroleum defence defense health transport planning".split()
 )
 # Nouns that end a title before a name ("Japanese Finance Minister Kiichi Miyazawa").
 _TITLE_NOUNS = PERSON_TITLES | frozenset(
@@ -114,7 +120,7 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("org", "Organization of Petroleum Exporting Countries"): ("opec",),
     ("org", "General Agreement on Tariffs and Trade"): ("gatt", "agreement on tariffs and trade"),
-    ("org", "Standard and Poor's Corp"): ("standard and poor", "standard and poor's", "s&p"),
+    ("org", "Standard and Poor's Corp"): ("standard and poor", "standard and poor's", "s&p", "s and p"),
     ("org", "Organisation for Economic Co-operation and Development"): ("oecd",),
     ("org", "North Atlantic Treaty Organization"): ("nato",),
     ("org", "International Coffee Organization"): ("ico",),
@@ -135,6 +141,11 @@ ALIASES: dict[str, tuple[str, str]] = {
 def alias(text: str) -> tuple[str, str] | None:
     """``(label, display)`` of a name in the alias table (``"U.S."`` -> place United States)."""
     return ALIASES.get(fold(" ".join(text.split())).rstrip())
+
+
+def title_like(word: str) -> bool:
+    """A folded word that is a title or role, or a hyphenated one ("vice-president")."""
+    return any(part in _TITLE_NOUNS or part in _ROLE_WORDS or part in _PORTFOLIOS for part in word.split("-"))
 
 
 def _nationality(words: Sequence[str]) -> bool:
@@ -159,11 +170,13 @@ def _fix(entity: Entity) -> Entity | None:
     raw = text.split()  # whitespace tokens: what is cut below
     plain = [fold(t).strip(".,'’") for t in raw]
     if label == "person":
-        titled = [i for i, w in enumerate(plain) if w in _TITLE_NOUNS or w in _ROLE_WORDS]
+        titled = [i for i, w in enumerate(plain) if title_like(w)]
         if titled and titled[-1] == len(raw) - 1:
             return None  # a title without a name ("U.K. Chancellor")
         if titled and (len(raw) > 2 or plain[titled[-1]] in _TITLE_NOUNS):
             raw = raw[titled[-1] + 1 :]  # "Federal Chairman Paul Volcker"
+    while label == "person" and len(raw) > 1 and fold(raw[0]).strip(".,") in _PORTFOLIOS:
+        raw = raw[1:]  # "Energy Subroto": the Energy Minister's name
     while len(raw) > 1 and _ATTRIBUTIVE_RE.search(raw[0]):
         raw = raw[1:]  # "Britain-based Syrian Observatory", "Russia-backed forces"
     plain = [fold(t).strip(".,'’") for t in raw]
@@ -232,13 +245,18 @@ def _whole_company(text: str, entity: Entity, ends: Collection[int] = frozenset(
 def _split_partners(entity: Entity) -> list[Entity]:
     """Split "International Monetary Fund and World Bank" into the two organisations it names.
 
-    A name splits at " and " only where both halves are names on their own (two
-    words or more, or a known name): "Food and Drug Administration" stays whole.
+    A name splits at " and " only where both halves are names on their own (a
+    known name, or two words or more ending in an organisation word such as Fund,
+    Bank, Corp): "Food and Drug Administration" and "First Federal Savings and
+    Loan Association" stay whole.
     """
     if entity.label == "person" or " and " not in entity.text:
         return [entity]
     head, _, tail = entity.text.partition(" and ")
-    whole = [len(part.split()) > 1 or alias(part) is not None for part in (head, tail)]
+    whole = [
+        alias(part) is not None or (len(part.split()) > 1 and _words(part)[-1] in _GROWN_ENDS)
+        for part in (head, tail)
+    ]
     if not all(whole) or tail.split()[0][0].islower():
         return [entity]
     start = entity.start + len(head) + len(" and ")

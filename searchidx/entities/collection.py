@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from ..resolution import Pair, Resolution
-from .cleanup import COMPANY_ENDS, company_roots
+from .cleanup import COMPANY_ENDS, company_roots, title_like
 from .features import Gazetteer, read_gazetteer
 
 __all__ = ["DOMINANT", "NO_ENTITY", "common_words", "initials", "resolve_collection", "shipped_lists"]
@@ -85,6 +85,8 @@ def _suffix_targets(keys: Collection[str], weight: Mapping[str, int]) -> dict[st
     for key in keys:
         words = key.split()
         for i in range(1, len(words)):
+            if any(title_like(w) for w in words[:i]):
+                break  # "bundesbank vice-president helmut schlesinger" is no fuller name
             fuller[" ".join(words[i:])].append(key)
         if len(words) > 1:
             starts[words[0]].append(key)
@@ -105,6 +107,7 @@ def _company_names(org_keys: Iterable[str]) -> set[str]:
     keys = list(org_keys)
     names = company_roots(keys)
     names |= {n[: -len("'s")] for n in names if n.endswith("'s")}
+    names |= {n.replace(".", "") for n in names}  # "alex. brown" of "Alex. Brown Inc" is "alex brown"
     for root in company_roots(keys):
         words = root.split()
         while words and words[-1] in ("and", "&"):
@@ -116,16 +119,18 @@ def _company_names(org_keys: Iterable[str]) -> set[str]:
 _LEGAL = frozenset("corp corporation inc co cos company ltd plc ag sa nv bv gmbh llc lp".split())
 
 
-def _legal_form(rest: Sequence[str]) -> bool:
-    """The rest of a longer name only gives a legal form ("Corp", "'s Investors Service Inc").
+def _legal_form(root: str, rest: Sequence[str]) -> bool:
+    """The rest of a longer name only gives a legal form ("Corp", "and Co").
 
-    A line of business ("Capital Markets", "International Corp") names a subsidiary.
+    After a possessive root the firm's own words may come too ("Moody's" ->
+    "Moody's Investors Service Inc"); anything else names a subsidiary
+    ("Citicorp Industrial Credit Inc", "General Motors Acceptance Corp").
     """
-    return (
-        bool(rest)
-        and rest[-1] in _LEGAL
-        and not any(w in COMPANY_ENDS - _LEGAL or w == "international" for w in rest)
-    )
+    if not rest or rest[-1] not in _LEGAL:
+        return False
+    if root.endswith("'s"):
+        return not any(w in COMPANY_ENDS - _LEGAL or w == "international" for w in rest)
+    return all(w in _LEGAL or w in ("and", "&") for w in rest)
 
 
 def _prefix_targets(org_keys: Collection[str], weight: Mapping[str, int]) -> dict[str, str]:
@@ -141,7 +146,7 @@ def _prefix_targets(org_keys: Collection[str], weight: Mapping[str, int]) -> dic
             rest = key[len(root) :].split()
             while rest and rest[0] in ("and", "&"):
                 rest.pop(0)
-            if " ".join(rest) in org_keys or len(rest) > 3 or not _legal_form(rest):
+            if " ".join(rest) in org_keys or len(rest) > 3 or not _legal_form(root, rest):
                 continue
             longer[root].append(key)
             if root.endswith("'s"):
@@ -258,6 +263,15 @@ def resolve_collection(
             key not in surnames and votes[key]["place"] and _place_like(key, votes[key], places, first_names)
         ):
             label_of[key] = "place"  # "Bonn said", "Latin America"
+    # A surname tagged a place or an org in most articles is still the person ("Lawson said").
+    strays = {
+        k
+        for k, lab in label_of.items()
+        if lab != "person" and " " not in k and votes[k]["person"] and k not in places and k not in companies
+    }
+    people = {k for k, lab in label_of.items() if lab == "person"}
+    for key in strays & _suffix_targets(people | strays, weight).keys():
+        label_of[key] = "person"
     people = {k for k, lab in label_of.items() if lab == "person"}
     surnames = _suffix_targets(people, weight)
     orgs = {k for k, lab in label_of.items() if lab == "org"}
