@@ -366,8 +366,10 @@ def _run_tui(index_dir: str | None, query: str, prog: str) -> None:
 def tui_command(query: tuple[str, ...], index_dir: str | None) -> None:
     """Search interactively: live results, preview, entity and date filters, timeline.
 
-    Press ? inside for every key.
+    Press F1 inside for every key. Needs a terminal: exits 2 when stdout is not one.
     """
+    if not sys.stdout.isatty():
+        _fail("searchidx", "tui needs a terminal, and stdout is not one (for a pipe or a file use: search)")
     _run_tui(index_dir, " ".join(query), "searchidx")
 
 

@@ -9,14 +9,17 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input, SelectionList, Static
 from textual.worker import WorkerCancelled
 
 from searchidx import Index
 from searchidx.tui import SearchApp, create_app
-from searchidx.tui.screens.search import PAGE
+from searchidx.tui.screens.search import PAGE, SearchScreen
 from searchidx.tui.text import MATCH_STYLE, live_query
-from searchidx.tui.widgets import FilterPanel, Preview, QueryBar, ResultsList
+from searchidx.tui.widgets import FilterPanel, KeyHints, Preview, QueryBar, ResultsList
+from searchidx.tui.widgets.preview import paragraphs, reflow
+from searchidx.tui.widgets.results import hit_text, top_entities
 from searchidx.tui.widgets.timeline import month_series
 
 SIZE = (120, 36)
@@ -179,10 +182,11 @@ async def test_suggestion_and_history(seeds_index: Index) -> None:
             bar.input.value = query
             await pilot.press("enter")
             await settle(pilot)
+            await pilot.press("escape")  # back from the full-screen article, to the query bar
         assert "did you mean: ceasefire" in str(app.screen.query_one("#query-message", Static).render())
-        await pilot.press("up", "up")
+        await pilot.press("ctrl+up", "ctrl+up")
         assert bar.input.value == "sochi"
-        await pilot.press("down", "down")
+        await pilot.press("alt+down", "ctrl+down")
         assert bar.input.value == ""
 
 
@@ -240,16 +244,256 @@ async def test_more_results_load_on_scroll(tmp_path: Path) -> None:
 
 
 async def test_help_screen_and_narrow_layout(seeds_index: Index) -> None:
-    app = create_app(index=seeds_index, timings=False)
+    app = create_app(index=seeds_index, query="idlib", timings=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert not app.screen.query_one(FilterPanel).display  # narrow: filters start hidden
+        await settle(pilot)
+        screen = app.screen
+        panel, results = screen.query_one(FilterPanel), screen.query_one(ResultsList)
+        assert not panel.display  # narrow: the filters are a drawer, closed at first
+        assert results.region.width >= 48  # at least 60% of 80 columns
         await pilot.press("f1")
         assert type(app.screen).__name__ == "HelpScreen"
         await pilot.press("escape")
-        assert type(app.screen).__name__ == "SearchScreen"
-        app.screen.query_one(Input).blur()
-        await pilot.press("f")
-        assert app.screen.query_one(FilterPanel).display
+        assert app.screen is screen
+        await pilot.press("?")  # in the query bar, ? is typed
+        assert screen.query_one(Input).value == "idlib?" and app.screen is screen
+        results.focus()
+        await pilot.press("?")
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("f1")  # f1 closes it too
+        assert app.screen is screen
+        await pilot.press("f")  # the drawer opens over the results, which keep their width
+        await pilot.pause()
+        assert panel.display and screen.query_one("#sort").has_focus
+        assert panel.region.x < results.region.right and results.region.width >= 48
+        await pilot.press("escape")  # one level back: the drawer closes
+        await pilot.pause()
+        assert not panel.display and results.has_focus
+        await pilot.press("escape")  # and then back to the query bar
+        assert screen.query_one(Input).has_focus
+
+
+async def test_wide_layout_shows_filters_and_gives_results_the_most_room(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, query="idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        panel, results = app.screen.query_one(FilterPanel), app.screen.query_one(ResultsList)
+        preview = app.screen.query_one(Preview)
+        assert panel.display and panel.region.right <= results.region.x
+        assert results.size.width > preview.size.width > 0
+
+
+def hidden(widget: Widget) -> bool:
+    return any(node.styles.display == "none" for node in widget.ancestors_with_self)
+
+
+async def test_arrows_move_the_selection_from_the_query_bar(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, query="idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        results, query = app.screen.query_one(ResultsList), app.screen.query_one(Input)
+        assert results.highlighted == 0 and query.has_focus
+        await pilot.press("down", "down")
+        assert results.highlighted == 2 and query.has_focus
+        await pilot.press("up")
+        assert results.highlighted == 1
+        await pilot.press("ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n")
+        assert results.highlighted == len(results.hits) - 1  # stops at the end
+        await pilot.press("ctrl+p")
+        assert results.highlighted == len(results.hits) - 2 and query.has_focus
+        await settle(pilot)
+        preview = app.screen.query_one(Preview)
+        assert preview.document is not None and preview.document.id == results.current.id  # type: ignore[union-attr]
+
+
+async def test_enter_opens_the_article_full_screen_and_escape_comes_back(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, query="idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        results, preview = screen.query_one(ResultsList), screen.query_one(Preview)
+        await pilot.press("down", "down")
+        wanted = results.current
+        assert wanted is not None
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.view == "full" and hidden(results) and preview.has_focus
+        assert preview.document is not None and preview.document.id == wanted.id
+        assert results.current == wanted  # the query ran as typed; the same article stays selected
+        assert preview.region.width >= SIZE[0] - 2
+        await pilot.press("escape")
+        assert screen.view == "right" and not hidden(results)
+        assert screen.query_one(Input).has_focus
+        results.focus()
+        await pilot.press("enter")  # enter in the list opens too
+        assert screen.view == "full"
+
+
+async def test_view_key_cycles_the_preview_right_below_full(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, query="idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        results, preview = screen.query_one(ResultsList), screen.query_one(Preview)
+        results.focus()
+        await pilot.press("v")
+        await pilot.pause()
+        assert screen.view == "below" and preview.region.y > results.region.y
+        assert preview.region.x == results.region.x
+        await pilot.press("v")
+        await pilot.pause()
+        assert screen.view == "full" and hidden(results)
+        await pilot.press("v")
+        await pilot.pause()
+        assert screen.view == "right" and preview.region.x > results.region.x
+
+
+async def test_tab_order_and_visible_focus(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, query="idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        results, preview = screen.query_one(ResultsList), screen.query_one(Preview)
+        idle = results.styles.border_top
+        await pilot.press("tab")
+        assert results.has_focus
+        assert results.styles.border_top != idle  # a focused pane is framed in another colour
+        await pilot.press("tab")
+        assert preview.has_focus and preview.styles.border_top != idle
+        await pilot.press("tab")
+        assert screen.query_one("#sort").has_focus  # then the filters, first the sort order
+        assert screen.query_one(FilterPanel).styles.border_top != idle
+        await pilot.press("shift+tab", "shift+tab", "shift+tab")
+        assert screen.query_one(Input).has_focus
+
+
+async def test_ctrl_c_quits(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_key_hints_show_f1_help_at_any_width(seeds_index: Index) -> None:
+    for width in (60, 80, 200):
+        app = create_app(index=seeds_index, query="idlib", timings=False)
+        async with app.run_test(size=(width, 24)) as pilot:
+            await settle(pilot)
+            hints = app.screen.query_one(KeyHints)
+            for focus in ("#query", "#results", "#preview"):
+                app.screen.query_one(focus).focus()
+                await pilot.pause()
+                line = str(hints.render())
+                assert "f1 help" in line and len(line) <= width, (width, focus, line)
+                assert ("↑↓ select" in line) == (focus == "#query")
+            await pilot.press("v", "v")
+            await pilot.pause()
+            assert "esc back" in str(hints.render())
+
+
+async def test_command_palette_lists_actions_with_their_keys(seeds_index: Index) -> None:
+    from textual.command import CommandPalette
+
+    app = create_app(index=seeds_index, query="idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"sort")
+        await settle(pilot, 0.2)
+        options = app.screen.query_one("CommandList")
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]  # type: ignore[attr-defined]
+        assert any("Sort" in p and "(s)" in p for p in prompts), prompts
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen) and app.screen.request.sort == "newest"
+
+
+async def test_no_matches_clear_the_preview_and_say_why(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, query="idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, 0.2)
+        preview = app.screen.query_one(Preview)
+        assert preview.document is not None
+        bar = app.screen.query_one(QueryBar)
+        bar.input.value = "ceasfire"
+        await pilot.press("enter")
+        await settle(pilot, 0.2)
+        assert preview.document is None
+        shown = " ".join(str(s.render()) for s in preview.query(Static))
+        assert "did you mean: ceasefire" in shown
+        bar.input.value = "idlib"
+        await pilot.press("enter")
+        await settle(pilot, 0.2)
+        await pilot.press("escape")
+        panel = app.screen.query_one(FilterPanel)
+        panel.query_one("#since", Input).value = "2031"
+        panel.query_one("#since", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, 0.2)
+        shown = " ".join(str(s.render()) for s in preview.query(Static))
+        assert preview.document is None and "dated on or after 2031" in shown
+
+
+async def test_tall_terminal_fills_the_results(tmp_path: Path) -> None:
+    feed = tmp_path / "many.jsonl"
+    feed.write_text(
+        "\n".join(json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": "storm news"}) for i in range(70))
+    )
+    with Index.build(tmp_path / "ix", [feed], entities=False) as index:
+        app = create_app(index=index, query="storm", timings=False)
+        async with app.run_test(size=(200, 100)) as pilot:
+            await settle(pilot)
+            results = app.screen.query_one(ResultsList)
+            assert len(results.hits) > PAGE
+            assert results.max_scroll_y > 0  # filled: more than a screenful
+
+
+def test_not_a_terminal_exits_2_with_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from searchidx.cli import main
+
+    result = CliRunner().invoke(main, ["tui", "--index", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "needs a terminal" in result.output
+
+
+def test_cards_are_compact() -> None:
+    import datetime as dt
+
+    from searchidx.models import Hit, Span
+
+    snippet = "Oil prices rose " + "and the market moved " * 20
+    hit = Hit(
+        "reuters-1",
+        "/data/reuters.jsonl",
+        "Oil rises",
+        dt.datetime(1987, 3, 4, tzinfo=dt.UTC),
+        1.0,
+        snippet,
+        (Span(0, 3),),
+        (Span(0, 3),),
+        1,
+        source="Reuters",
+        entities={"person": ("A", "B"), "place": ("C",), "org": ("D", "E")},
+    )
+    lines = hit_text(hit, 40).plain.split("\n")
+    assert lines[0] == "Oil rises"
+    assert lines[1] == "1987-03-04 · Reuters · reuters-1"
+    assert lines[2] == "A · C · D"  # the top person, place and organisation
+    assert len(lines) == 6 and lines[-1].endswith("…") and all(len(line) <= 40 for line in lines)
+    assert top_entities({"person": ("A", "B")}) == ["A", "B"]
+
+
+def test_preview_reflows_paragraphs() -> None:
+    body = "First line\nwrapped here.\n    Indented starts\none.\n\nBlank line\n  starts one.\n"
+    found = [reflow(body[s:e]) for s, e in paragraphs(body)]
+    assert found == ["First line wrapped here.", "Indented starts one.", "Blank line", "starts one."]
 
 
 def _snapshot_app(seeds_index: Index) -> SearchApp:
@@ -268,6 +512,10 @@ def test_snapshot_results(snap_compare, seeds_index: Index) -> None:  # type: ig
 
 def test_snapshot_narrow(snap_compare, seeds_index: Index) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(_snapshot_app(seeds_index), terminal_size=(80, 24), run_before=_type_idlib)
+
+
+def test_snapshot_large(snap_compare, seeds_index: Index) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(_snapshot_app(seeds_index), terminal_size=(200, 60), run_before=_type_idlib)
 
 
 def test_snapshot_help(snap_compare, seeds_index: Index) -> None:  # type: ignore[no-untyped-def]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from ..index import Index
 from .messages import TypingPaused
 from .screens import HelpScreen, SearchScreen
+from .screens.search import COMMANDS
 
 __all__ = ["SearchApp", "create_app"]
 
@@ -22,10 +25,12 @@ class SearchApp(App[None]):
 
     CSS_PATH = "searchidx.tcss"
     TITLE = "searchidx"
-    ENABLE_COMMAND_PALETTE = False
+    ENABLE_COMMAND_PALETTE = True
+    COMMAND_PALETTE_BINDING = "f2"  # ctrl+p moves the selection up, as in fzf
     BINDINGS = [
         Binding("f1", "help", "Help", show=False),
-        Binding("ctrl+q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(self, index: Index, query: str = "", *, timings: bool = True) -> None:
@@ -61,10 +66,22 @@ class SearchApp(App[None]):
             gc.set_threshold(*self._thresholds)
         gc.unfreeze()
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette: every search-screen action with its key, then Textual's own."""
+        if isinstance(screen, SearchScreen):
+            for key, title, action in COMMANDS:
+                yield SystemCommand(f"{title} ({key})", f"key: {key}", _runner(screen, action))
+        yield SystemCommand("Help: every key (f1, ?)", "key: f1", self.action_help)
+        yield from super().get_system_commands(screen)
+
     def action_help(self) -> None:
         """Show every key."""
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+
+def _runner(screen: Screen[Any], action: str) -> Callable[[], object]:
+    return lambda: screen.run_action(action)
 
 
 def create_app(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-__all__ = ["FiltersChanged", "LoadMore", "QuerySubmitted", "TypingPaused"]
+__all__ = ["FiltersChanged", "LoadMore", "MoveSelection", "OpenSelected", "QuerySubmitted", "TypingPaused"]
 
 
 class QuerySubmitted(Message):
@@ -43,3 +43,15 @@ class LoadMore(Message):
 
 class TypingPaused(Message):
     """Results stayed current for a moment (the search screen tells the app)."""
+
+
+class MoveSelection(Message):
+    """Move the results highlight by ``step`` (the query bar keeps focus, as in fzf)."""
+
+    def __init__(self, step: int) -> None:
+        super().__init__()
+        self.step = step
+
+
+class OpenSelected(Message):
+    """Enter in the query bar: open the highlighted article."""

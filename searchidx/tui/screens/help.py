@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -13,31 +13,36 @@ __all__ = ["KEYS", "HelpScreen"]
 
 KEYS = [
     ("typing", "search as you type (the word being typed is a prefix once it has 3 letters)"),
-    ("enter", "run the query as typed, strictly; keep it in history"),
-    ("up / down", "in the query bar: older / newer queries"),
-    ("tab / shift+tab", "move between query, filters, results and preview"),
-    ("escape", "back to the query bar"),
+    ("↑ ↓  ^p ^n", "in the query bar: move the selection in the results (focus stays there)"),
+    ("enter", "open the highlighted article full screen (the query also runs as typed, into history)"),
+    ("^↑ ^↓  alt+↑ ↓", "in the query bar: older / newer queries"),
+    ("tab  shift+tab", "move between query, results, preview and filters"),
+    ("esc", "back one level: close the filters drawer, leave full screen, return to the query"),
+    ("/", "back to the query bar"),
+    ("v", "preview: right of the results, below them, or full screen"),
     ("p", "show or hide the preview"),
-    ("f", "show or hide the filter panel (hidden at first below 110 columns)"),
-    ("n / N", "next / previous match in the preview"),
+    ("f", "filters: a panel from 120 columns, a drawer over the results below that"),
+    ("n  N", "next / previous match in the preview"),
     ("s", "sort: relevance, newest, oldest"),
     ("x", "clear all filters"),
     ("o", "open the article in $PAGER"),
     ("e", "open the file in $EDITOR"),
     ("y", "copy the file path"),
     ("space", "in the filter panel: tick or untick a person, place or organisation"),
-    ("? / f1", "this help"),
-    ("ctrl+q", "quit"),
+    ("f1  ?", "this help (? outside the query bar)"),
+    ("f2  :", "command palette: every action with its key (: outside the query bar)"),
+    ("^q  ^c", "quit"),
 ]
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists every key; any of escape, q or ? closes it."""
+    """Lists every key; any of escape, q, ? or f1 closes it."""
 
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),
         Binding("q", "dismiss", "Close", show=False),
         Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("f1", "dismiss", "Close", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -46,5 +51,5 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         for key, what in KEYS:
             table.add_row(key, what)
-        with Vertical(id="help"):
+        with VerticalScroll(id="help"):
             yield Static(table)

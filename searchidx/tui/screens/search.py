@@ -16,23 +16,47 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.worker import get_current_worker
 
 from ...errors import SearchCancelled, SearchidxError
 from ...index import Index, Sort
 from ...models import Document, Facets, SearchResults
 from ...render import neutralise
-from ..messages import FiltersChanged, LoadMore, QuerySubmitted, TypingPaused
-from ..widgets import FilterPanel, Preview, QueryBar, ResultsList, Timeline
+from ..messages import FiltersChanged, LoadMore, MoveSelection, OpenSelected, QuerySubmitted, TypingPaused
+from ..widgets import FilterPanel, KeyHints, Preview, QueryBar, ResultsList, Timeline
 
-__all__ = ["Request", "SearchScreen"]
+__all__ = ["COMMANDS", "Request", "SearchScreen", "why_empty"]
 
 PAGE = 10  # about a screenful; more load as you scroll
 FACETS_AFTER_SECONDS = 0.3  # facets, timeline and preview wait until typing pauses
 PAUSE_CHECK_SECONDS = 30.0  # while browsing without typing, still report a pause now and then
 LIVE_PREFIX_TERMS = 4  # completions of the word being typed: the most frequent few keep it fast
 SORT_CYCLE = {"relevance": "newest", "newest": "oldest", "oldest": "relevance"}
+VIEW_CYCLE = {"right": "below", "below": "full", "full": "right"}  # where the preview sits
+NARROW = 120  # columns below which the filter panel is a drawer over the results
+
+# The command palette's list: (key, title, screen action).
+COMMANDS = [
+    ("enter", "Open the highlighted article full screen", "open_article"),
+    ("v", "Preview: right, below or full screen", "cycle_view"),
+    ("p", "Show or hide the preview", "toggle_preview"),
+    ("f", "Show or hide the filters", "toggle_filters"),
+    ("s", "Sort: relevance, newest, oldest", "cycle_sort"),
+    ("x", "Clear all filters", "clear_filters"),
+    ("n", "Next match in the preview", "jump(1)"),
+    ("N", "Previous match in the preview", "jump(-1)"),
+    ("o", "Open the article in $PAGER", "open_pager"),
+    ("e", "Open the file in $EDITOR", "open_editor"),
+    ("y", "Copy the file path", "copy_path"),
+    ("escape", "Back one level", "back"),
+    ("/", "Go to the query bar", "focus_query"),
+]
+
+
+def request_limit(request: Request, height: int) -> int:
+    """A first page fills a tall terminal (cards are 4-6 lines); later pages are PAGE long."""
+    return max(PAGE, height // 4) if request.offset == 0 else PAGE
 
 
 @dataclass(frozen=True)
@@ -61,24 +85,37 @@ class Request:
         return "  ".join(parts)
 
 
+def why_empty(request: Request, results: SearchResults) -> str:
+    """One line saying why nothing matched: the library's notes, its suggestion, the filters."""
+    why = list(results.notes)
+    if results.suggestion:
+        why.append(f"did you mean: {results.suggestion}")
+    if not why and request.filters():
+        why.append(f"nothing matches with {request.filters()} (x clears the filters)")
+    if not why:
+        why.append(f"no article matches {request.query.strip()!r}")
+    return "; ".join(why)
+
+
 class SearchScreen(Screen[None]):
     """Query bar, filters, timeline, results, preview and a status line."""
 
     BINDINGS = [
-        Binding("escape", "focus_query", "Query", show=False),
-        Binding("p", "toggle_preview", "Preview"),
-        Binding("f", "toggle_filters", "Filters"),
-        Binding("s", "cycle_sort", "Sort"),
-        Binding("x", "clear_filters", "Clear filters"),
-        Binding("o", "open_pager", "Pager"),
-        Binding("e", "open_editor", "Editor"),
-        Binding("y", "copy_path", "Copy path"),
+        Binding("escape", "back", "Back", show=False),
+        Binding("slash", "focus_query", "Query", show=False),
+        Binding("v", "cycle_view", "View", show=False),
+        Binding("p", "toggle_preview", "Preview", show=False),
+        Binding("f", "toggle_filters", "Filters", show=False),
+        Binding("s", "cycle_sort", "Sort", show=False),
+        Binding("x", "clear_filters", "Clear filters", show=False),
+        Binding("o", "open_pager", "Pager", show=False),
+        Binding("e", "open_editor", "Editor", show=False),
+        Binding("y", "copy_path", "Copy path", show=False),
         Binding("n", "jump(1)", "Next match", show=False),
         Binding("N", "jump(-1)", "Previous match", show=False),
-        Binding("question_mark", "app.help", "Help"),
+        Binding("question_mark", "app.help", "Help", show=False),
+        Binding("colon", "app.command_palette", "Commands", show=False),
     ]
-
-    NARROW = 110  # columns below which the filter panel starts hidden
 
     def __init__(self, index: Index, query: str = "", *, timings: bool = True) -> None:
         super().__init__()
@@ -90,21 +127,29 @@ class SearchScreen(Screen[None]):
         self._initial = query
         self._pause_timer: Timer | None = None  # pending while results are fresh from typing
         self._last_search = 0.0
+        self.view = "right"  # the preview: right, below or full (screen)
+        self._view_before: str | None = None  # what Esc goes back to from full screen
+        self._keep_id: str | None = None  # after Enter: keep this hit highlighted
+        self.narrow = False
 
     def compose(self) -> ComposeResult:
+        # DOM order is Tab order (query, results, preview, filters); the filters dock left.
         yield QueryBar(self._initial, id="query-bar")
-        with Horizontal(id="main"):
-            yield FilterPanel(id="filters")
+        with Horizontal(id="main", classes="view-right"):
             with Vertical(id="centre"):
                 yield Timeline(id="timeline")
                 yield ResultsList(id="results")
                 yield Static(id="status")
             yield Preview(id="preview")
-        yield Footer()
+            yield FilterPanel(id="filters")
+        yield KeyHints(id="hints")
 
     def on_mount(self) -> None:
         self.set_interval(PAUSE_CHECK_SECONDS, self._pause_check)
-        self.query_one(FilterPanel).display = self.app.size.width >= self.NARROW
+        self.query_one(ResultsList).border_title = "results"
+        self.query_one(Preview).border_title = "preview"
+        self.query_one(FilterPanel).border_title = "filters"
+        self._adapt(self.app.size.width, force=True)
         self.query_one(QueryBar).input.focus()
         if self._initial.strip():
             self.search(self.request)
@@ -113,7 +158,66 @@ class SearchScreen(Screen[None]):
                 Text(f"{self.index.stats().documents} articles indexed: type to search", style="dim")
             )
 
+    # ---- layout -----------------------------------------------------------------------------
+
+    def on_resize(self, event: object) -> None:
+        self._adapt(self.app.size.width)
+
+    def _adapt(self, width: int, *, force: bool = False) -> None:
+        """Below NARROW columns the filters become a drawer (hidden until ``f``)."""
+        narrow = width < NARROW
+        if narrow == self.narrow and not force:
+            return
+        self.narrow = narrow
+        self.set_class(narrow, "-narrow")
+        self.query_one(FilterPanel).display = not narrow and self.view != "full"
+
+    def set_view(self, view: str) -> None:
+        """Put the preview right of the results, below them, or full screen."""
+        main = self.query_one("#main")
+        main.remove_class("view-right", "view-below", "view-full")
+        main.add_class(f"view-{view}")
+        self.view = view
+        preview = self.query_one(Preview)
+        if view == "full":
+            self.query_one(FilterPanel).display = False
+            if not preview.display:
+                preview.display = True
+            self.preview_current()
+        else:
+            self.query_one(FilterPanel).display = not self.narrow
+        self.update_hints()
+
+    def on_descendant_focus(self, event: object) -> None:
+        self.update_hints()
+
+    def update_hints(self) -> None:
+        """Tell the key hints line where focus is."""
+        focused = self.focused
+        where = "query"
+        if self.view == "full":
+            where = "full"
+        elif focused is not None:
+            for pane in ("results", "preview", "filters"):
+                if focused.id == pane or any(a.id == pane for a in focused.ancestors):
+                    where = pane
+        self.query_one(KeyHints).context = where
+
     # ---- messages up from the widgets ------------------------------------------------------
+
+    def on_move_selection(self, message: MoveSelection) -> None:
+        results = self.query_one(ResultsList)
+        if not results.hits:
+            return
+        current = results.highlighted if results.highlighted is not None else -1
+        results.highlighted = max(0, min(len(results.hits) - 1, current + message.step))
+
+    def on_open_selected(self, message: OpenSelected) -> None:
+        self.action_open_article()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_open_article()
 
     def on_query_submitted(self, message: QuerySubmitted) -> None:
         self.search(replace(self.request, query=message.query, offset=0))
@@ -137,7 +241,8 @@ class SearchScreen(Screen[None]):
             self.search(replace(self.request, offset=self.results.offset + len(self.results.hits)))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if self._pause_timer is None:  # fresh results load their preview when typing pauses
+        # Fresh results load their preview when typing pauses (at once when full screen).
+        if self._pause_timer is None or self.view == "full":
             self.preview_current()
 
     def preview_current(self) -> None:
@@ -159,6 +264,7 @@ class SearchScreen(Screen[None]):
         self.request = replace(request, generation=self.request.generation + 1)
         if not (self.request.query.strip() or self.request.filters()):
             self.query_one(ResultsList).show((), more=False)
+            self.clear_preview("")
             self.set_status(Text("type to search", style="dim"))
             self.query_one(QueryBar).show_note("")
             return
@@ -179,7 +285,7 @@ class SearchScreen(Screen[None]):
                     return
                 results = self.index.search(
                     text,
-                    limit=PAGE,
+                    limit=request_limit(request, self.app.size.height),
                     offset=request.offset,
                     sort=sort,
                     since=since,
@@ -208,11 +314,13 @@ class SearchScreen(Screen[None]):
             self._pause_timer = self.set_timer(FACETS_AFTER_SECONDS, lambda: self.typing_paused(request))
         self.results = results
         more = results.offset + len(results.hits) < results.total
-        self.query_one(ResultsList).show(results.hits, more=more, append=request.offset > 0)
+        keep, self._keep_id = self._keep_id, None
+        self.query_one(ResultsList).show(results.hits, more=more, append=request.offset > 0, keep=keep)
         bar = self.query_one(QueryBar)
-        if results.total == 0 and (results.notes or results.suggestion):
-            why = [*results.notes, *([f"did you mean: {results.suggestion}"] if results.suggestion else [])]
-            bar.show_note("; ".join(["no matches", *why]))
+        if results.total == 0:
+            why = why_empty(request, results)
+            bar.show_note(f"no matches; {why}" if results.notes or results.suggestion else "")
+            self.clear_preview(why)
         else:
             bar.show_note("")
         status = Text(f"{results.total} {'match' if results.total == 1 else 'matches'}")
@@ -287,10 +395,50 @@ class SearchScreen(Screen[None]):
     def show_preview(self, document: Document | None) -> None:
         self.query_one(Preview).show(document)
 
+    def clear_preview(self, why: str) -> None:
+        """Nothing to show: no stale article from an earlier query, and say why."""
+        self.workers.cancel_group(self, "preview")
+        self.query_one(Preview).show(None, why)
+
     # ---- actions ----------------------------------------------------------------------------
 
     def action_focus_query(self) -> None:
         self.query_one(QueryBar).input.focus()
+
+    def action_open_article(self) -> None:
+        """Open the highlighted article full screen; Esc comes back."""
+        hit = self.query_one(ResultsList).current
+        if hit is None:
+            return  # Enter on no results: the strict query runs and says why
+        self._keep_id = hit.id
+        if self.view != "full":
+            self._view_before = self.view
+            self.set_view("full")
+        self.load_preview(hit.id, self.request.query)
+        self.query_one(Preview).focus()
+
+    def action_cycle_view(self) -> None:
+        view = VIEW_CYCLE[self.view]
+        if view == "full":
+            self._view_before = self.view
+        else:
+            self._view_before = None
+        self.set_view(view)
+        if view == "full":
+            self.query_one(Preview).focus()
+
+    def action_back(self) -> None:
+        """Esc: close the drawer, leave full screen, or return to the query bar."""
+        panel = self.query_one(FilterPanel)
+        if self.narrow and panel.display:
+            panel.display = False
+            self.query_one(ResultsList).focus()
+        elif self.view == "full":
+            self.set_view(self._view_before or "right")
+            self._view_before = None
+            self.query_one(QueryBar).input.focus()
+        else:
+            self.query_one(QueryBar).input.focus()
 
     def action_toggle_preview(self) -> None:
         preview = self.query_one(Preview)
@@ -301,9 +449,16 @@ class SearchScreen(Screen[None]):
 
     def action_toggle_filters(self) -> None:
         panel = self.query_one(FilterPanel)
-        panel.display = not panel.display
+        if self.view == "full":
+            self.set_view(self._view_before or "right")
+            self._view_before = None
+            panel.display = True
+        else:
+            panel.display = not panel.display
         if panel.display:
-            panel.focus()
+            panel.focus_first()
+        else:
+            self.query_one(ResultsList).focus()
 
     def action_jump(self, step: int) -> None:
         self.query_one(Preview).action_jump(step)

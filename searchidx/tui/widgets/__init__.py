@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from .filters import FilterPanel
+from .hints import KeyHints
 from .preview import Preview
 from .query_bar import QueryBar
 from .results import ResultsList
 from .timeline import Timeline
 
-__all__ = ["FilterPanel", "Preview", "QueryBar", "ResultsList", "Timeline"]
+__all__ = ["FilterPanel", "KeyHints", "Preview", "QueryBar", "ResultsList", "Timeline"]

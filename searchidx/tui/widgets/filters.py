@@ -18,8 +18,21 @@ SORTS = [("relevance", "relevance"), ("newest first", "newest"), ("oldest first"
 KINDS = (("people", "person"), ("places", "place"), ("orgs", "org"))
 
 
-class FilterPanel(VerticalScroll):
-    """Facets with counts for the current query; ticked names become filters."""
+class FilterPanel(VerticalScroll, can_focus=False):
+    """Facets with counts for the current query; ticked names become filters.
+
+    Not a focus stop itself (its fields are): Tab lands on something that reacts.
+    """
+
+    @property
+    def _focus_sort_key(self) -> tuple[int, int]:
+        # Textual orders Tab by screen position; docked on the left, the panel would come
+        # first. Tab goes query, results, preview, then filters.
+        return (1 << 30, 0)
+
+    def focus_first(self) -> None:
+        """Focus the first field (the sort order)."""
+        self.query_one("#sort", Select).focus()
 
     def compose(self) -> ComposeResult:
         yield Label("sort")
@@ -52,7 +65,8 @@ class FilterPanel(VerticalScroll):
         names = ticked + [v.name for v in values if v.name not in ticked]
         widget.clear_options()
         widget.add_options(
-            Selection(Text(f"{neutralise(name)} ({counts.get(name, 0)})"), name, name in ticked)
+            # The count first: a long name is cut at the panel's edge, the count never is.
+            Selection(Text(f"{counts.get(name, 0):>4} {neutralise(name)}"), name, name in ticked)
             for name in names
         )
 

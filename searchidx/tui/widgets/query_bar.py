@@ -1,4 +1,4 @@
-"""The query bar: live, debounced queries, history on up/down, inline errors."""
+"""The query bar: live, debounced queries, fzf-style selection keys, history, inline errors."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from ...render import neutralise
-from ..messages import QuerySubmitted
+from ..messages import MoveSelection, OpenSelected, QuerySubmitted
 from ..text import live_query
 
 __all__ = ["QueryBar"]
@@ -24,8 +24,17 @@ class QueryBar(Vertical):
     """Input plus a one-line message area (errors, suggestions)."""
 
     BINDINGS = [
-        Binding("up", "history(-1)", "Older query", show=False),
-        Binding("down", "history(1)", "Newer query", show=False),
+        # As in fzf: the selection in the results moves while the cursor stays here.
+        Binding("down", "move(1)", "Next result", show=False),
+        Binding("up", "move(-1)", "Previous result", show=False),
+        Binding("ctrl+n", "move(1)", "Next result", show=False),
+        Binding("ctrl+p", "move(-1)", "Previous result", show=False),
+        Binding("pagedown", "move(5)", "Results page down", show=False),
+        Binding("pageup", "move(-5)", "Results page up", show=False),
+        Binding("ctrl+up", "history(-1)", "Older query", show=False),
+        Binding("ctrl+down", "history(1)", "Newer query", show=False),
+        Binding("alt+up", "history(-1)", "Older query", show=False),
+        Binding("alt+down", "history(1)", "Newer query", show=False),
     ]
 
     def __init__(self, query: str = "", **kwargs: object) -> None:
@@ -40,7 +49,10 @@ class QueryBar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(
-            self._initial, placeholder='Search: words, "phrases", person:name, date:2019..', id="query"
+            self._initial,
+            placeholder='Search: words, "phrases", person:name, date:2019..',
+            id="query",
+            select_on_focus=False,  # coming back with Esc, typing goes on from the end
         )
         yield Static(id="query-message")
 
@@ -71,6 +83,11 @@ class QueryBar(Vertical):
             self.history.append(typed)
         self._cursor = len(self.history)
         self.post_message(QuerySubmitted(typed, typed))
+        self.post_message(OpenSelected())
+
+    def action_move(self, step: int) -> None:
+        """Move the selection in the results list (focus stays in the bar)."""
+        self.post_message(MoveSelection(step))
 
     def _submit(self, trailing: bool = False) -> None:
         self._timer = None
