@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 #: Bump when a rule or table changes what is extracted (indexes then ask for a rebuild).
-RULES_VERSION = "7"
+RULES_VERSION = "8"
 
 # Words of wire boilerplate and financial tables: a mention made only of these is none.
 _BOILERPLATE = frozenset(
@@ -69,6 +69,8 @@ _BODY_ENDS = frozenset(
     "treasury department ministry administration commission agency office council committee court "
     "senate congress parliament government cabinet".split()
 )
+# Last words of a gathering or a monitoring group: "Munich Security Conference" tagged a place is one.
+_GROUP_ENDS = frozenset("conference observatory forum institute foundation".split())
 # Last words of an organisation grown leftwards over "X and" ("Food and Drug Administration").
 _GROWN_ENDS = COMPANY_ENDS | _BODY_ENDS - {"court", "senate", "congress", "government"}
 # Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...");
@@ -125,6 +127,7 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("org", "North Atlantic Treaty Organization"): ("nato",),
     ("org", "International Coffee Organization"): ("ico",),
     ("org", "Central Intelligence Agency"): ("cia",),
+    ("org", "Al Qaeda"): ("al-qaeda", "al qaida", "al-qaida"),
     ("org", "New York Stock Exchange"): ("nyse",),
     ("org", "International Business Machines"): ("ibm", "international business machines corp"),
     ("org", "Commodity Credit Corporation"): ("ccc",),
@@ -201,8 +204,8 @@ def _fix(entity: Entity) -> Entity | None:
         label = "org"  # "Motors Corp", "Merrill Lynch Capital Markets"
     elif label == "person" and words[-1] in _PLACE_WORDS:
         label = "place"
-    elif label == "place" and len(words) > 1 and words[-1] in _BODY_ENDS:
-        label = "org"  # "U.S. Treasury", "Brazilian Finance Ministry"
+    elif label == "place" and len(words) > 1 and (words[-1] in _BODY_ENDS or words[-1] in _GROUP_ENDS):
+        label = "org"  # "U.S. Treasury", "Brazilian Finance Ministry", "Syrian Observatory"
     at = entity.text.find(text)  # trimmed in place, or renamed by the alias table (offsets kept)
     start, end = (entity.start + at, entity.start + at + len(text)) if at >= 0 else (entity.start, entity.end)
     return Entity(text, label, start, end)
