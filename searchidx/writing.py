@@ -309,4 +309,17 @@ def _record(where: Path, meta: dict[str, Any], roots: Sequence[Path], *, fresh: 
     seen = {w: t for w, t in analysis.stem_table().items() if len(w) <= STEM_FILE_WORD_CHARS}
     if fresh or not seen.keys() <= table.keys():
         table.update(seen)
-        write_json(where / STEMS_FILE, table)
+        write_json(where / STEMS_FILE, _own_words(where, table))
+
+
+def _own_words(where: Path, table: dict[str, str]) -> dict[str, str]:
+    """The entries of a stem table whose stem this index holds: its vocabulary, not the process's.
+
+    The memo is per process: words of another index built in the same process, or
+    of a query, must not become this index's suggestions.
+    """
+    from .schema import TEXT_FIELDS
+
+    with reading(where), whoosh_index(where, build_schema()).reader() as reader:
+        held = {t for field in TEXT_FIELDS for t in reader.field_terms(field)}
+    return {word: stem for word, stem in table.items() if stem in held}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,21 @@ def test_edit_distance(a: str, b: str, distance: int) -> None:
 def test_edit_distance_stops_past_the_limit() -> None:
     assert edit_distance("inflation", "zzzzzzzzz", 2) == 3
     assert edit_distance("a", "abcdef", 2) == 3
+
+
+def test_each_index_keeps_its_own_vocabulary(tmp_path: Path) -> None:
+    import json
+
+    from searchidx import Index
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (first / "a.txt").write_text("Tanker news\n\nThe supertanker convoy sailed.\n")
+    (second / "b.txt").write_text("Grain news\n\nWheat exports rose.\n")
+    index_a = Index.build(tmp_path / "ix-a", [first], entities=False, workers=1)
+    index_a.search("qwertyuiopish")  # a query word enters the process's stem memo
+    index_b = Index.build(tmp_path / "ix-b", [second], entities=False, workers=1)
+    words = json.loads((index_b.path / "stems.json").read_text())
+    assert "wheat" in words and "exports" in words
+    assert "supertanker" not in words and "qwertyuiopish" not in words
