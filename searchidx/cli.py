@@ -23,7 +23,8 @@ from typing import Any, Literal, NoReturn
 
 import click
 
-from . import __version__, analysis
+from . import analysis
+from ._version import __version__
 from .errors import IndexingInterrupted, QueryError, SearchidxError
 from .index import Index, resolve_index_path
 from .render import (

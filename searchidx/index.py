@@ -201,8 +201,20 @@ class Index:
         if entities is None:  # a rebuild keeps the index's choice (read without opening: it may be damaged)
             recorded = _recorded_meta(where) if state == "index" else {}
             entities = not recorded or bool(recorded.get("entity_model"))
+
+        def update_existing() -> IndexReport:
+            current = cls.open(where)
+            return write(current.path, current._ix, current._meta, roots, run)
+
         report = create(
-            where, roots, state, rebuild=rebuild, entities=entities, lock_timeout=lock_timeout, run=run
+            where,
+            roots,
+            state,
+            rebuild=rebuild,
+            entities=entities,
+            lock_timeout=lock_timeout,
+            run=run,
+            update_existing=update_existing,
         )
         index = cls.open(where)
         index.last_report = report

@@ -188,8 +188,6 @@ class _Scorer:
         return found
 
     def conjunction(self, subqueries: list[Any]) -> dict[int, float]:
-        from .search import docset
-
         positive = [q for q in subqueries if not isinstance(q, wq.Not)]
         if not positive:
             raise _Unsupported("only negative clauses")
@@ -198,7 +196,7 @@ class _Scorer:
             found = _plus(found, self.scores(q), union=False) if found else found
         for q in subqueries:
             if isinstance(q, wq.Not) and found:
-                excluded = docset(self.cache, q.query)
+                excluded = self.cache.docset(q.query)
                 # Whoosh scores a NOT clause as 1.0 for every document it lets through.
                 found = {d: s + 1.0 for d, s in found.items() if d not in excluded}
         return found

@@ -7,12 +7,16 @@ so a search pays only for loading a small JSON file.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
-__all__ = ["Pair", "Resolution"]
+from .storage import ENTITIES_FILE
+
+__all__ = ["Pair", "Resolution", "load_resolution"]
 
 Pair = tuple[str, str]  # (label, folded key)
 
@@ -76,3 +80,14 @@ class Resolution:
             {(str(a), str(b)): (str(c), str(d)) for a, b, c, d in rows},
             {(str(a), str(b)): (str(c), str(d)) for a, b, c, d in renames},
         )
+
+
+def load_resolution(where: Path, generation: int) -> Resolution | None:
+    """The resolution saved beside the index for ``generation``, or None (missing, stale, damaged)."""
+    try:
+        data = json.loads((where / ENTITIES_FILE).read_text(encoding="utf-8"))
+        if data["generation"] != generation:
+            return None
+        return Resolution.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # it is only a cache: the caller resolves in memory

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import columns, fields
 from whoosh.analysis import Token as WhooshToken
@@ -18,6 +18,11 @@ from whoosh.analysis import Tokenizer
 from whoosh.system import pack_uint
 
 from . import analysis
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .models import Article, CanonicalEntity
 
 __all__ = [
     "ENTITY_FIELDS",
@@ -29,6 +34,7 @@ __all__ = [
     "Postings",
     "build_schema",
     "decode_entities",
+    "document",
     "encode_entities",
     "live_column",
 ]
@@ -233,3 +239,35 @@ def build_schema() -> fields.Schema:
         org=fields.TEXT(analyzer=names),
         entities=fields.COLUMN(columns.VarBytesColumn()),
     )
+
+
+def document(article: Article, entities: Sequence[CanonicalEntity] = ()) -> dict[str, Any]:
+    """The Whoosh fields of one article (the index's format; written by update and segments)."""
+    names: dict[str, list[str]] = {label: [] for label in ENTITY_FIELDS}
+    for entity in entities:
+        names[entity.label].append(entity.name)
+    fields: dict[str, Any] = {
+        "id": article.id,
+        "path": article.path,
+        "hash": article.content_hash,
+        # A derived title is the body's first sentence: store it for display but
+        # do not index it again in the boosted title field.
+        "title": "" if article.title_derived else article.title,
+        "_stored_title": article.title,
+        "body": article.body,
+        "source": article.source,
+        "extra": {
+            "title_derived": article.title_derived,
+            "title_start": article.title_start,
+            "url": article.url,
+            "metadata": article.metadata,
+            "entities": names,
+        },
+        "entities": encode_entities((e.label, e.key, e.name) for e in entities),
+    }
+    for label, values in names.items():
+        if values:
+            fields[label] = "\n".join(values)
+    if article.date is not None:
+        fields["date"] = int(article.date.timestamp())
+    return fields

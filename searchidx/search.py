@@ -222,34 +222,8 @@ def _with_aliases(query: Any, cache: SearchCache) -> Any:
 
 
 def docset(cache: SearchCache, query: Any) -> set[int]:
-    """Docnums a query matches, by set algebra over posting lists.
-
-    Much faster than walking Whoosh's Python union matchers for wide ORs
-    (prefix expansions); phrases and fuzzy terms fall back to Whoosh.
-    """
-    reader = cache.searcher.reader()
-    if isinstance(query, wq.Term):
-        if (query.fieldname, query.text) not in reader:
-            return set()
-        return set(reader.postings(query.fieldname, query.text).all_ids())
-    if isinstance(query, wq.Every):
-        return set(reader.all_doc_ids())
-    if isinstance(query, wq.Or):
-        found: set[int] = set()
-        for sub in query.subqueries:
-            found |= docset(cache, sub)
-        return found
-    if isinstance(query, wq.And):
-        positive = [q for q in query.subqueries if not isinstance(q, wq.Not)]
-        sets = sorted((docset(cache, q) for q in positive), key=len) or [set(reader.all_doc_ids())]
-        result = sets[0].intersection(*sets[1:])
-        for q in query.subqueries:
-            if isinstance(q, wq.Not):
-                result -= docset(cache, q.query)
-        return result
-    if isinstance(query, wq.Not):
-        return set(reader.all_doc_ids()) - docset(cache, query.query)
-    return set(cache.searcher.docs_for_query(query))
+    """Docnums a query matches (:meth:`SearchCache.docset`)."""
+    return cache.docset(query)
 
 
 def matching_docs(cache: SearchCache, parsed: ParsedQuery, allowed: set[int] | None) -> set[int]:

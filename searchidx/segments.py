@@ -38,8 +38,7 @@ def _serve(folder: str, entities: bool, inbox: Any, outbox: Any, stop: Any, pare
     """A worker's life: add every batch from ``inbox`` to one new segment, report it on ``outbox``."""
     from whoosh.writing import SegmentWriter
 
-    from .schema import build_schema
-    from .update import document
+    from .schema import build_schema, document
 
     start_worker(parent, lean)
     annotate: Callable[..., Any] | None = None

@@ -21,7 +21,7 @@ from .discovery import discover
 from .errors import IndexingInterrupted
 from .ingest import iter_file
 from .models import Article, CanonicalEntity, IndexReport, Problem
-from .schema import ENTITY_FIELDS, encode_entities, live_column
+from .schema import document, live_column
 from .segments import PARALLEL_MIN, SegmentPool
 from .workers import start_worker
 
@@ -257,35 +257,3 @@ def _remove_missing(
             writer.delete_by_term("id", doc_id)
             removed += 1
     return removed
-
-
-def document(article: Article, entities: Sequence[CanonicalEntity] = ()) -> dict[str, Any]:
-    """The Whoosh fields of one article."""
-    names: dict[str, list[str]] = {label: [] for label in ENTITY_FIELDS}
-    for entity in entities:
-        names[entity.label].append(entity.name)
-    fields: dict[str, Any] = {
-        "id": article.id,
-        "path": article.path,
-        "hash": article.content_hash,
-        # A derived title is the body's first sentence: store it for display but
-        # do not index it again in the boosted title field.
-        "title": "" if article.title_derived else article.title,
-        "_stored_title": article.title,
-        "body": article.body,
-        "source": article.source,
-        "extra": {
-            "title_derived": article.title_derived,
-            "title_start": article.title_start,
-            "url": article.url,
-            "metadata": article.metadata,
-            "entities": names,
-        },
-        "entities": encode_entities((e.label, e.key, e.name) for e in entities),
-    }
-    for label, values in names.items():
-        if values:
-            fields[label] = "\n".join(values)
-    if article.date is not None:
-        fields["date"] = int(article.date.timestamp())
-    return fields

@@ -21,7 +21,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from . import __version__, analysis
+from . import analysis
+from ._version import __version__
 from .errors import IndexVersionError, IndexWriteError, SearchidxError
 from .models import IndexReport
 from .schema import SCHEMA_VERSION, build_schema
@@ -45,7 +46,6 @@ __all__ = [
     "Run",
     "committed",
     "create",
-    "load_resolution",
     "save_resolution",
     "source_roots",
     "versions",
@@ -115,6 +115,7 @@ def create(
     entities: bool,
     lock_timeout: float,
     run: Run,
+    update_existing: Callable[[], IndexReport],
 ) -> IndexReport:
     """Build a new index at ``where`` (missing, empty, or an index to replace) in one commit.
 
@@ -126,8 +127,9 @@ def create(
         entities: Extract entities.
         lock_timeout: Seconds to wait for another writer.
         run: Progress, workers, stop flag, symlink policy.
+        update_existing: Runs an update instead, under the lock already held, when
+            another writer created the index while this one waited (the caller opens it).
     """
-    from .index import Index
     from .storage import check_trusted
 
     if state != "index":
@@ -144,8 +146,7 @@ def create(
         with write_lock(where, lock_timeout):
             # Another writer may have created the index while we waited.
             if inspect_location(where) == "index" and committed(where) and not rebuild:
-                current = Index.open(where)
-                return write(current.path, current._ix, current._meta, roots, run)
+                return update_existing()
             return _fresh(where, roots, entities, run)
     except BaseException:
         if state == "missing":  # undo the directory this build created, if nothing else is in it
@@ -271,19 +272,6 @@ def _word_articles(reader: Any, stems: dict[str, str]) -> Callable[[str], int | 
         return int(reader.doc_frequency("body", stemmed))
 
     return articles_with
-
-
-def load_resolution(where: Path, generation: int) -> Any:
-    """The :class:`~searchidx.entities.collection.Resolution` saved for ``generation``, or None."""
-    from .resolution import Resolution
-
-    try:
-        data = json.loads((where / ENTITIES_FILE).read_text(encoding="utf-8"))
-        if data["generation"] != generation:
-            return None
-        return Resolution.from_json(data)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # missing, stale or damaged: it is only a cache
 
 
 def _check_entity_model(where: Path, meta: dict[str, Any]) -> None:
