@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,14 @@ async def settle(pilot: Pilot[None], pause: float = 0.08) -> None:
         with contextlib.suppress(WorkerCancelled):  # superseded by a newer search: the point
             await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def until(pilot: Pilot[None], done: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Settle until ``done()`` holds (a loaded machine runs the search workers late)."""
+    deadline = time.monotonic() + timeout
+    await settle(pilot, 0.2)
+    while not done() and time.monotonic() < deadline:
+        await settle(pilot, 0.1)
 
 
 def styled(text: Text, style: str = MATCH_STYLE) -> list[str]:
@@ -422,7 +432,7 @@ async def test_no_matches_clear_the_preview_and_say_why(seeds_index: Index) -> N
         bar = app.screen.query_one(QueryBar)
         bar.input.value = "ceasfire"
         await pilot.press("enter")
-        await settle(pilot, 0.2)
+        await until(pilot, lambda: preview.document is None)
         assert preview.document is None
         shown = " ".join(str(s.render()) for s in preview.query(Static))
         assert "did you mean: ceasefire" in shown
@@ -434,7 +444,7 @@ async def test_no_matches_clear_the_preview_and_say_why(seeds_index: Index) -> N
         panel.query_one("#since", Input).value = "2031"
         panel.query_one("#since", Input).focus()
         await pilot.press("enter")
-        await settle(pilot, 0.2)
+        await until(pilot, lambda: preview.document is None)
         shown = " ".join(str(s.render()) for s in preview.query(Static))
         assert preview.document is None and "dated on or after 2031" in shown
 

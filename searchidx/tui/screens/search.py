@@ -249,7 +249,7 @@ class SearchScreen(Screen[None]):
         """Load the highlighted hit into the preview pane, if it is shown."""
         hit = self.query_one(ResultsList).current
         if hit is not None and self.query_one(Preview).display:
-            self.load_preview(hit.id, self.request.query)
+            self.load_preview(hit.id, self.request.query, self.request.generation)
 
     # ---- searching in a worker --------------------------------------------------------------
 
@@ -383,17 +383,23 @@ class SearchScreen(Screen[None]):
     # ---- preview ----------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="preview")
-    def load_preview(self, doc_id: str, query: str) -> None:
+    def load_preview(self, doc_id: str, query: str, generation: int) -> None:
         worker = get_current_worker()
         with self.index_lock:
             if worker.is_cancelled:
                 return
             document = self.index.document(doc_id, query)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self.show_preview, document)
+            self.app.call_from_thread(self.show_preview, document, generation)
 
-    def show_preview(self, document: Document | None) -> None:
-        self.query_one(Preview).show(document)
+    def show_preview(self, document: Document | None, generation: int) -> None:
+        """Show an article unless a newer search started since it was asked for.
+
+        A preview already queued on the UI thread when a newer search cancels the
+        worker would otherwise put an earlier query's article back over "no matches".
+        """
+        if generation == self.request.generation:
+            self.query_one(Preview).show(document)
 
     def clear_preview(self, why: str) -> None:
         """Nothing to show: no stale article from an earlier query, and say why."""
@@ -414,7 +420,7 @@ class SearchScreen(Screen[None]):
         if self.view != "full":
             self._view_before = self.view
             self.set_view("full")
-        self.load_preview(hit.id, self.request.query)
+        self.load_preview(hit.id, self.request.query, self.request.generation)
         self.query_one(Preview).focus()
 
     def action_cycle_view(self) -> None:
@@ -445,7 +451,7 @@ class SearchScreen(Screen[None]):
         preview.display = not preview.display
         hit = self.query_one(ResultsList).current
         if preview.display and hit is not None:
-            self.load_preview(hit.id, self.request.query)
+            self.load_preview(hit.id, self.request.query, self.request.generation)
 
     def action_toggle_filters(self) -> None:
         panel = self.query_one(FilterPanel)
