@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from .ingest import JSONL_SUFFIXES, TEXT_SUFFIXES
+from .ingest import is_article_file
 from .models import Problem
 
 __all__ = ["discover", "printable_path"]
@@ -50,8 +50,8 @@ def discover(root: Path, *, follow_symlinks: bool = False) -> Iterator[Path | Pr
     for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            suffix = os.path.splitext(name)[1].lower()
-            if not name.startswith(".") and suffix in TEXT_SUFFIXES | JSONL_SUFFIXES:
+            # Compressed files count by the format inside: news.jsonl.gz, export.csv.zst.
+            if not name.startswith(".") and is_article_file(name):
                 found = Path(dirpath, name)
                 yield _undecodable(found) or _outside(found, inside, follow_symlinks) or found
     for err in errors:

@@ -1,6 +1,6 @@
-"""Reading article files: seed text files, JSON Lines, whole directories.
+"""Reading article files: seed text files, JSON Lines, CSV/TSV, compressed or not.
 
-Every problem is reported per file (and per line for JSON Lines) as a
+Every problem is reported per file (and per line for JSON Lines and CSV) as a
 :class:`~searchidx.models.Problem`; one bad file never stops a run.
 """
 
@@ -9,21 +9,27 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import hashlib
+import io
 import json
+import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from .analysis import sentence_spans
+from .compressed import READ_ERRORS, damage, open_binary, split_suffix
+from .fields import derive_title, parse_date
+from .ingest_csv import CSV_SUFFIXES, iter_csv
 from .models import Article, Problem
 
 __all__ = [
+    "CSV_SUFFIXES",
     "JSONL_SUFFIXES",
     "TEXT_SUFFIXES",
     "bundled_seeds",
     "decode",
+    "is_article_file",
     "iter_file",
     "parse_date",
     "parse_text_article",
@@ -34,13 +40,16 @@ TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 #: Largest article (a text file, or one JSON Lines record) indexed; bigger is not an article.
 MAX_ARTICLE_BYTES = 10 * 1024 * 1024
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
-TITLE_MAX = 120
 #: Deepest nesting of lists and objects accepted in a JSON Lines record (metadata is stored).
 MAX_JSON_DEPTH = 64
 
 _DATE_HEADER_RE = re.compile(r"^[ \t]*date[ \t]+(\S+)[ \t]*")
-_DATELINE_RE = re.compile(r"^[A-Z][A-Z.'’ ]{1,30}(?:,[^\n]{1,30}?)?\s+(?:--|—|–|-)\s+")
 _HEADLINE_END = tuple(".!?:;,")
+
+
+def is_article_file(name: str | os.PathLike[str]) -> bool:
+    """Whether a file name is one of the formats read, compressed or not (``news.jsonl.gz``)."""
+    return split_suffix(name)[0] in TEXT_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
 
 
 def bundled_seeds() -> Path:
@@ -85,29 +94,6 @@ def decode(data: bytes) -> tuple[str, str | None]:
     return text, f"not valid UTF-8 (byte {where}); read as Windows-1252: convert it with iconv"
 
 
-def parse_date(value: Any) -> dt.datetime:
-    """Parse an ISO 8601 date or date-time into an aware UTC datetime.
-
-    Naive values are taken as UTC. Raises ValueError with a readable reason.
-    """
-    if not isinstance(value, str):
-        raise ValueError(f"date must be an ISO 8601 string, got {type(value).__name__}")
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            parsed = dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
-        else:
-            parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"invalid date {value!r}: use YYYY-MM-DD or ISO 8601") from None
-    try:
-        utc = parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
-        utc.timestamp()  # the index stores epoch seconds
-    except (OverflowError, ValueError):
-        raise ValueError(f"date {value!r} is outside years 1-9999 once converted to UTC") from None
-    return utc
-
-
 def _content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -120,27 +106,6 @@ def _is_headline(line: str, followed_by_blank: bool) -> bool:
         and not line.endswith(_HEADLINE_END)
         and len(line.split()) <= 30
     )
-
-
-def derive_title(body: str) -> tuple[str, int]:
-    """Derive a short display title from the first sentence of ``body``.
-
-    Returns:
-        The title and its start offset in ``body`` (after a dateline such as
-        "BEIRUT -- ").
-    """
-    dateline = _DATELINE_RE.match(body)
-    start = dateline.end() if dateline else 0
-    spans = sentence_spans(body[start:])
-    if not spans:
-        return "", 0
-    first_start, first_end = spans[0]
-    title = body[start + first_start : start + first_end]
-    title = " ".join(title.split())
-    if len(title) > TITLE_MAX:
-        cut = title.rfind(" ", 0, TITLE_MAX - 10)
-        title = title[: cut if cut > 0 else TITLE_MAX - 10].rstrip(" ,;:–—-") + "…"
-    return title, start + first_start
 
 
 def parse_text_article(
@@ -260,12 +225,15 @@ def _jsonl_article(
     return article, problems
 
 
-def read_file(path: Path, root: Path) -> tuple[list[Article], list[Problem]]:
+def read_file(
+    path: Path, root: Path, *, columns: Mapping[str, str] | None = None
+) -> tuple[list[Article], list[Problem]]:
     """Read every article in one file (all at once; indexing streams :func:`iter_file`).
 
     Args:
         path: The file.
         root: The indexed root it was found under; ids are relative to it.
+        columns: For CSV/TSV: article field -> column name, for names not recognised.
 
     Returns:
         The articles read and the problems found. A file that cannot be read
@@ -273,34 +241,76 @@ def read_file(path: Path, root: Path) -> tuple[list[Article], list[Problem]]:
     """
     articles: list[Article] = []
     problems: list[Problem] = []
-    for item in iter_file(path, root):
+    for item in iter_file(path, root, columns=columns):
         (problems if isinstance(item, Problem) else articles).append(item)  # type: ignore[arg-type]
     return articles, problems
 
 
-def iter_file(path: Path, root: Path) -> Iterator[Article | Problem]:
+def iter_file(
+    path: Path, root: Path, *, columns: Mapping[str, str] | None = None
+) -> Iterator[Article | Problem]:
     """Yield the articles of one file, and its problems, as they are read.
 
-    A JSON Lines file is read a line at a time, so memory is bounded by the
-    largest record (at most :data:`MAX_ARTICLE_BYTES`), not by the file.
+    JSON Lines and CSV/TSV files are read a line at a time (through the
+    decompressor for ``.gz``, ``.bz2``, ``.xz`` and ``.zst``), so memory is
+    bounded by the largest record (at most :data:`MAX_ARTICLE_BYTES`), not by
+    the file. Damaged compressed data ends the file with one problem; the
+    records before it are kept.
+
+    Args:
+        path: The file.
+        root: The indexed root it was found under; ids are relative to it.
+        columns: For CSV/TSV: article field -> column name, for names not recognised.
     """
     where = str(path)
     rel = path.name if path == root else path.relative_to(root).as_posix()
-    if path.suffix.lower() in JSONL_SUFFIXES:
-        yield from _iter_jsonl(path, where, rel)
+    suffix, compression = split_suffix(path)
+    if suffix not in JSONL_SUFFIXES | CSV_SUFFIXES:
+        yield from _iter_text(path, where, rel, compression)
         return
     try:
-        size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            yield Problem(
-                where,
-                f"{size / 2**20:.0f} MiB is too large for one article "
-                f"(limit {MAX_ARTICLE_BYTES // 2**20} MiB): split it",
+        handle = open_binary(path)
+    except READ_ERRORS as exc:
+        yield Problem(where, damage(exc, None))
+        return
+    with handle:
+        if suffix in JSONL_SUFFIXES:
+            yield from _iter_jsonl(handle, where, rel, compression)
+        else:
+            yield from iter_csv(
+                handle,
+                where=where,
+                rel=rel,
+                suffix=suffix,
+                compression=compression,
+                columns=columns,
+                max_record=MAX_ARTICLE_BYTES,
             )
-            return
-        data = path.read_bytes()
-    except OSError as exc:
-        yield Problem(where, f"cannot read: {exc.strerror or exc}")
+
+
+def _read_text(path: Path, compression: str | None) -> tuple[bytes, int]:
+    """The bytes of a one-article file, or none and its size when over the limit."""
+    if compression is None:
+        size = path.stat().st_size
+        return (b"", size) if size > MAX_ARTICLE_BYTES else (path.read_bytes(), size)
+    with open_binary(path) as handle:
+        # A compressed file's size says little: read one byte past the limit to know.
+        data = handle.read(MAX_ARTICLE_BYTES + 1)
+    return data, len(data)
+
+
+def _iter_text(path: Path, where: str, rel: str, compression: str | None) -> Iterator[Article | Problem]:
+    try:
+        data, size = _read_text(path, compression)
+    except READ_ERRORS as exc:
+        yield Problem(where, damage(exc, compression))
+        return
+    if size > MAX_ARTICLE_BYTES:
+        yield Problem(
+            where,
+            f"{'over ' if compression else ''}{size / 2**20:.0f} MiB is too large for one article "
+            f"(limit {MAX_ARTICLE_BYTES // 2**20} MiB): split it",
+        )
         return
     try:
         text, warning = decode(data)
@@ -315,7 +325,7 @@ def iter_file(path: Path, root: Path) -> Iterator[Article | Problem]:
         yield article
 
 
-def _lines(handle: BinaryIO) -> Iterator[bytes | None]:
+def _lines(handle: io.BufferedIOBase) -> Iterator[bytes | None]:
     """Lines without their newline; ``None`` for a line over the record limit (skipped unread)."""
     while True:
         line = handle.readline(MAX_ARTICLE_BYTES + 2)
@@ -331,18 +341,21 @@ def _lines(handle: BinaryIO) -> Iterator[bytes | None]:
         yield line if len(line) <= MAX_ARTICLE_BYTES else None
 
 
-def _iter_jsonl(path: Path, where: str, rel: str) -> Iterator[Article | Problem]:
+def _iter_jsonl(
+    handle: io.BufferedIOBase, where: str, rel: str, compression: str | None
+) -> Iterator[Article | Problem]:
     found = False
+    number = 0
     try:
-        with path.open("rb") as handle:
-            for number, raw in enumerate(_lines(handle), start=1):
-                if number == 1 and raw is not None and raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[len(codecs.BOM_UTF8) :]
-                for item in _jsonl_line(raw, where, rel, number):
-                    found = True
-                    yield item
-    except OSError as exc:
-        yield Problem(where, f"cannot read: {exc.strerror or exc}")
+        for number, raw in enumerate(_lines(handle), start=1):
+            if number == 1 and raw is not None and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            for item in _jsonl_line(raw, where, rel, number):
+                found = True
+                yield item
+    except READ_ERRORS as exc:
+        # Damaged (or unreadable) past line ``number``: the records before it stand.
+        yield Problem(where, damage(exc, compression), number + 1)
         return
     if not found:
         yield Problem(where, "no records (empty JSON Lines file)", skipped=False)
