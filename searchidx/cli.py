@@ -27,6 +27,7 @@ from . import analysis
 from ._version import __version__
 from .errors import IndexingInterrupted, QueryError, SearchidxError
 from .index import Index, resolve_index_path
+from .ingest_csv import parse_columns
 from .render import (
     Style,
     caret,
@@ -268,6 +269,13 @@ main.add_command(search_command)
 @click.option(
     "--follow-symlinks", is_flag=True, help="Index links to files outside the given directories too."
 )
+@click.option(
+    "--columns",
+    "columns_spec",
+    metavar="FIELD=COLUMN,...",
+    help="CSV/TSV columns with other names, e.g. title=headline,date=pubdate,text=story "
+    "(fields: title, date, text, url, id, source, author).",
+)
 @json_option("Print the report as one JSON line.")
 def index_command(
     paths: tuple[Path, ...],
@@ -277,15 +285,20 @@ def index_command(
     entities: bool | None,
     workers: int | None,
     follow_symlinks: bool,
+    columns_spec: str | None,
     as_json: bool,
 ) -> None:
-    """Add, update and remove articles: text files, JSON Lines, directories.
+    """Add, update and remove articles: text, JSON Lines, CSV/TSV (also compressed), directories.
 
     With no PATH, the directories indexed before are scanned again.
     Exit status: 0 on success, 2 if any file was skipped (the rest is committed).
     """
     prog = "searchidx"
     with _guard(prog):
+        try:
+            columns = parse_columns(columns_spec) if columns_spec is not None else None
+        except ValueError as exc:
+            _fail(prog, f"--columns: {exc}")
         path, _configured = resolve_index_path(index_dir)
         sources: list[Any] = list(paths)
         if not sources:
@@ -305,6 +318,7 @@ def index_command(
                 workers=workers,
                 should_stop=interrupted.is_set,
                 follow_symlinks=follow_symlinks,
+                columns=columns,
             )
         report = index.last_report
         assert report is not None

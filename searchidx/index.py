@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -162,6 +162,7 @@ class Index:
         workers: int | None = None,
         should_stop: Callable[[], bool] | None = None,
         follow_symlinks: bool = False,
+        columns: Mapping[str, str] | None = None,
     ) -> Index:
         """Create (or refresh, or with ``rebuild`` replace) an index from article files and directories.
 
@@ -173,7 +174,8 @@ class Index:
 
         ``entities`` (extract people, places and organisations) defaults to the
         existing index's setting, or yes for a new one; a different explicit
-        value on an existing index needs ``rebuild``.
+        value on an existing index needs ``rebuild``. ``columns`` maps CSV/TSV
+        columns to article fields, as for :meth:`update`.
 
         Raises:
             IndexOptionError: ``entities`` differs from the index's and ``rebuild`` is not set.
@@ -183,7 +185,7 @@ class Index:
         """
         where = Path(path)
         roots = source_roots(sources)
-        run = Run(progress, workers, should_stop, follow_symlinks)
+        run = Run(progress, workers, should_stop, follow_symlinks, columns)
         check_apart(where, roots)
         state = inspect_location(where)
         if state == "index" and committed(where) and not rebuild:
@@ -264,6 +266,7 @@ class Index:
         workers: int | None = None,
         should_stop: Callable[[], bool] | None = None,
         follow_symlinks: bool = False,
+        columns: Mapping[str, str] | None = None,
     ) -> IndexReport:
         """Bring the index up to date with ``sources`` in one atomic commit.
 
@@ -280,6 +283,8 @@ class Index:
                 abandons the run (:class:`IndexingInterrupted`) with nothing committed.
             follow_symlinks: Index links to files outside the source directories too
                 (by default they are skipped with a problem).
+            columns: For CSV/TSV files: article field (``title``, ``date``, ``text``, ``url``,
+                ``id``, ``source``, ``author``) -> column name, for names not recognised.
 
         Raises:
             IndexLocked: Another writer held the lock for ``lock_timeout`` seconds.
@@ -288,7 +293,7 @@ class Index:
             IndexWriteError: The disk is full or the index read-only (nothing was committed).
         """
         return self._update(
-            source_roots(sources), lock_timeout, Run(progress, workers, should_stop, follow_symlinks)
+            source_roots(sources), lock_timeout, Run(progress, workers, should_stop, follow_symlinks, columns)
         )
 
     def _update(self, roots: Sequence[Path], lock_timeout: float, run: Run) -> IndexReport:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -154,6 +154,7 @@ def run_update(
     progress: Progress | None,
     should_stop: Callable[[], bool] | None = None,
     follow_symlinks: bool = False,
+    columns: Mapping[str, str] | None = None,
 ) -> IndexReport:
     """Apply ``roots`` to an open Whoosh writer (the caller commits or cancels).
 
@@ -185,7 +186,7 @@ def run_update(
             check()
             seen_paths.add(str(found))
             reading = 0
-            for item in iter_file(found, root):
+            for item in iter_file(found, root, columns=columns):
                 if isinstance(item, Problem):
                     problems.append(item)
                     if item.skipped:

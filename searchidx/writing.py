@@ -16,7 +16,7 @@ import errno
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,8 @@ class Run:
     workers: int | None = None
     should_stop: Callable[[], bool] | None = None
     follow_symlinks: bool = False
+    #: CSV/TSV article field -> column name, for columns not named as the reader expects.
+    columns: Mapping[str, str] | None = None
 
 
 def versions() -> dict[str, str]:
@@ -213,6 +215,7 @@ def write(
                 progress=run.progress,
                 should_stop=run.should_stop,
                 follow_symlinks=run.follow_symlinks,
+                columns=run.columns,
             )
             if fresh or report.added or report.updated or report.removed:
                 writer.commit()

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 import zstandard
+from click.testing import CliRunner
 
 from searchidx import Index
+from searchidx.cli import main
 from searchidx.discovery import discover
 from searchidx.ingest import iter_file, read_file
 from searchidx.ingest_csv import parse_columns
@@ -202,3 +204,23 @@ def test_reindexing_adds_nothing_and_damage_loses_nothing(tmp_path: Path) -> Non
         report = index.last_report
         assert report is not None and report.removed == 0 and report.skipped
         assert index.search("oil OR gas", limit=1).total == 202
+
+
+def test_columns_option_maps_other_names(tmp_path: Path) -> None:
+    export = tmp_path / "odd.csv"
+    export.write_text("Heading;PubDate;Story\nOil jumps;1987-03-02;Crude oil rose.\n", encoding="utf-8")
+    where = str(tmp_path / "ix")
+    runner = CliRunner()
+    plain = runner.invoke(main, ["index", "--no-entities", "--index", where, str(export)])
+    assert plain.exit_code == 2 and "no text column" in plain.stderr
+    mapped = runner.invoke(
+        main, ["index", "--index", where, "--columns", "title=heading, date=PUBDATE,text=Story", str(export)]
+    )
+    assert mapped.exit_code == 0, mapped.stderr
+    with Index.open(where) as index:
+        hit = index.search("oil").hits[0]
+        assert hit.title == "Oil jumps" and hit.date == dt.datetime(1987, 3, 2, tzinfo=dt.UTC)
+    for bad, reason in (("when=pubdate", "unknown field 'when'"), ("title", "is not FIELD=COLUMN")):
+        result = runner.invoke(main, ["index", "--index", where, "--columns", bad, str(export)])
+        assert result.exit_code == 2 and reason in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
