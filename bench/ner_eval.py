@@ -26,8 +26,8 @@ from pathlib import Path
 import pycrfsuite
 
 from searchidx.entities.decode import decode
-from searchidx.entities.features import Gazetteer, sentence_features
-from searchidx.entities.tagger import DEFAULT_MODEL, Tagger
+from searchidx.entities.features import Gazetteer, ModelAttributes, tagging_features
+from searchidx.entities.tagger import DEFAULT_MODEL, Tagger, model_attributes
 from searchidx.entities.tokens import sentences
 from searchidx.entities.train import (
     WIKIGOLD,
@@ -46,13 +46,15 @@ REUTERS = ROOT / "bench" / "data" / "reuters.jsonl"
 
 
 def tag_all(model: Path, data: Sequence[Tagged], gazetteer: Gazetteer) -> tuple[list[list[str]], float]:
+    """Tag every sentence as the tagger does (its features: the ones the model knows, as bytes)."""
     tagger = pycrfsuite.Tagger()
     tagger.open(str(model))
+    attributes = ModelAttributes(model_attributes(tagger))
     started = time.perf_counter()
     predicted = []
     for words, _ in data:
         tags = ["O"] * len(words)
-        for first, last, kind in decode(words, tagger.tag(sentence_features(words, gazetteer))):
+        for first, last, kind in decode(words, tagger.tag(tagging_features(words, gazetteer, attributes))):
             tags[first] = "B-" + kind
             for i in range(first + 1, last):
                 tags[i] = "I-" + kind

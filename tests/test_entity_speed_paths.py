@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from searchidx.analysis import sentence_spans
 from searchidx.entities import annotate
 from searchidx.entities.decode import decode
-from searchidx.entities.features import sentence_features
+from searchidx.entities.features import ModelAttributes, sentence_features, tagging_features
 from searchidx.entities.tagger import DEFAULT_MODEL, ENTITY_LABELS, Tagger, may_name
 from searchidx.entities.tokens import sentences, tokenize, words
 from searchidx.ingest import bundled_seeds
@@ -124,3 +124,25 @@ def test_a_headline_adds_only_names_the_body_has(monkeypatch: Any, tmp_path: Pat
         e.name for e in annotate("Putin Meets Erdogan", "Vladimir Putin met Recep Tayyip Erdogan in Sochi.")
     }
     assert "Vladimir Putin" in names
+
+
+def test_tagging_features_are_the_known_features_as_bytes(tagger: Tagger) -> None:
+    """The tagger's features: every training feature the model knows, in order, as UTF-8 bytes."""
+    known = tagger.attributes.known
+    texts = [TEXT, "JAPAN GET LUCKY WIN IN NEW YORK", "Mr. Smith , chairman of Apple Inc , flew to Paris ."]
+    texts += [path.read_text(encoding="utf-8") for path in sorted(bundled_seeds().iterdir())]
+    for text in texts:
+        for tokens, _starts, _ends in sentences(text):
+            for _pass in range(2):  # computed, then from the memo
+                full = sentence_features(tokens, tagger.gazetteer)
+                fast = tagging_features(tokens, tagger.gazetteer, tagger.attributes)
+                assert [[f.encode() for f in feats if f in known] for feats in full] == [
+                    [f for f in feats if f.decode() in known] for feats in fast
+                ]
+                assert all(f.decode() in known for feats in fast for f in feats if b"|" in f)
+
+
+def test_model_attributes_find_pairs_of_words_holding_a_bar() -> None:
+    model = ModelAttributes(["w=a", "-1w|w=a|b", "-1w|w=x|y|z", "w|+1w=|||"])
+    assert model.pairs["-1w|w="] == {"a": {"b"}, "x": {"y|z"}, "x|y": {"z"}}
+    assert model.pairs["w|+1w="] == {"": {"||"}, "|": {"|"}, "||": {""}}

@@ -9,18 +9,21 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..analysis import fold
 
 __all__ = [
     "GAZETTEER_MAX_WORDS",
     "Gazetteer",
+    "ModelAttributes",
     "gazetteer_marks",
     "read_casing",
     "read_clusters",
     "read_gazetteer",
     "sentence_features",
     "shape",
+    "tagging_features",
 ]
 
 
@@ -38,10 +41,22 @@ class Gazetteer:
     casing: Mapping[str, str] = field(default_factory=dict)
     #: Word -> cluster id (``clusters.txt``, learned from unlabelled open text).
     clusters: Mapping[str, str] = field(default_factory=dict)
-    #: Memo of each word's own features (they do not depend on its neighbours).
-    memo: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
+    #: Memo of what each word brings to its own and its neighbours' features (:func:`sentence_features`).
+    memo: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False, repr=False)
+    #: The same for :func:`tagging_features`, one per model (bytes, only what the model knows).
+    tag_memos: dict[ModelAttributes, dict[str, tuple[Any, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    #: Every start of a place name that ends at a word boundary ("new", "new york", "new york city").
+    place_starts: frozenset[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        starts = set(self.places)
+        for place in self.places:
+            for k, ch in enumerate(place):
+                if ch == " ":
+                    starts.add(place[:k])
+        object.__setattr__(self, "place_starts", frozenset(starts))
 
 
 def read_casing(data_dir: Path) -> dict[str, str]:
@@ -111,8 +126,11 @@ _NONE: list[str] = []  # shared, never appended to
 
 
 _SHAPES: dict[str, str] = {}
-#: Memo sizes (words): about 12 MB of feature strings, enough for the frequent words.
+#: Memo sizes (words): about 17 MB of feature strings (training), enough for the frequent words.
 _MEMO_MAX = 10_000
+#: Tagging keeps more words in the same room (about 17 MB: only the known features, shared bytes);
+#: 10,000 words left 9% of Reuters tokens to recompute, at 8 times a memoised word's cost.
+_TAG_MEMO_MAX = 25_000
 
 
 def shape(word: str) -> str:
@@ -147,12 +165,15 @@ def gazetteer_marks(words: Sequence[str], gazetteer: Collection[str]) -> list[st
     return _marks(words, [fold(w) for w in words], gazetteer)
 
 
-def _marks(words: Sequence[str], low: Sequence[str], gazetteer: Collection[str]) -> list[str]:
+def _marks(
+    words: Sequence[str], low: Sequence[str], gazetteer: Collection[str], starts: Sequence[bool] | None = None
+) -> list[str]:
+    """``starts`` (optional) marks the words a place name may start with: the others are skipped."""
     marks = [""] * len(words)
     i = 0
     while i < len(words):
         found = 0
-        if words[i][:1].isupper():
+        if starts[i] if starts is not None else words[i][:1].isupper():
             for size in range(min(GAZETTEER_MAX_WORDS, len(words) - i), 0, -1):
                 if " ".join(low[i : i + size]) in gazetteer:
                     found = size
@@ -167,75 +188,208 @@ def _marks(words: Sequence[str], low: Sequence[str], gazetteer: Collection[str])
     return marks
 
 
+class ModelAttributes:
+    """The attributes a trained model knows: tagging emits only these, as UTF-8 bytes.
+
+    CRFsuite drops an attribute its model does not know, so leaving them out changes no tag;
+    the word-pair features (``-1w|w=...``, ``w|+1w=...``, 97-98% unknown) are then built only
+    for the pairs the model has.
+    """
+
+    def __init__(self, names: Collection[str]) -> None:
+        self.known = frozenset(names)
+        #: One bytes object per feature name for every memo entry (affixes, clusters, flags repeat).
+        self.shared: dict[str, bytes] = {}
+        #: ``template -> left word -> right words`` of the known word pairs. A pair is split at
+        #: every ``|`` of its value, so words holding ``|`` are found too.
+        self.pairs: dict[str, dict[str, set[str]]] = {"-1w|w=": {}, "w|+1w=": {}}
+        for name in self.known:
+            for prefix, table in self.pairs.items():
+                if name.startswith(prefix):
+                    value = name[len(prefix) :]
+                    for k, ch in enumerate(value):
+                        if ch == "|":
+                            table.setdefault(value[:k], set()).add(value[k + 1 :])
+
+
+class _Names:
+    """The fixed feature names of one output type (``str`` for training, ``bytes`` for tagging)."""
+
+    def __init__(self, encode: bool) -> None:
+        def name(text: str) -> Any:
+            return text.encode() if encode else text
+
+        self.cap0, self.bos, self.eos, self.first = name("cap0"), name("BOS"), name("EOS"), name("-1first")
+        self.percue1, self.percue2, self.placeprep = name("-1percue"), name("-2percue"), name("-1placeprep")
+        self.orgcue, self.percue_after = name("+1orgcue"), name("+2percue")
+        self.gaz = {mark: name(f"gaz={mark}") for mark in "BI"}
+        self.gaz_before = {mark: name(f"-1gaz={mark}") for mark in "BI"}
+        self.gaz_after = {mark: name(f"+1gaz={mark}") for mark in "BI"}
+        names = ("run=B", "run=I", "run=E", "runco", "runag", "acro")
+        self.run = {text: name(text) for text in names}
+
+
+_STR_NAMES = _Names(encode=False)
+_BYTES_NAMES = _Names(encode=True)
+
+# A memo entry (one word, in running text or in an all-capitals line), by position:
+_OWN, _BEFORE1, _BEFORE2, _AFTER1, _AFTER2 = 0, 1, 2, 3, 4  # its features, as itself and as neighbour
+_LOW, _FOLDED, _CAP, _PERCUE, _ORGCUE, _PLACEPREP, _FIRST = 5, 6, 7, 8, 9, 10, 11  # facts about it
+_PAIR_PREV, _PAIR_NEXT = 12, 13  # the known word pairs it starts (tagging), else None
+_CUE_BEFORE = 14  # _PERCUE or _PLACEPREP or _FIRST: it may add a feature to the next word
+_CUE_AFTER = 15  # _ORGCUE or a comma: it may add a feature to the word before
+_PLACE_START = 16  # a place name may start with it (else no gazetteer mark starts here)
+
+
 def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[str]]:
-    """Return the CRF feature strings of every token in one sentence."""
-    lows = [w.lower() for w in words]
-    folds = [w if w.isascii() else fold(w) for w in lows]
-    marks = _marks(words, folds, gazetteer.places)
+    """Return the CRF feature strings of every token in one sentence (training: every feature)."""
+    return _features(words, gazetteer, None)
+
+
+def tagging_features(words: Sequence[str], gazetteer: Gazetteer, model: ModelAttributes) -> list[list[bytes]]:
+    """:func:`sentence_features` as UTF-8 bytes, without the ones ``model`` does not know.
+
+    Tags the same as :func:`sentence_features` (CRFsuite ignores unknown attributes), with
+    fewer strings to build and for python-crfsuite to copy and look up.
+    """
+    return _features(words, gazetteer, model)
+
+
+def _features(words: Sequence[str], gazetteer: Gazetteer, model: ModelAttributes | None) -> list[list[Any]]:
+    """The one implementation of both feature functions (they cannot drift apart).
+
+    The features of a token are its word's memoised ones, then the cues of this sentence
+    (gazetteer, capitalised run, titles, prepositions), then its neighbours' memoised ones, in
+    one fixed order (CRFsuite adds the weights in the order given).
+    """
     n = len(words)
+    if not n:
+        return []
     caps_line = _all_caps(words)
-    shapes = [("C" + shape(w.title())) if caps_line else shape(w) for w in words]
-    runs = None if caps_line else _run_cues(words, lows)
-    memo = gazetteer.memo
-    room = len(memo) < _MEMO_MAX  # full: the words seen first (the frequent ones) stay
-    entries = []
-    for i, word in enumerate(words):
-        key = "\0" + word if caps_line else word
-        entry = memo.get(key)
-        if entry is None:
-            entry = _word_features(word, lows[i], folds[i], shapes[i], caps_line, gazetteer)
-            if room:
-                memo[key] = entry
-        entries.append(entry)
-    out: list[list[str]] = []
-    for i, word in enumerate(words):
-        low = lows[i]
-        feats = list(entries[i][0])
-        if i == 0 and not caps_line and word[:1].isupper():
-            feats.append("cap0")
+    if model is None:
+        memo = gazetteer.memo
+    else:
+        memo = gazetteer.tag_memos.get(model) or gazetteer.tag_memos.setdefault(model, {})
+    names = _STR_NAMES if model is None else _BYTES_NAMES
+    entries: list[Any] = [memo.get("\0" + word if caps_line else word) for word in words]
+    if None in entries:
+        room = len(memo) < (
+            _MEMO_MAX if model is None else _TAG_MEMO_MAX
+        )  # full: the words seen first (the frequent ones) stay
+        for i, word in enumerate(words):
+            if entries[i] is None:
+                entries[i] = found = _word_entry(word, caps_line, gazetteer, model)
+                if room:
+                    memo["\0" + word if caps_line else word] = found
+    marks = None
+    starts = [entry[_PLACE_START] for entry in entries]
+    if any(starts):
+        marks = _marks(words, [entry[_FOLDED] for entry in entries], gazetteer.places, starts)
+    runs = None if caps_line else _run_cues(words, [entry[_LOW] for entry in entries])
+    if runs is not None and model is not None:
+        run_names = names.run
+        runs = [[run_names[f] for f in cues] if cues else cues for cues in runs]
+    all_pairs = model is None
+    first, percue1, percue2, placeprep = names.first, names.percue1, names.percue2, names.placeprep
+    orgcue, percue_after = names.orgcue, names.percue_after
+    out: list[list[Any]] = []
+    last = n - 1
+    before2: Any = None
+    before: Any = None
+    entry = entries[0]
+    for i in range(n):
+        after = entries[i + 1] if i < last else None
+        feats = list(entry[_OWN])
+        cap = entry[_CAP]
+        if before is None and cap and not caps_line:
+            feats.append(names.cap0)
         if runs and runs[i]:
             feats += runs[i]
-        if marks[i]:
-            feats.append(f"gaz={marks[i]}")
-        if (
-            i > 0
-            and word[:1].isupper()
-            and folds[i - 1] in gazetteer.first_names
-            and words[i - 1][:1].isupper()
-        ):
-            feats.append("-1first")
-        if i == 0:
-            feats.append("BOS")
+        if marks and marks[i]:
+            feats.append(names.gaz[marks[i]])
+        if before is None:
+            feats.append(names.bos)
         else:
-            prev = lows[i - 1]
-            feats += entries[i - 1][1][0:3]
-            feats.append(f"-1w|w={prev}|{low}")
-            if prev.rstrip(".") in _PERSON_CUES:
-                feats.append("-1percue")
-            elif i > 1 and lows[i - 2].rstrip(".") in _PERSON_CUES and words[i - 1][:1].isupper():
-                feats.append("-2percue")
-            if prev in _PLACE_PREPS and word[:1].isupper():
-                feats.append("-1placeprep")
-            if marks[i - 1]:
-                feats.append(f"-1gaz={marks[i - 1]}")
-            if i > 1:
-                feats += entries[i - 2][1][3:5]
-        if i == n - 1:
-            feats.append("EOS")
+            cue = before[_CUE_BEFORE]
+            if cue and cap and before[_FIRST] and before[_CAP]:
+                feats.append(first)
+            feats += before[_BEFORE1]
+            if all_pairs:
+                feats.append(f"-1w|w={before[_LOW]}|{entry[_LOW]}")
+            elif before[_PAIR_PREV] is not None and entry[_LOW] in before[_PAIR_PREV]:
+                feats.append(f"-1w|w={before[_LOW]}|{entry[_LOW]}".encode())
+            if cue and before[_PERCUE]:
+                feats.append(percue1)
+            elif before2 is not None and before2[_PERCUE] and before[_CAP]:
+                feats.append(percue2)
+            if cue and cap and before[_PLACEPREP]:
+                feats.append(placeprep)
+            if marks and marks[i - 1]:
+                feats.append(names.gaz_before[marks[i - 1]])
+            if before2 is not None:
+                feats += before2[_BEFORE2]
+        if after is None:
+            feats.append(names.eos)
         else:
-            nxt = lows[i + 1]
-            feats += entries[i + 1][1][5:8]
-            feats.append(f"w|+1w={low}|{nxt}")
-            if nxt.rstrip(".") in _ORG_CUES:
-                feats.append("+1orgcue")
-            if nxt == "," and i < n - 2 and lows[i + 2].rstrip(".") in _PERSON_CUES:
-                feats.append("+2percue")
-            if marks[i + 1]:
-                feats.append(f"+1gaz={marks[i + 1]}")
-            if i < n - 2:
-                feats += entries[i + 2][1][8:10]
+            feats += after[_AFTER1]
+            if all_pairs:
+                feats.append(f"w|+1w={entry[_LOW]}|{after[_LOW]}")
+            elif entry[_PAIR_NEXT] is not None and after[_LOW] in entry[_PAIR_NEXT]:
+                feats.append(f"w|+1w={entry[_LOW]}|{after[_LOW]}".encode())
+            after2 = entries[i + 2] if i < last - 1 else None
+            if after[_CUE_AFTER]:
+                if after[_ORGCUE]:
+                    feats.append(orgcue)
+                if after[_LOW] == "," and after2 is not None and after2[_PERCUE]:
+                    feats.append(percue_after)
+            if marks and marks[i + 1]:
+                feats.append(names.gaz_after[marks[i + 1]])
+            if after2 is not None:
+                feats += after2[_AFTER2]
         out.append(feats)
+        before2, before, entry = before, entry, after
     return out
+
+
+def _word_entry(
+    word: str, caps_line: bool, gazetteer: Gazetteer, model: ModelAttributes | None
+) -> tuple[Any, ...]:
+    """What the token loop needs of one word (memoised in ``Gazetteer.memo``/``tag_memos``)."""
+    low = word.lower()
+    folded = low if low.isascii() else fold(low)
+    word_shape = ("C" + shape(word.title())) if caps_line else shape(word)
+    own, around = _word_features(word, low, folded, word_shape, caps_line, gazetteer)
+    groups: tuple[tuple[Any, ...], ...] = (own, around[0:3], around[3:5], around[5:8], around[8:10])
+    pair_prev = pair_next = None
+    if model is not None:
+        known = model.known
+        shared = model.shared
+        groups = tuple(
+            tuple([shared.setdefault(f, f.encode()) for f in group if f in known]) for group in groups
+        )
+        pair_prev = model.pairs["-1w|w="].get(low)
+        pair_next = model.pairs["w|+1w="].get(low)
+    bare = low.rstrip(".")
+    capital = word[:1].isupper()
+    percue = bare in _PERSON_CUES
+    orgcue = bare in _ORG_CUES
+    placeprep = low in _PLACE_PREPS
+    first = folded in gazetteer.first_names
+    return (
+        *groups,
+        low,
+        folded,
+        capital,
+        percue,
+        orgcue,
+        placeprep,
+        first,
+        pair_prev,
+        pair_next,
+        percue or placeprep or first,
+        orgcue or low == ",",
+        capital and folded in gazetteer.place_starts,
+    )
 
 
 def _word_features(
