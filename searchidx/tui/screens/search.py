@@ -123,6 +123,7 @@ class SearchScreen(Screen[None]):
         self.timings = timings
         self.request = Request(query=query)
         self.results: SearchResults | None = None
+        self._results_generation = -1  # the search generation self.results answers
         self.index_lock = threading.Lock()  # one Whoosh searcher: one thread at a time
         self._initial = query
         self._pause_timer: Timer | None = None  # pending while results are fresh from typing
@@ -313,6 +314,7 @@ class SearchScreen(Screen[None]):
             # typing, that would delay the next keystroke's results, so it waits too.
             self._pause_timer = self.set_timer(FACETS_AFTER_SECONDS, lambda: self.typing_paused(request))
         self.results = results
+        self._results_generation = request.generation
         more = results.offset + len(results.hits) < results.total
         keep, self._keep_id = self._keep_id, None
         self.query_one(ResultsList).show(results.hits, more=more, append=request.offset > 0, keep=keep)
@@ -396,10 +398,15 @@ class SearchScreen(Screen[None]):
         """Show an article unless a newer search started since it was asked for.
 
         A preview already queued on the UI thread when a newer search cancels the
-        worker would otherwise put an earlier query's article back over "no matches".
+        worker, or one asked for by Enter before the new results came back, would
+        otherwise put an earlier query's article back over "no matches".
         """
-        if generation == self.request.generation:
-            self.query_one(Preview).show(document)
+        if generation != self.request.generation:
+            return
+        answered = self.results if self._results_generation == generation else None
+        if answered is not None and document is not None and all(h.id != document.id for h in answered.hits):
+            return  # this search's results arrived first and do not hold it ("no matches")
+        self.query_one(Preview).show(document)
 
     def clear_preview(self, why: str) -> None:
         """Nothing to show: no stale article from an earlier query, and say why."""
