@@ -369,6 +369,8 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _run_tui(index_dir: str | None, query: str, prog: str) -> None:
+    if not sys.stdout.isatty():  # the escape codes would go into the pipe or file
+        _fail(prog, "the TUI needs a terminal, and stdout is not one (for a pipe or a file use: search)")
     with _guard(prog):
         from .tui import create_app  # Textual is imported only here
 
@@ -383,8 +385,6 @@ def tui_command(query: tuple[str, ...], index_dir: str | None) -> None:
 
     Press F1 inside for every key. Needs a terminal: exits 2 when stdout is not one.
     """
-    if not sys.stdout.isatty():
-        _fail("searchidx", "tui needs a terminal, and stdout is not one (for a pipe or a file use: search)")
     _run_tui(index_dir, " ".join(query), "searchidx")
 
 

@@ -466,11 +466,14 @@ async def test_tall_terminal_fills_the_results(tmp_path: Path) -> None:
 def test_not_a_terminal_exits_2_with_one_line(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from searchidx.cli import main
+    from searchidx.cli import main, search_command
 
     result = CliRunner().invoke(main, ["tui", "--index", str(tmp_path / "none")])
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "needs a terminal" in result.output
+    # `search --tui` takes the same way in.
+    result = CliRunner().invoke(search_command, ["--tui", "--index", str(tmp_path / "none")])
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "needs a terminal" in result.output
 
 
 def test_cards_are_compact() -> None:
