@@ -28,7 +28,17 @@ from .errors import (
 )
 from .models import Document, Facets, IndexReport, IndexStats, SearchResults
 from .storage import META_FILE, check_apart, check_trusted, inspect_location, reading, write_lock
-from .writing import Progress, Run, committed, create, load_stems, source_roots, versions, write
+from .writing import (
+    Progress,
+    Run,
+    committed,
+    create,
+    load_stems,
+    read_json_object,
+    source_roots,
+    versions,
+    write,
+)
 
 __all__ = ["DEFAULT_INDEX", "Index", "resolve_index_path"]
 
@@ -519,11 +529,7 @@ class Index:
 
 def _recorded_meta(where: Path) -> dict[str, Any]:
     """``searchidx.json`` as recorded (empty when missing or unreadable)."""
-    try:
-        meta = json.loads((where / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
+    return read_json_object(where / META_FILE)
 
 
 def _entity_filters(people: Sequence[str], places: Sequence[str], orgs: Sequence[str]) -> list[Any]:

@@ -25,7 +25,7 @@ from . import analysis
 from ._version import __version__
 from .errors import IndexVersionError, IndexWriteError, SearchidxError
 from .models import IndexReport
-from .schema import SCHEMA_VERSION, build_schema
+from .schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, decode_entities, live_column
 from .storage import (
     ENTITIES_FILE,
     LOCK_FILE,
@@ -46,6 +46,8 @@ __all__ = [
     "Run",
     "committed",
     "create",
+    "load_stems",
+    "read_json_object",
     "save_resolution",
     "source_roots",
     "versions",
@@ -99,13 +101,18 @@ def committed(where: Path) -> bool:
     return any(where.glob("_MAIN_*.toc"))
 
 
-def load_stems(where: Path) -> dict[str, str]:
-    """The index's stem memo (empty when missing or unreadable: it is only a cache)."""
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object file beside the index (empty when missing, unreadable or not an object)."""
     try:
-        data = json.loads((where / STEMS_FILE).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def load_stems(where: Path) -> dict[str, str]:
+    """The index's stem memo (empty when missing or unreadable: it is only a cache)."""
+    return read_json_object(where / STEMS_FILE)
 
 
 def create(
@@ -248,7 +255,6 @@ def save_resolution(where: Path) -> None:
     resolve in memory otherwise (:meth:`searchidx.cache.SearchCache.resolution`).
     """
     from .entities.collection import resolve_collection, shipped_lists
-    from .schema import decode_entities, live_column
 
     with reading(where), whoosh_index(where, build_schema()).reader() as reader:  # the new commit's
         rows = [row for _doc, value in live_column(reader, "entities") if (row := decode_entities(value))]
@@ -309,8 +315,6 @@ def _own_words(where: Path, table: dict[str, str]) -> dict[str, str]:
     The memo is per process: words of another index built in the same process, or
     of a query, must not become this index's suggestions.
     """
-    from .schema import TEXT_FIELDS
-
     with reading(where), whoosh_index(where, build_schema()).reader() as reader:
         held = {t for field in TEXT_FIELDS for t in reader.field_terms(field)}
     return {word: stem for word, stem in table.items() if stem in held}
