@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchidx.entities.cleanup import alias, clean_mentions, company_roots, title_mentions
 from searchidx.entities.collection import common_words, initials, resolve_collection
+from searchidx.entities.context import grow_right
 from searchidx.models import Entity
 from searchidx.query import entity_query
 
@@ -349,3 +352,119 @@ def test_attributive_places_and_news_agencies() -> None:
     )
     assert [(e.text, e.label) for e in found] == [("Syrian Observatory", "org"), ("RIA Novosti", "org")]
     assert body[found[0].start : found[0].end] == "Syrian Observatory"  # offsets follow the trim
+
+
+def _cleaned(body: str, *found: tuple[str, str]) -> list[tuple[str, str]]:
+    return [(e.text, e.label) for e in clean_mentions([mention(t, lab, body) for t, lab in found], body)]
+
+
+def test_a_place_noun_makes_names_places_down_a_list() -> None:
+    body = "Troops entered the villages of Nairab, Taftanaz and Maaret Musreen near the city of Saraqeb."
+    found = ("Nairab", "place"), ("Taftanaz", "person"), ("Maaret Musreen", "person"), ("Saraqeb", "person")
+    assert _cleaned(body, *found) == [
+        ("Nairab", "place"),
+        ("Taftanaz", "place"),
+        ("Maaret Musreen", "place"),
+        ("Saraqeb", "place"),
+    ]
+    body = "Families fled Maarat al-Numan city, said Feras Saad and Taher al-Omar."
+    assert _cleaned(
+        body, ("Maarat al-Numan", "person"), ("Feras Saad", "person"), ("Taher al-Omar", "person")
+    ) == [
+        ("Maarat al-Numan", "place"),
+        ("Feras Saad", "person"),
+        ("Taher al-Omar", "person"),
+    ]
+
+
+def test_names_go_on_over_of_and_for_and_stop_at_a_title() -> None:
+    body = "the Syrian Observatory for Human Rights said. The Bank of Japan Governor Satoshi Sumita spoke."
+    assert _cleaned(
+        body,
+        ("Syrian Observatory", "place"),
+        ("Bank", "org"),
+        ("Bank of Japan Governor Satoshi Sumita", "org"),
+    ) == [
+        ("Syrian Observatory for Human Rights", "org"),
+        ("Bank of Japan", "org"),
+        ("Satoshi Sumita", "person"),
+    ]
+    body = "figures from the Egyptian General Petroleum Corp showed."
+    assert _cleaned(body, ("Egyptian General Petroleum Corp", "org")) == [
+        ("Egyptian General Petroleum Corp", "org")
+    ]
+    body = "the Bank of Japan Governor Satoshi Sumita and the Bank of England Sumita's peer."
+    grown = grow_right(body, mention("Bank", "org", body), {body.index("Sumita")})
+    assert grown.text == "Bank of Japan"
+    grown = grow_right(body, mention("Bank", "org", body), {body.index("Japan")})
+    assert grown.text == "Bank"  # a person's name starts there: no growth over it
+    body = "Support for the government of the National Agreement (GNA) grew,"
+    body += " the Kurdistan Democratic Party (KDP) said."
+    assert _cleaned(body, ("National Agreement", "org"), ("Kurdistan Democratic Party", "org")) == [
+        ("Government of the National Agreement", "org"),
+        ("Kurdistan Democratic Party", "org"),
+    ]
+
+
+def test_partners_written_only_together_are_one_firm() -> None:
+    def every(body: str, *names: str) -> list[Entity]:
+        found = [
+            Entity(m.group(), "person", m.start(), m.end()) for name in names for m in re.finditer(name, body)
+        ]
+        return sorted(found, key=lambda e: e.start)
+
+    body = "AFG and Wagner and Brown bid. Investors Wagner and\nBrown and AFG own it."
+    assert [
+        (" ".join(e.text.split()), e.label) for e in clean_mentions(every(body, "Wagner", "Brown"), body)
+    ] == [("Wagner and Brown", "org")] * 2  # twice, never apart
+    body += " Brown said."  # Brown named apart: people after all
+    assert {e.label for e in clean_mentions(every(body, "Wagner", "Brown"), body)} == {"person"}
+    body = "Reagan and Nakasone met in Tokyo."  # once: two people
+    assert [(e.text, e.label) for e in clean_mentions(every(body, "Reagan", "Nakasone"), body)] == [
+        ("Reagan", "person"),
+        ("Nakasone", "person"),
+    ]
+    body = "The company named Alex Brown and Sons Inc as lead manager."
+    assert _cleaned(body, ("Alex Brown", "person"), ("Sons Inc", "org")) == [
+        ("Alex Brown and Sons Inc", "org")
+    ]
+
+
+def test_a_body_every_country_has_takes_its_country_or_is_dropped() -> None:
+    body = "Syria's Foreign Ministry said. Brazil's Central Bank cut rates;"
+    body += " the Central Bank and the Finance Ministry spoke."
+    body += " The Agriculture Department agreed."
+    found = (
+        ("Foreign Ministry", "org"),
+        ("Brazil's Central Bank", "org"),
+        ("Finance Ministry", "org"),
+        ("Agriculture Department", "org"),
+    )
+    mentions = [mention(t, lab, body) for t, lab in found]
+    second = body.index("Central Bank and")
+    mentions.insert(2, Entity("Central Bank", "org", second, second + len("Central Bank")))
+    assert [(e.text, e.label, body[e.start : e.end]) for e in clean_mentions(mentions, body)] == [
+        ("Syria's Foreign Ministry", "org", "Syria's Foreign Ministry"),
+        ("Brazil's Central Bank", "org", "Brazil's Central Bank"),
+        ("Brazil's Central Bank", "org", "Central Bank"),
+        ("U.S. Agriculture Department", "org", "Agriculture Department"),  # the alias table's: one body
+    ]
+
+
+def test_one_label_per_name_in_an_article_and_the_alias_table_wins() -> None:
+    from searchidx.entities.canonical import canonicalize
+
+    merged = canonicalize([mention("Taftanaz", "person"), mention("Taftanaz", "place")])
+    assert [(e.label, e.name) for e in merged] == [("place", "Taftanaz")]
+    rows = [
+        [("org", "international business machines", "International Business Machines")],
+        [("org", "international business machines co", "International Business Machines Co")],
+    ]
+    rows += [
+        [("org", "chrysler corp", "Chrysler Corp")],
+        [("org", "chrysler", "Chrysler")],
+        [("org", "corp", "Corp")],
+    ]
+    found = resolve_collection(rows)
+    assert found.root("org", "international business machines") == ("org", "international business machines")
+    assert found.root("org", "chrysler") == ("org", "chrysler corp")  # a stray "Corp" is no other firm

@@ -86,6 +86,12 @@ def _split_pairs(mentions: list[tuple[str, str, str]], people: set[str]) -> list
     return out
 
 
+def _tie_rank(label: str, key: str) -> int:
+    if label == "person" and " " in key:
+        return 2
+    return 1 if label == "place" else 0
+
+
 def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset()) -> list[CanonicalEntity]:
     """Merge one article's mentions into canonical entities, most mentioned first.
 
@@ -107,16 +113,18 @@ def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset
         root = target[key] if label == "person" and key in target else None
         if root is None and key not in places:
             root = _person_root(key, target)
-        if root is not None:
-            resolved.append(("person", root, display, key == root))
+        if root is not None and root != key:
+            votes[root]["person"] += 1
+            resolved.append(("person", root, display, False))
         else:
             votes[key][label] += 1
             resolved.append((label, key, display, True))
     groups: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     sizes: Counter[tuple[str, str]] = Counter()
-    for label, root, display, exact in resolved:
-        if label != "person":
-            label = max(votes[root], key=lambda lab: (votes[root][lab], lab == "place"))
+    for _label, root, display, exact in resolved:
+        # One label per name: the majority; a tie goes to a full name's person, else a place
+        # ("Taftanaz" once a person, once a place, in one list of villages).
+        label = max(votes[root], key=lambda lab: (votes[root][lab], _tie_rank(lab, root)))
         sizes[label, root] += 1
         if exact:
             groups[label, root][display] += 1

@@ -15,6 +15,8 @@ from collections.abc import Collection, Iterable, Sequence
 
 from ..analysis import fold
 from ..models import Entity
+from .context import PORTFOLIOS as _PORTFOLIOS
+from .context import complete_by_acronym, grow_right, partner_firms, place_heads, qualify_bodies
 from .decode import PERSON_TITLES, TITLE_WORDS
 
 __all__ = [
@@ -28,7 +30,7 @@ __all__ = [
 ]
 
 #: Bump when a rule or table changes what is extracted (indexes then ask for a rebuild).
-RULES_VERSION = "8"
+RULES_VERSION = "9"
 
 # Words of wire boilerplate and financial tables: a mention made only of these is none.
 _BOILERPLATE = frozenset(
@@ -79,11 +81,6 @@ _ROLE_WORDS = TITLE_WORDS | frozenset(
     "staff chief minsiter treasury trade representative economics defence rep mrs ms exchequer adm "
     "developer vice deputy".split()
 )
-# A minister's portfolio left before a name when the title itself was not tagged ("Energy Subroto").
-_PORTFOLIOS = frozenset(
-    "energy mines finance oil trade foreign agriculture economy economic industry interior justice "
-    "labour labor commerce petroleum defence defense health transport planning".split()
-)
 # Nouns that end a title before a name ("Japanese Finance Minister Kiichi Miyazawa").
 _TITLE_NOUNS = PERSON_TITLES | frozenset(
     "speaker director leader representative commissioner treasurer judge chief staff rep".split()
@@ -129,7 +126,11 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("org", "Central Intelligence Agency"): ("cia",),
     ("org", "Al Qaeda"): ("al-qaeda", "al qaida", "al-qaida"),
     ("org", "New York Stock Exchange"): ("nyse",),
-    ("org", "International Business Machines"): ("ibm", "international business machines corp"),
+    ("org", "International Business Machines"): (
+        "ibm",
+        "international business machines corp",
+        "international business machines co",
+    ),
     ("org", "Commodity Credit Corporation"): ("ccc",),
     ("place", "West Germany"): ("west german",),
     **{("place", name): (abbreviation,) for abbreviation, name in _STATE_ABBREVIATIONS.items()},
@@ -211,6 +212,7 @@ def _fix(entity: Entity) -> Entity | None:
     return Entity(text, label, start, end)
 
 
+_LEGAL_ONLY = frozenset("sons son brothers partners co company inc corp ltd plc".split())
 _LEFT_WORD_RE = re.compile(r"(?:([A-Z][\w.'’-]*|&|and)(,?)[ \t]+)$")
 _PARTNERS_RE = re.compile(r" and | ?& ?")
 _NOT_LEFT = frozenset("The A An In On At For From By With To Of And Its Their His Her".split())
@@ -223,6 +225,8 @@ def _whole_company(text: str, entity: Entity, ends: Collection[int] = frozenset(
     Ford Motor Co" are two), and crosses a comma only inside an "X, Y and Co" firm name.
     """
     start = entity.start
+    if all(w in _LEGAL_ONLY for w in _words(entity.text)):
+        ends = frozenset()  # "Alex Brown" + "and Sons Inc": "Sons Inc" names no firm alone
     while True:
         match = _LEFT_WORD_RE.search(text, max(0, start - 40), start)
         word = match.group(1) if match else None
@@ -266,6 +270,39 @@ def _split_partners(entity: Entity) -> list[Entity]:
     right = _fix(Entity(tail, entity.label, start, entity.end))
     left = _fix(Entity(head, entity.label, entity.start, entity.start + len(head)))
     return [e for part in (left, right) if part is not None for e in _split_partners(part)]
+
+
+# Titles that end an organisation's name and begin a person's ("General" of "Egyptian General
+# Petroleum Corp", "Lord" and "King" of places are not among them).
+_SPLIT_TITLES = _TITLE_NOUNS - frozenset("general gen lord lady king queen prince sir state".split())
+
+
+def _split_title(entity: Entity) -> list[Entity]:
+    """Split "Bank of Japan Governor Satoshi Sumita" into the organisation and the person.
+
+    An organisation or place run into a title and a name: the words before the
+    title keep their type, the capitalised words after it are a person.
+    """
+    if entity.label == "person":
+        return [entity]
+    tokens = list(re.finditer(r"\S+", entity.text))
+    raw = [t.group() for t in tokens]
+    for i in range(1, len(raw) - 1):
+        word = fold(raw[i]).strip(".,")
+        tail_words = [fold(w).strip(".,") for w in raw[i + 1 :]]
+        if (
+            word in _SPLIT_TITLES
+            and 2 <= len(tail_words) <= 3
+            and all(w[:1].isupper() for w in raw[i + 1 :])
+            and not any(w in COMPANY_ENDS or w in _BOILERPLATE or title_like(w) for w in tail_words)
+        ):
+            head_end, tail_at = tokens[i - 1].end(), tokens[i + 1].start()
+            parts = [
+                _fix(Entity(entity.text[:head_end], entity.label, entity.start, entity.start + head_end)),
+                _fix(Entity(entity.text[tail_at:], "person", entity.start + tail_at, entity.end)),
+            ]
+            return [p for p in parts if p is not None]
+    return [entity]
 
 
 def _named(entity: Entity) -> Entity:
@@ -316,14 +353,18 @@ def clean_mentions(
         part
         for e in entities
         if (f := _fix(e)) is not None and not _demonym(f, places)
-        for part in _split_partners(f)
+        for whole in _split_title(f)
+        for part in _split_partners(whole)
     ]
     if text is None:
         return fixed
-    fixed = _join_people(text, fixed)
+    fixed = partner_firms(text, place_heads(text, _join_people(text, fixed)))
     fixed = [
         Entity(e.text, "org", e.start, e.end) if _AGENCY_AFTER_RE.match(text, e.end) else e for e in fixed
     ]
+    people = {e.start for e in fixed if e.label == "person"}
+    fixed = [grow_right(text, complete_by_acronym(text, e), people) for e in fixed]
+    fixed = qualify_bodies(text, fixed, lambda name: alias(name) is not None)
     ends = {e.end for e in fixed}
     grown = [
         part

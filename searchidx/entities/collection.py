@@ -28,7 +28,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from ..resolution import Pair, Resolution
-from .cleanup import COMPANY_ENDS, company_roots, title_like
+from .canonical import name_key
+from .cleanup import ALIASES, COMPANY_ENDS, company_roots, title_like
 from .features import Gazetteer, read_gazetteer
 
 __all__ = ["DOMINANT", "NO_ENTITY", "common_words", "initials", "resolve_collection", "shipped_lists"]
@@ -43,6 +44,7 @@ NO_ENTITY = ""
 #: Share of its articles that tag a person-voted name a place for it to be one (no first name).
 PLACE_SHARE = 0.2
 
+_ALIAS_KEYS = frozenset(name_key(display) for _label, display in ALIASES.values())
 _INITIAL_SKIP = frozenset("and of for the on & de du la".split())
 
 
@@ -146,7 +148,8 @@ def _prefix_targets(org_keys: Collection[str], weight: Mapping[str, int]) -> dic
             rest = key[len(root) :].split()
             while rest and rest[0] in ("and", "&"):
                 rest.pop(0)
-            if " ".join(rest) in org_keys or len(rest) > 3 or not _legal_form(root, rest):
+            other = " ".join(rest) in org_keys and not all(w in _LEGAL for w in rest)  # "... and World Bank"
+            if other or len(rest) > 3 or not _legal_form(root, rest):
                 continue
             longer[root].append(key)
             if root.endswith("'s"):
@@ -276,7 +279,8 @@ def resolve_collection(
     surnames = _suffix_targets(people, weight)
     orgs = {k for k, lab in label_of.items() if lab == "org"}
     acronyms = _acronym_targets(orgs, displays, rows)
-    prefixes = _prefix_targets(orgs, weight)
+    # A name from the alias table is the one it gives ("International Business Machines"), no prefix.
+    prefixes = _prefix_targets(orgs - _ALIAS_KEYS, weight)
     roots: dict[Pair, Pair] = {}
     for key, v in votes.items():
         label = label_of[key]
