@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import re
 from typing import Any
 
@@ -14,10 +15,12 @@ TITLE_MAX = 120
 _DATELINE_RE = re.compile(r"^[A-Z][A-Z.'’ ]{1,30}(?:,[^\n]{1,30}?)?\s+(?:--|—|–|-)\s+")
 
 
-def parse_date(value: Any) -> dt.datetime:
+def parse_date(value: Any, *, lenient: bool = False) -> dt.datetime:
     """Parse an ISO 8601 date or date-time into an aware UTC datetime.
 
     Naive values are taken as UTC. Raises ValueError with a readable reason.
+    ``lenient`` also takes RFC 2822 dates (``Mon, 02 Mar 1987 10:00:00 GMT``), as
+    feeds, web pages and mail exports write them.
     """
     if not isinstance(value, str):
         raise ValueError(f"date must be an ISO 8601 string, got {type(value).__name__}")
@@ -28,7 +31,10 @@ def parse_date(value: Any) -> dt.datetime:
         else:
             parsed = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"invalid date {value!r}: use YYYY-MM-DD or ISO 8601") from None
+        emailed = _email_date(text) if lenient else None
+        if emailed is None:
+            raise ValueError(f"invalid date {value!r}: use YYYY-MM-DD or ISO 8601") from None
+        parsed = emailed
     try:
         utc = parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
         utc.timestamp()  # the index stores epoch seconds
@@ -56,3 +62,10 @@ def derive_title(body: str) -> tuple[str, int]:
         cut = title.rfind(" ", 0, TITLE_MAX - 10)
         title = title[: cut if cut > 0 else TITLE_MAX - 10].rstrip(" ,;:–—-") + "…"
     return title, start + first_start
+
+
+def _email_date(value: str) -> dt.datetime | None:
+    try:
+        return email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None

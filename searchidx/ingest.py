@@ -1,4 +1,4 @@
-"""Reading article files: seed text files, JSON Lines, CSV/TSV, compressed or not.
+"""Reading article files: text, JSON Lines, CSV/TSV, HTML pages and web archives, compressed or not.
 
 Every problem is reported per file (and per line for JSON Lines and CSV) as a
 :class:`~searchidx.models.Problem`; one bad file never stops a run.
@@ -21,12 +21,15 @@ from typing import Any
 from .compressed import READ_ERRORS, damage, open_binary, split_suffix
 from .fields import derive_title, parse_date
 from .ingest_csv import CSV_SUFFIXES, iter_csv
+from .ingest_web import HTML_SUFFIXES, WARC_SUFFIXES, iter_warc, page_article
 from .models import Article, Problem
 
 __all__ = [
     "CSV_SUFFIXES",
+    "HTML_SUFFIXES",
     "JSONL_SUFFIXES",
     "TEXT_SUFFIXES",
+    "WARC_SUFFIXES",
     "bundled_seeds",
     "decode",
     "is_article_file",
@@ -43,13 +46,16 @@ JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 #: Deepest nesting of lists and objects accepted in a JSON Lines record (metadata is stored).
 MAX_JSON_DEPTH = 64
 
+#: Every format read (before any compression suffix).
+ARTICLE_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES | HTML_SUFFIXES | WARC_SUFFIXES
+
 _DATE_HEADER_RE = re.compile(r"^[ \t]*date[ \t]+(\S+)[ \t]*")
 _HEADLINE_END = tuple(".!?:;,")
 
 
 def is_article_file(name: str | os.PathLike[str]) -> bool:
     """Whether a file name is one of the formats read, compressed or not (``news.jsonl.gz``)."""
-    return split_suffix(name)[0] in TEXT_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
+    return split_suffix(name)[0] in ARTICLE_SUFFIXES
 
 
 def bundled_seeds() -> Path:
@@ -265,16 +271,20 @@ def iter_file(
     where = str(path)
     rel = path.name if path == root else path.relative_to(root).as_posix()
     suffix, compression = split_suffix(path)
-    if suffix not in JSONL_SUFFIXES | CSV_SUFFIXES:
-        yield from _iter_text(path, where, rel, compression)
+    if suffix not in JSONL_SUFFIXES | CSV_SUFFIXES | WARC_SUFFIXES:
+        yield from _iter_text(path, where, rel, compression, html=suffix in HTML_SUFFIXES)
         return
     try:
-        handle = open_binary(path)
+        handle = (
+            _open_archive(path) if suffix in WARC_SUFFIXES and compression == "gzip" else open_binary(path)
+        )
     except READ_ERRORS as exc:
         yield Problem(where, damage(exc, None))
         return
     with handle:
-        if suffix in JSONL_SUFFIXES:
+        if suffix in WARC_SUFFIXES:
+            yield from iter_warc(handle, where=where, max_record=MAX_ARTICLE_BYTES)
+        elif suffix in JSONL_SUFFIXES:
             yield from _iter_jsonl(handle, where, rel, compression)
         else:
             yield from iter_csv(
@@ -288,6 +298,11 @@ def iter_file(
             )
 
 
+def _open_archive(path: Path) -> io.BufferedIOBase:
+    """A ``.warc.gz`` as it is: warcio reads gzip record by record and gives offsets into the file."""
+    return path.open("rb")
+
+
 def _read_text(path: Path, compression: str | None) -> tuple[bytes, int]:
     """The bytes of a one-article file, or none and its size when over the limit."""
     if compression is None:
@@ -299,7 +314,9 @@ def _read_text(path: Path, compression: str | None) -> tuple[bytes, int]:
     return data, len(data)
 
 
-def _iter_text(path: Path, where: str, rel: str, compression: str | None) -> Iterator[Article | Problem]:
+def _iter_text(
+    path: Path, where: str, rel: str, compression: str | None, *, html: bool = False
+) -> Iterator[Article | Problem]:
     try:
         data, size = _read_text(path, compression)
     except READ_ERRORS as exc:
@@ -311,6 +328,12 @@ def _iter_text(path: Path, where: str, rel: str, compression: str | None) -> Ite
             f"{'over ' if compression else ''}{size / 2**20:.0f} MiB is too large for one article "
             f"(limit {MAX_ARTICLE_BYTES // 2**20} MiB): split it",
         )
+        return
+    if html:
+        page, problems = page_article(data, id=rel, path=where)
+        yield from problems
+        if page is not None:
+            yield page
         return
     try:
         text, warning = decode(data)

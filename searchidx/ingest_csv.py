@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
-import email.utils
 import hashlib
 import io
 import itertools
@@ -339,11 +337,9 @@ def _article(
     date = None
     if get("date"):
         try:
-            date = parse_date(get("date"))
+            date = parse_date(get("date"), lenient=True)
         except ValueError as exc:
-            date = _email_date(get("date"))
-            if date is None:
-                yield Problem(where, f"{exc}; indexed without a date", line, skipped=False)
+            yield Problem(where, f"{exc}; indexed without a date", line, skipped=False)
     title = " ".join(unicodedata.normalize("NFC", get("title")).split())
     title_start, derived = 0, not title
     if derived:
@@ -368,12 +364,3 @@ def _article(
         content_hash=hashlib.blake2b(raw, digest_size=16).hexdigest(),
         line=line,
     )
-
-
-def _email_date(value: str) -> dt.datetime | None:
-    """An RFC 2822 date (``Mon, 02 Mar 1987 10:00:00 GMT``), as feeds and mail exports write them."""
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
