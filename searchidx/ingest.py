@@ -21,11 +21,13 @@ from typing import Any
 from .compressed import READ_ERRORS, damage, open_binary, split_suffix
 from .fields import derive_title, parse_date
 from .ingest_csv import CSV_SUFFIXES, iter_csv
+from .ingest_feed import FEED_SUFFIXES, iter_feed
 from .ingest_web import HTML_SUFFIXES, WARC_SUFFIXES, iter_warc, page_article
 from .models import Article, Problem
 
 __all__ = [
     "CSV_SUFFIXES",
+    "FEED_SUFFIXES",
     "HTML_SUFFIXES",
     "JSONL_SUFFIXES",
     "TEXT_SUFFIXES",
@@ -47,7 +49,11 @@ JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 MAX_JSON_DEPTH = 64
 
 #: Every format read (before any compression suffix).
-ARTICLE_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES | HTML_SUFFIXES | WARC_SUFFIXES
+ARTICLE_SUFFIXES = (
+    TEXT_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES | HTML_SUFFIXES | WARC_SUFFIXES | FEED_SUFFIXES
+)
+#: Largest feed file read (a feed is parsed whole).
+MAX_FEED_BYTES = 100 * 1024 * 1024
 
 _DATE_HEADER_RE = re.compile(r"^[ \t]*date[ \t]+(\S+)[ \t]*")
 _HEADLINE_END = tuple(".!?:;,")
@@ -271,6 +277,9 @@ def iter_file(
     where = str(path)
     rel = path.name if path == root else path.relative_to(root).as_posix()
     suffix, compression = split_suffix(path)
+    if suffix in FEED_SUFFIXES:
+        yield from _iter_feed_file(path, where, compression)
+        return
     if suffix not in JSONL_SUFFIXES | CSV_SUFFIXES | WARC_SUFFIXES:
         yield from _iter_text(path, where, rel, compression, html=suffix in HTML_SUFFIXES)
         return
@@ -303,15 +312,27 @@ def _open_archive(path: Path) -> io.BufferedIOBase:
     return path.open("rb")
 
 
-def _read_text(path: Path, compression: str | None) -> tuple[bytes, int]:
-    """The bytes of a one-article file, or none and its size when over the limit."""
+def _read_text(path: Path, compression: str | None, limit: int = MAX_ARTICLE_BYTES) -> tuple[bytes, int]:
+    """The bytes of a file read whole, or none and its size when over ``limit``."""
     if compression is None:
         size = path.stat().st_size
-        return (b"", size) if size > MAX_ARTICLE_BYTES else (path.read_bytes(), size)
+        return (b"", size) if size > limit else (path.read_bytes(), size)
     with open_binary(path) as handle:
         # A compressed file's size says little: read one byte past the limit to know.
-        data = handle.read(MAX_ARTICLE_BYTES + 1)
+        data = handle.read(limit + 1)
     return data, len(data)
+
+
+def _iter_feed_file(path: Path, where: str, compression: str | None) -> Iterator[Article | Problem]:
+    try:
+        data, size = _read_text(path, compression, MAX_FEED_BYTES)
+    except READ_ERRORS as exc:
+        yield Problem(where, damage(exc, compression))
+        return
+    if size > MAX_FEED_BYTES:
+        yield Problem(where, f"feed over {MAX_FEED_BYTES // 2**20} MiB: split it")
+        return
+    yield from iter_feed(data, where=where)
 
 
 def _iter_text(

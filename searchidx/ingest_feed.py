@@ -1,0 +1,131 @@
+"""Reading RSS and Atom feeds: one article per entry, through feedparser.
+
+An entry gives its title, link, publication date, author and its content (or,
+without content, its summary), HTML turned into paragraphs of text. Its id is
+the entry's own id (``<guid>``, Atom ``<id>``), else its link, so reading the
+feed again adds nothing twice. Only the date the entry says it was published
+is kept: ``<updated>`` is when it last changed, not when it was published.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import html
+import html.parser
+import json
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+from .fields import derive_title
+from .models import Article, Problem
+
+__all__ = ["FEED_SUFFIXES", "html_text", "iter_feed"]
+
+FEED_SUFFIXES = frozenset({".rss", ".atom", ".xml"})
+
+# Elements that end a paragraph when HTML content is turned into text.
+_BLOCKS = frozenset("p div br li h1 h2 h3 h4 h5 h6 blockquote tr section article pre ul ol table".split())
+_SKIP = frozenset({"script", "style", "noscript", "template"})
+
+
+class _Text(html.parser.HTMLParser):
+    """Collects the text of an HTML fragment, a paragraph per block element."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.paragraphs: list[list[str]] = [[]]
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skipping += 1
+        elif tag in _BLOCKS:
+            self.paragraphs.append([])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCKS:
+            self.paragraphs.append([])
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.paragraphs[-1].append(data)
+
+
+def html_text(fragment: str) -> str:
+    """The text of an HTML fragment: paragraphs apart by a blank line, spaces collapsed."""
+    if "<" not in fragment:
+        return "\n\n".join(" ".join(p.split()) for p in html.unescape(fragment).split("\n\n") if p.strip())
+    parser = _Text()
+    parser.feed(fragment)
+    parser.close()
+    paragraphs = (" ".join("".join(words).split()) for words in parser.paragraphs)
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def iter_feed(data: bytes, *, where: str) -> Iterator[Article | Problem]:
+    """Yield the article of every entry of an RSS or Atom feed, and the problems.
+
+    Args:
+        data: The feed document (feedparser detects the encoding).
+        where: The file (or URL) it came from, for messages and the articles' path.
+    """
+    import feedparser
+
+    parsed = feedparser.parse(data)
+    entries = parsed.get("entries") or []
+    if not entries:
+        version = parsed.get("version") or ""
+        if parsed.get("bozo") and not version:
+            reason = str(parsed.get("bozo_exception") or "not XML").splitlines()[0]
+            yield Problem(where, f"not an RSS or Atom feed ({reason}): nothing indexed")
+        else:
+            yield Problem(where, "feed with no entries", skipped=False)
+        return
+    site = str(parsed.get("feed", {}).get("title") or "")
+    for number, entry in enumerate(entries, start=1):
+        article = _entry_article(entry, where=where, site=site)
+        if isinstance(article, str):
+            yield Problem(where, f"entry {number}: {article}")
+        else:
+            yield article
+
+
+def _entry_article(entry: Any, *, where: str, site: str) -> Article | str:
+    """The article of one feed entry, or why there is none."""
+    content = entry.get("content") or []
+    raw = content[0].get("value", "") if content else entry.get("summary", "")
+    body = unicodedata.normalize("NFC", html_text(str(raw or "")))
+    title = " ".join(unicodedata.normalize("NFC", html_text(str(entry.get("title") or ""))).split())
+    if not body and not title:
+        return "no title, content or summary: skipped"
+    link = str(entry.get("link") or "")
+    entry_id = str(entry.get("id") or "") or link
+    if not entry_id:
+        return "no id and no link, so it could not be told apart when the feed is read again: skipped"
+    published = entry.get("published_parsed")
+    date = dt.datetime.fromtimestamp(calendar.timegm(published), dt.UTC) if published else None
+    title_start, derived = 0, not title
+    if derived:
+        title, title_start = derive_title(body)
+    metadata = {"author": str(entry["author"])} if entry.get("author") else {}
+    digest = hashlib.blake2b(
+        json.dumps([entry_id, title, body, link, str(date)]).encode("utf-8"), digest_size=16
+    ).hexdigest()
+    return Article(
+        id=entry_id,
+        path=where,
+        title=title,
+        body=body or title,
+        date=date,
+        title_derived=derived,
+        title_start=title_start,
+        source=site,
+        url=link,
+        metadata=metadata,
+        content_hash=digest,
+    )

@@ -1,0 +1,94 @@
+"""RSS and Atom feeds (issue 13): one article per entry, ids stable across readings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from searchidx import Index
+from searchidx.ingest import read_file
+from searchidx.ingest_feed import html_text
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+     xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>The Wire: World</title><link>https://news.example.com/</link>
+<item>
+  <title>Ceasefire holds in Idlib</title>
+  <link>https://news.example.com/ceasefire</link>
+  <guid isPermaLink="false">wire-1001</guid>
+  <pubDate>Fri, 06 Mar 2020 09:30:00 +0200</pubDate>
+  <dc:creator>Jane Reporter</dc:creator>
+  <description>Short summary only.</description>
+  <content:encoded><![CDATA[<p>A ceasefire agreed by Russia and Turkey held in <b>Idlib</b>.</p>
+  <p>Monitors reported no air strikes.</p><script>track()</script>]]></content:encoded>
+</item>
+<item>
+  <title>Talks resume in Moscow</title>
+  <link>https://news.example.com/talks</link>
+  <description>Diplomats met &amp; talked in Moscow.</description>
+</item>
+<item><description></description></item>
+</channel></rss>"""
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Atom Wire</title>
+<entry><title>Oil prices rise</title><id>urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6</id>
+  <link href="https://atom.example.com/oil"/><updated>2021-01-02T10:00:00Z</updated>
+  <summary type="html">&lt;p&gt;Crude rose on Monday.&lt;/p&gt;</summary></entry>
+</feed>"""
+
+
+def test_rss_entries_are_articles(tmp_path: Path) -> None:
+    (tmp_path / "world.rss").write_text(RSS, encoding="utf-8")
+    articles, problems = read_file(tmp_path / "world.rss", tmp_path)
+    first, second = articles
+    assert (first.id, first.url, first.title) == (
+        "wire-1001",
+        "https://news.example.com/ceasefire",
+        "Ceasefire holds in Idlib",
+    )
+    assert (
+        first.body
+        == "A ceasefire agreed by Russia and Turkey held in Idlib.\n\nMonitors reported no air strikes."
+    )
+    assert first.date == dt.datetime(2020, 3, 6, 7, 30, tzinfo=dt.UTC)
+    assert (first.source, first.metadata["author"]) == ("The Wire: World", "Jane Reporter")
+    assert (
+        second.id == "https://news.example.com/talks" and second.body == "Diplomats met & talked in Moscow."
+    )
+    assert second.date is None  # no date given: none invented
+    [problem] = problems
+    assert problem.skipped and problem.reason.startswith("entry 3:")
+
+
+def test_atom_entries_and_updated_is_no_publication_date(tmp_path: Path) -> None:
+    (tmp_path / "oil.atom").write_text(ATOM, encoding="utf-8")
+    [article], problems = read_file(tmp_path / "oil.atom", tmp_path)
+    assert problems == []
+    assert article.id.startswith("urn:uuid:") and article.body == "Crude rose on Monday."
+    assert article.date is None
+
+
+def test_an_xml_file_that_is_no_feed_is_one_message(tmp_path: Path) -> None:
+    (tmp_path / "notes.xml").write_text("this is <not xml", encoding="utf-8")
+    articles, [problem] = read_file(tmp_path / "notes.xml", tmp_path)
+    assert articles == [] and problem.skipped and "not an RSS or Atom feed" in problem.reason
+
+
+def test_html_text_keeps_paragraphs_and_drops_scripts() -> None:
+    assert (
+        html_text("<p>One &amp; two</p><p>Three<br>four</p><style>x{}</style>")
+        == "One & two\n\nThree\n\nfour"
+    )
+    assert html_text("plain &lt;text&gt;") == "plain <text>"
+
+
+def test_reading_a_feed_again_adds_nothing(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "world.rss").write_text(RSS, encoding="utf-8")
+    for added in (2, 0):
+        with Index.build(tmp_path / "ix", [src], entities=False, workers=1) as index:
+            assert index.last_report is not None and index.last_report.added == added
+            assert index.search("ceasefire OR talks").total == 2
