@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 
 from whoosh import query as wq
 
-from .analysis import analyze
+from .analysis import analyze, stem
 from .cost import MAX_COMPOUND_PARTS, MAX_FUZZY_WORDS, MAX_PHRASE_WORDS, MAX_PREFIXES
 from .dates import DateRange, parse_date_bound
 from .errors import QueryError
@@ -26,6 +26,8 @@ from .schema import ENTITY_FIELDS, TEXT_FIELDS
 __all__ = ["MAX_FUZZY", "MIN_FUZZY", "MIN_PREFIX", "Clauses", "entity_query"]
 
 MIN_PREFIX = 3
+#: Weight of a prefix's completions beside the word itself: small enough never to reorder its hits.
+COMPLETION_WEIGHT = 1e-6
 MIN_FUZZY = 3
 MAX_FUZZY = 2
 
@@ -157,7 +159,18 @@ class Clauses:
         stems = list(dict.fromkeys(self.expand(base)))
         if not stems:
             return _each_field(field, lambda f: wq.Prefix(f, base))
-        return _each_field(field, lambda f: wq.Or([wq.Term(f, s) for s in stems]))
+        exact = stem(base)
+        if exact not in stems or len(stems) == 1:
+            return _each_field(field, lambda f: wq.Or([wq.Term(f, s) for s in stems]))
+        # The word itself first ("oil*": the OIL stories as "oil" ranks them, then OILMAN's):
+        # typing on never reorders what Enter gives; the completions follow, in their own order.
+        others = [s for s in stems if s != exact]
+        return _each_field(
+            field,
+            lambda f: wq.Or(
+                [wq.Term(f, exact), wq.Or([wq.Term(f, s) for s in others], boost=COMPLETION_WEIGHT)]
+            ),
+        )
 
     def fuzzy(self, tok: Token, field: str | None, word: str, dist: str) -> wq.Query | None:
         """A fuzzy ``word~`` or ``word~2`` (``dist`` is the digit after ``~``, if any)."""

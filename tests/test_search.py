@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
@@ -91,6 +93,20 @@ def test_suggestion_for_misspelling(seeds_index: Index) -> None:
 def test_prefix_and_fuzzy(seeds_index: Index) -> None:
     assert seeds_index.search("negotia*").total >= 1
     assert seeds_index.search("kremlin~").total == seeds_index.search("kremlin").total
+
+
+def test_a_prefix_ranks_the_word_itself_first(tmp_path: Path) -> None:
+    """Issue 12: typing "oil" (the TUI searches "oil*") never reorders what Enter ("oil") gives."""
+    src = tmp_path / "src"
+    src.mkdir()
+    bodies = [f"Oil prices rose {i} times." + " Markets were calm." * i for i in range(6)]
+    bodies += ["The oilman oilman oilman spoke.", "Oilmen gathered in Texas for the oilman fair."]
+    lines = [json.dumps({"id": f"d{i}", "title": f"Story {i}", "text": b}) for i, b in enumerate(bodies)]
+    (src / "news.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    with Index.build(tmp_path / "ix", [src], entities=False, workers=1) as index:
+        word = [h.id for h in index.search("oil", limit=20).hits]
+        typed = [h.id for h in index.search("oil*", limit=20).hits]
+        assert len(word) == 6 and typed[:6] == word and set(typed[6:]) == {"d6", "d7"}
 
 
 def test_bad_options_raise_query_error(seeds_index: Index) -> None:
