@@ -152,6 +152,7 @@ class Hit:
         url: URL, if known.
         title_derived: True when the article had no headline and ``title`` is its first sentence.
         entities: Canonical names per label (``person``, ``place``, ``org``), most mentioned first.
+        line: 1-based line of the article in its file (JSON Lines, CSV), 0 when it is the whole file.
     """
 
     id: str
@@ -167,6 +168,7 @@ class Hit:
     url: str = ""
     title_derived: bool = False
     entities: Mapping[str, tuple[str, ...]] = field(default_factory=FrozenMap)
+    line: int = 0
 
     def __post_init__(self) -> None:
         _frozen(self, "entities", self.entities)
@@ -183,6 +185,7 @@ class Hit:
             "score": round(self.score, 4),
             "source": self.source,
             "url": self.url,
+            "line": self.line,
             "snippet": self.snippet,
             "snippet_spans": [[s.start, s.end] for s in self.snippet_spans],
             "title_spans": [[s.start, s.end] for s in self.title_spans],
@@ -417,6 +420,7 @@ class Document:
         entities: Canonical names per label, most mentioned first.
         source: Publisher or collection, if known.
         url: URL, if known.
+        line: 1-based line of the article in its file (JSON Lines, CSV), 0 when it is the whole file.
     """
 
     id: str
@@ -429,6 +433,7 @@ class Document:
     entities: Mapping[str, tuple[str, ...]]
     source: str = ""
     url: str = ""
+    line: int = 0
 
     def __post_init__(self) -> None:
         _frozen(self, "entities", self.entities)

@@ -260,6 +260,7 @@ def document(article: Article, entities: Sequence[CanonicalEntity] = ()) -> dict
             "title_derived": article.title_derived,
             "title_start": article.title_start,
             "url": article.url,
+            "line": article.line,
             "metadata": article.metadata,
             "entities": names,
         },

@@ -350,6 +350,7 @@ def _described(cache: SearchCache, stored: dict[str, Any], extra: dict[str, Any]
         "date": from_ts(date) if isinstance(date, int) else None,
         "source": stored.get("source", ""),
         "url": extra.get("url", ""),
+        "line": int(extra.get("line") or 0),
         "entities": cache.resolution().resolve_names(entities) if entities else {},
     }
 

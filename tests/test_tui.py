@@ -17,6 +17,7 @@ from textual.worker import WorkerCancelled
 
 from searchidx import Index
 from searchidx.tui import SearchApp, create_app
+from searchidx.tui.editor import editor_command
 from searchidx.tui.screens.search import PAGE, SearchScreen
 from searchidx.tui.text import MATCH_STYLE, live_query
 from searchidx.tui.widgets import FilterPanel, KeyHints, Preview, QueryBar, ResultsList
@@ -251,6 +252,35 @@ async def test_more_results_load_on_scroll(tmp_path: Path) -> None:
             await settle(pilot)
             assert len(results.hits) == 2 * PAGE
             assert len({h.id for h in results.hits}) == 2 * PAGE
+
+
+async def test_a_line_of_a_file_opens_and_copies_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = tmp_path / "wire.jsonl"
+    lines = [{"id": f"d{i}", "title": f"Story {i}", "text": "calm news"} for i in range(5)]
+    lines[3]["text"] = "storm news"
+    feed.write_text("\n".join(json.dumps(line) for line in lines))
+    ran: list[list[str]] = []
+    monkeypatch.setattr("searchidx.tui.screens.search.subprocess.run", lambda argv, **_kw: ran.append(argv))
+    monkeypatch.setenv("EDITOR", "vim")
+    monkeypatch.delenv("VISUAL", raising=False)
+    with Index.build(tmp_path / "ix", [feed], entities=False) as index:
+        app = create_app(index=index, query="storm", timings=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.screen.query_one(ResultsList).current.line == 4  # type: ignore[union-attr]
+            app.screen.query_one(ResultsList).focus()
+            await pilot.press("y")
+            assert app.clipboard == f"{feed}:4"
+            monkeypatch.setattr(SearchApp, "suspend", lambda _self: contextlib.nullcontext())  # headless
+            await pilot.press("e")
+            await settle(pilot)
+    assert ran == [["vim", "+4", str(feed)]]
+    assert editor_command(["code", "--wait"], "a.jsonl", 7) == ["code", "--wait", "-g", "a.jsonl:7"]
+    assert editor_command(["/usr/bin/nano"], "a.jsonl", 7) == ["/usr/bin/nano", "+7", "a.jsonl"]
+    assert editor_command(["ed"], "a.jsonl", 7) == ["ed", "a.jsonl"]  # unknown: the path alone
+    assert editor_command(["vim"], "story.txt", 0) == ["vim", "story.txt"]  # the whole file
 
 
 async def test_help_screen_and_narrow_layout(seeds_index: Index) -> None:

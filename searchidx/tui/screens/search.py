@@ -21,8 +21,9 @@ from textual.worker import get_current_worker
 
 from ...errors import SearchCancelled, SearchidxError
 from ...index import Index, Sort
-from ...models import Document, Facets, SearchResults
+from ...models import Document, Facets, Hit, SearchResults
 from ...render import neutralise
+from ..editor import editor_command
 from ..messages import FiltersChanged, LoadMore, MoveSelection, OpenSelected, QuerySubmitted, TypingPaused
 from ..widgets import FilterPanel, KeyHints, Preview, QueryBar, ResultsList, Timeline
 
@@ -47,8 +48,8 @@ COMMANDS = [
     ("n", "Next match in the preview", "jump(1)"),
     ("N", "Previous match in the preview", "jump(-1)"),
     ("o", "Open the article in $PAGER", "open_pager"),
-    ("e", "Open the file in $EDITOR", "open_editor"),
-    ("y", "Copy the file path", "copy_path"),
+    ("e", "Open the file in $EDITOR (at the article's line)", "open_editor"),
+    ("y", "Copy the file path (path:line in JSON Lines and CSV)", "copy_path"),
     ("escape", "Back one level", "back"),
     ("/", "Go to the query bar", "focus_query"),
 ]
@@ -486,9 +487,8 @@ class SearchScreen(Screen[None]):
         self.search(replace(self.request, people=(), places=(), orgs=(), offset=0))
 
     def _hit_text(self) -> tuple[str, str] | None:
-        hit = self.query_one(ResultsList).current
+        hit = self._current()
         if hit is None:
-            self.app.bell()
             return None
         with self.index_lock:
             document = self.index.document(hit.id)
@@ -502,14 +502,21 @@ class SearchScreen(Screen[None]):
                 subprocess.run(pager, input=found[1], text=True, check=False)
 
     def action_open_editor(self) -> None:
-        found = self._hit_text()
-        if found is not None:
+        hit = self._current()
+        if hit is not None:
             editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
             with self.app.suspend():
-                subprocess.run([*editor, found[0]], check=False)
+                subprocess.run(editor_command(editor, hit.path, hit.line), check=False)
 
     def action_copy_path(self) -> None:
-        found = self._hit_text()
-        if found is not None:
-            self.app.copy_to_clipboard(found[0])
-            self.notify(f"copied {neutralise(found[0])}")
+        hit = self._current()
+        if hit is not None:
+            where = f"{hit.path}:{hit.line}" if hit.line else hit.path  # grep's path:line
+            self.app.copy_to_clipboard(where)
+            self.notify(f"copied {neutralise(where)}")
+
+    def _current(self) -> Hit | None:
+        hit = self.query_one(ResultsList).current
+        if hit is None:
+            self.app.bell()
+        return hit
