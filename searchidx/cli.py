@@ -156,6 +156,11 @@ def choice_option(*decls: str, choices: tuple[str, ...], text: str | None = None
 @click.option("--place", "places", multiple=True, metavar="NAME", help="Only articles naming this place.")
 @click.option("--org", "orgs", multiple=True, metavar="NAME", help="Only articles naming this organisation.")
 @click.option("--facets", "with_facets", is_flag=True, help="Also list top people, places, orgs and months.")
+@click.option(
+    "--all-copies",
+    is_flag=True,
+    help="List every copy of a story (by default re-sent or corrected copies fold into the best one).",
+)
 @click.option("--tui", is_flag=True, help="Open the terminal UI instead (QUERY optional).")
 @json_option("JSON Lines: one hit per line, then a summary.")
 @click.option("-c", "--count", is_flag=True, help="Print only the number of matches.")
@@ -180,6 +185,7 @@ def search_command(
     places: tuple[str, ...],
     orgs: tuple[str, ...],
     with_facets: bool,
+    all_copies: bool,
     tui: bool,
     as_json: bool,
     count: bool,
@@ -214,7 +220,13 @@ def search_command(
         )
         want = 0 if count else (ALL_HITS if files_only and limit == 10 else limit)
         results = index.search(
-            text, limit=want, offset=offset, sort=sort, highlight=not (files_only or count), **filters
+            text,
+            limit=want,
+            offset=offset,
+            sort=sort,
+            highlight=not (files_only or count),
+            fold=not (all_copies or files_only),  # -l names every file, copies' too
+            **filters,
         )
         facets = None
         if with_facets:

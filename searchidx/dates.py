@@ -10,10 +10,11 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import QueryError
 
-__all__ = ["DateRange", "parse_date_bound"]
+__all__ = ["DateRange", "date_bound", "parse_date_bound"]
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
@@ -95,3 +96,26 @@ def parse_date_bound(
         return start + dt.timedelta(days=days)
     except OverflowError:
         return None  # the period ends with the calendar: no end bound
+
+
+def date_bound(value: Any, *, end: bool) -> dt.datetime | None:
+    """A since/until argument as the UTC moment it starts (or, ``end``, the first after it).
+
+    Strings are ``YYYY[-MM[-DD]]``; dates and datetimes (naive ones are UTC) are taken as they are.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        try:
+            moment = moment.astimezone(dt.UTC)
+            return moment + dt.timedelta(seconds=1) if end else moment
+        except OverflowError:  # past either end of the calendar once in UTC
+            if moment.year == 1:
+                return dt.datetime.min.replace(tzinfo=dt.UTC) if end else None
+            return None if end else dt.datetime.max.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    if isinstance(value, str):
+        return parse_date_bound(value.strip(), end=end, query=value)
+    raise QueryError(f"dates must be YYYY[-MM[-DD]] strings, dates or datetimes, not {value!r}")

@@ -398,6 +398,7 @@ class Index:
         orgs: Sequence[str] = (),
         prefix_terms: int = 16,
         should_stop: Callable[[], bool] | None = None,
+        fold: bool = True,
     ) -> SearchResults:
         """Search the index.
 
@@ -416,6 +417,9 @@ class Index:
             prefix_terms: How many of the most frequent completions a ``word*`` expands to.
             should_stop: Polled while matching; when it returns True the search raises
                 :class:`SearchCancelled` (live search abandons searches a keystroke made stale).
+            fold: Show each story once: copies of a better-ranked hit (re-sent, corrected,
+                or carried by another outlet) are folded into it and listed in its
+                ``copies``; ``limit`` and ``offset`` count stories, ``total`` articles.
 
         Returns:
             Frozen results; nothing in them refers to the open index.
@@ -439,6 +443,7 @@ class Index:
                 entities=_entity_filters(people, places, orgs),
                 prefix_terms=prefix_terms,
                 should_stop=should_stop,
+                fold=fold,
             )
 
     def facets(

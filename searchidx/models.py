@@ -153,6 +153,8 @@ class Hit:
         title_derived: True when the article had no headline and ``title`` is its first sentence.
         entities: Canonical names per label (``person``, ``place``, ``org``), most mentioned first.
         line: 1-based line of the article in its file (JSON Lines, CSV), 0 when it is the whole file.
+        copies: Ids of the other articles telling the same story (re-sent, corrected, or
+            another outlet's copy), folded into this hit (:mod:`searchidx.duplicates`).
     """
 
     id: str
@@ -169,6 +171,7 @@ class Hit:
     title_derived: bool = False
     entities: Mapping[str, tuple[str, ...]] = field(default_factory=FrozenMap)
     line: int = 0
+    copies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _frozen(self, "entities", self.entities)
@@ -190,6 +193,7 @@ class Hit:
             "snippet_spans": [[s.start, s.end] for s in self.snippet_spans],
             "title_spans": [[s.start, s.end] for s in self.title_spans],
             "entities": {label: list(names) for label, names in self.entities.items()},
+            "copies": list(self.copies),
         }
 
 

@@ -140,6 +140,8 @@ def hit_lines(hit: Hit, style: Style) -> Iterator[str]:
     meta = f"{date} · {neutralise(hit.path)}"
     if hit.score:
         meta += f" · score {hit.score:.2f}"
+    if hit.copies:
+        meta += f" · +{len(hit.copies)} {'copy' if len(hit.copies) == 1 else 'copies'}"
     yield "     " + style.wrap(meta, "2;36")
     if hit.snippet:
         yield "     " + style.marked(hit.snippet, hit.snippet_spans)

@@ -18,6 +18,7 @@ from whoosh.analysis import Tokenizer
 from whoosh.system import pack_uint
 
 from . import analysis
+from .duplicates import sketch
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -261,6 +262,7 @@ def document(article: Article, entities: Sequence[CanonicalEntity] = ()) -> dict
             "title_start": article.title_start,
             "url": article.url,
             "line": article.line,
+            "sketch": list(sketch(article.title, article.body)),
             "metadata": article.metadata,
             "entities": names,
         },

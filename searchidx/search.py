@@ -8,7 +8,6 @@ stored in the postings, so nothing is re-analysed.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +19,8 @@ from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 
 from .cache import SearchCache, from_ts
 from .cost import check_cost
-from .dates import DateRange, parse_date_bound
+from .dates import DateRange, date_bound
+from .duplicates import Sketch, fold_page, sketch
 from .errors import QueryError, SearchCancelled
 from .explain import filter_notes
 from .highlight import snippet, spans_within
@@ -70,25 +70,6 @@ class _StoppableCollector(WrappingCollector):  # type: ignore[misc]
             yield docnum
 
 
-def _date_bound(value: Any, *, end: bool) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        try:
-            moment = moment.astimezone(dt.UTC)
-            return moment + dt.timedelta(seconds=1) if end else moment
-        except OverflowError:  # past either end of the calendar once in UTC
-            if moment.year == 1:
-                return dt.datetime.min.replace(tzinfo=dt.UTC) if end else None
-            return None if end else dt.datetime.max.replace(tzinfo=dt.UTC)
-    if isinstance(value, dt.date):
-        value = value.isoformat()
-    if isinstance(value, str):
-        return parse_date_bound(value.strip(), end=end, query=value)
-    raise QueryError(f"dates must be YYYY[-MM[-DD]] strings, dates or datetimes, not {value!r}")
-
-
 def run_search(
     cache: SearchCache,
     text: str,
@@ -103,8 +84,9 @@ def run_search(
     entities: Sequence[Any] = (),
     prefix_terms: int = 16,
     should_stop: Callable[[], bool] | None = None,
+    fold: bool = True,
 ) -> SearchResults:
-    """Parse, filter, rank, page and highlight (see :meth:`searchidx.Index.search`)."""
+    """Parse, filter, rank, fold copies, page and highlight (see :meth:`searchidx.Index.search`)."""
     started = time.perf_counter()
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}: use relevance, newest or oldest", text)
@@ -113,12 +95,25 @@ def run_search(
     parsed, dates, allowed = prepare(
         cache, text, mode=mode, since=since, until=until, entities=entities, prefix_terms=prefix_terms
     )
-    total, page = _execute(cache, parsed, allowed, limit, offset, sort, should_stop)
+    copies: dict[int, list[int]] = {}
+    if fold and limit:
+        total, page, copies = fold_page(
+            lambda n: _execute(cache, parsed, allowed, n, 0, sort, should_stop),
+            lambda d: _sketch(cache, d),
+            limit,
+            offset,
+            cache.dates.by_doc.get,
+        )
+    else:
+        total, page = _execute(cache, parsed, allowed, limit, offset, sort, should_stop)
     if should_stop is not None and should_stop():
         raise SearchCancelled()
     terms = _highlight_terms(cache, parsed) if page and highlight else None
     matches = _page_matches(cache, terms, [d for d, _ in page]) if terms is not None else {}
-    hits = tuple(_hit(cache, matches.get(d), d, score, offset + i + 1) for i, (d, score) in enumerate(page))
+    hits = tuple(
+        _hit(cache, matches.get(d), d, score, offset + i + 1, copies.get(d, ()))
+        for i, (d, score) in enumerate(page)
+    )
     suggestion: str | None = None
     notes: tuple[str, ...] = ()
     if total == 0:
@@ -176,7 +171,7 @@ def prepare(
         )
     dates = parsed.dates
     if since is not None or until is not None:  # even unbounded, a date filter drops undated articles
-        bounds = DateRange(_date_bound(since, end=False), _date_bound(until, end=True))
+        bounds = DateRange(date_bound(since, end=False), date_bound(until, end=True))
         if bounds.empty:
             raise QueryError(f"empty date range {bounds.label()}: since {since} is after until {until}", text)
         if dates is not None and dates.intersect(bounds).empty:
@@ -316,7 +311,21 @@ def _page_matches(
     return found
 
 
-def _hit(cache: SearchCache, matches: Matches | None, docnum: int, score: float, rank: int) -> Hit:
+def _sketch(cache: SearchCache, docnum: int) -> Sketch:
+    """A document's sketch as indexed, or made now (an index written before sketches were kept)."""
+    stored = cache.searcher.stored_fields(docnum)
+    kept = (stored.get("extra") or {}).get("sketch")
+    return tuple(kept) if kept is not None else sketch(stored.get("title", ""), stored.get("body", ""))
+
+
+def _hit(
+    cache: SearchCache,
+    matches: Matches | None,
+    docnum: int,
+    score: float,
+    rank: int,
+    copies: Sequence[int] = (),
+) -> Hit:
     stored = cache.searcher.stored_fields(docnum)
     extra = stored.get("extra") or {}
     body = stored.get("body", "")
@@ -333,6 +342,7 @@ def _hit(cache: SearchCache, matches: Matches | None, docnum: int, score: float,
         title_spans=title_spans,
         rank=rank,
         title_derived=bool(extra.get("title_derived")),
+        copies=tuple(cache.searcher.stored_fields(d)["id"] for d in copies),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -239,7 +240,7 @@ async def test_markup_and_escapes_in_articles_are_literal(tmp_path: Path) -> Non
 async def test_more_results_load_on_scroll(tmp_path: Path) -> None:
     feed = tmp_path / "many.jsonl"
     feed.write_text(
-        "\n".join(json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": "storm news"}) for i in range(70))
+        "\n".join(json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": f"storm news {i}"}) for i in range(70))
     )
     with Index.build(tmp_path / "ix", [feed], entities=False) as index:
         app = create_app(index=index, query="storm", timings=False)
@@ -482,7 +483,7 @@ async def test_no_matches_clear_the_preview_and_say_why(seeds_index: Index) -> N
 async def test_tall_terminal_fills_the_results(tmp_path: Path) -> None:
     feed = tmp_path / "many.jsonl"
     feed.write_text(
-        "\n".join(json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": "storm news"}) for i in range(70))
+        "\n".join(json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": f"storm news {i}"}) for i in range(70))
     )
     with Index.build(tmp_path / "ix", [feed], entities=False) as index:
         app = create_app(index=index, query="storm", timings=False)
@@ -531,6 +532,8 @@ def test_cards_are_compact() -> None:
     assert lines[2] == "A · C · D"  # the top person, place and organisation
     assert len(lines) == 6 and lines[-1].endswith("…") and all(len(line) <= 40 for line in lines)
     assert top_entities({"person": ("A", "B")}) == ["A", "B"]
+    folded = hit_text(dataclasses.replace(hit, copies=("reuters-2", "reuters-9")), 40).plain.split("\n")
+    assert folded[1] == "1987-03-04 · Reuters · reuters-1 · +2 copies"
 
 
 def test_preview_reflows_paragraphs() -> None:

@@ -31,7 +31,7 @@ def top_entities(entities: Mapping[str, tuple[str, ...]], count: int = 3) -> lis
 
 
 def hit_text(hit: Hit, width: int = 0) -> Text:
-    """A card: bold title; dim date · source · id; top three entities; the snippet in 3 lines.
+    """A card: bold title; dim date · source · id (· copies); top three entities; the snippet in 3 lines.
 
     ``width`` (the list's content width) cuts the snippet to :data:`SNIPPET_LINES` lines.
     """
@@ -40,6 +40,8 @@ def hit_text(hit: Hit, width: int = 0) -> Text:
     meta = [iso_day(hit.date) if hit.date else "undated", neutralise(hit.source or file)]
     if hit.id not in meta:
         meta.append(neutralise(hit.id))
+    if hit.copies:
+        meta.append(f"+{len(hit.copies)} {'copy' if len(hit.copies) == 1 else 'copies'}")
     text.append("\n" + " · ".join(meta), style="dim")
     names = top_entities(hit.entities)
     if names:
