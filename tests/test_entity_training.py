@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from searchidx.entities.features import Gazetteer, read_clusters, sentence_features
-from searchidx.entities.train import build_casing, read_casing, read_documents, wikigold_split
+from searchidx.entities.train import (
+    build_casing,
+    read_casing,
+    read_documents,
+    wikigold_documents,
+    wikigold_split,
+)
 from searchidx.entities.wordclusters import coarse_clusters, exchange_clusters, write_clusters
 
 
@@ -42,6 +48,9 @@ def test_read_documents_and_wikigold_split(tmp_path: Path) -> None:
     train_part, held_out = wikigold_split(path)
     assert [s[0][0] for s in held_out if s[0][0] != "Again"] == ["Doc4", "Doc9"]
     assert len(train_part) == 16 and len(held_out) == 4
+    train_docs, held_docs = wikigold_documents(path)
+    assert held_docs == [documents[4], documents[9]] and len(train_docs) == 8
+    assert [s for doc in train_docs for s in doc] == train_part
 
 
 def test_casing_list_from_unlabelled_text(tmp_path: Path) -> None:

@@ -240,7 +240,9 @@ async def test_markup_and_escapes_in_articles_are_literal(tmp_path: Path) -> Non
 async def test_more_results_load_on_scroll(tmp_path: Path) -> None:
     feed = tmp_path / "many.jsonl"
     feed.write_text(
-        "\n".join(json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": f"storm news {i}"}) for i in range(70))
+        "\n".join(
+            json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": f"storm news {i}"}) for i in range(70)
+        )
     )
     with Index.build(tmp_path / "ix", [feed], entities=False) as index:
         app = create_app(index=index, query="storm", timings=False)
@@ -483,7 +485,9 @@ async def test_no_matches_clear_the_preview_and_say_why(seeds_index: Index) -> N
 async def test_tall_terminal_fills_the_results(tmp_path: Path) -> None:
     feed = tmp_path / "many.jsonl"
     feed.write_text(
-        "\n".join(json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": f"storm news {i}"}) for i in range(70))
+        "\n".join(
+            json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": f"storm news {i}"}) for i in range(70)
+        )
     )
     with Index.build(tmp_path / "ix", [feed], entities=False) as index:
         app = create_app(index=index, query="storm", timings=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..models import CanonicalEntity
 from .canonical import best_display, canonicalize, name_key
 from .cleanup import RULES_VERSION, clean_mentions, title_mentions
+from .document import document_mentions
 from .tagger import ENTITY_LABELS, Tagger, _tagger, configured_model, extract_entities
 from .tagger import model_info as _model_file_info
 
@@ -41,13 +42,14 @@ def model_info() -> str:
 def annotate(title: str, body: str, *, title_derived: bool = False) -> list[CanonicalEntity]:
     """Extract and canonicalise the entities of one article.
 
-    The body is tagged and cleaned (:mod:`.cleanup`); a headline contributes
-    only names the body also mentions, as headlines capitalise every word.
+    The body is tagged, made consistent (one type per name, every mention of a tagged name:
+    :mod:`.document`) and cleaned (:mod:`.cleanup`); a headline contributes only names the
+    body also mentions, as headlines capitalise every word.
     """
     tagger = _tagger(configured_model())
     text = body[:MAX_TAGGED_CHARS]
     places = tagger.gazetteer.places
-    mentions = clean_mentions(tagger.extract(text), text, places)
+    mentions = clean_mentions(document_mentions(tagger.extract(text), text, places), text, places)
     if title and not title_derived and mentions:  # a headline only adds names the body has
         mentions = title_mentions(clean_mentions(tagger.extract(title), title, places), mentions) + mentions
     return canonicalize(mentions, tagger.gazetteer.places)

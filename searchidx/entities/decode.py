@@ -7,9 +7,10 @@ person). A few rules trim such spans; ``bench/ner_eval.py`` measures them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-__all__ = ["PERSON_TITLES", "TITLE_WORDS", "decode", "raw_spans"]
+__all__ = ["PERSON_TITLES", "TITLE_WORDS", "decode", "raw_spans", "results_line"]
 
 Span = tuple[int, int, str]  # token start, token end (exclusive), CoNLL type
 
@@ -27,6 +28,11 @@ _NOT_NAMES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may "
     "june july august september october november december".split()
 )
+# A score, a run tally or a table figure (not a year): "Fulham 1 Carlisle 0", "Hampshire 232".
+_SCORE_RE = re.compile(r"\d{1,3}")
+_SCORE_IN_RE = re.compile(r"(?:^| )\d{1,3}(?= |$)")  # a word that is one (words hold no space)
+# Any number: never part of a name on a results line ("Millwall 4 2 1 1 7 5 7", ".474").
+_NUMBER_RE = re.compile(r"[\d.,:/-]*\d[\d.,:/-]*")
 # Lower-case words allowed inside names ("Bank of England", "Maarat al-Numan").
 _JOINERS = frozenset("of for and de da di du del la le van von der den al el bin ibn the on".split())
 
@@ -72,6 +78,44 @@ def _trim(words: Sequence[str], span: Span) -> list[Span]:
     ]
 
 
+def results_line(words: Sequence[str]) -> bool:
+    """A line of sports results or a table: a score-like number and at most two lower-case words."""
+    if _SCORE_IN_RE.search(" ".join(words)) is None:
+        return False
+    lower = 0
+    for word in words:
+        if word[:1].islower():
+            lower += 1
+            if lower > 2:
+                return False
+    return True
+
+
+def _results(words: Sequence[str], spans: list[Span]) -> list[Span]:
+    """Spans on a results line: cut at numbers; a name followed by a score is a team (``ORG``).
+
+    "Oldham 3 Ipswich 3", "OAKLAND 65 72 .474", "Hampshire 232 and 205": the tagger reads these
+    names as places or runs them into the figures; CoNLL-2003 and news call them organisations.
+    """
+    pieces: list[Span] = []
+    for start, end, kind in spans:
+        piece = start
+        for i in range(start, end + 1):
+            if i == end or _NUMBER_RE.fullmatch(words[i]):
+                if i > piece and words[piece][:1].isupper():
+                    pieces.append((piece, i, kind))
+                piece = i + 1
+    return [
+        (
+            start,
+            end,
+            "ORG" if kind != "PER" and end < len(words) and _SCORE_RE.fullmatch(words[end]) else kind,
+        )
+        for start, end, kind in pieces
+    ]
+
+
 def decode(words: Sequence[str], tags: Sequence[str]) -> list[Span]:
     """Return cleaned entity spans for one tagged sentence."""
-    return [trimmed for span in raw_spans(tags) for trimmed in _trim(words, span)]
+    spans = [trimmed for span in raw_spans(tags) for trimmed in _trim(words, span)]
+    return _results(words, spans) if spans and results_line(words) else spans

@@ -22,7 +22,7 @@ __all__ = ["DEFAULT_MODEL", "ENTITY_LABELS", "Tagger", "extract_entities", "may_
 DATA = Path(__file__).with_name("data")
 DEFAULT_MODEL = DATA / "news-ner.crfsuite"
 #: Bump when features, tokenisation or the shipped model change.
-FEATURES_VERSION = "3"
+FEATURES_VERSION = "4"
 ENTITY_LABELS = {"PER": "person", "LOC": "place", "ORG": "org"}
 #: Sentences whose mentions are remembered (:meth:`Tagger._sentence`): about 4 MB at most.
 SEEN_MAX = 20_000

@@ -38,6 +38,7 @@ __all__ = [
     "spans_from_bio",
     "to_bio2",
     "train",
+    "wikigold_documents",
     "wikigold_split",
 ]
 
@@ -100,13 +101,19 @@ WIKIGOLD_COPIES = 2
 SHIPPED_PARAMS: dict[str, float] = {"c1": 1.0, "c2": 0.05, "max_iterations": 200}
 
 
+def wikigold_documents(path: Path) -> tuple[list[list[Tagged]], list[list[Tagged]]]:
+    """Split wikigold's documents: (training documents, held-out documents: every 5th)."""
+    train_part: list[list[Tagged]] = []
+    held_out: list[list[Tagged]] = []
+    for number, document in enumerate(read_documents(path)):
+        (held_out if number % HELD_OUT == HELD_OUT - 1 else train_part).append(document)
+    return train_part, held_out
+
+
 def wikigold_split(path: Path) -> tuple[list[Tagged], list[Tagged]]:
     """Split wikigold by document: (training sentences, held-out sentences: every 5th document)."""
-    train_part: list[Tagged] = []
-    held_out: list[Tagged] = []
-    for number, document in enumerate(read_documents(path)):
-        (held_out if number % HELD_OUT == HELD_OUT - 1 else train_part).extend(document)
-    return train_part, held_out
+    train_part, held_out = wikigold_documents(path)
+    return [s for doc in train_part for s in doc], [s for doc in held_out for s in doc]
 
 
 def open_training_data(data_dir: Path) -> list[Tagged]:

@@ -1,0 +1,194 @@
+"""One article's mentions made consistent: one type per name, and every mention of a tagged name.
+
+The CRF tags each sentence on its own, so a name it recognises in one sentence can be missed or
+typed differently in the next ("Lebed" after "Alexander Lebed", "Somerset" in a report after
+"Somerset 83" in its results). :func:`document_spans` takes the spans of every sentence of one
+document (an article) and
+
+* votes one type per name (the same words, in any case): the type most of its mentions got,
+  mentions on a results line (:func:`.decode.results_line`, where a name before a score is a
+  team) counting twice; a tie keeps each mention's own type. A one-word name that is the last
+  word of a longer person name in the document is a person ("Yeltsin" after "Boris Yeltsin"),
+  as :func:`.canonical.canonicalize` decides too;
+* tags the untagged occurrences of a tagged name (written the same way, or in capitals on an
+  all-capitals line), longest name first, with that type. A word without a capital is never
+  tagged, nor spread: a name whose vote is a tie.
+
+A nationality word tagged as a place ("Dutch", "Iraqi": one word ending like one and in no place
+list) is dropped, as the clean-up rules (:func:`.cleanup.clean_mentions`) drop it too.
+
+:func:`searchidx.entities.annotate` runs it on each article (:func:`document_mentions`, before
+the clean-up rules) and ``bench/ner_eval.py`` on each CoNLL document (``-DOCSTART-``): one
+function for the product and its score. MODEL_CARD.md gives the measured effect.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Collection, Sequence
+
+from ..analysis import sentence_spans
+from ..models import Entity
+from .decode import results_line
+from .tokens import Sentence, tokenize
+from .tokens import words as split_words
+
+__all__ = ["MAX_NAME_WORDS", "RESULTS_WEIGHT", "document_mentions", "document_spans"]
+
+Span = tuple[int, int, str]  # token start, token end (exclusive), CoNLL type
+
+#: Longest name (in words) looked for among the untagged words.
+MAX_NAME_WORDS = 6
+#: A mention on a results line counts this many times in its name's vote (eng.testa 0.784 -> 0.786).
+RESULTS_WEIGHT = 2
+# Endings of nationality words ("Russian", "Turkish", "Chinese", "Iraqi", "Dutch"), as
+# cleanup._demonym has them: such a word tagged as a place is dropped, unless a place list has it.
+_DEMONYM_ENDS = ("an", "ish", "ese", "i", "ch")
+_TYPES = {"person": "PER", "place": "LOC", "org": "ORG"}
+_LABELS = {kind: label for label, kind in _TYPES.items()}
+
+
+def _demonym(key: str, places: Collection[str]) -> bool:
+    """A nationality word ("russian", "iraqi"): one word ending like one, in no place list."""
+    return " " not in key and key not in places and key.endswith(_DEMONYM_ENDS)
+
+
+def _caps_line(words: Sequence[str]) -> bool:
+    letters = [w for w in words if any(c.isalpha() for c in w)]
+    return len(letters) >= 3 and all(w.isupper() for w in letters if len(w) > 1)
+
+
+def document_spans(
+    sentences: Sequence[Sequence[str]],
+    spans: Sequence[Sequence[Span]],
+    places: Collection[str] = frozenset(),
+) -> list[list[Span]]:
+    """The spans of every sentence of one document after the document-level pass.
+
+    Args:
+        sentences: The document's tokenised sentences.
+        spans: Each sentence's entity spans (``PER``/``LOC``/``ORG``), as decoded.
+        places: Folded place names (a nationality word that is none is not spread as a place).
+    """
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    written: dict[str, set[str]] = defaultdict(set)  # lower-cased name -> how it was written
+    surnames: set[str] = set()
+    for words, found in zip(sentences, spans, strict=True):
+        weight = RESULTS_WEIGHT if found and results_line(words) else 1
+        for start, end, kind in found:
+            name = " ".join(words[start:end])
+            key = name.lower()
+            votes[key][kind] += weight
+            written[key].add(name)
+            if kind == "PER" and end - start > 1:
+                surnames.add(words[end - 1].lower())
+                written[words[end - 1].lower()].add(words[end - 1])
+    if not votes:
+        return [list(found) for found in spans]
+    names = votes.keys() | surnames
+    # Words a name may start with (as written, or in capitals): a sentence without one is left.
+    openers = {name.split(" ", 1)[0] for forms in written.values() for name in forms}
+    openers = {word for word in openers if word[:1].isupper()}
+    openers |= {word.upper() for word in openers}
+    longest = min(MAX_NAME_WORDS, max(len(key.split()) for key in votes))
+
+    def kind_of(key: str, own: str) -> str:
+        if key in surnames:
+            return "PER"
+        ranked = votes[key].most_common(2)
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            return own
+        return ranked[0][0]
+
+    def spreads(key: str) -> str:
+        kind = kind_of(key, "")
+        return "" if kind == "LOC" and _demonym(key, places) else kind
+
+    out: list[list[Span]] = []
+    for words, found in zip(sentences, spans, strict=True):
+        if not found and openers.isdisjoint(words):
+            out.append([])
+            continue
+        new = []
+        for start, end, kind in found:
+            key = " ".join(words[start:end]).lower()
+            kind = kind_of(key, kind)
+            if kind != "LOC" or not _demonym(key, places):
+                new.append((start, end, kind))
+        covered = [False] * len(words)
+        for start, end, _ in new:
+            covered[start:end] = [True] * (end - start)
+        caps: bool | None = None
+        added = False
+        i = 0 if not openers.isdisjoint(words) else len(words)
+        while i < len(words):
+            if covered[i] or words[i] not in openers:
+                i += 1
+                continue
+            size = 1
+            for n in range(min(longest, len(words) - i), 0, -1):
+                name = " ".join(words[i : i + n])
+                key = name.lower()
+                if key not in names or any(covered[i : i + n]) or not (kind := spreads(key)):
+                    continue
+                if name not in written[key]:
+                    if caps is None:
+                        caps = _caps_line(words)
+                    if not (caps and name.isupper()):
+                        continue
+                new.append((i, i + n, kind))
+                size, added = n, True
+                break
+            i += size
+        out.append(sorted(new) if added else new)
+    return out
+
+
+def document_mentions(
+    entities: Sequence[Entity], text: str, places: Collection[str] = frozenset()
+) -> list[Entity]:
+    """:func:`document_spans` on the mentions ``Tagger.extract`` found in ``text``, in text order.
+
+    The text is split and tokenised as the tagger did (same sentences, same words), so each
+    mention is a run of whole words (one that is not, none is, is kept as it was). Word offsets
+    are computed only for the sentences the pass adds a mention to.
+    """
+    if not entities:
+        return []
+    bounds = sentence_spans(text)
+    firsts = [start for start, _ in bounds]
+    sentences = [split_words(text[start:end]) for start, end in bounds]
+    spans: list[list[Span]] = [[] for _ in bounds]
+    tagged: dict[tuple[int, int, int], Entity] = {}  # (sentence, first word, last word + 1)
+    kept: list[Entity] = []
+    at = (-1, 0, 0)  # sentence, offset, word there: the words before a mention are counted once
+    for entity in entities:
+        number = bisect_right(firsts, entity.start) - 1
+        if number < 0 or entity.label not in _TYPES:
+            kept.append(entity)
+            continue
+        since, counted = (at[1], at[2]) if at[0] == number and at[1] <= entity.start else (firsts[number], 0)
+        first = counted + len(split_words(text[since : entity.start]))
+        named = split_words(entity.text)
+        last = first + len(named)
+        if sentences[number][first:last] != named:
+            kept.append(entity)
+            continue
+        at = (number, entity.end, last)
+        spans[number].append((first, last, _TYPES[entity.label]))
+        tagged[number, first, last] = entity
+    for number, found in enumerate(document_spans(sentences, spans, places)):
+        offsets: Sentence | None = None
+        for first, last, kind in found:
+            was = tagged.get((number, first, last))
+            if was is not None:
+                label = _LABELS[kind]
+                kept.append(was if was.label == label else Entity(was.text, label, was.start, was.end))
+                continue
+            if offsets is None:
+                start, end = bounds[number]
+                offsets = tokenize(text[start:end], start)
+            start, end = offsets[1][first], offsets[2][last - 1]
+            kept.append(Entity(text[start:end], _LABELS[kind], start, end))
+    return sorted(kept, key=lambda e: (e.start, e.end))
