@@ -10,29 +10,42 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
 import signal
 import sys
 import threading
 import time
-import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 
 import click
 
 from . import analysis
 from ._version import __version__
-from .errors import IndexingInterrupted, QueryError, SearchidxError
+from .cli_common import (
+    EXIT_ERROR,
+    EXIT_HITS,
+    EXIT_NONE,
+    choice_option,
+    emit,
+    emit_bytes,
+    fail,
+    guard,
+    index_option,
+    json_errors,
+    json_option,
+    open_for_search,
+    say,
+    since_option,
+    until_option,
+)
+from .cli_entities import entities_group
 from .index import Index, resolve_index_path
 from .ingest_csv import parse_columns
 from .render import (
     Style,
-    caret,
     color_enabled,
-    entity_lines,
     json_line,
     neutralise,
     null_separated,
@@ -43,102 +56,7 @@ from .render import (
     summary_line,
 )
 
-EXIT_HITS, EXIT_NONE, EXIT_ERROR = 0, 1, 2
 ALL_HITS = 1_000_000_000
-_Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
-
-
-def _say(prog: str, message: str) -> None:
-    """One line on stderr, ``PROG: MESSAGE``; the message may hold paths, so it is neutralised."""
-    click.echo(f"{prog}: {neutralise(message)}", err=True)
-
-
-def _fail(prog: str, message: str, code: int = EXIT_ERROR) -> NoReturn:
-    _say(prog, message)
-    sys.exit(code)
-
-
-def _emit(lines: Iterable[str]) -> None:
-    out = sys.stdout
-    for line in lines:
-        out.write(line + "\n")
-    out.flush()
-
-
-def _emit_bytes(data: bytes) -> None:
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
-
-
-@contextmanager
-def _guard(prog: str) -> Iterator[None]:
-    """Map errors to one-line messages and exit 2; handle pipes and Ctrl-C.
-
-    Anything unexpected is a bug: one line names it (the traceback with
-    ``SEARCHIDX_DEBUG=1``), still exit 2, never a wall of traceback.
-    """
-    try:
-        yield
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, as grep does.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(EXIT_HITS)
-    except KeyboardInterrupt:
-        _fail(prog, "interrupted", 130)  # indexing says more: it raises IndexingInterrupted
-    except IndexingInterrupted as exc:
-        _fail(prog, str(exc), 130)
-    except QueryError as exc:
-        if sys.stderr.isatty() and exc.position is not None:
-            click.echo("  " + caret(exc.query, exc.position).replace("\n", "\n  "), err=True)
-        _fail(prog, str(exc))
-    except SearchidxError as exc:
-        _fail(prog, str(exc))
-    except click.ClickException:
-        raise  # usage errors: click prints them
-    except Exception as exc:  # a bug: say so in one line
-        if os.environ.get("SEARCHIDX_DEBUG", "") not in ("", "0"):
-            traceback.print_exc()
-        what = " ".join(f"{type(exc).__name__}: {exc}".split())
-        _fail(prog, f"internal error: {what} (please report this; set SEARCHIDX_DEBUG=1 for the traceback)")
-
-
-@contextmanager
-def _json_errors(enabled: bool) -> Iterator[None]:
-    """With ``--json``, a failure still ends stdout with a record (``error``) before exit 2."""
-    try:
-        yield
-    except SearchidxError as exc:
-        if enabled:
-            _emit([json_line("error", {"message": str(exc), "column": getattr(exc, "column", None)})])
-        raise
-
-
-def _open_for_search(index_dir: str | None, prog: str) -> Index:
-    return Index.open_for_search(index_dir, functools.partial(_say, prog))
-
-
-index_option = click.option(
-    "--index",
-    "index_dir",
-    metavar="DIR",
-    help="Index directory [default: $SEARCHIDX_INDEX or ./index].",
-)
-since_option = click.option(
-    "--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]])."
-)
-until_option = click.option("--until", metavar="DATE", help="Only articles on or before DATE.")
-
-
-def json_option(text: str) -> _Decorator:
-    """``--json``, stored as ``as_json``."""
-    return click.option("--json", "as_json", is_flag=True, help=text)
-
-
-def choice_option(*decls: str, choices: tuple[str, ...], text: str | None = None) -> _Decorator:
-    """An option taking one of ``choices``, the first by default."""
-    return click.option(*decls, type=click.Choice(choices), default=choices[0], show_default=True, help=text)
 
 
 @click.command("search", context_settings={"help_option_names": ["-h", "--help"]})
@@ -211,9 +129,9 @@ def search_command(
     if not text.strip():
         raise click.UsageError("missing QUERY (use '*' for every article)")
     if null and not files_only:
-        _fail(prog, "-0/--null goes with -l: search -l0 QUERY | xargs -0 ...")
-    with _guard(prog), _json_errors(as_json):
-        index = _open_for_search(index_dir, prog)
+        fail(prog, "-0/--null goes with -l: search -l0 QUERY | xargs -0 ...")
+    with guard(prog), json_errors(as_json):
+        index = open_for_search(index_dir, prog)
         mode: Literal["all", "any"] = "any" if any_mode else "all"
         filters: dict[str, Any] = dict(
             since=since, until=until, mode=mode, people=people, places=places, orgs=orgs
@@ -235,17 +153,17 @@ def search_command(
             elapsed_ms = results.elapsed_ms + (time.perf_counter() - started) * 1000
             results = dataclasses.replace(results, elapsed_ms=elapsed_ms)  # the summary covers facets
         if as_json:
-            _emit(results_json(results, facets))
+            emit(results_json(results, facets))
         elif count:
-            _emit([str(results.total)])
+            emit([str(results.total)])
         elif files_only:
             paths = list(dict.fromkeys(hit.path for hit in results.hits))  # a file once, as grep -l
             if null:
-                _emit_bytes(null_separated(paths))
+                emit_bytes(null_separated(paths))
             else:
-                _emit(neutralise(p) for p in paths)
+                emit(neutralise(p) for p in paths)
         else:
-            _emit(results_lines(results, facets, Style(color_enabled(color, sys.stdout))))
+            emit(results_lines(results, facets, Style(color_enabled(color, sys.stdout))))
             click.echo(summary_line(results), err=True)  # keeps stdout to hits only
         sys.exit(EXIT_HITS if results.total else EXIT_NONE)
 
@@ -306,19 +224,19 @@ def index_command(
     Exit status: 0 on success, 2 if any file was skipped (the rest is committed).
     """
     prog = "searchidx"
-    with _guard(prog):
+    with guard(prog):
         try:
             columns = parse_columns(columns_spec) if columns_spec is not None else None
         except ValueError as exc:
-            _fail(prog, f"--columns: {exc}")
+            fail(prog, f"--columns: {exc}")
         path, _configured = resolve_index_path(index_dir)
         sources: list[Any] = list(paths)
         if not sources:
             if not path.exists():
-                _fail(prog, "give a PATH to index: searchidx index ARTICLES_DIR")
+                fail(prog, "give a PATH to index: searchidx index ARTICLES_DIR")
             sources = list(Index.recorded_roots(path) if rebuild else Index.open(path).roots)
             if not sources and not rebuild:
-                _fail(prog, f"{path} has no recorded roots: give a PATH to index")
+                fail(prog, f"{path} has no recorded roots: give a PATH to index")
         with _progress() as progress, _interruptible() as interrupted:
             index = Index.build(
                 path,
@@ -335,8 +253,8 @@ def index_command(
         report = index.last_report
         assert report is not None
         for problem in report.problems:
-            _say(prog, f"{'error' if problem.skipped else 'warning'}: {problem}")
-        _emit([report_line(str(path), report, as_json=as_json)])
+            say(prog, f"{'error' if problem.skipped else 'warning'}: {problem}")
+        emit([report_line(str(path), report, as_json=as_json)])
         sys.exit(EXIT_ERROR if report.skipped else EXIT_HITS)
 
 
@@ -382,11 +300,11 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 
 def _run_tui(index_dir: str | None, query: str, prog: str) -> None:
     if not sys.stdout.isatty():  # the escape codes would go into the pipe or file
-        _fail(prog, "the TUI needs a terminal, and stdout is not one (for a pipe or a file use: search)")
-    with _guard(prog):
+        fail(prog, "the TUI needs a terminal, and stdout is not one (for a pipe or a file use: search)")
+    with guard(prog):
         from .tui import create_app  # Textual is imported only here
 
-        create_app(index_dir, query, announce=functools.partial(_say, prog)).run()
+        create_app(index_dir, query, announce=functools.partial(say, prog)).run()
 
 
 @main.command("tui")
@@ -400,41 +318,7 @@ def tui_command(query: tuple[str, ...], index_dir: str | None) -> None:
     _run_tui(index_dir, " ".join(query), "searchidx")
 
 
-@main.command("entities")
-@click.argument("query", nargs=-1)
-@index_option
-@choice_option("--type", "kind", choices=("all", "person", "place", "org"), text="Which entities to list.")
-@click.option(
-    "-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many of each."
-)
-@since_option
-@until_option
-@json_option("JSON Lines: one record per entity.")
-def entities_command(
-    query: tuple[str, ...],
-    index_dir: str | None,
-    kind: str,
-    limit: int,
-    since: str | None,
-    until: str | None,
-    as_json: bool,
-) -> None:
-    """List the people, places and organisations most mentioned in articles matching QUERY.
-
-    With no QUERY, over every article. Counts are articles, not mentions.
-    Exit status: 0 if any entity was listed, 1 if none, 2 on error.
-    """
-    with _guard("searchidx"):
-        index = _open_for_search(index_dir, "searchidx")
-        if not index.has_entities:
-            _fail(
-                "searchidx",
-                f"{index.path} has no entities (built with --no-entities): rebuild it without that",
-            )
-        facets = index.facets(" ".join(query), limit=limit, since=since, until=until)
-        lines = list(entity_lines(facets, kind, as_json=as_json))
-        _emit(lines)
-        sys.exit(EXIT_HITS if lines else EXIT_NONE)
+main.add_command(entities_group)
 
 
 @main.command("stats")
@@ -442,10 +326,10 @@ def entities_command(
 @json_option("Print one JSON line.")
 def stats_command(index_dir: str | None, as_json: bool) -> None:
     """Show document count, date range, size on disk and versions."""
-    with _guard("searchidx"):
+    with guard("searchidx"):
         path, _configured = resolve_index_path(index_dir)
         stats = Index.open(path).stats()
-        _emit([json_line("stats", stats.to_dict())] if as_json else stats_lines(stats))
+        emit([json_line("stats", stats.to_dict())] if as_json else stats_lines(stats))
 
 
 def search_main() -> None:

@@ -92,3 +92,33 @@ def test_acronym_after_a_name_in_brackets() -> None:
     assert "acro" in feats[5] and "runag" in feats[5]
     assert "acro" in feats[10] and "runag" not in feats[10]
     assert "acro" not in feats[13] and "acro" not in feats[16]
+
+
+def test_searchidx_entities_train_makes_a_model_from_your_own_files(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from searchidx.cli import main
+    from searchidx.entities.tagger import Tagger
+
+    people, places = ["Alice Moreau", "Bruno Keller", "Chiara Lenz"], ["Lyon", "Graz", "Turin"]
+    lines = []
+    for i in range(30):
+        first, last = people[i % 3].split()
+        lines += [f"{first} B-PER", f"{last} I-PER", "visited O", f"{places[i % 3]} B-LOC", ". O", ""]
+    mine = tmp_path / "mine.conll"
+    mine.write_text("\n".join(lines), encoding="utf-8")
+    runner = CliRunner()
+    model = tmp_path / "mine.crfsuite"
+    done = runner.invoke(main, ["entities", "train", str(mine), "-o", str(model), "--iterations", "20"])
+    assert done.exit_code == 0, done.output
+    assert "trained on 30 sentences" in done.output and f"SEARCHIDX_NER_MODEL={model}" in done.output
+    found = Tagger(model).extract("Bruno Keller visited Graz .")
+    assert [(e.text, e.label) for e in found] == [("Bruno Keller", "person"), ("Graz", "place")]
+    untagged = tmp_path / "plain.conll"
+    untagged.write_text("just O\nwords O\n", encoding="utf-8")
+    for args, reason in (
+        ([str(tmp_path / "missing.conll")], "no such file"),
+        ([str(untagged)], "no PER, LOC or ORG tags"),
+    ):
+        failed = runner.invoke(main, ["entities", "train", *args, "-o", str(model)])
+        assert failed.exit_code == 2 and reason in failed.stderr and len(failed.stderr.splitlines()) == 1
