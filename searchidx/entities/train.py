@@ -324,15 +324,6 @@ def train(
     return time.perf_counter() - started
 
 
-def predict(model: Path, sentences: Sequence[Tagged], gazetteer: Gazetteer) -> list[list[str]]:
-    """Tag sentences with a trained model."""
-    import pycrfsuite
-
-    tagger = pycrfsuite.Tagger()
-    tagger.open(str(model))
-    return [tagger.tag(sentence_features(words, gazetteer)) for words, _ in sentences]
-
-
 #: CRF settings for a model trained on the user's own files (as for the CoNLL research model).
 OWN_DATA_PARAMS: dict[str, float] = {"c1": 0.05, "c2": 0.05, "max_iterations": 150}
 
