@@ -10,6 +10,14 @@ repeated words, ...) the query grows until the planner refuses it: the largest
 allowed size is timed (``time.process_time``, cold term caches, best of 2) and the
 next size, and the largest, must be refused with a ``QueryError``. The target is
 at most 1 s CPU for every allowed query at every size.
+
+``--bench-queries`` instead times the scaling bench's 200 seeded queries
+(``bench.scaling.make_queries``; place filters left out, the index has no
+entities) top 10 with snippets: CPU ms p50/p95 per query kind, cold (term
+cache emptied before each query) and warm (the bench's order, after a
+warm-up), and how many totals were lower bounds. ``--check-identity``
+compares the pruned top 10 and 28 with the exhaustive scorer's on those
+queries (pruning forced on each). ``--index DIR`` uses an existing index.
 """
 
 from __future__ import annotations
@@ -143,12 +151,101 @@ def measure_shape(index: Index, shape: Shape) -> dict[str, Any]:
     return row
 
 
+def bench_queries(index: Index) -> dict[str, Any]:
+    """CPU ms p50/p95 per query kind of the scaling bench's queries, cold and warm term caches."""
+    from .engines import load
+    from .scaling import make_queries
+
+    queries = [q for q in make_queries(load(DATA / "reuters.jsonl"), 200) if not q["place"]]
+    texts = [
+        (q["kind"], " ".join(q["words"] + ([f'"{" ".join(q["phrase"])}"'] if q["phrase"] else [])))
+        for q in queries
+    ]
+    texts = [
+        (kind, text + (f" date:{q['month']}" if q["month"] else ""))
+        for (kind, text), q in zip(texts, queries, strict=True)
+    ]
+    out: dict[str, Any] = {}
+    for label, cold in (("cold", True), ("warm", False)):
+        for _kind, text in texts[:10]:
+            index.search(text, limit=10)
+        samples: dict[str, list[float]] = {}
+        bounds = 0
+        for kind, text in texts:
+            if cold:
+                cache = index._cache()
+                cache._term_scores.clear()
+                cache._term_postings = 0
+            started = time.process_time()
+            results = index.search(text, limit=10)
+            samples.setdefault(kind, []).append((time.process_time() - started) * 1000)
+            bounds += getattr(results, "total_is_lower_bound", False)
+        samples["all"] = [ms for kind in list(samples) for ms in samples[kind]]
+        out[label] = {kind: _p50_p95(ms) for kind, ms in samples.items()}
+        out[label]["lower_bound_totals"] = bounds
+    return out
+
+
+def check_identity(index: Index, sizes: tuple[int, ...] = (10, 28)) -> int:
+    """Pruned top k against the exhaustive scorer on the bench's queries, forced on each; mismatches."""
+    from searchidx import pruning, ranking
+    from searchidx.search import prepare
+
+    from .engines import load
+    from .scaling import make_queries
+
+    cache = index._cache()
+    wrong = compared = 0
+    for q in make_queries(load(DATA / "reuters.jsonl"), 200):
+        if q["place"]:
+            continue
+        text = " ".join(q["words"] + ([f'"{" ".join(q["phrase"])}"'] if q["phrase"] else []))
+        text += f" date:{q['month']}" if q["month"] else ""
+        parsed, _dates, allowed = prepare(cache, text, mode="all", since=None, until=None, entities=())
+        for k in sizes:
+            ranking.PRUNING = False
+            expected = ranking.top_scored(cache, parsed.query, allowed, k)
+            ranking.PRUNING = True
+            try:
+                counted, partial, best = pruning.pruned_top(cache, parsed.query, allowed, k)
+            except pruning.Unprunable:
+                continue
+            assert expected is not None
+            compared += 1
+            if best != expected[1] or (not partial and counted != expected[0]) or counted > expected[0]:
+                wrong += 1
+                print(f"MISMATCH k={k}: {text}", flush=True)
+    print(f"identity: {compared} top-k lists compared, {wrong} differ (docs, order and scores bit for bit)")
+    return wrong
+
+
+def _p50_p95(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50": ordered[len(ordered) // 2],
+        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--shapes", nargs="*", help="only shapes whose name contains one of these")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "query_cost.json")
+    parser.add_argument("--bench-queries", action="store_true", help="time the scaling bench's queries")
+    parser.add_argument(
+        "--check-identity", action="store_true", help="pruned top k == exhaustive on the bench's queries"
+    )
+    parser.add_argument("--index", type=Path, help="with --bench-queries: this index, not bench/data/cost")
     args = parser.parse_args()
+    if args.check_identity:
+        with Index.open(args.index or index_for(args.sizes[0])) as index:
+            raise SystemExit(1 if check_identity(index) else 0)
+    if args.bench_queries:
+        for where in [args.index] if args.index else [index_for(size) for size in args.sizes]:
+            with Index.open(where) as index:
+                print(where, json.dumps(bench_queries(index)), flush=True)
+        return
     results: list[dict[str, Any]] = []
     for size in args.sizes:
         with Index.open(index_for(size)) as index:

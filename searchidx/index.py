@@ -446,6 +446,15 @@ class Index:
                 fold=fold,
             )
 
+    def count(self, query: str, **options: Any) -> int:
+        """The exact number of articles matching ``query`` (``search``'s options, no hits made).
+
+        Raises:
+            QueryError: The query, a date or an option cannot be understood.
+        """
+        options.pop("limit", None)
+        return self.search(query, limit=0, highlight=False, **options).total
+
     def facets(
         self,
         query: str = "",

@@ -210,6 +210,9 @@ class SearchResults:
         elapsed_ms: Wall time spent in the library, milliseconds.
         notes: When nothing matched, why a filter could not match (e.g. ``no
             article names a person "x"``), one sentence each; else empty.
+        total_is_lower_bound: ``total`` is only a lower bound: ranking skipped
+            documents that could not reach the page, uncounted (``Index.count``
+            and ``limit=0`` are always exact).
     """
 
     query: str
@@ -219,6 +222,7 @@ class SearchResults:
     suggestion: str | None = None
     elapsed_ms: float = 0.0
     notes: tuple[str, ...] = ()
+    total_is_lower_bound: bool = False
 
 
 @dataclass(frozen=True, slots=True)

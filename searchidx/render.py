@@ -150,7 +150,8 @@ def hit_lines(hit: Hit, style: Style) -> Iterator[str]:
 def summary_line(results: SearchResults) -> str:
     """The closing human line: how many, which were shown, how fast, why none, any suggestion.
 
-    ``5 matches, showing 1-5 (3.1 ms)``; ``1 match (0.4 ms)`` when none was
+    ``5 matches, showing 1-5 (3.1 ms)``; ``1,000+ matches, showing 1-10 (4.2 ms)``
+    when the total is a lower bound; ``1 match (0.4 ms)`` when none was
     asked for (``-n 0``); ``no matches for 'x' (0.4 ms); no article names a
     person "x"``.
     """
@@ -158,7 +159,10 @@ def summary_line(results: SearchResults) -> str:
     if total == 0:
         line = f"no matches for '{neutralise(results.query)}'"
     else:
-        line = f"{total} {'match' if total == 1 else 'matches'}"
+        if results.total_is_lower_bound:
+            line = f"{total:,}+ matches"
+        else:
+            line = f"{total} {'match' if total == 1 else 'matches'}"
         if shown:
             first, last = offset + 1, offset + shown
             line += f", showing {first}" + (f"-{last}" if last > first else "")
@@ -206,6 +210,7 @@ def results_json(results: SearchResults, facets: Facets | None = None) -> Iterat
         {
             "query": results.query,
             "total": results.total,
+            "total_is_lower_bound": results.total_is_lower_bound,
             "offset": results.offset,
             "returned": len(results.hits),
             "elapsed_ms": round(results.elapsed_ms, 3),

@@ -27,7 +27,7 @@ from .highlight import snippet, spans_within
 from .models import Document, Hit, SearchResults, Span
 from .query import ParsedQuery, parse
 from .query_clauses import entity_query
-from .ranking import top_scored
+from .ranking import AtLeast, top_scored
 from .schema import ENTITY_FIELDS, TEXT_FIELDS
 from .spelling import fuzzy_stems, suggest
 
@@ -124,7 +124,8 @@ def run_search(
                 cache, text, parsed, lambda fixed: bool(matching_docs(cache, fixed, allowed))
             )
     elapsed = (time.perf_counter() - started) * 1000
-    return SearchResults(text, total, hits, offset, suggestion, elapsed, notes)
+    lower_bound = isinstance(total, AtLeast)  # pruned ranking counted only what it scored
+    return SearchResults(text, int(total), hits, offset, suggestion, elapsed, notes, lower_bound)
 
 
 def prepare(

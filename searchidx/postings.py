@@ -1,0 +1,126 @@
+"""Whoosh-Reloaded's on-disk posting blocks, read in bulk: the one place that knows their layout.
+
+A ``W3LeafMatcher`` block is a pickled ``(ids, weights, values)`` tuple
+(protocol 2, zlib-compressed) behind a small pickled header ``(count, last
+id, largest weight, compression, shortest length byte, longest length byte)``.
+Ranking needs only ids and weights, but ``pickle.loads`` also rebuilds every
+posting's positions and character offsets (in protocol 2 each ``bytes`` value
+is a ``_codecs.encode`` call): ~4x the cost of the ids and weights. The
+common layout (delta-coded ids under 256, weights as doubles) is sliced out
+of the pickle directly; anything else goes through ``pickle.loads``.
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+import zlib
+from collections.abc import Iterator, Sequence
+from itertools import accumulate
+from typing import Any
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.numeric import byte_to_length
+
+__all__ = ["block_data", "blocks", "field_lengths", "headers", "leaf_matcher"]
+
+_LENGTHS = [byte_to_length(b) for b in range(256)]
+_DOUBLES = struct.Struct(">xd")  # pickle's BINFLOAT: b"G" then a big-endian double
+_INT_SIZES = {ord("K"): 1, ord("M"): 2, ord("J"): 4}  # BININT1, BININT2, BININT (little-endian)
+
+
+def field_lengths(reader: Any, fieldname: str) -> list[int]:
+    """Field length of every document in one segment (0 where the field is empty)."""
+    count = reader.doc_count_all()
+    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return [0] * count
+    raw = column._dbfile.get(column._basepos, column._count * column._fixedlen)
+    return [_LENGTHS[b] for b in raw] + [0] * (count - column._count)
+
+
+def leaf_matcher(segment: Any, fieldname: str, btext: bytes) -> tuple[Any, set[int]] | None:
+    """A segment's block matcher for a term and its deleted docnums, or None if not a W3 matcher."""
+    matcher = segment.postings(fieldname, btext)
+    deleted: set[int] = set()
+    if isinstance(matcher, FilterMatcher):
+        deleted, matcher = matcher._ids, matcher.child
+    return (matcher, deleted) if isinstance(matcher, W3LeafMatcher) else None
+
+
+def blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """Each posting block's docnums and weights, decoded in bulk."""
+    matcher.reset()
+    while matcher.is_active():
+        yield _decode(matcher)
+        matcher._next_block()
+
+
+def headers(matcher: Any) -> list[tuple[int, int, float, int]]:
+    """``(position, last id, largest weight, shortest length)`` of each block, data unread."""
+    found = []
+    matcher.reset()
+    position = matcher._baseoffset
+    while True:
+        found.append((position, matcher._maxid, float(matcher._maxweight), matcher._minlength))
+        if matcher._lastblock:
+            return found
+        position = matcher._nextoffset
+        matcher._goto(position)
+
+
+def block_data(matcher: Any, position: int) -> tuple[Sequence[int], Sequence[float]]:
+    """The ids and weights of the block at ``position`` (from :func:`headers`)."""
+    matcher._goto(position)
+    return _decode(matcher)
+
+
+def _decode(matcher: Any) -> tuple[Sequence[int], Sequence[float]]:
+    """The current block's docnums and weights, as Whoosh's ``id()``/``weight()`` give them."""
+    count = matcher._blocklength
+    raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+    if matcher._compression:
+        raw = zlib.decompress(raw)
+    sliced = None if matcher._byteids else _sliced(raw, count)
+    if sliced is not None:
+        ids, weights = sliced
+    else:
+        data = pickle.loads(raw)
+        ids, weights = data[0], data[1]
+    if not matcher._byteids:
+        ids = list(accumulate(ids))
+    if weights is None or isinstance(weights, float):
+        weights = [1.0 if weights is None else weights] * len(ids)
+    return ids, weights
+
+
+def _sliced(raw: bytes, count: int) -> tuple[list[int], Any] | None:
+    """Ids and weights read straight from a block's pickle, or None if it is laid out otherwise.
+
+    Expected: ``PROTO 2``, ``MARK``, a ``BININT*`` then ``count - 1`` x ``BININT1`` (ids), ``TUPLE``, a memo
+    ``BINPUT``, then ``NONE``, one ``BINFLOAT``, or ``MARK`` + ``count`` x ``BINFLOAT``
+    + ``TUPLE`` (weights). Tuples of under 4 items use other opcodes: left to pickle.
+    """
+    if count < 4 or raw[:3] != b"\x80\x02(":
+        return None
+    # The first id is absolute (often over 255), the rest are deltas.
+    size = _INT_SIZES.get(raw[3])
+    if size is None:
+        return None
+    first = int.from_bytes(raw[4 : 4 + size], "little", signed=size == 4)
+    start = 4 + size
+    end = start + 2 * (count - 1)
+    if raw[start:end:2] != b"K" * (count - 1) or raw[end : end + 2] != b"tq":
+        return None
+    ids = [first, *raw[start + 1 : end : 2]]
+    at = end + 3
+    kind = raw[at : at + 1]
+    if kind == b"N":
+        return ids, None
+    if kind == b"G":
+        return ids, _DOUBLES.unpack_from(raw, at)[0]
+    stop = at + 1 + 9 * count
+    if kind != b"(" or raw[at + 1 : stop : 9] != b"G" * count or raw[stop : stop + 1] != b"t":
+        return None
+    return ids, [w for (w,) in _DOUBLES.iter_unpack(raw[at + 1 : stop])]

@@ -1,0 +1,300 @@
+"""Block-max top-k for term/AND/OR queries: score only the posting blocks that can reach the top.
+
+Decoding a posting block (unpickling its ids, weights and positions) is most
+of a search's CPU, and every block of every query term was decoded to rank
+ten hits. Whoosh's block headers, read without the block, hold the block's
+last docnum, its largest weight and its shortest field length: enough for an
+upper bound on the BM25 score of any posting in it (Ding & Suel 2011,
+*Faster top-k document retrieval using block-max indexes*). The docnum space
+is cut wherever some term's block starts or ends; each piece gets the bound
+of the query tree over the blocks covering it (a sum for OR, nothing for an
+AND missing a clause there). Pieces are scored in falling order of bound,
+decoding a block the first time a piece needs it, until the next piece's
+bound is below the k-th best score found.
+
+Scores are computed per document by the tree, adding in the order the
+exhaustive scorer (:mod:`.ranking`) adds, so they are bit for bit its scores.
+The total counts the matches in the pieces scored: exact when none was
+skipped, else a lower bound.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+from whoosh import query as wq
+
+from .errors import SearchCancelled
+from .postings import block_data, headers, leaf_matcher
+
+if TYPE_CHECKING:
+    from .cache import SearchCache
+
+__all__ = ["Unprunable", "pruned_top"]
+
+#: Block bounds are raised by this share: rounding must never put a true score above its bound.
+_MARGIN = 1e-9
+
+
+class Unprunable(Exception):
+    """The query holds a node this path does not handle (the exhaustive scorer does)."""
+
+
+@dataclass(slots=True)
+class _Block:
+    """One posting block of one term: its global docnum range, score bound, and where to read it."""
+
+    lo: int
+    hi: int  # inclusive
+    bound: float
+    matcher: Any
+    position: int
+    offset: int
+    deleted: set[int]
+    ids: list[int] | None = None
+    scores: dict[int, float] | None = None
+
+
+@dataclass(slots=True)
+class _Leaf:
+    """A term of the query: its blocks in docnum order and what its scores are made of."""
+
+    idf: float
+    k1p1: float
+    norms: list[float]
+    blocks: list[_Block] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Node:
+    """A query tree node: ``term`` (leaf index), ``or`` or ``and`` (with excluded sets)."""
+
+    kind: str
+    boost: float
+    leaf: int = -1
+    children: list[_Node] = field(default_factory=list)
+    excluded: list[set[int]] = field(default_factory=list)
+
+
+class _Tree:
+    """The query compiled to leaves with block headers, ready to bound and score pieces."""
+
+    def __init__(self, cache: SearchCache, query: Any) -> None:
+        self.cache = cache
+        self.leaves: list[_Leaf] = []
+        self.root = self._compile(query)
+
+    def _compile(self, query: Any) -> _Node:
+        boost = float(getattr(query, "boost", 1.0))
+        if boost <= 0:
+            raise Unprunable("a boost of zero or less breaks the bounds")
+        if isinstance(query, wq.Term):
+            self.leaves.append(self._leaf(query.fieldname, query.text))
+            return _Node("term", boost, leaf=len(self.leaves) - 1)
+        if isinstance(query, wq.Or) and not query.scale and query.minmatch in (0, None):
+            return _Node("or", boost, children=[self._compile(q) for q in query.subqueries])
+        if isinstance(query, wq.And):
+            positive = [q for q in query.subqueries if not isinstance(q, wq.Not)]
+            if not positive:
+                raise Unprunable("only negative clauses")
+            excluded = [self.cache.docset(q.query) for q in query.subqueries if isinstance(q, wq.Not)]
+            return _Node("and", boost, children=[self._compile(q) for q in positive], excluded=excluded)
+        raise Unprunable(type(query).__name__)
+
+    def _leaf(self, fieldname: str, text: str) -> _Leaf:
+        """A term's block headers: each block's docnums and score bound, its data left unread."""
+        searcher = self.cache.searcher
+        reader = searcher.reader()
+        schema_field = searcher.schema[fieldname]
+        if not schema_field.scorable:
+            raise Unprunable(f"{fieldname} has no lengths")
+        btext = schema_field.to_bytes(text)
+        weighting = searcher.weighting
+        k1, b = weighting.K1, weighting._field_B.get(fieldname, weighting.B)
+        avgfl = searcher.avg_field_length(fieldname) or 1
+        leaf = _Leaf(0.0, k1 + 1, [])
+        if (fieldname, btext) not in reader:
+            return leaf
+        leaf.idf = searcher.idf(fieldname, btext)
+        leaf.norms = self.cache.field_norms(fieldname).norms
+        for segment, offset in reader.leaf_readers():
+            if (fieldname, btext) not in segment:
+                continue
+            opened = leaf_matcher(segment, fieldname, btext)
+            if opened is None:
+                raise Unprunable("postings not in Whoosh's W3 block format")
+            matcher, deleted = opened
+            for position, last, weight, shortest in headers(matcher):
+                # The same formula as a posting's score, at the block's largest weight and
+                # shortest length (field lengths are stored as the same one-byte code).
+                norm = k1 * ((1 - b) + b * shortest / avgfl)
+                bound = leaf.idf * ((weight * leaf.k1p1) / (weight + norm)) * (1 + _MARGIN)
+                lo = leaf.blocks[-1].hi + 1 if leaf.blocks and leaf.blocks[-1].offset == offset else offset
+                leaf.blocks.append(_Block(lo, offset + last, bound, matcher, position, offset, deleted))
+        return leaf
+
+    def bound(self, node: _Node, covering: Sequence[_Block | None]) -> float | None:
+        """Upper bound of the node's score over a piece (``None``: it cannot match there)."""
+        if node.kind == "term":
+            block = covering[node.leaf]
+            return None if block is None else block.bound * node.boost * (1 + _MARGIN)
+        parts = [self.bound(child, covering) for child in node.children]
+        if node.kind == "and":
+            if any(p is None for p in parts):
+                return None
+            total = sum(p for p in parts if p is not None) + len(node.excluded)
+        else:
+            possible = [p for p in parts if p is not None]
+            if not possible:
+                return None
+            total = sum(possible)
+        return total * node.boost * (1 + _MARGIN)
+
+    def candidates(self, node: _Node, covering: Sequence[_Block | None], lo: int, hi: int) -> set[int]:
+        """Docnums in ``[lo, hi)`` that may match the node (a superset of its matches)."""
+        if node.kind == "term":
+            block = covering[node.leaf]
+            if block is None:
+                return set()
+            ids = _decoded(self.leaves[node.leaf], block)
+            return set(ids[bisect.bisect_left(ids, lo) : bisect.bisect_left(ids, hi)])
+        if node.kind == "and":
+            # Any one clause's matches hold the AND's: take the rarest here.
+            best: set[int] | None = None
+            for child in node.children:
+                found = self.candidates(child, covering, lo, hi)
+                if best is None or len(found) < len(best):
+                    best = found
+                if not best:
+                    break
+            return best or set()
+        found = set()
+        for child in node.children:
+            found |= self.candidates(child, covering, lo, hi)
+        return found
+
+    def score(self, node: _Node, covering: Sequence[_Block | None], docnum: int) -> float | None:
+        """The document's exact score, added up in the exhaustive scorer's order (``None``: no match)."""
+        total: float | None = None
+        if node.kind == "term":
+            block = covering[node.leaf]
+            if block is None:
+                return None
+            _decoded(self.leaves[node.leaf], block)
+            assert block.scores is not None
+            total = block.scores.get(docnum)
+            if total is None:
+                return None
+        elif node.kind == "or":
+            for child in node.children:
+                part = self.score(child, covering, docnum)
+                if part is not None:
+                    total = part if total is None else total + part
+            if total is None:
+                return None
+        else:
+            for child in node.children:
+                part = self.score(child, covering, docnum)
+                if part is None:
+                    return None
+                total = part if total is None else total + part
+            assert total is not None
+            for excluded in node.excluded:
+                if docnum in excluded:
+                    return None
+                total += 1.0  # Whoosh scores a NOT clause as 1.0 where it lets a document through
+        return total * node.boost if node.boost != 1.0 else total
+
+
+def _decoded(leaf: _Leaf, block: _Block) -> list[int]:
+    """The block's live docnums (sorted), its scores decoded on first use."""
+    if block.ids is None:
+        ids, weights = block_data(block.matcher, block.position)
+        offset, norms, idf, k1p1 = block.offset, leaf.norms, leaf.idf, leaf.k1p1
+        scores: dict[int, float] = {}
+        for i, w in zip(ids, weights, strict=True):
+            if i not in block.deleted:
+                d = i + offset
+                scores[d] = idf * ((w * k1p1) / (w + norms[d]))  # ranking._scored's formula
+        block.scores = scores
+        block.ids = list(scores)
+    return block.ids
+
+
+# ---- the search -----------------------------------------------------------------------------
+
+
+def pruned_top(
+    cache: SearchCache,
+    query: Any,
+    allowed: set[int] | None,
+    k: int,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[int, bool, list[tuple[int, float]]]:
+    """The best ``k`` matches, scoring only pieces of the docnum space that can hold them.
+
+    Returns:
+        The number of matches counted, whether that is only a lower bound (some
+        pieces were skipped), and the top ``(docnum, score)`` pairs, best first;
+        equal scores in docnum order.
+
+    Raises:
+        Unprunable: The query has a node this path does not score.
+    """
+    tree = _Tree(cache, query)
+    pieces = _pieces(tree, allowed)
+    pieces.sort(key=lambda piece: -piece[0])
+    heap: list[tuple[float, int]] = []  # (score, -docnum): the worst kept hit on top
+    counted = 0
+    for done, (bound, lo, hi, covering) in enumerate(pieces):
+        if len(heap) >= k and bound < heap[0][0]:
+            return counted, True, _ranked(heap)
+        if should_stop is not None and not done & 15 and should_stop():
+            raise SearchCancelled()
+        for docnum in tree.candidates(tree.root, covering, lo, hi):
+            if allowed is not None and docnum not in allowed:
+                continue
+            score = tree.score(tree.root, covering, docnum)
+            if score is None:
+                continue
+            counted += 1
+            item = (score, -docnum)
+            if len(heap) < k:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
+    return counted, False, _ranked(heap)
+
+
+def _ranked(heap: list[tuple[float, int]]) -> list[tuple[int, float]]:
+    return [(-negative, score) for score, negative in sorted(heap, reverse=True)]
+
+
+Piece = tuple[float, int, int, list[_Block | None]]
+
+
+def _pieces(tree: _Tree, allowed: set[int] | None) -> list[Piece]:
+    """Cut the docnum space at every block edge; each piece with its covering blocks and bound."""
+    edges = sorted({e for leaf in tree.leaves for b in leaf.blocks for e in (b.lo, b.hi + 1)})
+    where = [0] * len(tree.leaves)
+    wanted = sorted(allowed) if allowed is not None else None
+    pieces: list[Piece] = []
+    for lo, hi in pairwise(edges):
+        covering: list[_Block | None] = []
+        for i, leaf in enumerate(tree.leaves):
+            blocks, j = leaf.blocks, where[i]
+            while j < len(blocks) and blocks[j].hi < lo:
+                j += 1
+            where[i] = j
+            covering.append(blocks[j] if j < len(blocks) and blocks[j].lo <= lo else None)
+        if wanted is not None and bisect.bisect_left(wanted, lo) == bisect.bisect_left(wanted, hi):
+            continue  # the filter lets no document of this piece through
+        bound = tree.bound(tree.root, covering)
+        if bound is not None:
+            pieces.append((bound, lo, hi, covering))
+    return pieces

@@ -1,0 +1,160 @@
+"""Block-max pruning must rank exactly as the exhaustive BM25F scorer: same documents, order, scores."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import random
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from searchidx import Index, pruning, ranking
+from searchidx.models import SearchResults
+from searchidx.postings import _sliced, leaf_matcher
+from searchidx.render import summary_line
+from searchidx.search import prepare
+
+# Zipf-like: a few words in most articles, a tail in few, so blocks differ in their bounds.
+WORDS = (
+    "oil opec crude price gold silver bank japan tariff harvest merger pipeline election "
+    "wheat copper dollar yen strike rates bond shares profit loss debt"
+).split()
+
+
+def _feed(path: Path, count: int, seed: int, prefix: str) -> Path:
+    rng = random.Random(seed)
+    weights = [1 / (i + 1) for i in range(len(WORDS))]
+    rows = []
+    for i in range(count):
+        body = " ".join(rng.choices(WORDS, weights, k=rng.randint(3, 80)))
+        title = " ".join(rng.choices(WORDS, weights, k=rng.randint(1, 6)))
+        date = f"2020-{1 + i % 12:02d}-{1 + i % 27:02d}"
+        rows.append(json.dumps({"id": f"{prefix}{i}", "title": title, "date": date, "text": body + "."}))
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    """About 1,400 articles in two segments, the first with deleted (replaced) documents."""
+    root = tmp_path_factory.mktemp("pruning")
+    first = _feed(root / "first.jsonl", 900, 7, "a")
+    built = Index.build(root / "ix", [first], workers=1, entities=False)
+    built.update([_feed(root / "second.jsonl", 500, 8, "b")], workers=1)
+    first.write_text(first.read_text().replace('"oil ', '"gold ', 40))  # replacements delete old docs
+    assert built.update([first], workers=1).updated > 0
+    return built
+
+
+def _query(rng: random.Random) -> str:
+    def word() -> str:
+        picked = rng.choice(WORDS)
+        return rng.choice([picked, picked, f"title:{picked}", f"{picked[:3]}*", f"{picked} {picked}"])
+
+    shape = rng.randrange(6)
+    words = [word() for _ in range(rng.randint(1, 5))]
+    if shape == 0:
+        return " ".join(words)
+    if shape == 1:
+        return " OR ".join(words)
+    if shape == 2:
+        return f"({' OR '.join(words[:2])}) {' '.join(words[2:])}".strip()
+    if shape == 3:
+        return " ".join(words) + f" -{rng.choice(WORDS)}"
+    if shape == 4:
+        return f"{words[0]} ({' OR '.join(words[1:] or ['gold'])})"
+    return " ".join(words) + f" date:2020-{rng.randint(1, 12):02d}"
+
+
+def _exhaustive(cache: Any, query: Any, allowed: set[int] | None, k: int) -> Any:
+    ranking.PRUNING, was = False, ranking.PRUNING
+    try:
+        return ranking.top_scored(cache, query, allowed, k)
+    finally:
+        ranking.PRUNING = was
+
+
+def test_same_top_k_as_exhaustive_on_random_queries(index: Index) -> None:
+    cache = index._cache()
+    leaves = [reader for reader, _offset in cache.searcher.reader().leaf_readers()]
+    assert len(leaves) >= 2 and any(reader.has_deletions() for reader in leaves)
+    docnums = sorted(cache.searcher.reader().all_doc_ids())
+    rng = random.Random(2024)
+    compared = skipped = 0
+    for _ in range(300):
+        text = _query(rng)
+        parsed, _dates, allowed = prepare(cache, text, mode="all", since=None, until=None, entities=())
+        if rng.random() < 0.25:
+            allowed = set(rng.sample(docnums, rng.randint(1, len(docnums)))) & (allowed or set(docnums))
+        k = rng.choice((1, 3, 10, 28, 100))
+        expected = _exhaustive(cache, parsed.query, allowed, k)
+        if expected is None:
+            continue
+        try:
+            counted, partial, best = pruning.pruned_top(cache, parsed.query, allowed, k)
+        except pruning.Unprunable:
+            continue
+        compared += 1
+        skipped += partial
+        assert [d for d, _ in best] == [d for d, _ in expected[1]], text
+        assert [s for _, s in best] == [s for _, s in expected[1]], text  # bit for bit, not just 1e-9
+        assert (len(best) <= counted <= expected[0]) if partial else counted == expected[0], text
+    assert compared > 200 and skipped > 20  # the pruning was exercised, not just the fallback
+
+
+def test_block_bounds_hold(index: Index) -> None:
+    cache = index._cache()
+    for word in WORDS:
+        for fieldname in ("title", "body"):
+            tree = pruning._Tree(cache, ranking.wq.Term(fieldname, word))
+            leaf = tree.leaves[0]
+            for block in leaf.blocks:
+                pruning._decoded(leaf, block)
+                assert block.scores is not None
+                assert all(block.lo <= d <= block.hi for d in block.scores)
+                assert max(block.scores.values(), default=0.0) <= block.bound
+
+
+def test_sliced_blocks_decode_as_pickle_does(index: Index) -> None:
+    sliced = 0
+    for segment, _offset in index._cache().searcher.reader().leaf_readers():
+        for fieldname, text in segment.all_terms():
+            if fieldname not in ("title", "body"):
+                continue
+            opened = leaf_matcher(segment, fieldname, text)
+            assert opened is not None
+            matcher = opened[0]
+            matcher.reset()
+            while matcher.is_active():
+                raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+                raw = zlib.decompress(raw) if matcher._compression else raw
+                ids, weights, _values = pickle.loads(raw)
+                fast = _sliced(raw, matcher._blocklength)
+                if fast is not None:
+                    sliced += 1
+                    assert list(fast[0]) == list(ids)
+                    assert fast[1] == weights or list(fast[1]) == list(weights)
+                matcher._next_block()
+    assert sliced > 10
+
+
+def test_filtered_search_totals(index: Index) -> None:
+    cache = index._cache()
+    cache._term_scores.clear()
+    cache._term_postings = 0
+    results = index.search("oil price date:2020-03", limit=3)
+    exact = index.count("oil price date:2020-03")
+    assert exact == index.search("oil price date:2020-03", limit=0).total
+    if results.total_is_lower_bound:
+        assert len(results.hits) <= results.total <= exact
+    else:
+        assert results.total == exact
+
+
+def test_summary_says_a_lower_bound() -> None:
+    bound = SearchResults("oil", 1000, (), total_is_lower_bound=True)
+    assert summary_line(bound).startswith("1,000+ matches")
+    assert summary_line(SearchResults("oil", 1000, ())).startswith("1000 matches")
