@@ -25,7 +25,7 @@ from .models import Article
 from .storage import whoosh_index
 from .workers import start_worker
 
-__all__ = ["PARALLEL_MIN", "SegmentPool"]
+__all__ = ["PARALLEL_MIN", "SegmentPool", "start_indexing_worker"]
 
 #: New articles in one batch before worker processes start: starting workers and
 #: keeping one more segment is not worth it for a small run.
@@ -34,13 +34,32 @@ POLL_SECONDS = 0.1
 QUEUED_BATCHES = 2  # per worker: the bound on articles waiting in memory
 
 
+def start_indexing_worker(parent: int, lean: bool, entities: bool) -> None:
+    """Set up a worker of either pool (the segment writers here, ``update``'s entity pool).
+
+    :func:`~searchidx.workers.start_worker`, then the entity model is loaded, when
+    entities are extracted. The parent loads it before starting the workers
+    (:func:`~searchidx.entities.tagger.preload`), so a forked worker inherits it
+    loaded and only another start method loads it here.
+    """
+    start_worker(parent, lean)
+    if entities:
+        from .entities.tagger import preload
+
+        preload()
+
+
 def _serve(folder: str, entities: bool, inbox: Any, outbox: Any, stop: Any, parent: int, lean: bool) -> None:
-    """A worker's life: add every batch from ``inbox`` to one new segment, report it on ``outbox``."""
+    """A worker's life: add every batch from ``inbox`` to one new segment, report it on ``outbox``.
+
+    A batch's entities are all extracted before its articles are written: each
+    of the two stays in the processor's caches for a whole batch.
+    """
     from whoosh.writing import SegmentWriter
 
     from .schema import build_schema, document
 
-    start_worker(parent, lean)
+    start_indexing_worker(parent, lean, entities)
     annotate: Callable[..., Any] | None = None
     if entities:
         from .entities import annotate
@@ -50,18 +69,24 @@ def _serve(folder: str, entities: bool, inbox: Any, outbox: Any, stop: Any, pare
         writer = SegmentWriter(whoosh_index(Path(folder), build_schema(), fresh=True), _lk=False)
         written = 0
         while (batch := inbox.get()) is not None:
+            found: list[Any] = []
             for article in batch:
                 if stop.is_set():
-                    writer._close_segment()  # not cancel(): that removes the temp dir others use
-                    outbox.put(("stopped", None))
-                    return
-                found = (
+                    break
+                found.append(
                     annotate(article.title, article.body, title_derived=article.title_derived)
                     if annotate is not None
                     else ()
                 )
-                writer.add_document(**document(article, found))
+            for article, names in zip(batch, found, strict=False):  # fewer when stopped
+                if stop.is_set():
+                    break
+                writer.add_document(**document(article, names))
                 written += 1
+            if stop.is_set():
+                writer._close_segment()  # not cancel(): that removes the temp dir others use
+                outbox.put(("stopped", None))
+                return
         if written:
             outbox.put(("segment", (writer._finalize_segment(), analysis.stem_table())))
         else:
@@ -92,6 +117,10 @@ class SegmentPool:
         self.outbox: Any = context.Queue()
         self.inboxes: list[Any] = [context.Queue(maxsize=QUEUED_BATCHES) for _ in range(workers)]
         lean = analysis.lean_nltk_import_enabled()
+        if entities:  # once here, not in every worker: a forked worker inherits the model
+            from .entities.tagger import preload
+
+            preload()
         self.procs = [
             context.Process(
                 target=_serve,

@@ -22,8 +22,7 @@ from .errors import IndexingInterrupted
 from .ingest import iter_file
 from .models import Article, CanonicalEntity, IndexReport, Problem
 from .schema import document, live_column
-from .segments import PARALLEL_MIN, SegmentPool
-from .workers import start_worker
+from .segments import PARALLEL_MIN, SegmentPool, start_indexing_worker
 
 __all__ = ["BATCH", "Progress", "run_update"]
 
@@ -55,10 +54,13 @@ class _Annotator:
                 yield from _annotate_many(batch)
             return
         if self.pool is None:
+            from .entities.tagger import preload
+
+            preload()  # once here, not in every worker: a forked worker inherits the model
             self.pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                initializer=start_worker,
-                initargs=(os.getpid(), analysis.lean_nltk_import_enabled()),
+                initializer=start_indexing_worker,
+                initargs=(os.getpid(), analysis.lean_nltk_import_enabled(), True),
             )
         for result in self.pool.map(_annotate_many, batches):
             yield from result

@@ -14,7 +14,7 @@ from searchidx.entities import annotate
 from searchidx.entities.decode import decode
 from searchidx.entities.features import ModelAttributes, sentence_features, tagging_features
 from searchidx.entities.tagger import DEFAULT_MODEL, ENTITY_LABELS, Tagger, may_name
-from searchidx.entities.tokens import sentences, tokenize, words
+from searchidx.entities.tokens import offsets, sentences, tokenize, words
 from searchidx.ingest import bundled_seeds
 from searchidx.models import Entity
 
@@ -146,3 +146,54 @@ def test_model_attributes_find_pairs_of_words_holding_a_bar() -> None:
     model = ModelAttributes(["w=a", "-1w|w=a|b", "-1w|w=x|y|z", "w|+1w=|||"])
     assert model.pairs["-1w|w="] == {"a": {"b"}, "x": {"y|z"}, "x|y": {"z"}}
     assert model.pairs["w|+1w="] == {"": {"||"}, "|": {"|"}, "||": {""}}
+
+
+@given(st.text(alphabet=st.sampled_from("aZ1 .'’s-‑U\n\u00a0\t,é"), max_size=60), st.integers(0, 70))
+def test_offsets_are_those_of_tokenize(text: str, count: int) -> None:
+    tokens, starts, ends = tokenize(text)
+    assert offsets(text, tokens, count) == (starts[:count], ends[:count])
+
+
+def _entity_rows(where: Path) -> dict[str, tuple[bytes, Any]]:
+    """Each article's entities: the facet column and the stored names."""
+    from searchidx.schema import build_schema, live_column
+    from searchidx.storage import whoosh_index
+
+    with whoosh_index(where, build_schema()).reader() as reader:
+        ids = dict(live_column(reader, "id"))
+        column = dict(live_column(reader, "entities"))
+        stored = {fields["id"]: fields["extra"]["entities"] for fields in reader.all_stored_fields()}
+    return {ids[doc]: (column[doc], stored[ids[doc]]) for doc in ids}
+
+
+def test_both_worker_pools_store_the_entities_of_a_serial_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The segment writers (a batch tagged, then written) and update's entity pool agree with one process."""
+    import json
+
+    from searchidx import Index, segments
+
+    monkeypatch.delenv("SEARCHIDX_NER_MODEL", raising=False)
+    seeds = [path.read_text(encoding="utf-8") for path in sorted(bundled_seeds().iterdir())]
+    texts = [TEXT, *seeds, *(part for seed in seeds for part in seed.split("\n\n")[1:4])]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"a{i}", "text": text}) + "\n" for i, text in enumerate(texts)))
+    Index.build(tmp_path / "serial", [feed], workers=1, entities=True)
+    serial = _entity_rows(tmp_path / "serial")
+    assert (
+        len(serial) == len(texts) and sum(1 for column, _names in serial.values() if column) > len(texts) // 2
+    )
+    monkeypatch.setattr("searchidx.update.CHUNK", 3)  # update's pool: 4 tasks for 2 processes
+    Index.build(tmp_path / "pool", [feed], workers=2, entities=True)
+    assert _entity_rows(tmp_path / "pool") == serial
+    monkeypatch.setattr(segments, "PARALLEL_MIN", 4)
+    monkeypatch.setattr("searchidx.update.PARALLEL_MIN", 4)
+    monkeypatch.setattr("searchidx.update.BATCH", 5)  # the segment writers, several batches each
+    Index.build(tmp_path / "segments", [feed], workers=2, entities=True)
+    assert len(list((tmp_path / "segments").glob("*.seg"))) == 2
+    assert _entity_rows(tmp_path / "segments") == serial
+    for name in ("pool", "segments"):
+        assert (tmp_path / name / "entities.json").read_text() == (
+            tmp_path / "serial" / "entities.json"
+        ).read_text()

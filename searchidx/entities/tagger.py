@@ -15,9 +15,17 @@ from ..errors import SearchidxError
 from ..models import Entity
 from .decode import decode
 from .features import ModelAttributes, read_gazetteer, tagging_features
-from .tokens import tokenize, words
+from .tokens import offsets, words
 
-__all__ = ["DEFAULT_MODEL", "ENTITY_LABELS", "Tagger", "extract_entities", "may_name", "model_info"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "ENTITY_LABELS",
+    "Tagger",
+    "extract_entities",
+    "may_name",
+    "model_info",
+    "preload",
+]
 
 DATA = Path(__file__).with_name("data")
 DEFAULT_MODEL = DATA / "news-ner.crfsuite"
@@ -71,8 +79,8 @@ class Tagger:
         tags = self.tag(tokens)
         if tags is not None:
             spans = [span for span in decode(tokens, tags) if span[2] in ENTITY_LABELS]
-            if spans:
-                _words, starts, ends = tokenize(sentence)  # offsets only where a name is
+            if spans:  # offsets only where a name is, up to its last word
+                starts, ends = offsets(sentence, tokens, max(last for _first, last, _kind in spans))
                 found = [(starts[first], ends[last - 1], ENTITY_LABELS[kind]) for first, last, kind in spans]
         if len(sentence) <= SEEN_CHARS and len(self.seen) < SEEN_MAX:
             self.seen[sentence] = found
@@ -120,6 +128,11 @@ def configured_model() -> Path:
 @lru_cache(maxsize=4)
 def _tagger(path: Path) -> Tagger:
     return Tagger(path)
+
+
+def preload() -> None:
+    """Load the configured model now: before starting worker processes, a fork inherits it."""
+    _tagger(configured_model())
 
 
 def extract_entities(text: str) -> list[Entity]:

@@ -7,10 +7,11 @@ hyphenated words and initialisms kept whole) without any NLTK data.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..analysis import sentence_spans
 
-__all__ = ["Sentence", "sentences", "tokenize", "words"]
+__all__ = ["Sentence", "offsets", "sentences", "tokenize", "words"]
 
 _TOKEN_RE = re.compile(
     r"""
@@ -41,6 +42,25 @@ def tokenize(text: str, offset: int = 0) -> Sentence:
 def words(text: str) -> list[str]:
     """The tokens of :func:`tokenize` without their offsets (one C-level pass: the tagger's fast path)."""
     return _TOKEN_RE.findall(text)
+
+
+def offsets(text: str, tokens: Sequence[str], count: int) -> tuple[list[int], list[int]]:
+    r"""Start and end offsets in ``text`` of the first ``count`` of its :func:`words`.
+
+    The same offsets as :func:`tokenize`, for a fraction of its cost: tokens hold no
+    whitespace and only whitespace lies between them (``\S`` matches any other
+    character), so each token starts where it is next found.
+    """
+    starts: list[int] = []
+    ends: list[int] = []
+    find = text.find
+    end = 0
+    for token in tokens[:count]:
+        start = find(token, end)
+        end = start + len(token)
+        starts.append(start)
+        ends.append(end)
+    return starts, ends
 
 
 def sentences(text: str) -> list[Sentence]:
