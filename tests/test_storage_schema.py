@@ -98,3 +98,21 @@ def test_documents_keep_what_search_shows_and_entities_round_trip() -> None:
         derived["title"] == "" and derived["_stored_title"] == "First sentence."
     )  # shown, not indexed twice
     assert set(ENTITY_FIELDS) <= set(build_schema().names())
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        "Vladimir Putin\nRecep Tayyip Erdogan\nPutin",
+        "Bashar al-Assad\nAl Qaeda\nÇavuşoğlu",
+        "",
+        "A\nA\nA b a",
+    ],
+)
+def test_names_are_indexed_as_whoosh_would(names: str) -> None:
+    from whoosh import fields
+
+    from searchidx.schema import EntityTokenizer, NameText
+
+    whoosh = fields.TEXT(analyzer=EntityTokenizer())
+    assert sorted(NameText(analyzer=EntityTokenizer()).index(names)) == sorted(whoosh.index(names))
