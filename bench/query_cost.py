@@ -201,7 +201,8 @@ def check_identity(index: Index, sizes: tuple[int, ...] = (10, 28)) -> int:
             continue
         text = " ".join(q["words"] + ([f'"{" ".join(q["phrase"])}"'] if q["phrase"] else []))
         text += f" date:{q['month']}" if q["month"] else ""
-        parsed, _dates, allowed = prepare(cache, text, mode="all", since=None, until=None, entities=())
+        parsed, compiled = prepare(cache, text, mode="all")
+        allowed = compiled.allowed
         for k in sizes:
             ranking.PRUNING = False
             expected = ranking.top_scored(cache, parsed.query, allowed, k)

@@ -24,6 +24,7 @@ from .errors import (
     SearchCancelled,
     SearchidxError,
 )
+from .filters import Filters, Mode, Sort
 from .index import Index
 from .models import (
     Article,
@@ -46,6 +47,7 @@ __all__ = [
     "Entity",
     "FacetValue",
     "Facets",
+    "Filters",
     "FrozenMap",
     "Hit",
     "Index",
@@ -61,11 +63,13 @@ __all__ = [
     "IndexVersionError",
     "IndexWriteError",
     "IndexingInterrupted",
+    "Mode",
     "Problem",
     "QueryError",
     "SearchCancelled",
     "SearchResults",
     "SearchidxError",
+    "Sort",
     "Span",
     "__version__",
 ]

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import click
 
@@ -41,6 +41,7 @@ from .cli_common import (
     until_option,
 )
 from .cli_entities import entities_group
+from .filters import Filters, Mode, Sort
 from .index import Index, resolve_index_path
 from .ingest_csv import parse_columns
 from .render import (
@@ -97,7 +98,7 @@ def search_command(
     offset: int,
     since: str | None,
     until: str | None,
-    sort: Literal["relevance", "newest", "oldest"],
+    sort: Sort,
     any_mode: bool,
     people: tuple[str, ...],
     places: tuple[str, ...],
@@ -132,24 +133,23 @@ def search_command(
         fail(prog, "-0/--null goes with -l: search -l0 QUERY | xargs -0 ...")
     with guard(prog), json_errors(as_json):
         index = open_for_search(index_dir, prog)
-        mode: Literal["all", "any"] = "any" if any_mode else "all"
-        filters: dict[str, Any] = dict(
-            since=since, until=until, mode=mode, people=people, places=places, orgs=orgs
-        )
+        mode: Mode = "any" if any_mode else "all"
+        filters = Filters(since=since, until=until, people=people, places=places, orgs=orgs)
         want = 0 if count else (ALL_HITS if files_only and limit == 10 else limit)
         results = index.search(
             text,
+            filters=filters,
             limit=want,
             offset=offset,
             sort=sort,
+            mode=mode,
             highlight=not (files_only or count),
             fold=not (all_copies or files_only),  # -l names every file, copies' too
-            **filters,
         )
         facets = None
         if with_facets:
             started = time.perf_counter()
-            facets = index.facets(text, **filters)
+            facets = index.facets(text, filters=filters, mode=mode)
             elapsed_ms = results.elapsed_ms + (time.perf_counter() - started) * 1000
             results = dataclasses.replace(results, elapsed_ms=elapsed_ms)  # the summary covers facets
         if as_json:

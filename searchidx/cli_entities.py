@@ -21,6 +21,7 @@ from .cli_common import (
     since_option,
     until_option,
 )
+from .filters import Filters
 from .render import entity_lines
 
 __all__ = ["entities_group"]
@@ -81,7 +82,7 @@ def list_command(
                 "searchidx",
                 f"{index.path} has no entities (built with --no-entities): rebuild it without that",
             )
-        facets = index.facets(" ".join(query), limit=limit, since=since, until=until)
+        facets = index.facets(" ".join(query), limit=limit, filters=Filters(since=since, until=until))
         lines = list(entity_lines(facets, kind, as_json=as_json))
         emit(lines)
         sys.exit(EXIT_HITS if lines else EXIT_NONE)

@@ -7,12 +7,12 @@ loaded), so a facet over the whole collection costs one pass over a column.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from collections.abc import Callable
 
 from .cache import SearchCache, from_ts
 from .entities.canonical import best_display
 from .errors import SearchCancelled
+from .filters import NO_FILTERS, Filters, Mode
 from .models import Facets, FacetValue
 from .search import matching_docs, prepare
 
@@ -24,10 +24,8 @@ def run_facets(
     text: str,
     *,
     limit: int,
-    since: Any,
-    until: Any,
-    mode: Literal["all", "any"],
-    entities: Sequence[Any] = (),
+    mode: Mode,
+    filters: Filters = NO_FILTERS,
     should_stop: Callable[[], bool] | None = None,
 ) -> Facets:
     """Count entities and months over every article the query matches.
@@ -40,10 +38,8 @@ def run_facets(
         if should_stop is not None and should_stop():
             raise SearchCancelled()
 
-    parsed, _dates, allowed = prepare(
-        cache, text, mode=mode, since=since, until=until, entities=entities, allow_empty=True
-    )
-    docs = matching_docs(cache, parsed, allowed)
+    parsed, compiled = prepare(cache, text, mode=mode, filters=filters, allow_empty=True)
+    docs = matching_docs(cache, parsed, compiled.allowed)
     check()
     rows = cache.entity_rows()
     found: list[list[tuple[str, str, str]]] = []

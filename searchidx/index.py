@@ -7,7 +7,6 @@ checks its versions and trust, and keeps the searcher fresh across commits.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import threading
@@ -15,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Unpack
 
 from . import analysis
 from .errors import (
@@ -26,6 +25,9 @@ from .errors import (
     IndexOptionError,
     IndexVersionError,
 )
+from .filters import DateLike as DateLike
+from .filters import FilterKeywords, Filters, Mode, resolve_filters
+from .filters import Sort as Sort
 from .models import Document, Facets, IndexReport, IndexStats, SearchResults
 from .storage import META_FILE, check_apart, check_trusted, inspect_location, reading, write_lock
 from .writing import (
@@ -45,8 +47,6 @@ __all__ = ["DEFAULT_INDEX", "Index", "resolve_index_path"]
 DEFAULT_INDEX = "index"
 LOCK_TIMEOUT = 10.0
 REOPEN_ATTEMPTS = 3  # when a concurrent commit removes files we were about to open
-DateLike = str | dt.date | dt.datetime | None
-Sort = Literal["relevance", "newest", "oldest"]
 
 
 def resolve_index_path(explicit: str | os.PathLike[str] | None = None) -> tuple[Path, bool]:
@@ -386,61 +386,56 @@ class Index:
         self,
         query: str,
         *,
+        filters: Filters | None = None,
         limit: int = 10,
         offset: int = 0,
-        since: DateLike = None,
-        until: DateLike = None,
         sort: Sort = "relevance",
-        mode: Literal["all", "any"] = "all",
+        mode: Mode = "all",
         highlight: bool = True,
-        people: Sequence[str] = (),
-        places: Sequence[str] = (),
-        orgs: Sequence[str] = (),
         prefix_terms: int = 16,
         should_stop: Callable[[], bool] | None = None,
         fold: bool = True,
+        **deprecated: Unpack[FilterKeywords],
     ) -> SearchResults:
         """Search the index.
 
         Args:
             query: Query text (see the README's query syntax).
+            filters: Dates and people, places and organisations every hit must match.
             limit: Maximum hits to return.
             offset: Hits to skip (for paging).
-            since: Earliest date included (``YYYY[-MM[-DD]]``, date or datetime).
-            until: Latest date included.
             sort: ``"relevance"``, ``"newest"`` or ``"oldest"``.
             mode: ``"all"`` terms must match, or ``"any"`` (ranked OR).
             highlight: Build snippets and match offsets (off saves ~1 ms a hit).
-            people: Only articles mentioning every one of these people.
-            places: Only articles mentioning every one of these places.
-            orgs: Only articles mentioning every one of these organisations.
             prefix_terms: How many of the most frequent completions a ``word*`` expands to.
             should_stop: Polled while matching; when it returns True the search raises
                 :class:`SearchCancelled` (live search abandons searches a keystroke made stale).
             fold: Show each story once: copies of a better-ranked hit (re-sent, corrected,
                 or carried by another outlet) are folded into it and listed in its
                 ``copies``; ``limit`` and ``offset`` count stories, ``total`` articles.
+            **deprecated: ``since``, ``until``, ``people``, ``places``, ``orgs``: the
+                fields of :class:`Filters`, as keywords (a DeprecationWarning; removed in 0.3).
 
         Returns:
             Frozen results; nothing in them refers to the open index.
 
         Raises:
             QueryError: The query, a date or an option cannot be understood.
+            TypeError: ``filters`` together with deprecated filter keywords.
         """
         from .search import run_search
 
+        chosen = resolve_filters(filters, deprecated, "search")
         with self._in_use():
             return run_search(
                 self._cache(),
                 query,
+                filters=chosen,
                 limit=limit,
                 offset=offset,
-                since=since,
-                until=until,
                 sort=sort,
                 mode=mode,
                 highlight=highlight,
-                entities=_entity_filters(people, places, orgs),
                 prefix_terms=prefix_terms,
                 should_stop=should_stop,
                 fold=fold,
@@ -459,34 +454,27 @@ class Index:
         self,
         query: str = "",
         *,
+        filters: Filters | None = None,
         limit: int = 10,
-        since: DateLike = None,
-        until: DateLike = None,
-        mode: Literal["all", "any"] = "all",
-        people: Sequence[str] = (),
-        places: Sequence[str] = (),
-        orgs: Sequence[str] = (),
+        mode: Mode = "all",
         should_stop: Callable[[], bool] | None = None,
+        **deprecated: Unpack[FilterKeywords],
     ) -> Facets:
         """Top people, places and organisations among the matching articles, and a month histogram.
 
-        An empty ``query`` means every article. Other arguments filter as in :meth:`search`.
+        An empty ``query`` means every article. ``filters``, ``mode`` and the deprecated
+        filter keywords are as in :meth:`search`.
 
         Raises:
             SearchCancelled: ``should_stop`` returned True while counting.
+            TypeError: ``filters`` together with deprecated filter keywords.
         """
         from .facets import run_facets
 
+        chosen = resolve_filters(filters, deprecated, "facets")
         with self._in_use():
             return run_facets(
-                self._cache(),
-                query,
-                limit=limit,
-                since=since,
-                until=until,
-                mode=mode,
-                entities=_entity_filters(people, places, orgs),
-                should_stop=should_stop,
+                self._cache(), query, limit=limit, mode=mode, filters=chosen, should_stop=should_stop
             )
 
     def document(self, doc_id: str, query: str = "") -> Document | None:
@@ -544,13 +532,3 @@ class Index:
 def _recorded_meta(where: Path) -> dict[str, Any]:
     """``searchidx.json`` as recorded (empty when missing or unreadable)."""
     return read_json_object(where / META_FILE)
-
-
-def _entity_filters(people: Sequence[str], places: Sequence[str], orgs: Sequence[str]) -> list[Any]:
-    from .query import entity_query
-
-    return [
-        entity_query(field, name)
-        for field, names in (("person", people), ("place", places), ("org", orgs))
-        for name in names
-    ]

@@ -11,30 +11,27 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 
 from .cache import SearchCache, from_ts
-from .cost import check_cost
-from .dates import DateRange, date_bound
 from .duplicates import Sketch, fold_page, sketch
 from .errors import QueryError, SearchCancelled
 from .explain import filter_notes
+from .filters import NO_FILTERS, SORTS, CompiledFilters, Filters, Mode, compile_filters, with_aliases
 from .highlight import snippet, spans_within
 from .models import Document, Hit, SearchResults, Span
 from .query import ParsedQuery, parse
-from .query_clauses import entity_query
 from .ranking import AtLeast, top_scored
-from .schema import ENTITY_FIELDS, TEXT_FIELDS
+from .schema import TEXT_FIELDS
 from .spelling import fuzzy_stems, suggest
 
 __all__ = ["RobertsonBM25F", "docset", "load_document", "matching_docs", "prepare", "run_search"]
 
 MAX_HIGHLIGHT_TERMS = 256
-SORTS = ("relevance", "newest", "oldest")
 
 
 class RobertsonBM25F(scoring.BM25F):  # type: ignore[misc]
@@ -74,14 +71,12 @@ def run_search(
     cache: SearchCache,
     text: str,
     *,
+    filters: Filters = NO_FILTERS,
     limit: int,
     offset: int,
-    since: Any,
-    until: Any,
     sort: str,
-    mode: Literal["all", "any"],
+    mode: Mode,
     highlight: bool = True,
-    entities: Sequence[Any] = (),
     prefix_terms: int = 16,
     should_stop: Callable[[], bool] | None = None,
     fold: bool = True,
@@ -92,9 +87,8 @@ def run_search(
         raise QueryError(f"unknown sort {sort!r}: use relevance, newest or oldest", text)
     if limit < 0 or offset < 0:
         raise QueryError("limit and offset must be zero or more", text)
-    parsed, dates, allowed = prepare(
-        cache, text, mode=mode, since=since, until=until, entities=entities, prefix_terms=prefix_terms
-    )
+    parsed, compiled = prepare(cache, text, mode=mode, filters=filters, prefix_terms=prefix_terms)
+    allowed = compiled.allowed
     copies: dict[int, list[int]] = {}
     if fold and limit:
         total, page, copies = fold_page(
@@ -117,8 +111,9 @@ def run_search(
     suggestion: str | None = None
     notes: tuple[str, ...] = ()
     if total == 0:
-        filters = [*parsed.filters, *entities]
-        notes = filter_notes(cache, dates, filters, lambda query: docset(cache, _with_aliases(query, cache)))
+        notes = filter_notes(
+            cache, compiled.dates, compiled.entities, lambda query: docset(cache, with_aliases(query, cache))
+        )
         if not notes:
             suggestion = suggest(
                 cache, text, parsed, lambda fixed: bool(matching_docs(cache, fixed, allowed))
@@ -132,89 +127,35 @@ def prepare(
     cache: SearchCache,
     text: str,
     *,
-    mode: Literal["all", "any"],
-    since: Any,
-    until: Any,
-    entities: Sequence[Any],
+    mode: Mode,
+    filters: Filters = NO_FILTERS,
     allow_empty: bool = False,
     prefix_terms: int = 16,
-) -> tuple[ParsedQuery, DateRange | None, set[int] | None]:
-    """Parse ``text`` and turn its dates and entity filters into one allowed-docs set.
+) -> tuple[ParsedQuery, CompiledFilters]:
+    """Parse ``text`` and compile its filters with ``filters`` (:func:`~searchidx.filters.compile_filters`).
 
     Returns:
-        The parsed query, the combined date range, and the docnums every hit
-        must be in (``None``: no filter).
+        The parsed query, and its filters compiled: the combined date range, the
+        entity queries, and the docnums every hit must be in (``None``: no filter).
 
     Raises:
-        QueryError: The query is malformed, or the dates leave no day to search.
+        QueryError: The query is malformed or too costly, or the dates leave no day to search.
     """
     parsed = (
         _parse(cache, text, mode, prefix_terms)
         if text.strip() or not allow_empty
         else ParsedQuery(wq.Every())
     )
-    reader = cache.searcher.reader()
-    check_cost(
-        parsed.query,
-        text,
-        cache.field_frequency,
-        reader.doc_count_all(),
-        [*parsed.filters, *entities],
-        expand=lambda q: [
-            (q.fieldname, t.decode() if isinstance(t, bytes) else t) for t in q._btexts(reader)
-        ],
-    )
-    if (parsed.filters or entities) and not cache.entities:
-        raise QueryError(
-            "this index has no entities (it was built with --no-entities), so person:, place:, org: "
-            "and entity: filters cannot match: rebuild it without --no-entities to use them",
-            text,
-        )
-    dates = parsed.dates
-    if since is not None or until is not None:  # even unbounded, a date filter drops undated articles
-        bounds = DateRange(date_bound(since, end=False), date_bound(until, end=True))
-        if bounds.empty:
-            raise QueryError(f"empty date range {bounds.label()}: since {since} is after until {until}", text)
-        if dates is not None and dates.intersect(bounds).empty:
-            raise QueryError(
-                f"empty date range: the query's date:{dates.label()} and since/until {bounds.label()} "
-                "have no day in common",
-                text,
-            )
-        dates = bounds if dates is None else dates.intersect(bounds)
-    allowed = None if dates is None else cache.dates.docs_in(dates)
-    for query in [*parsed.filters, *entities]:
-        docs = docset(cache, _with_aliases(query, cache))
-        allowed = docs if allowed is None else allowed & docs
-    return parsed, dates, allowed
+    return parsed, compile_filters(cache, text, parsed, filters)
 
 
-def _parse(cache: SearchCache, text: str, mode: Literal["all", "any"], prefix_terms: int) -> ParsedQuery:
+def _parse(cache: SearchCache, text: str, mode: Mode, prefix_terms: int) -> ParsedQuery:
     return parse(
         text,
         mode=mode,
         expand=lambda prefix: cache.expand_prefix(prefix, prefix_terms),
         fuzzy=lambda word, edits: fuzzy_stems(cache, word, edits),
     )
-
-
-def _with_aliases(query: Any, cache: SearchCache) -> Any:
-    """Let an entity filter match every name the collection resolves to the same entity.
-
-    ``person:reagan`` also finds articles that only say "Ronald Reagan" or that
-    tagged "Reagan" an organisation; ``org:imf`` finds "International Monetary Fund".
-    """
-    if isinstance(query, wq.Not):
-        return wq.Not(_with_aliases(query.query, cache))
-    if isinstance(query, (wq.Or, wq.And)):
-        return type(query)([_with_aliases(q, cache) for q in query.subqueries])
-    words = (
-        query.words if isinstance(query, wq.Phrase) else [query.text] if isinstance(query, wq.Term) else None
-    )
-    if words is None or query.fieldname not in ENTITY_FIELDS or not cache.entities:
-        return query
-    others = cache.entity_aliases().get((query.fieldname, tuple(words)))
-    return wq.Or([query, *(entity_query(label, key) for label, key in others)]) if others else query
 
 
 def docset(cache: SearchCache, query: Any) -> set[int]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from searchidx import Index
+from searchidx import Filters, Index
 from searchidx.cli import search_command
 from searchidx.models import SearchResults
 from searchidx.render import results_json, summary_line
@@ -157,7 +157,9 @@ def test_json_summary_has_no_notes_when_something_matched(seeds_index: Index) ->
 
 
 def test_notes_come_from_the_library(seeds_index: Index) -> None:
-    results = seeds_index.search("ceasefire", people=["NoSuchName"], places=["Lost Atlantis"])
+    results = seeds_index.search(
+        "ceasefire", filters=Filters(people=["NoSuchName"], places=["Lost Atlantis"])
+    )
     assert results.total == 0 and results.suggestion is None
     assert results.notes == (
         'no article names a person "nosuchname"',

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
-from searchidx import Index
+from searchidx import Filters, Index
 from searchidx.cli import search_command
 from searchidx.dates import DateRange, parse_date_bound
 from searchidx.errors import QueryError
@@ -103,8 +103,8 @@ def test_edge_dates_as_since_until(
     seeds_index: Index, bounds: tuple[str | None, str | None], total: int
 ) -> None:
     since, until = bounds
-    assert seeds_index.search("*", since=since, until=until).total == total
-    assert seeds_index.facets("*", since=since, until=until).total == total
+    assert seeds_index.search("*", filters=Filters(since=since, until=until)).total == total
+    assert seeds_index.facets("*", filters=Filters(since=since, until=until)).total == total
 
 
 @pytest.mark.parametrize(
@@ -117,7 +117,7 @@ def test_edge_dates_as_since_until(
     ],
 )
 def test_edge_date_objects(seeds_index: Index, since: object, until: object, total: int) -> None:
-    assert seeds_index.search("*", since=since, until=until).total == total  # type: ignore[arg-type]
+    assert seeds_index.search("*", filters=Filters(since=since, until=until)).total == total  # type: ignore[arg-type]
 
 
 def _cli(index: Index, args: list[str]) -> tuple[int, str]:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from searchidx import Index, IndexVersionError
+from searchidx import Filters, Index, IndexVersionError
 from searchidx.entities import canonicalize, extract_entities, name_key
 from searchidx.entities.decode import decode, raw_spans
 from searchidx.entities.features import Gazetteer, gazetteer_marks, sentence_features, shape
@@ -108,7 +108,7 @@ def test_entity_filters_in_query_and_api(entity_index: Index) -> None:
     assert entity_index.search('person:"recep tayyip erdogan"').total == 1
     assert entity_index.search("place:sochi").total == 1
     assert entity_index.search("entity:nato").total == 1
-    assert entity_index.search("moscow", people=["putin"]).total == 1
+    assert entity_index.search("moscow", filters=Filters(people=["putin"])).total == 1
     assert entity_index.search("-person:putin").total == 1
     assert entity_index.search("person:sochi").total == 0  # a place is not a person
     # A full name also finds an article that names the person by surname only,

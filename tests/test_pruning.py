@@ -86,7 +86,8 @@ def test_same_top_k_as_exhaustive_on_random_queries(index: Index) -> None:
     compared = skipped = 0
     for _ in range(300):
         text = _query(rng)
-        parsed, _dates, allowed = prepare(cache, text, mode="all", since=None, until=None, entities=())
+        parsed, compiled = prepare(cache, text, mode="all")
+        allowed = compiled.allowed
         if rng.random() < 0.25:
             allowed = set(rng.sample(docnums, rng.randint(1, len(docnums)))) & (allowed or set(docnums))
         k = rng.choice((1, 3, 10, 28, 100))

@@ -69,9 +69,8 @@ def test_same_ranking_as_whoosh(segmented: Index, query: str, monkeypatch: pytes
     cache = segmented._cache()
     leaves = [reader for reader, _offset in cache.searcher.reader().leaf_readers()]
     assert len(leaves) >= 2 and any(reader.has_deletions() for reader in leaves)
-    parsed, _dates, allowed = prepare(
-        cache, query, mode="all", since=None, until=None, entities=(), prefix_terms=16
-    )
+    parsed, compiled = prepare(cache, query, mode="all", prefix_terms=16)
+    allowed = compiled.allowed
     assert top_scored(cache, parsed.query, allowed, 10) is not None  # the fast path scored it
     expected = _whoosh(segmented, query, monkeypatch)
     results = segmented.search(query, limit=500)
@@ -87,9 +86,8 @@ def test_any_mode_same_ranking_as_whoosh(
     segmented: Index, query: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = segmented._cache()
-    parsed, _dates, allowed = prepare(
-        cache, query, mode="any", since=None, until=None, entities=(), prefix_terms=16
-    )
+    parsed, compiled = prepare(cache, query, mode="any", prefix_terms=16)
+    allowed = compiled.allowed
     assert top_scored(cache, parsed.query, allowed, 10) is not None  # coordination scored term at a time
     monkeypatch.setattr("searchidx.search.top_scored", lambda *args, **kwargs: None)
     expected = [(h.id, h.score) for h in segmented.search(query, mode="any", limit=500).hits]
@@ -103,9 +101,8 @@ def test_any_mode_same_ranking_as_whoosh(
 @pytest.mark.parametrize("query", ['"oil price"', "*", "-oil"])
 def test_other_queries_are_left_to_whoosh(segmented: Index, query: str) -> None:
     cache = segmented._cache()
-    parsed, _dates, allowed = prepare(
-        cache, query, mode="all", since=None, until=None, entities=(), prefix_terms=16
-    )
+    parsed, compiled = prepare(cache, query, mode="all", prefix_terms=16)
+    allowed = compiled.allowed
     assert top_scored(cache, parsed.query, allowed, 10) is None
     assert segmented.search(query).total > 0
 

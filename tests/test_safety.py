@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from searchidx import Index, IndexLocationError, IndexNotFound, IndexWriteError
+from searchidx import Filters, Index, IndexLocationError, IndexNotFound, IndexWriteError
 from searchidx.cli import main, search_command
 from searchidx.ingest import bundled_seeds
 from tests.harness import alive as _alive
@@ -215,7 +215,7 @@ def test_any_mix_of_dated_and_undated_commits_works_everywhere(
     assert len(dates) == len(order) and sum(d is not None for d in dates) == dated
     assert dates[dated:] == [None] * (len(order) - dated)  # undated last
     with Index.open(where) as index:
-        assert index.search("oil", since="2020").total == dated
+        assert index.search("oil", filters=Filters(since="2020")).total == dated
     listed = runner.invoke(main, ["entities", "--index", str(where)])  # built --no-entities: says so
     assert listed.exit_code == 2 and "no entities" in listed.stderr and "Traceback" not in listed.output
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from searchidx import Index, QueryError
+from searchidx import Filters, Index, QueryError
 
 
 def highlighted(text: str, spans) -> list[str]:  # type: ignore[no-untyped-def]
@@ -63,8 +63,8 @@ def test_dates_filter_and_sort(seeds_index: Index) -> None:
     dated = seeds_index.search("idlib date:2019..", limit=10)
     assert dated.total == 2
     assert all(h.date and h.date.year >= 2019 for h in dated.hits)
-    assert seeds_index.search("idlib", since="2019-12-24", until="2019-12-24").total == 1
-    assert seeds_index.search("idlib", until=dt.date(2018, 12, 31)).total == 1
+    assert seeds_index.search("idlib", filters=Filters(since="2019-12-24", until="2019-12-24")).total == 1
+    assert seeds_index.search("idlib", filters=Filters(until=dt.date(2018, 12, 31))).total == 1
     newest = seeds_index.search("idlib", sort="newest").hits
     assert [h.date.year if h.date else None for h in newest] == [2020, 2019, 2018, None, None]
     oldest = seeds_index.search("idlib", sort="oldest").hits
@@ -113,7 +113,7 @@ def test_bad_options_raise_query_error(seeds_index: Index) -> None:
     with pytest.raises(QueryError):
         seeds_index.search("idlib", sort="random")  # type: ignore[arg-type]
     with pytest.raises(QueryError, match="bad date"):
-        seeds_index.search("idlib", since="yesterday")
+        seeds_index.search("idlib", filters=Filters(since="yesterday"))
 
 
 def test_hits_are_frozen_and_detached(seeds_index: Index) -> None:

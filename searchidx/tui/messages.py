@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from ..filters import Filters, Sort
+
 __all__ = ["FiltersChanged", "LoadMore", "MoveSelection", "OpenSelected", "QuerySubmitted", "TypingPaused"]
 
 
@@ -17,23 +19,11 @@ class QuerySubmitted(Message):
 
 
 class FiltersChanged(Message):
-    """Entity filters, dates or sort order changed in the filter panel."""
+    """Entity filters, dates or sort order changed in the filter panel: all of them, as set now."""
 
-    def __init__(
-        self,
-        people: tuple[str, ...],
-        places: tuple[str, ...],
-        orgs: tuple[str, ...],
-        since: str,
-        until: str,
-        sort: str,
-    ) -> None:
+    def __init__(self, filters: Filters, sort: Sort) -> None:
         super().__init__()
-        self.people = people
-        self.places = places
-        self.orgs = orgs
-        self.since = since
-        self.until = until
+        self.filters = filters
         self.sort = sort
 
 

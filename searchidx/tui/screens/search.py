@@ -20,7 +20,8 @@ from textual.widgets import OptionList, Static
 from textual.worker import get_current_worker
 
 from ...errors import SearchCancelled, SearchidxError
-from ...index import Index, Sort
+from ...filters import NO_FILTERS, Filters, Sort
+from ...index import Index
 from ...models import Document, Facets, Hit, SearchResults
 from ...render import neutralise
 from ..editor import editor_command
@@ -65,24 +66,17 @@ class Request:
     """Everything one search needs; ``generation`` orders them."""
 
     query: str = ""
-    people: tuple[str, ...] = ()
-    places: tuple[str, ...] = ()
-    orgs: tuple[str, ...] = ()
-    since: str = ""
-    until: str = ""
-    sort: str = "relevance"
+    filters: Filters = NO_FILTERS
+    sort: Sort = "relevance"
     offset: int = 0
     generation: int = 0
 
-    def filters(self) -> str:
+    def filter_line(self) -> str:
         """Active filters as one readable line."""
-        parts = [
-            f"{k}:{v}"
-            for k, names in (("person", self.people), ("place", self.places), ("org", self.orgs))
-            for v in names
-        ]
-        parts += [f"since {self.since}"] if self.since else []
-        parts += [f"until {self.until}"] if self.until else []
+        filters = self.filters
+        parts = [f"{field}:{name}" for field, name in filters.entities()]
+        parts += [f"since {filters.since}"] if filters.since is not None else []
+        parts += [f"until {filters.until}"] if filters.until is not None else []
         return "  ".join(parts)
 
 
@@ -91,8 +85,8 @@ def why_empty(request: Request, results: SearchResults) -> str:
     why = list(results.notes)
     if results.suggestion:
         why.append(f"did you mean: {results.suggestion}")
-    if not why and request.filters():
-        why.append(f"nothing matches with {request.filters()} (x clears the filters)")
+    if not why and not request.filters.is_empty:
+        why.append(f"nothing matches with {request.filter_line()} (x clears the filters)")
     if not why:
         why.append(f"no article matches {request.query.strip()!r}")
     return "; ".join(why)
@@ -225,18 +219,7 @@ class SearchScreen(Screen[None]):
         self.search(replace(self.request, query=message.query, offset=0))
 
     def on_filters_changed(self, message: FiltersChanged) -> None:
-        self.search(
-            replace(
-                self.request,
-                people=message.people,
-                places=message.places,
-                orgs=message.orgs,
-                since=message.since,
-                until=message.until,
-                sort=message.sort,
-                offset=0,
-            )
-        )
+        self.search(replace(self.request, filters=message.filters, sort=message.sort, offset=0))
 
     def on_load_more(self, message: LoadMore) -> None:
         if self.results is not None:
@@ -264,7 +247,7 @@ class SearchScreen(Screen[None]):
         self.workers.cancel_group(self, "facets")
         self._last_search = time.monotonic()
         self.request = replace(request, generation=self.request.generation + 1)
-        if not (self.request.query.strip() or self.request.filters()):
+        if not self.request.query.strip() and self.request.filters.is_empty:
             self.query_one(ResultsList).show((), more=False)
             self.clear_preview("")
             self.set_status(Text("type to search", style="dim"))
@@ -276,25 +259,16 @@ class SearchScreen(Screen[None]):
     def run_search(self, request: Request) -> None:
         worker = get_current_worker()
         text = request.query if request.query.strip() else "*"  # filters only: browse everything
-        sort: Sort = "relevance"
-        if request.sort in ("newest", "oldest"):
-            sort = "newest" if request.sort == "newest" else "oldest"
-        since, until = request.since or None, request.until or None
-        people, places, orgs = request.people, request.places, request.orgs
         try:
             with self.index_lock:  # never held across a UI callback (the UI thread reads too)
                 if worker.is_cancelled:
                     return
                 results = self.index.search(
                     text,
+                    filters=request.filters,
                     limit=request_limit(request, self.app.size.height),
                     offset=request.offset,
-                    sort=sort,
-                    since=since,
-                    until=until,
-                    people=people,
-                    places=places,
-                    orgs=orgs,
+                    sort=request.sort,
                     prefix_terms=LIVE_PREFIX_TERMS,
                     should_stop=lambda: worker.is_cancelled,
                 )
@@ -331,8 +305,8 @@ class SearchScreen(Screen[None]):
             status.append(f" · {results.elapsed_ms:.0f} ms")
         if request.sort != "relevance":
             status.append(f" · {request.sort} first")
-        if request.filters():
-            status.append("  filters: " + neutralise(request.filters()), style="bold")
+        if not request.filters.is_empty:
+            status.append("  filters: " + neutralise(request.filter_line()), style="bold")
         self.set_status(status)
 
     def typing_paused(self, request: Request) -> None:
@@ -355,14 +329,7 @@ class SearchScreen(Screen[None]):
                 if worker.is_cancelled or request.generation != self.request.generation:
                     return
                 facets = self.index.facets(
-                    text,
-                    limit=12,
-                    since=request.since or None,
-                    until=request.until or None,
-                    people=request.people,
-                    places=request.places,
-                    orgs=request.orgs,
-                    should_stop=lambda: worker.is_cancelled,
+                    text, filters=request.filters, limit=12, should_stop=lambda: worker.is_cancelled
                 )
         except SearchidxError:  # SearchCancelled included: a newer search started
             return  # the search itself reports errors
@@ -484,7 +451,8 @@ class SearchScreen(Screen[None]):
         panel = self.query_one(FilterPanel)
         for kind in ("person", "place", "org"):
             panel.query_one(f"#facet-{kind}").deselect_all()  # type: ignore[attr-defined]
-        self.search(replace(self.request, people=(), places=(), orgs=(), offset=0))
+        since, until = self.request.filters.since, self.request.filters.until  # x keeps the dates
+        self.search(replace(self.request, filters=Filters(since=since, until=until), offset=0))
 
     def _hit_text(self) -> tuple[str, str] | None:
         hit = self._current()

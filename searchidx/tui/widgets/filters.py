@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, SelectionList
 from textual.widgets.selection_list import Selection
 
+from ...filters import SORTS as SORT_ORDERS
+from ...filters import Filters
 from ...models import Facets, FacetValue
 from ...render import neutralise
 from ..messages import FiltersChanged
@@ -73,17 +75,16 @@ class FilterPanel(VerticalScroll, can_focus=False):
     def _changed(self) -> None:
         if self._updating:
             return
-        sort = self.query_one("#sort", Select).value
-        self.post_message(
-            FiltersChanged(
-                self.selected("person"),
-                self.selected("place"),
-                self.selected("org"),
-                self.query_one("#since", Input).value.strip(),
-                self.query_one("#until", Input).value.strip(),
-                str(sort),
-            )
+        chosen = self.query_one("#sort", Select).value
+        sort = SORT_ORDERS[SORT_ORDERS.index(chosen)] if chosen in SORT_ORDERS else "relevance"
+        filters = Filters(
+            since=self.query_one("#since", Input).value.strip() or None,
+            until=self.query_one("#until", Input).value.strip() or None,
+            people=self.selected("person"),
+            places=self.selected("place"),
+            orgs=self.selected("org"),
         )
+        self.post_message(FiltersChanged(filters, sort))
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
         event.stop()
