@@ -41,6 +41,7 @@ from .cli_common import (
     until_option,
 )
 from .cli_entities import entities_group
+from .cli_watch import watch_command
 from .filters import Filters, Mode, Sort
 from .index import Index, resolve_index_path
 from .ingest_csv import parse_columns
@@ -319,6 +320,7 @@ def tui_command(query: tuple[str, ...], index_dir: str | None) -> None:
 
 
 main.add_command(entities_group)
+main.add_command(watch_command)
 
 
 @main.command("stats")

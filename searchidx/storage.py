@@ -110,15 +110,19 @@ META_FILE = "searchidx.json"
 STEMS_FILE = "stems.json"
 #: One name per entity across the collection, resolved after each commit (entities.collection).
 ENTITIES_FILE = "entities.json"
+#: Size and times of each file read cleanly, so an update skips the untouched ones (update.signature).
+FILES_FILE = "files.json"
 # Entries that may stand in a directory that is still "empty" for an index: a
 # filesystem's own folder, and the lock and scratch space searchidx itself creates.
 _IGNORABLE = frozenset({"lost+found", LOCK_FILE, f"{INDEX_NAME}.tmp"})
 _OURS_RE = re.compile(
     rf"^(?:_{INDEX_NAME}_\d+\.toc(?:\.[\d.]+)?|{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+"
-    rf"|\.(?:{re.escape(META_FILE)}|{re.escape(STEMS_FILE)}|{re.escape(ENTITIES_FILE)})\.\d+\.tmp)$"
+    rf"|\.(?:{re.escape(META_FILE)}|{re.escape(STEMS_FILE)}|{re.escape(ENTITIES_FILE)}|{re.escape(FILES_FILE)})"
+    rf"\.\d+\.tmp)$"
 )
 _META_TMP_RE = re.compile(
-    rf"^\.(?:{re.escape(META_FILE)}|{re.escape(STEMS_FILE)}|{re.escape(ENTITIES_FILE)})\.\d+\.tmp$"
+    rf"^\.(?:{re.escape(META_FILE)}|{re.escape(STEMS_FILE)}|{re.escape(ENTITIES_FILE)}|{re.escape(FILES_FILE)})"
+    rf"\.\d+\.tmp$"
 )
 Location = Literal["missing", "empty", "index"]
 
@@ -276,7 +280,7 @@ def discard_uncommitted(path: Path, *, everything: bool = False) -> None:
             _remove(path / name)
     shutil.rmtree(path / f"{INDEX_NAME}.tmp", ignore_errors=True)
     if everything:
-        for name in (META_FILE, STEMS_FILE, ENTITIES_FILE):
+        for name in (META_FILE, STEMS_FILE, ENTITIES_FILE, FILES_FILE):
             _remove(path / name)
 
 

@@ -157,10 +157,15 @@ def run_update(
     should_stop: Callable[[], bool] | None = None,
     follow_symlinks: bool = False,
     columns: Mapping[str, str] | None = None,
+    signatures: Mapping[str, list[int]] | None = None,
+    read: dict[str, list[int]] | None = None,
 ) -> IndexReport:
     """Apply ``roots`` to an open Whoosh writer (the caller commits or cancels).
 
-    Files are read as a stream and written :data:`BATCH` articles at a time.
+    Files are read as a stream and written :data:`BATCH` articles at a time. A
+    file whose :func:`signature` is the one in ``signatures`` (recorded when it
+    was last read without a problem) is not read again: its articles count as
+    unchanged. ``read`` receives the signature of every file now known clean.
 
     Raises:
         IndexingInterrupted: ``should_stop`` said so (checked per file and per article).
@@ -179,6 +184,12 @@ def run_update(
     found_files = [(root, item) for root in roots for item in discover(root, follow_symlinks=follow_symlinks)]
     total = sum(_size(item) for _root, item in found_files if isinstance(item, Path))
     done = 0
+    # A new column mapping may read the same bytes differently: then every file is read.
+    recorded = signatures if signatures is not None and columns is None else {}
+    by_path: dict[str, list[str]] = {}
+    for doc_id, (_hash, path) in known.items():
+        by_path.setdefault(path, []).append(doc_id)
+    read = read if read is not None else {}
     sink = _Sink(writer, entities=entities, workers=workers, check=check)
     try:
         for root, found in found_files:
@@ -187,7 +198,16 @@ def run_update(
                 continue
             check()
             seen_paths.add(str(found))
+            mark = signature(found)
+            ids = by_path.get(str(found), [])
+            if mark is not None and recorded.get(str(found)) == mark and ids and not seen_ids & set(ids):
+                seen_ids.update(ids)  # untouched since read cleanly: nothing to read
+                unchanged += len(ids)
+                read[str(found)] = mark
+                done += _size(found)
+                continue
             reading = 0
+            before = len(problems)
             for item in iter_file(found, root, columns=columns):
                 if isinstance(item, Problem):
                     problems.append(item)
@@ -209,6 +229,8 @@ def run_update(
                 reading += len(article.body) + len(article.title)  # about the record's bytes
                 if progress is not None and len(seen_ids) % 100 == 0:
                     progress(min(done + reading, total), total)
+            if mark is not None and len(problems) == before:
+                read[str(found)] = mark
             done += _size(found)
             if progress is not None:
                 progress(min(done, total), total)
@@ -220,6 +242,19 @@ def run_update(
     return IndexReport(
         sink.added, sink.updated, removed, unchanged, tuple(problems), time.perf_counter() - started
     )
+
+
+def signature(path: Path) -> list[int] | None:
+    """What says a file is untouched: size, modification and change times, inode (None: unreadable).
+
+    The change time cannot be set back by ``touch -d`` or a copy that keeps times,
+    so a rewritten file is always read again.
+    """
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
 def _size(path: Path) -> int:

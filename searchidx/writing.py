@@ -28,6 +28,7 @@ from .models import IndexReport
 from .schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, decode_entities, live_column
 from .storage import (
     ENTITIES_FILE,
+    FILES_FILE,
     LOCK_FILE,
     META_FILE,
     STEMS_FILE,
@@ -210,9 +211,12 @@ def write(
         try:
             writer = SegmentWriter(ix, _lk=False)
             known: dict[str, tuple[str, str]] = {}
+            signatures: dict[str, Any] = {}
             if not fresh:
                 with reading(where), ix.reader() as reader:
                     known = manifest(reader)
+                signatures = read_json_object(where / FILES_FILE)
+            read: dict[str, list[int]] = {}
             report = run_update(
                 writer,
                 known,
@@ -223,6 +227,8 @@ def write(
                 should_stop=run.should_stop,
                 follow_symlinks=run.follow_symlinks,
                 columns=run.columns,
+                signatures=signatures,
+                read=read,
             )
             if fresh or report.added or report.updated or report.removed:
                 writer.commit()
@@ -239,6 +245,7 @@ def write(
                     discard_uncommitted(where)
             raise
         _record(where, meta, roots, fresh=fresh)
+        _record_files(where, signatures, read, roots)
         if entities and (fresh or report.added or report.updated or report.removed):
             save_resolution(where)
     except OSError as exc:
@@ -246,6 +253,21 @@ def write(
             raise IndexWriteError(str(where), exc) from None
         raise
     return dataclasses.replace(report, elapsed_s=time.perf_counter() - started)  # commit included
+
+
+def _record_files(
+    where: Path, before: Mapping[str, Any], read: Mapping[str, list[int]], roots: Sequence[Path]
+) -> None:
+    """After a commit: the signatures of the files read cleanly, so the next run skips them unread.
+
+    Files under this run's roots that it did not find are gone (or unreadable): forgotten.
+    """
+    inside = tuple(str(root) + os.sep for root in roots)
+    named = {str(root) for root in roots}
+    kept = {p: s for p, s in before.items() if not (p in named or p.startswith(inside))}
+    files = {**kept, **read}
+    if files != before:
+        write_json(where / FILES_FILE, files)
 
 
 def save_resolution(where: Path) -> None:

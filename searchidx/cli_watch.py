@@ -1,0 +1,94 @@
+"""``searchidx watch``: keep an index up to date with folders that fill all day."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from .cli_common import fail, guard, index_option, say
+from .index import resolve_index_path
+from .ingest_csv import parse_columns
+from .models import IndexReport
+from .render import neutralise
+
+__all__ = ["watch_command"]
+
+
+@click.command("watch", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@index_option
+@click.option(
+    "--every",
+    "seconds",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds from a batch's first change to its commit.",
+)
+@click.option(
+    "--batch",
+    default=500,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Changed files that commit a batch at once.",
+)
+@click.option("--poll", is_flag=True, help="Poll instead of file-system notifications (network drives).")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes for indexing [default: CPUs, max 2].")
+@click.option("--columns", metavar="FIELD=COLUMN,...", help="CSV/TSV columns, as for `searchidx index`.")
+def watch_command(
+    paths: tuple[Path, ...],
+    index_dir: str | None,
+    seconds: float,
+    batch: int,
+    poll: bool,
+    workers: int | None,
+    columns: str | None,
+) -> None:
+    """Index PATHS now, then every file that appears, changes or disappears under them.
+
+    Changes are committed in batches (every --every seconds, or at once after
+    --batch changed files); searches and the TUI in other processes see each
+    commit. One status line per commit; Ctrl-C (or SIGTERM) stops cleanly.
+    """
+    from .watch import watch
+
+    with guard("searchidx"):
+        try:
+            mapping = parse_columns(columns) if columns else None
+        except ValueError as exc:
+            fail("searchidx", f"--columns: {exc}")
+        where, _configured = resolve_index_path(index_dir)
+        stop = threading.Event()
+
+        def finish(_signum: int, _frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, finish)
+        signal.signal(signal.SIGINT, finish)
+
+        def report(done: IndexReport) -> None:
+            stamp = time.strftime("%H:%M:%S")
+            click.echo(f"{stamp} {neutralise(str(where))}: {done.summary()}")
+            for problem in done.problems:
+                say("searchidx", f"{'error' if problem.skipped else 'warning'}: {problem}")
+
+        click.echo(f"watching {', '.join(neutralise(str(p)) for p in paths)} (Ctrl-C stops)", err=True)
+        watch(
+            where,
+            paths,
+            on_commit=report,
+            stop=stop,
+            commit_seconds=seconds,
+            commit_files=batch,
+            workers=workers,
+            columns=mapping,
+            force_polling=poll,
+        )
+        click.echo("stopped", err=True)
+        sys.exit(0)
