@@ -4,7 +4,8 @@ Usage: python -m bench.tui_latency [--index bench/data/index-reuters] [--delay 0
 
 Builds the index (with entities) from bench/data/reuters.jsonl if it is missing
 (run ``python -m bench.convert reuters`` first). Each query is typed one key at
-a time; latency runs from the last keystroke until that query's hits are painted.
+a time; latency runs from the last keystroke until that query's hits are painted,
+and, after typing stops, until the preview and the facets (and timeline) are painted.
 """
 
 from __future__ import annotations
@@ -46,16 +47,30 @@ async def drive(index: Any, delay: float) -> dict[str, Any]:
     from searchidx.tui.widgets import QueryBar
 
     painted: list[tuple[str, float]] = []
+    details: list[tuple[str, float]] = []  # ("preview" | "facets", painted at)
     original = SearchScreen.show_results
+    original_preview = SearchScreen.show_preview
+    original_facets = SearchScreen.show_facets
 
     def record(self: SearchScreen, request: Any, results: Any) -> None:
         original(self, request, results)
         self.app.call_after_refresh(lambda: painted.append((request.query, time.perf_counter())))
 
+    def record_preview(self: SearchScreen, document: Any, generation: int) -> None:
+        original_preview(self, document, generation)
+        self.app.call_after_refresh(lambda: details.append(("preview", time.perf_counter())))
+
+    def record_facets(self: SearchScreen, request: Any, facets: Any) -> None:
+        original_facets(self, request, facets)
+        self.app.call_after_refresh(lambda: details.append(("facets", time.perf_counter())))
+
     SearchScreen.show_results = record  # type: ignore[method-assign]
+    SearchScreen.show_preview = record_preview  # type: ignore[method-assign]
+    SearchScreen.show_facets = record_facets  # type: ignore[method-assign]
     started = time.perf_counter()
     app = create_app(index=index, timings=False)
     latencies: list[float] = []
+    settled: dict[str, list[float]] = {"preview": [], "facets": []}
     async with app.run_test(size=(120, 36)) as pilot:
         first_paint = time.perf_counter() - started
         bar = app.screen.query_one(QueryBar)
@@ -66,6 +81,7 @@ async def drive(index: Any, delay: float) -> dict[str, Any]:
                 await pilot.press(key if key != " " else "space")
                 await asyncio.sleep(delay)
             painted.clear()
+            details.clear()
             last_key = time.perf_counter()
             await pilot.press(query[-1])
             wanted = live_query(query)
@@ -75,8 +91,25 @@ async def drive(index: Any, delay: float) -> dict[str, Any]:
                     latencies.append((done[0] - last_key) * 1000)
                     break
                 await asyncio.sleep(0.002)
+            # Typing has stopped: the preview and the facets (with the timeline) follow the pause.
+            for _ in range(1500):
+                kinds = {kind for kind, t in details if t >= last_key}
+                if kinds >= {"preview", "facets"} or not painted:
+                    break
+                await asyncio.sleep(0.002)
+            for kind in settled:
+                times = [t for k, t in details if k == kind and t >= last_key]
+                if times:
+                    settled[kind].append((times[-1] - last_key) * 1000)
     SearchScreen.show_results = original  # type: ignore[method-assign]
-    return {"queries": len(latencies), "first_paint_ms": first_paint * 1000, "latencies": latencies}
+    SearchScreen.show_preview = original_preview  # type: ignore[method-assign]
+    SearchScreen.show_facets = original_facets  # type: ignore[method-assign]
+    return {
+        "queries": len(latencies),
+        "first_paint_ms": first_paint * 1000,
+        "latencies": latencies,
+        "settled": settled,
+    }
 
 
 def main() -> None:
@@ -99,6 +132,11 @@ def main() -> None:
         index = Index.build(args.index, [args.docs], rebuild=True)
     result = asyncio.run(drive(index, args.delay))
     lat = result.pop("latencies")
+    settled = result.pop("settled")
+    for kind, values in settled.items():
+        if values:
+            result[f"{kind}_p95_ms"] = percentile(values, 0.95)
+            result[f"{kind}_count"] = len(values)
     result.update(
         documents=index.stats().documents,
         typed=len(QUERIES),
@@ -119,6 +157,12 @@ def main() -> None:
         f"keystroke-to-results ms: p50 {result['p50_ms']:.1f}  p95 {result['p95_ms']:.1f}  "
         f"max {result['max_ms']:.1f}  (debounce included; {args.delay * 1000:.0f} ms between keys)"
     )
+    for kind in ("preview", "facets"):
+        if f"{kind}_p95_ms" in result:
+            print(
+                f"{kind} on screen after the last key, p95: {result[f'{kind}_p95_ms']:.0f} ms "
+                f"({result[f'{kind}_count']} queries; the pause before it included)"
+            )
 
 
 if __name__ == "__main__":

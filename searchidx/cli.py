@@ -28,6 +28,8 @@ from .cli_common import (
     EXIT_HITS,
     EXIT_NONE,
     choice_option,
+    columns_mapping,
+    columns_option,
     emit,
     emit_bytes,
     fail,
@@ -39,12 +41,12 @@ from .cli_common import (
     say,
     since_option,
     until_option,
+    workers_option,
 )
 from .cli_entities import entities_group
 from .cli_watch import watch_command
 from .filters import Filters, Mode, Sort
 from .index import Index, resolve_index_path
-from .ingest_csv import parse_columns
 from .render import (
     Style,
     color_enabled,
@@ -196,17 +198,11 @@ main.add_command(search_command)
     help="Extract people, places and organisations (default: as the index was built; yes for a new one). "
     "--no-entities is faster, with no person:/place:/org: filters; changing it needs --rebuild.",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Processes for indexing [default: CPUs, max 2].")
+@workers_option
 @click.option(
     "--follow-symlinks", is_flag=True, help="Index links to files outside the given directories too."
 )
-@click.option(
-    "--columns",
-    "columns_spec",
-    metavar="FIELD=COLUMN,...",
-    help="CSV/TSV columns with other names, e.g. title=headline,date=pubdate,text=story "
-    "(fields: title, date, text, url, id, source, author).",
-)
+@columns_option
 @json_option("Print the report as one JSON line.")
 def index_command(
     paths: tuple[Path, ...],
@@ -219,17 +215,14 @@ def index_command(
     columns_spec: str | None,
     as_json: bool,
 ) -> None:
-    """Add, update and remove articles: text, JSON Lines, CSV/TSV (also compressed), directories.
+    """Add, update and remove articles: text, JSON Lines, CSV/TSV, web pages, WARC, feeds, directories.
 
     With no PATH, the directories indexed before are scanned again.
     Exit status: 0 on success, 2 if any file was skipped (the rest is committed).
     """
     prog = "searchidx"
     with guard(prog):
-        try:
-            columns = parse_columns(columns_spec) if columns_spec is not None else None
-        except ValueError as exc:
-            fail(prog, f"--columns: {exc}")
+        columns = columns_mapping(prog, columns_spec)
         path, _configured = resolve_index_path(index_dir)
         sources: list[Any] = list(paths)
         if not sources:

@@ -18,6 +18,7 @@ import click
 
 from .errors import IndexingInterrupted, QueryError, SearchidxError
 from .index import Index
+from .ingest_csv import parse_columns
 from .render import caret, json_line, neutralise
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "EXIT_HITS",
     "EXIT_NONE",
     "choice_option",
+    "columns_mapping",
+    "columns_option",
     "emit",
     "emit_bytes",
     "fail",
@@ -36,6 +39,7 @@ __all__ = [
     "say",
     "since_option",
     "until_option",
+    "workers_option",
 ]
 
 EXIT_HITS, EXIT_NONE, EXIT_ERROR = 0, 1, 2
@@ -137,3 +141,23 @@ def json_option(text: str) -> _Decorator:
 def choice_option(*decls: str, choices: tuple[str, ...], text: str | None = None) -> _Decorator:
     """An option taking one of ``choices``, the first by default."""
     return click.option(*decls, type=click.Choice(choices), default=choices[0], show_default=True, help=text)
+
+
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=1), help="Processes for indexing [default: CPUs, max 2]."
+)
+columns_option = click.option(
+    "--columns",
+    "columns_spec",
+    metavar="FIELD=COLUMN,...",
+    help="CSV/TSV columns with other names, e.g. title=headline,date=pubdate,text=story "
+    "(fields: title, date, text, url, id, source, author).",
+)
+
+
+def columns_mapping(prog: str, spec: str | None) -> dict[str, str] | None:
+    """The ``--columns`` value as a mapping (None when not given); a bad one fails in one line."""
+    try:
+        return parse_columns(spec) if spec is not None else None
+    except ValueError as exc:
+        fail(prog, f"--columns: {exc}")

@@ -11,9 +11,8 @@ from types import FrameType
 
 import click
 
-from .cli_common import fail, guard, index_option, say
+from .cli_common import columns_mapping, columns_option, guard, index_option, say, workers_option
 from .index import resolve_index_path
-from .ingest_csv import parse_columns
 from .models import IndexReport
 from .render import neutralise
 
@@ -39,8 +38,8 @@ __all__ = ["watch_command"]
     help="Changed files that commit a batch at once.",
 )
 @click.option("--poll", is_flag=True, help="Poll instead of file-system notifications (network drives).")
-@click.option("--workers", type=click.IntRange(min=1), help="Processes for indexing [default: CPUs, max 2].")
-@click.option("--columns", metavar="FIELD=COLUMN,...", help="CSV/TSV columns, as for `searchidx index`.")
+@workers_option
+@columns_option
 def watch_command(
     paths: tuple[Path, ...],
     index_dir: str | None,
@@ -48,7 +47,7 @@ def watch_command(
     batch: int,
     poll: bool,
     workers: int | None,
-    columns: str | None,
+    columns_spec: str | None,
 ) -> None:
     """Index PATHS now, then every file that appears, changes or disappears under them.
 
@@ -59,10 +58,7 @@ def watch_command(
     from .watch import watch
 
     with guard("searchidx"):
-        try:
-            mapping = parse_columns(columns) if columns else None
-        except ValueError as exc:
-            fail("searchidx", f"--columns: {exc}")
+        mapping = columns_mapping("searchidx", columns_spec)
         where, _configured = resolve_index_path(index_dir)
         stop = threading.Event()
 

@@ -237,14 +237,16 @@ async def test_markup_and_escapes_in_articles_are_literal(tmp_path: Path) -> Non
             assert any("[/] and" in t.plain for t in paragraphs if isinstance(t, Text))
 
 
-async def test_more_results_load_on_scroll(tmp_path: Path) -> None:
+def _storms(tmp_path: Path) -> Index:
+    """An index of 70 distinct storm stories (more than a page, none a copy of another)."""
     feed = tmp_path / "many.jsonl"
-    feed.write_text(
-        "\n".join(
-            json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": f"storm news {i}"}) for i in range(70)
-        )
-    )
-    with Index.build(tmp_path / "ix", [feed], entities=False) as index:
+    lines = (json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": f"storm news {i}"}) for i in range(70))
+    feed.write_text("\n".join(lines))
+    return Index.build(tmp_path / "ix", [feed], entities=False)
+
+
+async def test_more_results_load_on_scroll(tmp_path: Path) -> None:
+    with _storms(tmp_path) as index:
         app = create_app(index=index, query="storm", timings=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -483,13 +485,7 @@ async def test_no_matches_clear_the_preview_and_say_why(seeds_index: Index) -> N
 
 
 async def test_tall_terminal_fills_the_results(tmp_path: Path) -> None:
-    feed = tmp_path / "many.jsonl"
-    feed.write_text(
-        "\n".join(
-            json.dumps({"id": f"d{i}", "title": f"Storm {i}", "text": f"storm news {i}"}) for i in range(70)
-        )
-    )
-    with Index.build(tmp_path / "ix", [feed], entities=False) as index:
+    with _storms(tmp_path) as index:
         app = create_app(index=index, query="storm", timings=False)
         async with app.run_test(size=(200, 100)) as pilot:
             await settle(pilot)
@@ -557,7 +553,7 @@ async def _type_idlib(pilot: Pilot[None]) -> None:
 
 
 def test_snapshot_results(snap_compare, seeds_index: Index) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(_snapshot_app(seeds_index), terminal_size=(120, 36), run_before=_type_idlib)
+    assert snap_compare(_snapshot_app(seeds_index), terminal_size=(120, 40), run_before=_type_idlib)
 
 
 def test_snapshot_narrow(snap_compare, seeds_index: Index) -> None:  # type: ignore[no-untyped-def]
