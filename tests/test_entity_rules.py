@@ -468,3 +468,21 @@ def test_one_label_per_name_in_an_article_and_the_alias_table_wins() -> None:
     found = resolve_collection(rows)
     assert found.root("org", "international business machines") == ("org", "international business machines")
     assert found.root("org", "chrysler") == ("org", "chrysler corp")  # a stray "Corp" is no other firm
+
+
+def test_a_title_after_an_organisation_goes_and_a_bare_office_is_none() -> None:
+    found = [
+        ("Federal Reserve Board Vice", "org"),
+        ("CBS Inc Chairman", "org"),
+        ("World Bank Vice-President", "org"),
+        ("Treasury Secretary", "org"),
+        ("Soviet Foreign Minister", "org"),
+        ("Office of the President", "org"),
+    ]
+    cleaned = [(e.text, e.label) for e in clean_mentions([mention(t, lab) for t, lab in found])]
+    assert cleaned == [
+        ("Federal Reserve", "org"),  # the alias table's name for "Federal Reserve Board"
+        ("CBS Inc", "org"),
+        ("World Bank", "org"),
+        ("Office of the President", "org"),  # "of the President" is part of the name
+    ]

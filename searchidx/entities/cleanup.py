@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 #: Bump when a rule or table changes what is extracted (indexes then ask for a rebuild).
-RULES_VERSION = "9"
+RULES_VERSION = "10"
 
 # Words of wire boilerplate and financial tables: a mention made only of these is none.
 _BOILERPLATE = frozenset(
@@ -159,6 +159,20 @@ def _nationality(words: Sequence[str]) -> bool:
     return last in _NATIONALITIES and lead
 
 
+def _trailing_title(raw: Sequence[str]) -> bool:
+    """The last word is a title ("Chairman", "Vice-President") not inside "Office of the President"."""
+    last, before = fold(raw[-1]).strip(".,'’"), fold(raw[-2]).strip(".,'’")
+    return before not in ("of", "the", "and") and any(
+        part in _TITLE_NOUNS or part in ("vice", "deputy") for part in last.split("-")
+    )
+
+
+def _office_word(word: str) -> bool:
+    """A word of a title's office ("Treasury", "Soviet Foreign", "National Economy"), no name."""
+    plain = fold(word).strip(".,'’")
+    return plain in _PORTFOLIOS or plain in _NATIONALITIES or plain in ("treasury", "state", "national")
+
+
 def _words(text: str) -> list[str]:
     return [fold(w).strip(".'") for w in _WORD_RE.findall(text)]
 
@@ -181,6 +195,10 @@ def _fix(entity: Entity) -> Entity | None:
             raw = raw[titled[-1] + 1 :]  # "Federal Chairman Paul Volcker"
     while label == "person" and len(raw) > 1 and fold(raw[0]).strip(".,") in _PORTFOLIOS:
         raw = raw[1:]  # "Energy Subroto": the Energy Minister's name
+    while label != "person" and len(raw) > 1 and _trailing_title(raw):
+        raw.pop()  # "Federal Reserve Board Vice", "CBS Inc Chairman": a title after the organisation
+    if label != "person" and len(raw) < len(text.split()) and all(_office_word(w) for w in raw):
+        return None  # "Treasury Secretary", "Soviet Foreign Minister": a title, no organisation
     while len(raw) > 1 and _ATTRIBUTIVE_RE.search(raw[0]):
         raw = raw[1:]  # "Britain-based Syrian Observatory", "Russia-backed forces"
     plain = [fold(t).strip(".,'’") for t in raw]
