@@ -426,7 +426,7 @@ def render(results: Path, docs: Path) -> Path:
         lines += ner_section(ner)
     if tui:
         lines += tui_section(tui)
-    notes = docs / "benchmarks-notes.md"
+    notes = Path(__file__).with_name("notes.md")  # the hand-written part, kept beside the generator
     if notes.exists():
         lines += [notes.read_text().strip(), ""]
     out = docs / "benchmarks.md"
