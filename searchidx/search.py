@@ -90,10 +90,17 @@ def run_search(
     parsed, compiled = prepare(cache, text, mode=mode, filters=filters, prefix_terms=prefix_terms)
     allowed = compiled.allowed
     copies: dict[int, list[int]] = {}
+    loaded: dict[int, dict[str, Any]] = {}  # stored fields read once: to fold, then to show
+
+    def stored(docnum: int) -> dict[str, Any]:
+        if docnum not in loaded:
+            loaded[docnum] = cache.searcher.stored_fields(docnum)
+        return loaded[docnum]
+
     if fold and limit:
         total, page, copies = fold_page(
             lambda n: _execute(cache, parsed, allowed, n, 0, sort, should_stop),
-            lambda d: _sketch(cache, d),
+            lambda d: _sketch(stored(d)),
             limit,
             offset,
             cache.dates.by_doc.get,
@@ -105,7 +112,7 @@ def run_search(
     terms = _highlight_terms(cache, parsed) if page and highlight else None
     matches = _page_matches(cache, terms, [d for d, _ in page]) if terms is not None else {}
     hits = tuple(
-        _hit(cache, matches.get(d), d, score, offset + i + 1, copies.get(d, ()))
+        _hit(cache, stored, matches.get(d), d, score, offset + i + 1, copies.get(d, ()))
         for i, (d, score) in enumerate(page)
     )
     suggestion: str | None = None
@@ -253,38 +260,38 @@ def _page_matches(
     return found
 
 
-def _sketch(cache: SearchCache, docnum: int) -> Sketch:
+def _sketch(stored: dict[str, Any]) -> Sketch:
     """A document's sketch as indexed, or made now (an index written before sketches were kept)."""
-    stored = cache.searcher.stored_fields(docnum)
     kept = (stored.get("extra") or {}).get("sketch")
     return tuple(kept) if kept is not None else sketch(stored.get("title", ""), stored.get("body", ""))
 
 
 def _hit(
     cache: SearchCache,
+    stored: Callable[[int], dict[str, Any]],
     matches: Matches | None,
     docnum: int,
     score: float,
     rank: int,
     copies: Sequence[int] = (),
 ) -> Hit:
-    stored = cache.searcher.stored_fields(docnum)
-    extra = stored.get("extra") or {}
-    body = stored.get("body", "")
-    title = stored.get("title", "")
+    fields = stored(docnum)
+    extra = fields.get("extra") or {}
+    body = fields.get("body", "")
+    title = fields.get("title", "")
     text, spans, title_spans = "", tuple[Span, ...](), tuple[Span, ...]()
     if matches is not None:
         text, spans = snippet(body, matches["body"])
         title_spans = _title_spans(title, body, extra, matches)
     return Hit(
-        **_described(cache, stored, extra),
+        **_described(cache, fields, extra),
         score=score,
         snippet=text,
         snippet_spans=spans,
         title_spans=title_spans,
         rank=rank,
         title_derived=bool(extra.get("title_derived")),
-        copies=tuple(cache.searcher.stored_fields(d)["id"] for d in copies),
+        copies=tuple(stored(d)["id"] for d in copies),
     )
 
 
