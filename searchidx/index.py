@@ -441,14 +441,26 @@ class Index:
                 fold=fold,
             )
 
-    def count(self, query: str, **options: Any) -> int:
-        """The exact number of articles matching ``query`` (``search``'s options, no hits made).
+    def count(
+        self,
+        query: str,
+        *,
+        filters: Filters | None = None,
+        mode: Mode = "all",
+        prefix_terms: int = 16,
+        **deprecated: Unpack[FilterKeywords],
+    ) -> int:
+        """The exact number of articles matching ``query`` (no hits made; never a lower bound).
+
+        ``filters``, ``mode``, ``prefix_terms`` and the deprecated filter keywords are as in :meth:`search`.
 
         Raises:
             QueryError: The query, a date or an option cannot be understood.
         """
-        options.pop("limit", None)
-        return self.search(query, limit=0, highlight=False, **options).total
+        chosen = resolve_filters(filters, deprecated, "count")
+        return self.search(
+            query, filters=chosen, limit=0, mode=mode, highlight=False, prefix_terms=prefix_terms
+        ).total
 
     def facets(
         self,

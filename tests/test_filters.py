@@ -143,6 +143,9 @@ def test_old_keywords_warn_once_at_the_callers_line(seeds_index: Index) -> None:
     assert "filters=Filters(since=, until=...)" in str(caught[0].message)
     with pytest.warns(DeprecationWarning, match=r"facets\(people=\.\.\.\)"):
         seeds_index.facets("idlib", people=["erdogan"])
+    with pytest.warns(DeprecationWarning, match=r"count\(places=\.\.\.\)") as counted:
+        seeds_index.count("idlib", places=["idlib"])
+    assert len(counted) == 1 and counted[0].filename == __file__
 
 
 def test_filters_and_plain_calls_do_not_warn(seeds_index: Index) -> None:
