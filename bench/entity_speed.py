@@ -10,7 +10,8 @@ alternating. Prints wall seconds and CPU seconds (user + system of the command
 and every worker it waited for), the with/without ratios, and the entity
 extractor's own speed: ``searchidx.entities.annotate`` on ``--sample`` articles
 spread evenly over the indexed ones (every k-th: the first ones are shorter than
-the collection's average, so they understate it), in this process (one core), in
+the collection's average, so they understate it), in chunks of ``TAG_CHUNK`` articles
+as the indexing workers tag them, in this process (one core), in
 tokens/s and articles/s, after the model is loaded, the fastest of ``--passes``;
 ``--sample 0`` takes every indexed article. From that speed it estimates how much
 of the run's entity CPU is ``annotate()`` itself and how much is the rest (Whoosh
@@ -69,11 +70,12 @@ def extraction_speed(path: Path, sample: int, passes: int) -> tuple[int, int, in
     the fastest pass. The tagger forgets the sentences it has seen before each pass;
     the fastest pass is the one least slowed by other work on the machine.
     """
-    from searchidx.entities import MAX_TAGGED_CHARS, annotate
+    from searchidx.entities import MAX_TAGGED_CHARS, annotate, annotate_many
     from searchidx.entities.tagger import _tagger, configured_model
     from searchidx.entities.tokens import sentences
     from searchidx.ingest import iter_file
     from searchidx.models import Article
+    from searchidx.segments import TAG_CHUNK
 
     everything = [item for item in iter_file(path, path.parent) if isinstance(item, Article)]
     step = max(1, len(everything) // sample) if sample else 1
@@ -87,8 +89,8 @@ def extraction_speed(path: Path, sample: int, passes: int) -> tuple[int, int, in
     for _ in range(passes):
         getattr(_tagger(configured_model()), "seen", {}).clear()
         cpu, wall = time.process_time(), time.perf_counter()
-        for article in articles:
-            annotate(article.title, article.body, title_derived=article.title_derived)
+        for start in range(0, len(articles), TAG_CHUNK):  # as the indexing workers do
+            annotate_many([(a.title, a.body, a.title_derived) for a in articles[start : start + TAG_CHUNK]])
         best = min(best, (time.process_time() - cpu, time.perf_counter() - wall))
     return len(everything), len(articles), tokens, *best
 

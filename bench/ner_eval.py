@@ -30,12 +30,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import pycrfsuite
-
 from searchidx.entities.decode import decode
 from searchidx.entities.document import document_mentions, document_spans
-from searchidx.entities.features import Gazetteer, ModelAttributes, tagging_features
-from searchidx.entities.tagger import DEFAULT_MODEL, Tagger, model_attributes
+from searchidx.entities.features import Gazetteer
+from searchidx.entities.scorer import CrfModel
+from searchidx.entities.tagger import DEFAULT_MODEL, Tagger
 from searchidx.entities.tokens import sentences
 from searchidx.entities.train import (
     WIKIGOLD,
@@ -46,6 +45,7 @@ from searchidx.entities.train import (
     train,
     wikigold_documents,
 )
+from searchidx.segments import TAG_CHUNK
 
 ROOT = Path(__file__).resolve().parent.parent
 Tagged = tuple[list[str], list[str]]
@@ -58,18 +58,17 @@ KINDS = frozenset({"PER", "LOC", "ORG"})  # what the product keeps (tagger.ENTIT
 def tag_all(
     model: Path, documents: Sequence[Sequence[Tagged]], gazetteer: Gazetteer
 ) -> tuple[list[list[str]], float]:
-    """Tag every sentence as the tagger does (its features: the ones the model knows, as bytes),
+    """Tag every sentence as the tagger does (:class:`CrfModel`, a document's sentences together),
     then each document's spans as ``annotate()`` does (:func:`document_spans`); BIO tags, in order.
     """
-    tagger = pycrfsuite.Tagger()
-    tagger.open(str(model))
-    attributes = ModelAttributes(model_attributes(tagger))
+    scorer = CrfModel(model)
     started = time.process_time()  # CPU time: the machine is shared
     predicted = []
     for document in documents:
         spans = []
-        for words, _ in document:
-            tags = tagger.tag(tagging_features(words, gazetteer, attributes))
+        for (words, _), tags in zip(
+            document, scorer.tag([words for words, _ in document], gazetteer), strict=True
+        ):
             spans.append([span for span in decode(words, tags) if span[2] in KINDS])
         spans = document_spans([words for words, _ in document], spans, gazetteer.places)
         for (words, _), found in zip(document, spans, strict=True):
@@ -97,7 +96,7 @@ def table(
 
 
 def reuters_speed(model: Path, bodies: int = 2000) -> None:
-    """Tokens/s of ``Tagger.extract`` (what indexing calls) on Reuters-21578 bodies."""
+    """Tokens/s of ``Tagger.parse_many`` on Reuters-21578 (as indexing: ``TAG_CHUNK`` bodies at a time)."""
     if not REUTERS.is_file():
         print(f"\n(skipped Reuters speed: {REUTERS} not found; python -m bench.convert makes it)")
         return
@@ -107,16 +106,20 @@ def reuters_speed(model: Path, bodies: int = 2000) -> None:
     places = tagger.gazetteer.places
     tokens = sum(len(words) for text in texts for words, _, _ in sentences(text))
     started = time.process_time()
-    mentions = [tagger.extract(text) for text in texts]
+    parsed = [
+        one for k in range(0, len(texts), TAG_CHUNK) for one in tagger.parse_many(texts[k : k + TAG_CHUNK])
+    ]
     tagged = time.process_time()
-    found = sum(len(document_mentions(m, text, places)) for m, text in zip(mentions, texts, strict=True))
+    found = sum(
+        len(document_mentions(m, text, places, p)) for (m, p), text in zip(parsed, texts, strict=True)
+    )
     done = time.process_time()
     speed = tokens / (done - started)
     if RESULTS:  # with the eng.testb table (bench.report reads every entry as a table)
         RESULTS[0]["reuters_tokens_per_s"] = speed
-    print(f"\nextract() + document_mentions() on {len(texts):,} Reuters bodies: {tokens:,} tokens,")
-    print(f"  {sum(map(len, mentions)):,} mentions tagged, {found:,} after the document pass")
-    print(f"  {speed:,.0f} tokens/s (CPU); extract() alone {tokens / (tagged - started):,.0f}, ", end="")
+    print(f"\nparse_many() + document_mentions() on {len(texts):,} Reuters bodies: {tokens:,} tokens,")
+    print(f"  {sum(len(m) for m, _ in parsed):,} mentions tagged, {found:,} after the document pass")
+    print(f"  {speed:,.0f} tokens/s (CPU); tagging alone {tokens / (tagged - started):,.0f}, ", end="")
     print(f"the document pass {100 * (done - tagged) / (done - started):.0f}% of the time")
 
 

@@ -34,9 +34,9 @@ BATCH = PARALLEL_MIN
 
 
 def _annotate_many(batch: list[tuple[str, str, bool]]) -> list[list[CanonicalEntity]]:
-    from .entities import annotate
+    from .entities import annotate_many
 
-    return [annotate(title, body, title_derived=derived) for title, body, derived in batch]
+    return annotate_many(batch)
 
 
 class _Annotator:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from searchidx.analysis import sentence_spans
 from searchidx.entities import annotate
 from searchidx.entities.decode import decode
-from searchidx.entities.features import ModelAttributes, sentence_features, tagging_features
+from searchidx.entities.features import sentence_features
+from searchidx.entities.scorer import _viterbi, word_pairs
 from searchidx.entities.tagger import DEFAULT_MODEL, ENTITY_LABELS, Tagger, may_name
 from searchidx.entities.tokens import offsets, sentences, tokenize, words
 from searchidx.ingest import bundled_seeds
@@ -33,13 +34,23 @@ def tagger() -> Tagger:
     return Tagger(DEFAULT_MODEL)
 
 
-def plain(tagger: Tagger, text: str) -> list[Entity]:
-    """Every sentence tagged, offsets from the full tokeniser: the path before the shortcuts."""
+@pytest.fixture(scope="module")
+def crfsuite() -> Any:
+    """CRFsuite's own tagger on the same model: the reference for the scorer."""
+    import pycrfsuite
+
+    reference = pycrfsuite.Tagger()
+    reference.open(str(DEFAULT_MODEL))
+    return reference
+
+
+def plain(tagger: Tagger, text: str, crfsuite: Any) -> list[Entity]:
+    """Every sentence tagged by CRFsuite with every training feature, offsets from the full tokeniser."""
     found = []
     for tokens, starts, ends in sentences(text):
         if not may_name(tokens, tagger.gazetteer.casing, tagger.gazetteer.first_names):
             continue
-        tags = tagger._tagger.tag(sentence_features(tokens, tagger.gazetteer))
+        tags = crfsuite.tag(sentence_features(tokens, tagger.gazetteer))
         for first, last, kind in decode(tokens, tags):
             if kind in ENTITY_LABELS:
                 found.append(
@@ -72,28 +83,87 @@ def test_words_are_the_tokens_of_tokenize(text: str) -> None:
     assert words(text) == tokenize(text)[0]
 
 
-def test_extract_matches_the_plain_path(tagger: Tagger) -> None:
-    texts = [TEXT] + [path.read_text(encoding="utf-8") for path in sorted(bundled_seeds().iterdir())]
+def _texts() -> list[str]:
+    seeds = [path.read_text(encoding="utf-8") for path in sorted(bundled_seeds().iterdir())]
+    return [
+        TEXT,
+        "JAPAN GET LUCKY WIN IN NEW YORK",
+        "Mr. Smith , chairman of Apple Inc , flew to Paris .",
+        *seeds,
+    ]
+
+
+def test_extract_matches_the_plain_path(tagger: Tagger, crfsuite: Any) -> None:
+    texts = _texts()
     for text in texts:
         tagger.seen.clear()
-        assert tagger.extract(text) == plain(tagger, text)
-        assert tagger.extract(text) == plain(tagger, text)  # now from the remembered sentences
+        assert tagger.extract(text) == plain(tagger, text, crfsuite)
+        assert tagger.extract(text) == plain(tagger, text, crfsuite)  # now from the remembered sentences
+    tagger.seen.clear()
+    assert tagger.extract_many(texts) == [plain(tagger, text, crfsuite) for text in texts]  # all at once
     assert any(e.text == "Vladimir Putin" for e in tagger.extract(TEXT))
+
+
+def test_scores_are_the_summed_weights_of_the_training_features(tagger: Tagger) -> None:
+    """Each word's memoised vector and the sentence's cues add up to CRFsuite's state scores."""
+    model = tagger.model
+    for text in _texts():
+        for tokens, _starts, _ends in sentences(text):
+            for _pass in range(2):  # computed, then from the memo
+                (scores,) = model._scores([tokens], tagger.gazetteer)
+                ids = [
+                    [model.ids.get(f, model.unknown) for f in feats]
+                    for feats in sentence_features(tokens, tagger.gazetteer)
+                ]
+                expected = [model.state[row].sum(axis=0) for row in ids]
+                assert abs(scores - expected).max() < 1e-9
+
+
+def _reference_viterbi(scores: list[list[float]], trans: list[list[float]]) -> list[int]:
+    """CRFsuite's loop (crf1dc_viterbi), written out: the first of equal scores wins."""
+    size = len(trans)
+    alpha = list(scores[0])
+    back = []
+    for row in scores[1:]:
+        pointers = [max(range(size), key=lambda i, j=j: (alpha[i] + trans[i][j], -i)) for j in range(size)]
+        alpha = [alpha[pointers[j]] + trans[pointers[j]][j] + row[j] for j in range(size)]
+        back.append(pointers)
+    label = max(range(size), key=lambda i: (alpha[i], -i))
+    path = [label]
+    for pointers in reversed(back):
+        label = pointers[label]
+        path.append(label)
+    return path[::-1]
+
+
+@given(
+    st.lists(st.integers(1, 7), min_size=1, max_size=6),
+    st.integers(2, 4),
+    st.randoms(use_true_random=False),
+)
+def test_batched_viterbi_is_crfsuites_per_sentence(lengths: list[int], size: int, rng: Any) -> None:
+    import numpy as np
+
+    values = [-1.0, 0.0, 0.5, 1.0, 2.0]  # few values: equal scores (ties) are common
+    trans = np.array([[rng.choice(values) for _ in range(size)] for _ in range(size)])
+    batch = [np.array([[rng.choice(values) for _ in range(size)] for _ in range(n)]) for n in lengths]
+    assert _viterbi(batch, trans) == [_reference_viterbi(s.tolist(), trans.tolist()) for s in batch]
 
 
 def test_repeated_sentences_are_tagged_once_at_their_own_offsets(tagger: Tagger, monkeypatch: Any) -> None:
     tagged: list[list[str]] = []
-    real = tagger.tag
+    real = tagger.model.tag
 
-    def counting(tokens: list[str]) -> list[str] | None:
-        tagged.append(tokens)
-        return real(tokens)
+    def counting(batch: list[list[str]], gazetteer: Any) -> list[list[str]]:
+        tagged.extend(batch)
+        return real(batch, gazetteer)
 
-    monkeypatch.setattr(tagger, "tag", counting)
+    monkeypatch.setattr(tagger.model, "tag", counting)
     tagger.seen.clear()
     found = tagger.extract(TEXT)
-    sentence_count = len(sentence_spans(TEXT))
-    assert len(tagged) == sentence_count - 2  # the second 'Terms were not ...' and the last sentence
+    # 9 sentences: 3 without a name's capital, 'Terms were not disclosed.' and the first again
+    assert len(sentence_spans(TEXT)) == 9 and len(tagged) == 4
+    assert len({tuple(tokens) for tokens in tagged}) == 4
     putins = [e for e in found if e.text == "Vladimir Putin"]
     assert (
         len(putins) == 2 and putins[0].start == 0 and TEXT[putins[1].start :].startswith("Vladimir Putin met")
@@ -102,14 +172,13 @@ def test_repeated_sentences_are_tagged_once_at_their_own_offsets(tagger: Tagger,
 
 def test_sentences_that_cannot_name_reach_no_crf(tagger: Tagger, monkeypatch: Any) -> None:
     calls: list[int] = []
-    real = tagger._tagger
+    real = tagger.model.tag
 
-    class Counting:
-        def tag(self, features: list[list[str]]) -> list[str]:
-            calls.append(len(features))
-            return list(real.tag(features))
+    def counting(batch: list[list[str]], gazetteer: Any) -> list[list[str]]:
+        calls.extend(len(tokens) for tokens in batch)
+        return real(batch, gazetteer)
 
-    monkeypatch.setattr(tagger, "_tagger", Counting())
+    monkeypatch.setattr(tagger.model, "tag", counting)
     tagger.seen.clear()
     assert tagger.extract("prices rose 3 pct in thin trading. The company said it would appeal.") == []
     assert calls == []
@@ -126,26 +195,10 @@ def test_a_headline_adds_only_names_the_body_has(monkeypatch: Any, tmp_path: Pat
     assert "Vladimir Putin" in names
 
 
-def test_tagging_features_are_the_known_features_as_bytes(tagger: Tagger) -> None:
-    """The tagger's features: every training feature the model knows, in order, as UTF-8 bytes."""
-    known = tagger.attributes.known
-    texts = [TEXT, "JAPAN GET LUCKY WIN IN NEW YORK", "Mr. Smith , chairman of Apple Inc , flew to Paris ."]
-    texts += [path.read_text(encoding="utf-8") for path in sorted(bundled_seeds().iterdir())]
-    for text in texts:
-        for tokens, _starts, _ends in sentences(text):
-            for _pass in range(2):  # computed, then from the memo
-                full = sentence_features(tokens, tagger.gazetteer)
-                fast = tagging_features(tokens, tagger.gazetteer, tagger.attributes)
-                assert [[f.encode() for f in feats if f in known] for feats in full] == [
-                    [f for f in feats if f.decode() in known] for feats in fast
-                ]
-                assert all(f.decode() in known for feats in fast for f in feats if b"|" in f)
-
-
-def test_model_attributes_find_pairs_of_words_holding_a_bar() -> None:
-    model = ModelAttributes(["w=a", "-1w|w=a|b", "-1w|w=x|y|z", "w|+1w=|||"])
-    assert model.pairs["-1w|w="] == {"a": {"b"}, "x": {"y|z"}, "x|y": {"z"}}
-    assert model.pairs["w|+1w="] == {"": {"||"}, "|": {"|"}, "||": {""}}
+def test_word_pairs_find_pairs_of_words_holding_a_bar() -> None:
+    pairs = word_pairs(["w=a", "-1w|w=a|b", "-1w|w=x|y|z", "w|+1w=|||"])
+    assert pairs["-1w|w="] == {"a": {"b"}, "x": {"y|z"}, "x|y": {"z"}}
+    assert pairs["w|+1w="] == {"": {"||"}, "|": {"|"}, "||": {""}}
 
 
 @given(st.text(alphabet=st.sampled_from("aZ1 .'’s-‑U\n\u00a0\t,é"), max_size=60), st.integers(0, 70))

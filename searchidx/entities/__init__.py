@@ -11,6 +11,8 @@ context and gazetteer features; its model file ships with the package, and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..models import CanonicalEntity
 from .canonical import best_display, canonicalize, name_key
 from .cleanup import RULES_VERSION, clean_mentions, title_mentions
@@ -22,6 +24,7 @@ __all__ = [
     "ENTITY_LABELS",
     "Tagger",
     "annotate",
+    "annotate_many",
     "best_display",
     "canonicalize",
     "extract_entities",
@@ -46,10 +49,21 @@ def annotate(title: str, body: str, *, title_derived: bool = False) -> list[Cano
     :mod:`.document`) and cleaned (:mod:`.cleanup`); a headline contributes only names the
     body also mentions, as headlines capitalise every word.
     """
+    return annotate_many([(title, body, title_derived)])[0]
+
+
+def annotate_many(articles: Sequence[tuple[str, str, bool]]) -> list[list[CanonicalEntity]]:
+    """:func:`annotate` for many ``(title, body, title_derived)`` articles: faster, tagged together."""
     tagger = _tagger(configured_model())
-    text = body[:MAX_TAGGED_CHARS]
     places = tagger.gazetteer.places
-    mentions = clean_mentions(document_mentions(tagger.extract(text), text, places), text, places)
-    if title and not title_derived and mentions:  # a headline only adds names the body has
-        mentions = title_mentions(clean_mentions(tagger.extract(title), title, places), mentions) + mentions
-    return canonicalize(mentions, tagger.gazetteer.places)
+    bodies = [body[:MAX_TAGGED_CHARS] for _title, body, _derived in articles]
+    found = [
+        clean_mentions(document_mentions(mentions, text, places, parsed), text, places)
+        for text, (mentions, parsed) in zip(bodies, tagger.parse_many(bodies), strict=True)
+    ]
+    # a headline only adds names its body has
+    headed = [k for k, (title, _body, derived) in enumerate(articles) if title and not derived and found[k]]
+    titles = [articles[k][0] for k in headed]
+    for k, title, mentions in zip(headed, titles, tagger.extract_many(titles), strict=True):
+        found[k] = title_mentions(clean_mentions(mentions, title, places), found[k]) + found[k]
+    return [canonicalize(mentions, places) for mentions in found]

@@ -146,19 +146,26 @@ def document_spans(
 
 
 def document_mentions(
-    entities: Sequence[Entity], text: str, places: Collection[str] = frozenset()
+    entities: Sequence[Entity],
+    text: str,
+    places: Collection[str] = frozenset(),
+    parsed: tuple[Sequence[tuple[int, int]], Sequence[list[str] | None]] | None = None,
 ) -> list[Entity]:
     """:func:`document_spans` on the mentions ``Tagger.extract`` found in ``text``, in text order.
 
-    The text is split and tokenised as the tagger did (same sentences, same words), so each
-    mention is a run of whole words (one that is not, none is, is kept as it was). Word offsets
-    are computed only for the sentences the pass adds a mention to.
+    The text is split and tokenised as the tagger did (same sentences, same words; ``parsed``
+    gives the tagger's own: spans and words, ``None`` for a sentence it did not split), so
+    each mention is a run of whole words (one that is not, none is, is kept as it was). Word
+    offsets are computed only for the sentences the pass adds a mention to.
     """
     if not entities:
         return []
-    bounds = sentence_spans(text)
+    bounds, split = parsed if parsed is not None else (sentence_spans(text), [])
     firsts = [start for start, _ in bounds]
-    sentences = [split_words(text[start:end]) for start, end in bounds]
+    sentences = [
+        words if k < len(split) and (words := split[k]) is not None else split_words(text[start:end])
+        for k, (start, end) in enumerate(bounds)
+    ]
     spans: list[list[Span]] = [[] for _ in bounds]
     tagged: dict[tuple[int, int, int], Entity] = {}  # (sentence, first word, last word + 1)
     kept: list[Entity] = []

@@ -9,21 +9,23 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..analysis import fold
+
+if TYPE_CHECKING:
+    from .scorer import CrfModel
 
 __all__ = [
     "GAZETTEER_MAX_WORDS",
     "Gazetteer",
-    "ModelAttributes",
     "gazetteer_marks",
     "read_casing",
     "read_clusters",
     "read_gazetteer",
     "sentence_features",
     "shape",
-    "tagging_features",
+    "tagging_parts",
 ]
 
 
@@ -43,8 +45,8 @@ class Gazetteer:
     clusters: Mapping[str, str] = field(default_factory=dict)
     #: Memo of what each word brings to its own and its neighbours' features (:func:`sentence_features`).
     memo: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False, repr=False)
-    #: The same for :func:`tagging_features`, one per model (bytes, only what the model knows).
-    tag_memos: dict[ModelAttributes, dict[str, tuple[Any, ...]]] = field(
+    #: The same for :func:`tagging_parts`, one per model (the features' summed weights).
+    tag_memos: dict[CrfModel, dict[str, tuple[Any, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
     #: Every start of a place name that ends at a word boundary ("new", "new york", "new york city").
@@ -188,36 +190,12 @@ def _marks(
     return marks
 
 
-class ModelAttributes:
-    """The attributes a trained model knows: tagging emits only these, as UTF-8 bytes.
-
-    CRFsuite drops an attribute its model does not know, so leaving them out changes no tag;
-    the word-pair features (``-1w|w=...``, ``w|+1w=...``, 97-98% unknown) are then built only
-    for the pairs the model has.
-    """
-
-    def __init__(self, names: Collection[str]) -> None:
-        self.known = frozenset(names)
-        #: One bytes object per feature name for every memo entry (affixes, clusters, flags repeat).
-        self.shared: dict[str, bytes] = {}
-        #: ``template -> left word -> right words`` of the known word pairs. A pair is split at
-        #: every ``|`` of its value, so words holding ``|`` are found too.
-        self.pairs: dict[str, dict[str, set[str]]] = {"-1w|w=": {}, "w|+1w=": {}}
-        for name in self.known:
-            for prefix, table in self.pairs.items():
-                if name.startswith(prefix):
-                    value = name[len(prefix) :]
-                    for k, ch in enumerate(value):
-                        if ch == "|":
-                            table.setdefault(value[:k], set()).add(value[k + 1 :])
-
-
 class _Names:
-    """The fixed feature names of one output type (``str`` for training, ``bytes`` for tagging)."""
+    """The fixed feature names as training writes them (``str``) or as a model's attribute ids."""
 
-    def __init__(self, encode: bool) -> None:
+    def __init__(self, model: CrfModel | None) -> None:
         def name(text: str) -> Any:
-            return text.encode() if encode else text
+            return text if model is None else model.ids.get(text, model.unknown)
 
         self.cap0, self.bos, self.eos, self.first = name("cap0"), name("BOS"), name("EOS"), name("-1first")
         self.percue1, self.percue2, self.placeprep = name("-1percue"), name("-2percue"), name("-1placeprep")
@@ -229,8 +207,8 @@ class _Names:
         self.run = {text: name(text) for text in names}
 
 
-_STR_NAMES = _Names(encode=False)
-_BYTES_NAMES = _Names(encode=True)
+_STR_NAMES = _Names(None)
+_MODEL_NAMES: dict[CrfModel, _Names] = {}
 
 # A memo entry (one word, in running text or in an all-capitals line), by position:
 _OWN, _BEFORE1, _BEFORE2, _AFTER1, _AFTER2 = 0, 1, 2, 3, 4  # its features, as itself and as neighbour
@@ -243,34 +221,31 @@ _PLACE_START = 16  # a place name may start with it (else no gazetteer mark star
 
 def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[str]]:
     """Return the CRF feature strings of every token in one sentence (training: every feature)."""
-    return _features(words, gazetteer, None)
+    entries, caps_line = _entries(words, gazetteer, None)
+    return _features(words, entries, caps_line, gazetteer, None)
 
 
-def tagging_features(words: Sequence[str], gazetteer: Gazetteer, model: ModelAttributes) -> list[list[bytes]]:
-    """:func:`sentence_features` as UTF-8 bytes, without the ones ``model`` does not know.
+def tagging_parts(
+    words: Sequence[str], gazetteer: Gazetteer, model: CrfModel
+) -> tuple[list[Any], list[list[int]]]:
+    """What :func:`sentence_features` gives ``model``, in two parts (:mod:`.scorer` adds them up).
 
-    Tags the same as :func:`sentence_features` (CRFsuite ignores unknown attributes), with
-    fewer strings to build and for python-crfsuite to copy and look up.
+    Returns:
+        Each word's memoised weight vector (its own features, then the ones it lends the words
+        one and two before and after it, each summed over the labels) and each token's other
+        features (this sentence's cues and the known word pairs) as attribute ids.
     """
-    return _features(words, gazetteer, model)
+    entries, caps_line = _entries(words, gazetteer, model)
+    return [entry[_OWN] for entry in entries], _features(words, entries, caps_line, gazetteer, model)
 
 
-def _features(words: Sequence[str], gazetteer: Gazetteer, model: ModelAttributes | None) -> list[list[Any]]:
-    """The one implementation of both feature functions (they cannot drift apart).
-
-    The features of a token are its word's memoised ones, then the cues of this sentence
-    (gazetteer, capitalised run, titles, prepositions), then its neighbours' memoised ones, in
-    one fixed order (CRFsuite adds the weights in the order given).
-    """
-    n = len(words)
-    if not n:
-        return []
+def _entries(words: Sequence[str], gazetteer: Gazetteer, model: CrfModel | None) -> tuple[list[Any], bool]:
+    """Each word's memo entry (:func:`_word_entry`), and whether the line is in capitals."""
     caps_line = _all_caps(words)
     if model is None:
         memo = gazetteer.memo
     else:
         memo = gazetteer.tag_memos.get(model) or gazetteer.tag_memos.setdefault(model, {})
-    names = _STR_NAMES if model is None else _BYTES_NAMES
     entries: list[Any] = [memo.get("\0" + word if caps_line else word) for word in words]
     if None in entries:
         room = len(memo) < (
@@ -281,6 +256,26 @@ def _features(words: Sequence[str], gazetteer: Gazetteer, model: ModelAttributes
                 entries[i] = found = _word_entry(word, caps_line, gazetteer, model)
                 if room:
                     memo["\0" + word if caps_line else word] = found
+    return entries, caps_line
+
+
+def _features(
+    words: Sequence[str], entries: list[Any], caps_line: bool, gazetteer: Gazetteer, model: CrfModel | None
+) -> list[list[Any]]:
+    """The one implementation of training's and tagging's features (they cannot drift apart).
+
+    The features of a token are its word's memoised ones, then the cues of this sentence
+    (gazetteer, capitalised run, titles, prepositions), then its neighbours' memoised ones, in
+    one fixed order. For a ``model`` the memoised ones are left out (their weights are summed
+    in the words' vectors) and the rest are attribute ids.
+    """
+    n = len(words)
+    if not n:
+        return []
+    if model is None:
+        names = _STR_NAMES
+    else:
+        names = _MODEL_NAMES.get(model) or _MODEL_NAMES.setdefault(model, _Names(model))
     marks = None
     starts = [entry[_PLACE_START] for entry in entries]
     if any(starts):
@@ -289,7 +284,8 @@ def _features(words: Sequence[str], gazetteer: Gazetteer, model: ModelAttributes
     if runs is not None and model is not None:
         run_names = names.run
         runs = [[run_names[f] for f in cues] if cues else cues for cues in runs]
-    all_pairs = model is None
+    training = model is None
+    ids = {} if model is None else model.ids
     first, percue1, percue2, placeprep = names.first, names.percue1, names.percue2, names.placeprep
     orgcue, percue_after = names.orgcue, names.percue_after
     out: list[list[Any]] = []
@@ -299,7 +295,7 @@ def _features(words: Sequence[str], gazetteer: Gazetteer, model: ModelAttributes
     entry = entries[0]
     for i in range(n):
         after = entries[i + 1] if i < last else None
-        feats = list(entry[_OWN])
+        feats = list(entry[_OWN]) if training else []
         cap = entry[_CAP]
         if before is None and cap and not caps_line:
             feats.append(names.cap0)
@@ -313,11 +309,11 @@ def _features(words: Sequence[str], gazetteer: Gazetteer, model: ModelAttributes
             cue = before[_CUE_BEFORE]
             if cue and cap and before[_FIRST] and before[_CAP]:
                 feats.append(first)
-            feats += before[_BEFORE1]
-            if all_pairs:
+            if training:
+                feats += before[_BEFORE1]
                 feats.append(f"-1w|w={before[_LOW]}|{entry[_LOW]}")
             elif before[_PAIR_PREV] is not None and entry[_LOW] in before[_PAIR_PREV]:
-                feats.append(f"-1w|w={before[_LOW]}|{entry[_LOW]}".encode())
+                feats.append(ids[f"-1w|w={before[_LOW]}|{entry[_LOW]}"])
             if cue and before[_PERCUE]:
                 feats.append(percue1)
             elif before2 is not None and before2[_PERCUE] and before[_CAP]:
@@ -326,16 +322,16 @@ def _features(words: Sequence[str], gazetteer: Gazetteer, model: ModelAttributes
                 feats.append(placeprep)
             if marks and marks[i - 1]:
                 feats.append(names.gaz_before[marks[i - 1]])
-            if before2 is not None:
+            if before2 is not None and training:
                 feats += before2[_BEFORE2]
         if after is None:
             feats.append(names.eos)
         else:
-            feats += after[_AFTER1]
-            if all_pairs:
+            if training:
+                feats += after[_AFTER1]
                 feats.append(f"w|+1w={entry[_LOW]}|{after[_LOW]}")
             elif entry[_PAIR_NEXT] is not None and after[_LOW] in entry[_PAIR_NEXT]:
-                feats.append(f"w|+1w={entry[_LOW]}|{after[_LOW]}".encode())
+                feats.append(ids[f"w|+1w={entry[_LOW]}|{after[_LOW]}"])
             after2 = entries[i + 2] if i < last - 1 else None
             if after[_CUE_AFTER]:
                 if after[_ORGCUE]:
@@ -344,29 +340,23 @@ def _features(words: Sequence[str], gazetteer: Gazetteer, model: ModelAttributes
                     feats.append(percue_after)
             if marks and marks[i + 1]:
                 feats.append(names.gaz_after[marks[i + 1]])
-            if after2 is not None:
+            if after2 is not None and training:
                 feats += after2[_AFTER2]
         out.append(feats)
         before2, before, entry = before, entry, after
     return out
 
 
-def _word_entry(
-    word: str, caps_line: bool, gazetteer: Gazetteer, model: ModelAttributes | None
-) -> tuple[Any, ...]:
+def _word_entry(word: str, caps_line: bool, gazetteer: Gazetteer, model: CrfModel | None) -> tuple[Any, ...]:
     """What the token loop needs of one word (memoised in ``Gazetteer.memo``/``tag_memos``)."""
     low = word.lower()
     folded = low if low.isascii() else fold(low)
     word_shape = ("C" + shape(word.title())) if caps_line else shape(word)
     own, around = _word_features(word, low, folded, word_shape, caps_line, gazetteer)
-    groups: tuple[tuple[Any, ...], ...] = (own, around[0:3], around[3:5], around[5:8], around[8:10])
+    groups: tuple[Any, ...] = (own, around[0:3], around[3:5], around[5:8], around[8:10])
     pair_prev = pair_next = None
-    if model is not None:
-        known = model.known
-        shared = model.shared
-        groups = tuple(
-            tuple([shared.setdefault(f, f.encode()) for f in group if f in known]) for group in groups
-        )
+    if model is not None:  # one vector: the groups' weights, concatenated
+        groups = (model.vector(groups), None, None, None, None)
         pair_prev = model.pairs["-1w|w="].get(low)
         pair_next = model.pairs["w|+1w="].get(low)
     bare = low.rstrip(".")

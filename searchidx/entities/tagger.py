@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from ..analysis import sentence_spans
-from ..errors import SearchidxError
 from ..models import Entity
 from .decode import decode
-from .features import ModelAttributes, read_gazetteer, tagging_features
+from .features import read_gazetteer
+from .scorer import CrfModel
 from .tokens import offsets, words
 
 __all__ = [
@@ -35,73 +33,85 @@ ENTITY_LABELS = {"PER": "person", "LOC": "place", "ORG": "org"}
 #: Sentences whose mentions are remembered (:meth:`Tagger._sentence`): about 4 MB at most.
 SEEN_MAX = 20_000
 SEEN_CHARS = 200
+#: A text's sentence spans and each one's words (``None``: not split, a sentence seen before).
+Parsed = tuple[list[tuple[int, int]], list[list[str] | None]]
 
 
 class Tagger:
     """A loaded CRF model plus the gazetteer its features need."""
 
     def __init__(self, model: Path) -> None:
-        import pycrfsuite
-
-        if not model.is_file():
-            raise SearchidxError(
-                f"entity model {model} not found: unset $SEARCHIDX_NER_MODEL or train one "
-                "with `python -m searchidx.entities.train`"
-            )
         self.path = model
-        self._tagger: Any = pycrfsuite.Tagger()
-        self._tagger.open(str(model))
+        #: The model's weights (:mod:`.scorer`): it scores and decodes the sentences.
+        self.model = CrfModel(model)
         self.gazetteer = read_gazetteer(DATA)
-        #: The attributes the model knows: the only features worth building (:func:`tagging_features`).
-        self.attributes = ModelAttributes(model_attributes(self._tagger))
         #: Mentions of sentences already tagged (the text decides them: same words, same tags).
         self.seen: dict[str, list[tuple[int, int, str]]] = {}
 
     def extract(self, text: str) -> list[Entity]:
         """Return person/place/org mentions in ``text`` with character offsets."""
-        found: list[Entity] = []
-        for start, end in sentence_spans(text):
-            for first, last, label in self._sentence(text[start:end]):
-                found.append(Entity(text[start + first : start + last], label, start + first, start + last))
-        return found
+        return self.extract_many([text])[0]
 
-    def _sentence(self, sentence: str) -> list[tuple[int, int, str]]:
-        """``(start, end, label)`` of the mentions in one sentence, offsets into it.
+    def extract_many(self, texts: Sequence[str]) -> list[list[Entity]]:
+        """:meth:`extract` for many texts: their sentences are tagged together (:meth:`.CrfModel.tag`)."""
+        return [entities for entities, _parsed in self.parse_many(texts)]
 
-        A sentence seen before (a sign-off, "Terms were not disclosed.") is answered
-        from :attr:`seen`, which keeps the first :data:`SEEN_MAX` short ones.
+    def parse_many(self, texts: Sequence[str]) -> list[tuple[list[Entity], Parsed]]:
+        """:meth:`extract_many`, with each text's sentence spans and words (the document pass reuses them).
+
+        A sentence seen before (a sign-off, "Terms were not disclosed.") is answered from
+        :attr:`seen`, which keeps the first :data:`SEEN_MAX` short ones; its words are then
+        ``None`` (split again only if needed).
         """
-        known = self.seen.get(sentence)
-        if known is not None:
-            return known
-        found: list[tuple[int, int, str]] = []
-        tokens = words(sentence)
-        tags = self.tag(tokens)
-        if tags is not None:
-            spans = [span for span in decode(tokens, tags) if span[2] in ENTITY_LABELS]
-            if spans:  # offsets only where a name is, up to its last word
-                starts, ends = offsets(sentence, tokens, max(last for _first, last, _kind in spans))
-                found = [(starts[first], ends[last - 1], ENTITY_LABELS[kind]) for first, last, kind in spans]
-        if len(sentence) <= SEEN_CHARS and len(self.seen) < SEEN_MAX:
-            self.seen[sentence] = found
-        return found
+        plans = [sentence_spans(text) for text in texts]
+        fresh: dict[str, list[str]] = {}  # sentence -> its words, for the ones not seen before
+        for text, spans in zip(texts, plans, strict=True):
+            for start, end in spans:
+                sentence = text[start:end]
+                if sentence not in self.seen and sentence not in fresh:
+                    fresh[sentence] = words(sentence)
+        gazetteer = self.gazetteer
+        taggable = [
+            s for s, tokens in fresh.items() if may_name(tokens, gazetteer.casing, gazetteer.first_names)
+        ]
+        tagged = dict(zip(taggable, self.model.tag([fresh[s] for s in taggable], gazetteer), strict=True))
+        known: dict[str, list[tuple[int, int, str]]] = {}
+        for sentence, tokens in fresh.items():
+            tags = tagged.get(sentence)
+            known[sentence] = found = [] if tags is None else _mentions(sentence, tokens, tags)
+            if len(sentence) <= SEEN_CHARS and len(self.seen) < SEEN_MAX:
+                self.seen[sentence] = found
+        out: list[tuple[list[Entity], Parsed]] = []
+        for text, spans in zip(texts, plans, strict=True):
+            entities: list[Entity] = []
+            split: list[list[str] | None] = []
+            for start, end in spans:
+                sentence = text[start:end]
+                mentions = known.get(sentence)
+                for first, last, label in self.seen[sentence] if mentions is None else mentions:
+                    entities.append(
+                        Entity(text[start + first : start + last], label, start + first, start + last)
+                    )
+                split.append(fresh.get(sentence))
+            out.append((entities, (spans, split)))
+        return out
 
     def tag(self, words: list[str]) -> list[str] | None:
         """CRF tags of one tokenised sentence, or ``None`` when it cannot hold a name."""
         if not may_name(words, self.gazetteer.casing, self.gazetteer.first_names):
             return None
-        return list(self._tagger.tag(tagging_features(words, self.gazetteer, self.attributes)))
+        return self.model.tag([words], self.gazetteer)[0]
 
 
-def model_attributes(tagger: Any) -> list[str]:
-    """The attribute names an open ``pycrfsuite.Tagger`` knows (read from its text dump, ~30 ms)."""
-    with tempfile.TemporaryDirectory(prefix="searchidx-model-") as folder:
-        path = Path(folder) / "dump.txt"
-        tagger.dump(str(path))
-        lines = path.read_bytes().decode("utf-8").split("\n")
-    start = lines.index("ATTRIBUTES = {") + 1
-    end = lines.index("}", start)
-    return [line.split(": ", 1)[1] for line in lines[start:end]]
+def _mentions(sentence: str, tokens: list[str], tags: list[str]) -> list[tuple[int, int, str]]:
+    """``(start, end, label)`` of the names in one tagged sentence, offsets into it."""
+    spans = [span for span in decode(tokens, tags) if span[2] in ENTITY_LABELS]
+    if not spans:
+        return []
+    starts, ends = offsets(
+        sentence, tokens, max(last for _first, last, _kind in spans)
+    )  # up to the last name
+    return [(starts[first], ends[last - 1], ENTITY_LABELS[kind]) for first, last, kind in spans]
 
 
 def may_name(words: Sequence[str], casing: Mapping[str, str], first_names: Collection[str] = ()) -> bool:
