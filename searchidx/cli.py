@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from typing import Any
 
 import click
@@ -182,7 +181,7 @@ main.add_command(search_command)
 
 
 @main.command("index")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, metavar="[PATH|URL]...", type=click.Path())
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build a fresh index (after an upgrade or a version error).")
 @click.option(
@@ -203,9 +202,14 @@ main.add_command(search_command)
     "--follow-symlinks", is_flag=True, help="Index links to files outside the given directories too."
 )
 @columns_option
+@click.option(
+    "--fetch-pages",
+    is_flag=True,
+    help="For feed URLs: also fetch each new entry's page and index its article text (robots.txt honoured).",
+)
 @json_option("Print the report as one JSON line.")
 def index_command(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     index_dir: str | None,
     rebuild: bool,
     lock_timeout: float,
@@ -213,12 +217,15 @@ def index_command(
     workers: int | None,
     follow_symlinks: bool,
     columns_spec: str | None,
+    fetch_pages: bool,
     as_json: bool,
 ) -> None:
     """Add, update and remove articles: text, JSON Lines, CSV/TSV, web pages, WARC, feeds, directories.
 
-    With no PATH, the directories indexed before are scanned again.
-    Exit status: 0 on success, 2 if any file was skipped (the rest is committed).
+    A URL (http or https) is an RSS or Atom feed: its entries are indexed, and
+    it is polled again with the other roots. With no PATH, the paths and feeds
+    indexed before are read again.
+    Exit status: 0 on success, 2 if any file or feed was skipped (the rest is committed).
     """
     prog = "searchidx"
     with guard(prog):
@@ -243,6 +250,7 @@ def index_command(
                 should_stop=interrupted.is_set,
                 follow_symlinks=follow_symlinks,
                 columns=columns,
+                fetch_pages=fetch_pages,
             )
         report = index.last_report
         assert report is not None

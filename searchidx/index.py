@@ -37,7 +37,7 @@ from .writing import (
     create,
     load_stems,
     read_json_object,
-    source_roots,
+    split_sources,
     versions,
     write,
 )
@@ -173,6 +173,7 @@ class Index:
         should_stop: Callable[[], bool] | None = None,
         follow_symlinks: bool = False,
         columns: Mapping[str, str] | None = None,
+        fetch_pages: bool = False,
     ) -> Index:
         """Create (or refresh, or with ``rebuild`` replace) an index from article files and directories.
 
@@ -185,7 +186,7 @@ class Index:
         ``entities`` (extract people, places and organisations) defaults to the
         existing index's setting, or yes for a new one; a different explicit
         value on an existing index needs ``rebuild``. ``columns`` maps CSV/TSV
-        columns to article fields, as for :meth:`update`.
+        columns to article fields, and ``sources`` may hold feed URLs, as for :meth:`update`.
 
         Raises:
             IndexOptionError: ``entities`` differs from the index's and ``rebuild`` is not set.
@@ -194,8 +195,8 @@ class Index:
             IndexWriteError: The disk is full or the directory read-only.
         """
         where = Path(path)
-        roots = source_roots(sources)
-        run = Run(progress, workers, should_stop, follow_symlinks, columns)
+        roots, feeds = split_sources(sources)
+        run = Run(progress, workers, should_stop, follow_symlinks, columns, feeds, fetch_pages)
         check_apart(where, roots)
         state = inspect_location(where)
         if state == "index" and committed(where) and not rebuild:
@@ -250,7 +251,7 @@ class Index:
 
     @property
     def roots(self) -> tuple[str, ...]:
-        """Directories and files indexed so far (a bare ``searchidx index`` re-scans them)."""
+        """Directories, files and feed URLs indexed so far (a bare ``searchidx index`` reads them again)."""
         return tuple(self._meta.get("roots", ()))
 
     @property
@@ -277,6 +278,7 @@ class Index:
         should_stop: Callable[[], bool] | None = None,
         follow_symlinks: bool = False,
         columns: Mapping[str, str] | None = None,
+        fetch_pages: bool = False,
     ) -> IndexReport:
         """Bring the index up to date with ``sources`` in one atomic commit.
 
@@ -284,8 +286,13 @@ class Index:
         articles whose file vanished from under a source directory removed.
         Unreadable files are reported in the result and never cause removals.
 
+        A feed URL (``http://`` or ``https://``) is fetched, conditionally when
+        it was polled before (see :mod:`searchidx.fetch`); its new and changed
+        entries are added, and entries gone from it stay. A feed that fails is
+        one problem in the report; it is remembered as a root once it answers.
+
         Args:
-            sources: Files and directories of articles.
+            sources: Files and directories of articles, and feed URLs.
             progress: Called with (bytes read, bytes to read) as files are read.
             lock_timeout: Seconds to wait for another writer.
             workers: Processes for indexing (default: one per CPU, at most 2).
@@ -295,16 +302,19 @@ class Index:
                 (by default they are skipped with a problem).
             columns: For CSV/TSV files: article field (``title``, ``date``, ``text``, ``url``,
                 ``id``, ``source``, ``author``) -> column name, for names not recognised.
+            fetch_pages: For feed URLs: also fetch each new or changed entry's page (robots.txt
+                honoured) and index its article text instead of the feed's summary.
 
         Raises:
+            SearchidxError: A URL that is not http or https.
             IndexLocked: Another writer held the lock for ``lock_timeout`` seconds.
             IndexVersionError: The index was built with another entity model.
             IndexLocationError: A source contains the index, or is inside it.
             IndexWriteError: The disk is full or the index read-only (nothing was committed).
         """
-        return self._update(
-            source_roots(sources), lock_timeout, Run(progress, workers, should_stop, follow_symlinks, columns)
-        )
+        roots, feeds = split_sources(sources)
+        run = Run(progress, workers, should_stop, follow_symlinks, columns, feeds, fetch_pages)
+        return self._update(roots, lock_timeout, run)
 
     def _update(self, roots: Sequence[Path], lock_timeout: float, run: Run) -> IndexReport:
         check_apart(self.path, roots)

@@ -14,17 +14,20 @@ import datetime as dt
 import hashlib
 import html
 import html.parser
+import io
 import json
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .fields import derive_title
 from .models import Article, Problem
 
-__all__ = ["FEED_SUFFIXES", "html_text", "iter_feed"]
+__all__ = ["FEED_SUFFIXES", "NOT_A_FEED", "html_text", "iter_feed"]
 
 FEED_SUFFIXES = frozenset({".rss", ".atom", ".xml"})
+#: How the problem of a document that is no feed begins.
+NOT_A_FEED = "not an RSS or Atom feed"
 
 # Elements that end a paragraph when HTML content is turned into text.
 _BLOCKS = frozenset("p div br li h1 h2 h3 h4 h5 h6 blockquote tr section article pre ul ol table".split())
@@ -67,22 +70,27 @@ def html_text(fragment: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def iter_feed(data: bytes, *, where: str) -> Iterator[Article | Problem]:
+def iter_feed(
+    data: bytes, *, where: str, headers: Mapping[str, str] | None = None
+) -> Iterator[Article | Problem]:
     """Yield the article of every entry of an RSS or Atom feed, and the problems.
 
     Args:
         data: The feed document (feedparser detects the encoding).
         where: The file (or URL) it came from, for messages and the articles' path.
+        headers: The HTTP answer's headers, for a fetched feed (``content-type`` gives
+            the encoding, ``content-location`` the base of relative links).
     """
     import feedparser
 
-    parsed = feedparser.parse(data)
+    # A stream, never bytes: feedparser opens bytes that name a file as that file.
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=dict(headers or {}))
     entries = parsed.get("entries") or []
     if not entries:
         version = parsed.get("version") or ""
         if parsed.get("bozo") and not version:
             reason = str(parsed.get("bozo_exception") or "not XML").splitlines()[0]
-            yield Problem(where, f"not an RSS or Atom feed ({reason}): nothing indexed")
+            yield Problem(where, f"{NOT_A_FEED} ({reason}): nothing indexed")
         else:
             yield Problem(where, "feed with no entries", skipped=False)
         return

@@ -112,16 +112,19 @@ STEMS_FILE = "stems.json"
 ENTITIES_FILE = "entities.json"
 #: Size and times of each file read cleanly, so an update skips the untouched ones (update.signature).
 FILES_FILE = "files.json"
+#: ETag and Last-Modified of each feed URL polled cleanly, for the next conditional GET (fetch.poll).
+FEEDS_FILE = "feeds.json"
+_FILES = f"{re.escape(FILES_FILE)}|{re.escape(FEEDS_FILE)}"
 # Entries that may stand in a directory that is still "empty" for an index: a
 # filesystem's own folder, and the lock and scratch space searchidx itself creates.
 _IGNORABLE = frozenset({"lost+found", LOCK_FILE, f"{INDEX_NAME}.tmp"})
 _OURS_RE = re.compile(
     rf"^(?:_{INDEX_NAME}_\d+\.toc(?:\.[\d.]+)?|{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+"
-    rf"|\.(?:{re.escape(META_FILE)}|{re.escape(STEMS_FILE)}|{re.escape(ENTITIES_FILE)}|{re.escape(FILES_FILE)})"
+    rf"|\.(?:{re.escape(META_FILE)}|{re.escape(STEMS_FILE)}|{re.escape(ENTITIES_FILE)}|{_FILES})"
     rf"\.\d+\.tmp)$"
 )
 _META_TMP_RE = re.compile(
-    rf"^\.(?:{re.escape(META_FILE)}|{re.escape(STEMS_FILE)}|{re.escape(ENTITIES_FILE)}|{re.escape(FILES_FILE)})"
+    rf"^\.(?:{re.escape(META_FILE)}|{re.escape(STEMS_FILE)}|{re.escape(ENTITIES_FILE)}|{_FILES})"
     rf"\.\d+\.tmp$"
 )
 Location = Literal["missing", "empty", "index"]
@@ -280,7 +283,7 @@ def discard_uncommitted(path: Path, *, everything: bool = False) -> None:
             _remove(path / name)
     shutil.rmtree(path / f"{INDEX_NAME}.tmp", ignore_errors=True)
     if everything:
-        for name in (META_FILE, STEMS_FILE, ENTITIES_FILE, FILES_FILE):
+        for name in (META_FILE, STEMS_FILE, ENTITIES_FILE, FILES_FILE, FEEDS_FILE):
             _remove(path / name)
 
 

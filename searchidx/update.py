@@ -4,7 +4,8 @@ Files are read as a stream and written a batch at a time, so memory stays
 bounded however large the collection. Entity extraction is the slow part of
 a run, so it runs in worker processes while this process feeds Whoosh.
 Nothing is committed unless the whole run succeeds; unreadable files never
-cause removals.
+cause removals. Feed URLs are polled after the files (searchidx.fetch); an
+entry gone from a feed stays indexed (a feed shows only its latest entries).
 """
 
 from __future__ import annotations
@@ -159,6 +160,10 @@ def run_update(
     columns: Mapping[str, str] | None = None,
     signatures: Mapping[str, list[int]] | None = None,
     read: dict[str, list[int]] | None = None,
+    feeds: Sequence[str] = (),
+    fetch_pages: bool = False,
+    feed_state: Mapping[str, Any] | None = None,
+    polled: dict[str, dict[str, str]] | None = None,
 ) -> IndexReport:
     """Apply ``roots`` to an open Whoosh writer (the caller commits or cancels).
 
@@ -166,6 +171,10 @@ def run_update(
     file whose :func:`signature` is the one in ``signatures`` (recorded when it
     was last read without a problem) is not read again: its articles count as
     unchanged. ``read`` receives the signature of every file now known clean.
+
+    ``feeds`` are then polled, conditionally with their validators in
+    ``feed_state``; ``polled`` receives, for each feed that answered, the
+    validators to keep (empty when it had a problem, so the next run reads it whole).
 
     Raises:
         IndexingInterrupted: ``should_stop`` said so (checked per file and per article).
@@ -234,6 +243,11 @@ def run_update(
             done += _size(found)
             if progress is not None:
                 progress(min(done, total), total)
+        if feeds:
+            feed_run = _FeedRun(sink, known, seen_ids, problems, roots, check)
+            unchanged += feed_run.read(feeds, by_path, feed_state or {}, fetch_pages)
+            if polled is not None:
+                polled.update(feed_run.polled)
         removed = _remove_missing(writer, known, roots, seen_ids, seen_paths - kept_paths, kept_paths)
         sink.finish()
     except BaseException:
@@ -242,6 +256,69 @@ def run_update(
     return IndexReport(
         sink.added, sink.updated, removed, unchanged, tuple(problems), time.perf_counter() - started
     )
+
+
+class _FeedRun:
+    """The feed URLs of a run: their new and changed entries go to the sink, nothing is removed."""
+
+    def __init__(
+        self,
+        sink: _Sink,
+        known: Mapping[str, tuple[str, str]],
+        seen_ids: set[str],
+        problems: list[Problem],
+        roots: Sequence[Path],
+        check: Callable[[], None],
+    ) -> None:
+        self.sink, self.known, self.seen_ids, self.problems = sink, known, seen_ids, problems
+        self.roots, self.check = roots, check
+        self.polled: dict[str, dict[str, str]] = {}
+
+    def read(
+        self,
+        feeds: Sequence[str],
+        by_path: Mapping[str, list[str]],
+        state: Mapping[str, Any],
+        fetch_pages: bool,
+    ) -> int:
+        """Poll every feed; return how many articles are unchanged."""
+        from .fetch import Fetcher, is_url, poll, with_page
+
+        fetcher = Fetcher()
+        unchanged = 0
+        for url in feeds:
+            self.check()
+            before = len(self.problems)
+            recorded = state.get(url)
+            result = poll(fetcher, url, recorded if isinstance(recorded, dict) else None)
+            if result.not_modified:  # 304: what was read from it stands
+                ids = by_path.get(url, [])
+                self.seen_ids.update(ids)
+                unchanged += len(ids)
+            for item in result.items:
+                if isinstance(item, Problem):
+                    self.problems.append(item)
+                    continue
+                self.check()
+                old = self.known.get(item.id)
+                if item.id in self.seen_ids:
+                    continue  # the same story in another feed of this run (or a file): indexed once
+                if _taken(old, item, self.roots):
+                    assert old is not None
+                    self.problems.append(Problem(url, f"duplicate id {item.id!r} (from {old[1]}): skipped"))
+                    continue
+                self.seen_ids.add(item.id)
+                if old is not None and old[0] == item.content_hash and is_url(old[1]):
+                    unchanged += 1  # as read before (here or from another feed)
+                    continue
+                if fetch_pages:
+                    item, notes = with_page(fetcher, item)
+                    self.problems.extend(notes)
+                self.sink.put(item, old is not None)
+            if result.answered:
+                clean = not any(p.skipped for p in self.problems[before:])
+                self.polled[url] = dict(result.validators) if clean else {}
+        return unchanged
 
 
 def signature(path: Path) -> list[int] | None:

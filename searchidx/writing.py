@@ -4,8 +4,9 @@ A new or rebuilt index is written in place as one commit whose table of
 contents lists only its own segments; an update adds to the current one.
 Whatever fails, the files the run wrote are removed before the lock is
 released, and lack of space or permission is one :class:`IndexWriteError`.
-``searchidx.json`` (versions, roots), ``stems.json`` (the stem memo) and
-``entities.json`` (one name per entity across the collection) are rewritten
+``searchidx.json`` (versions, roots and feed URLs), ``stems.json`` (the stem
+memo), ``entities.json`` (one name per entity across the collection),
+``files.json`` and ``feeds.json`` (what the next run may skip) are rewritten
 after each commit.
 """
 
@@ -28,6 +29,7 @@ from .models import IndexReport
 from .schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, decode_entities, live_column
 from .storage import (
     ENTITIES_FILE,
+    FEEDS_FILE,
     FILES_FILE,
     LOCK_FILE,
     META_FILE,
@@ -51,6 +53,7 @@ __all__ = [
     "read_json_object",
     "save_resolution",
     "source_roots",
+    "split_sources",
     "versions",
     "write",
 ]
@@ -72,6 +75,10 @@ class Run:
     follow_symlinks: bool = False
     #: CSV/TSV article field -> column name, for columns not named as the reader expects.
     columns: Mapping[str, str] | None = None
+    #: Feed URLs to poll (http or https), besides the file roots.
+    feeds: tuple[str, ...] = ()
+    #: Also fetch the page of each new feed entry and index its text (searchidx.fetch.with_page).
+    fetch_pages: bool = False
 
 
 def versions() -> dict[str, str]:
@@ -95,6 +102,24 @@ def write_json(path: Path, data: Any) -> None:
 def source_roots(sources: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Absolute paths of the files and directories to index."""
     return [Path(os.path.abspath(s)) for s in sources]
+
+
+def split_sources(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], tuple[str, ...]]:
+    """The files and directories to index (absolute), and the feed URLs (each once), in order.
+
+    Raises:
+        SearchidxError: A URL that is not http or https, or has no host.
+    """
+    from .fetch import check_url, is_url
+
+    paths: list[Path] = []
+    urls: list[str] = []
+    for source in sources:
+        if is_url(source):
+            urls.append(check_url(str(source)))
+        else:
+            paths.append(Path(os.path.abspath(source)))
+    return paths, tuple(dict.fromkeys(urls))
 
 
 def committed(where: Path) -> bool:
@@ -212,11 +237,14 @@ def write(
             writer = SegmentWriter(ix, _lk=False)
             known: dict[str, tuple[str, str]] = {}
             signatures: dict[str, Any] = {}
+            feed_state: dict[str, Any] = {}
             if not fresh:
                 with reading(where), ix.reader() as reader:
                     known = manifest(reader)
                 signatures = read_json_object(where / FILES_FILE)
+                feed_state = read_json_object(where / FEEDS_FILE)
             read: dict[str, list[int]] = {}
+            polled: dict[str, dict[str, str]] = {}
             report = run_update(
                 writer,
                 known,
@@ -229,6 +257,10 @@ def write(
                 columns=run.columns,
                 signatures=signatures,
                 read=read,
+                feeds=run.feeds,
+                fetch_pages=run.fetch_pages,
+                feed_state=feed_state,
+                polled=polled,
             )
             if fresh or report.added or report.updated or report.removed:
                 writer.commit()
@@ -244,8 +276,9 @@ def write(
                 with suppress(OSError):
                     discard_uncommitted(where)
             raise
-        _record(where, meta, roots, fresh=fresh)
+        _record(where, meta, [*roots, *polled], fresh=fresh)
         _record_files(where, signatures, read, roots)
+        _record_feeds(where, feed_state, polled)
         if entities and (fresh or report.added or report.updated or report.removed):
             save_resolution(where)
     except OSError as exc:
@@ -268,6 +301,22 @@ def _record_files(
     files = {**kept, **read}
     if files != before:
         write_json(where / FILES_FILE, files)
+
+
+def _record_feeds(where: Path, before: Mapping[str, Any], polled: Mapping[str, dict[str, str]]) -> None:
+    """After a commit: the validators of the feeds polled cleanly, for the next conditional GET.
+
+    A feed polled with a problem (or that sent no ETag or Last-Modified) is
+    forgotten, so the next run reads it whole; one that did not answer keeps its own.
+    """
+    feeds = dict(before)
+    for url, validators in polled.items():
+        if validators:
+            feeds[url] = validators
+        else:
+            feeds.pop(url, None)
+    if feeds != before:
+        write_json(where / FEEDS_FILE, feeds)
 
 
 def save_resolution(where: Path) -> None:
@@ -313,11 +362,14 @@ def _check_entity_model(where: Path, meta: dict[str, Any]) -> None:
         raise IndexVersionError(str(where), "entity model", meta.get("entity_model"), current)
 
 
-def _record(where: Path, meta: dict[str, Any], roots: Sequence[Path], *, fresh: bool) -> None:
-    """After a commit: remember new roots, and the stems seen (so searches need not import NLTK)."""
+def _record(where: Path, meta: dict[str, Any], roots: Sequence[Path | str], *, fresh: bool) -> None:
+    """After a commit: remember new roots, and the stems seen (so searches need not import NLTK).
+
+    A root is a file or directory that exists, or a feed URL that answered (``str``).
+    """
     known = list(meta.get("roots", []))
     for root in roots:
-        if root.exists() and str(root) not in known:
+        if (isinstance(root, str) or root.exists()) and str(root) not in known:
             known.append(str(root))
     if fresh or known != meta.get("roots"):
         meta["roots"] = known

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from searchidx import Index
 from searchidx.ingest import read_file
-from searchidx.ingest_feed import html_text
+from searchidx.ingest_feed import html_text, iter_feed
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
@@ -92,3 +92,10 @@ def test_reading_a_feed_again_adds_nothing(tmp_path: Path) -> None:
         with Index.build(tmp_path / "ix", [src], entities=False, workers=1) as index:
             assert index.last_report is not None and index.last_report.added == added
             assert index.search("ceasefire OR talks").total == 2
+
+
+def test_a_feed_whose_text_names_a_file_is_not_that_file(tmp_path: Path) -> None:
+    # feedparser opens bytes that name a file as that file: a fetched feed must never read local files.
+    (tmp_path / "secret.rss").write_text(RSS, encoding="utf-8")
+    items = list(iter_feed(str(tmp_path / "secret.rss").encode(), where="https://feeds.example.com/x"))
+    assert [type(item).__name__ for item in items] == ["Problem"]

@@ -1,0 +1,352 @@
+"""Feeds and pages over HTTP(S): bounded, polite, standard library only (``urllib.request``).
+
+A feed URL given to ``searchidx index`` is polled with a conditional GET (its
+ETag and Last-Modified are kept in ``feeds.json`` beside the index): a 304
+costs one request and reads nothing. Every request has a timeout (to connect,
+and between bytes), a size limit (read in chunks, abandoned beyond it), at
+most a few redirects, http and https only, and an identifying User-Agent.
+Whatever goes wrong is one message for that URL saying how to fix it; the
+other sources of the run are read as usual.
+
+With ``--fetch-pages`` each new entry's page is fetched too (robots.txt read
+once per host and honoured) and its article text replaces the feed's summary.
+Requests go one at a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import re
+import socket
+import ssl
+import time
+import urllib.error
+import urllib.request
+import urllib.robotparser
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from ._version import __version__
+from .errors import SearchidxError
+from .fields import derive_title
+from .ingest_feed import NOT_A_FEED, iter_feed
+from .ingest_web import page_article
+from .models import Article, Problem
+
+__all__ = [
+    "LIMITS",
+    "USER_AGENT",
+    "FetchError",
+    "Fetcher",
+    "Limits",
+    "Polled",
+    "Response",
+    "check_url",
+    "is_url",
+    "poll",
+    "with_page",
+]
+
+USER_AGENT = f"searchidx/{__version__} (news search index; feed reader)"
+SCHEMES = frozenset({"http", "https"})
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_CHUNK = 64 * 1024
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+_PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Limits:
+    """What one request may cost."""
+
+    #: Seconds to connect, and to wait for each next piece of the answer.
+    timeout: float = 20.0
+    #: Largest body read; a bigger one is abandoned.
+    max_bytes: int = 20 * 2**20
+    #: Redirects followed before giving up.
+    max_redirects: int = 5
+    #: Seconds a whole answer may take (a server sending a byte at a time cannot hold a run).
+    total: float = 120.0
+
+
+#: The limits a :class:`Fetcher` uses unless told others.
+LIMITS = Limits()
+
+
+class FetchError(Exception):
+    """Why a URL gave nothing: ``str()`` says what went wrong and how to fix it."""
+
+    def __init__(self, reason: str, status: int = 0) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Response:
+    """An answer: 200 with its body, or 304 (not modified) without one."""
+
+    url: str  # where it came from, after redirects
+    status: int
+    body: bytes
+    headers: Mapping[str, str]  # names in lower case
+
+
+def is_url(source: object) -> bool:
+    """Whether a source is a URL (``scheme://...``) rather than a path."""
+    return isinstance(source, str) and _URL_RE.match(source) is not None
+
+
+def check_url(url: str) -> str:
+    """``url`` if it can be fetched (http or https, with a host).
+
+    Raises:
+        SearchidxError: Another scheme, or no host, in a one-line message.
+    """
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in SCHEMES:
+        raise SearchidxError(f"{url}: only http:// and https:// URLs (feeds) can be indexed")
+    try:
+        host = parts.hostname
+        parts.port  # noqa: B018 (raises ValueError for a port that is no number)
+    except ValueError:
+        host = None
+    if not host:
+        raise SearchidxError(f"{url}: not a valid URL (no host, or a bad port): check it")
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise SearchidxError(f"{url!r}: a URL cannot hold spaces or control characters: encode them (%20)")
+    return url
+
+
+class Fetcher:
+    """One request at a time, within :class:`Limits`; robots.txt read once per host.
+
+    Proxies come from the usual environment variables (``https_proxy``, ``no_proxy``).
+    """
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or LIMITS
+        self._opener = urllib.request.OpenerDirector()
+        # No redirect, file, ftp or data handlers: redirects are followed (and bounded) here.
+        for handler in (
+            urllib.request.ProxyHandler(),
+            urllib.request.HTTPHandler(),
+            urllib.request.HTTPSHandler(),
+            urllib.request.HTTPDefaultErrorHandler(),
+            urllib.request.HTTPErrorProcessor(),
+            urllib.request.UnknownHandler(),
+        ):
+            self._opener.add_handler(handler)
+        self._robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
+
+    def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
+        """GET ``url``, following at most ``max_redirects`` redirects.
+
+        Raises:
+            FetchError: Nothing usable came back (network, HTTP error, too big, too slow).
+        """
+        deadline = time.monotonic() + self.limits.total
+        current = url
+        for _hop in range(self.limits.max_redirects + 1):
+            try:
+                check_url(current)
+            except SearchidxError:
+                raise FetchError(f"redirected to {current}: only http and https are followed") from None
+            request = urllib.request.Request(current, headers={"User-Agent": USER_AGENT, **(headers or {})})
+            try:
+                with self._opener.open(request, timeout=self.limits.timeout) as answer:
+                    body = self._read(answer, deadline)
+                    found = {k.lower(): v for k, v in answer.headers.items()}
+                    return Response(current, answer.status, body, found)
+            except urllib.error.HTTPError as exc:
+                exc.close()
+                if exc.code == HTTPStatus.NOT_MODIFIED:
+                    return Response(current, 304, b"", {k.lower(): v for k, v in exc.headers.items()})
+                location = exc.headers.get("Location")
+                if exc.code not in _REDIRECTS or not location:
+                    raise FetchError(_http_reason(exc.code), exc.code) from None
+                current = urljoin(current, location)
+            except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
+                raise FetchError(self._network_reason(exc, current)) from None
+        raise FetchError(
+            f"more than {self.limits.max_redirects} redirects (a redirect loop?): "
+            "give the address it ends at, or tell the site"
+        )
+
+    def _read(self, answer: Any, deadline: float) -> bytes:
+        limit = self.limits.max_bytes
+        length = answer.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > limit:
+            too_big = f"{_size(int(length))}, over the {_size(limit)} limit"
+            raise FetchError(f"{too_big}: not read; check the address")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := answer.read1(_CHUNK):  # what has come, not a full chunk
+            size += len(chunk)
+            if size > limit:
+                raise FetchError(f"over the {_size(limit)} limit: abandoned; check the address")
+            if time.monotonic() > deadline:
+                raise FetchError(f"still sending after {self.limits.total:g} s: abandoned; try again later")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _network_reason(self, exc: BaseException, url: str) -> str:
+        host = urlsplit(url).hostname or url
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        if isinstance(reason, socket.gaierror):
+            return f"host {host} not found (DNS: {reason.strerror}): check the address"
+        if isinstance(reason, ConnectionRefusedError):
+            return f"connection refused by {host}: check the address and port, or try again later"
+        if isinstance(reason, TimeoutError):
+            return f"no answer within {self.limits.timeout:g} s: try again later"
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            return f"TLS certificate of {host} not accepted ({reason.verify_message}): check the address"
+        if isinstance(reason, ssl.SSLError):
+            return f"TLS failed with {host} ({reason.reason or reason}): check the address"
+        if isinstance(reason, http.client.IncompleteRead):
+            return "the connection closed before the end of the answer: try again later"
+        if isinstance(reason, http.client.HTTPException | ValueError):
+            return f"not a valid HTTP answer ({type(reason).__name__}: {reason}): check the address"
+        text = getattr(reason, "strerror", None) or str(reason)
+        return f"network error with {host} ({text}): try again later"
+
+    def robots_refusal(self, url: str) -> str | None:
+        """Why robots.txt forbids fetching ``url`` (None: allowed). Read once per host."""
+        parts = urlsplit(url)
+        site = f"{parts.scheme}://{parts.netloc}"
+        rules = self._robots.get(site)
+        if rules is None:
+            rules = self._robots[site] = self._read_robots(site)
+        if isinstance(rules, str):
+            return rules
+        return None if rules.can_fetch(USER_AGENT, url) else "robots.txt disallows it"
+
+    def _read_robots(self, site: str) -> urllib.robotparser.RobotFileParser | str:
+        rules = urllib.robotparser.RobotFileParser(f"{site}/robots.txt")
+        try:
+            answer = self.get(f"{site}/robots.txt", {"Accept": "text/plain, */*;q=0.5"})
+        except FetchError as exc:
+            if 400 <= exc.status < 500 and exc.status not in (401, 403):
+                rules.parse([])  # no robots.txt: everything is allowed
+                return rules
+            return f"{site}/robots.txt could not be read ({exc}), so nothing is fetched from that site"
+        rules.parse(answer.body.decode("utf-8", "replace").splitlines())
+        return rules
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**20:.1f} MB" if count >= 2**20 else f"{count:,} bytes"
+
+
+def _http_reason(code: int) -> str:
+    try:
+        label = f"HTTP {code} ({HTTPStatus(code).phrase})"
+    except ValueError:
+        label = f"HTTP {code}"
+    if code in (404, 410):
+        return f"{label}: nothing there; check the address"
+    if code in (401, 403):
+        return f"{label}: the server refuses it; check the address (is it public?)"
+    if code == 429:
+        return f"{label}: the server wants fewer requests; poll it less often"
+    if code >= 500:
+        return f"{label}: the server failed; try again later"
+    if code in _REDIRECTS:
+        return f"{label} without a Location to go to: tell the site"
+    return f"{label}: check the address"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Polled:
+    """What one feed poll gave.
+
+    Attributes:
+        url: The feed as given (its articles' path).
+        items: Its entries' articles and problems, in order (none when not modified).
+        answered: It answered with a feed, or with 304 (not modified).
+        not_modified: It answered 304: nothing changed since the last poll.
+        validators: What to send next time (``etag``, ``modified``), from its answer.
+    """
+
+    url: str
+    items: tuple[Article | Problem, ...] = ()
+    answered: bool = False
+    not_modified: bool = False
+    validators: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def poll(fetcher: Fetcher, url: str, validators: Mapping[str, Any] | None = None) -> Polled:
+    """Fetch one feed (conditionally, with ``validators`` from the last poll) and read its entries."""
+    headers = {"Accept": _FEED_ACCEPT}
+    known = validators or {}
+    if isinstance(known.get("etag"), str):
+        headers["If-None-Match"] = known["etag"]
+    if isinstance(known.get("modified"), str):
+        headers["If-Modified-Since"] = known["modified"]
+    try:
+        answer = fetcher.get(url, headers)
+    except FetchError as exc:
+        return Polled(url, (Problem(url, str(exc)),))
+    if answer.status == HTTPStatus.NOT_MODIFIED:
+        return Polled(url, answered=True, not_modified=True, validators=dict(known))
+    kind = answer.headers.get("content-type", "")
+    # Relative links resolve against the URL as given, not where it redirected: feedparser resolves
+    # a permalink <guid> too, and ids must not change when a feed moves.
+    items = tuple(iter_feed(answer.body, where=url, headers={"content-type": kind, "content-location": url}))
+    if any(isinstance(p, Problem) and p.reason.startswith(NOT_A_FEED) for p in items):
+        if "html" in kind.lower():
+            reason = "a web page, not a feed: give the address of its RSS or Atom feed (the page links to it)"
+            return Polled(url, (Problem(url, reason),))
+        return Polled(url, items)
+    fresh = {"etag": answer.headers.get("etag"), "modified": answer.headers.get("last-modified")}
+    return Polled(url, items, answered=True, validators={k: v for k, v in fresh.items() if v})
+
+
+def with_page(fetcher: Fetcher, article: Article) -> tuple[Article, list[Problem]]:
+    """The article with its page's text instead of the feed's, when the page can be had.
+
+    The page (the entry's link) is fetched if robots.txt allows it and read as
+    a saved web page would be. Its title and date are taken when it has them,
+    else the feed's stay; the id, link and content hash stay the entry's, so the
+    next poll finds it unchanged. When anything fails, the feed's article comes
+    back with a warning.
+    """
+    url = article.url
+    if not is_url(url) or urlsplit(url).scheme.lower() not in SCHEMES:
+        return article, []
+    kept = "the feed's text is indexed instead"
+    refusal = fetcher.robots_refusal(url)
+    if refusal is not None:
+        return article, [Problem(url, f"{refusal}: {kept}", skipped=False)]
+    try:
+        answer = fetcher.get(url, {"Accept": _PAGE_ACCEPT})
+    except FetchError as exc:
+        return article, [Problem(url, f"{exc}: {kept}", skipped=False)]
+    kind = answer.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind and "html" not in kind:
+        return article, [Problem(url, f"not a web page ({kind}): {kept}", skipped=False)]
+    page, problems = page_article(answer.body, id=article.id, path=article.path, url=answer.url)
+    if page is None:
+        return article, [Problem(url, f"{p.reason}: {kept}", skipped=False) for p in problems]
+    title, derived, start = page.title, page.title_derived, page.title_start
+    if derived and not article.title_derived:
+        title, derived, start = article.title, False, 0
+    elif derived:
+        title, start = derive_title(page.body)
+    metadata = dict(article.metadata)
+    if "author" in page.metadata:
+        metadata.setdefault("author", page.metadata["author"])
+    enriched = dataclasses.replace(
+        article,
+        title=title,
+        body=page.body,
+        title_derived=derived,
+        title_start=start,
+        date=page.date or article.date,
+        source=article.source or page.source,
+        metadata=metadata,
+    )
+    return enriched, []
