@@ -32,7 +32,7 @@ from pathlib import Path
 
 from searchidx.entities.decode import decode
 from searchidx.entities.document import document_mentions, document_spans
-from searchidx.entities.features import Gazetteer
+from searchidx.entities.gazetteer import Gazetteer
 from searchidx.entities.scorer import CrfModel
 from searchidx.entities.tagger import DEFAULT_MODEL, Tagger
 from searchidx.entities.tokens import sentences

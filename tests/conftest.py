@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from searchidx import Index
-from searchidx.entities.features import Gazetteer
+from searchidx.entities.gazetteer import Gazetteer
 from searchidx.entities.train import to_bio2, train
 from searchidx.ingest import bundled_seeds
 

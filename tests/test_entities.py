@@ -7,7 +7,8 @@ import pytest
 from searchidx import Filters, Index, IndexVersionError
 from searchidx.entities import canonicalize, extract_entities, name_key
 from searchidx.entities.decode import decode, raw_spans
-from searchidx.entities.features import Gazetteer, gazetteer_marks, sentence_features, shape
+from searchidx.entities.features import sentence_features, shape
+from searchidx.entities.gazetteer import Gazetteer, gazetteer_marks
 from searchidx.entities.tokens import sentences
 from searchidx.entities.train import evaluate, read_conll, spans_from_bio, to_bio2
 from searchidx.models import Entity

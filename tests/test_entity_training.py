@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from searchidx.entities.features import Gazetteer, read_clusters, sentence_features
+from searchidx.entities.features import sentence_features
+from searchidx.entities.gazetteer import Gazetteer, read_clusters
 from searchidx.entities.train import (
     build_casing,
     read_casing,

@@ -30,7 +30,7 @@ from functools import lru_cache
 from ..resolution import Pair, Resolution
 from .canonical import name_key
 from .cleanup import ALIASES, COMPANY_ENDS, company_roots, title_like
-from .features import Gazetteer, read_gazetteer
+from .gazetteer import Gazetteer, read_gazetteer
 
 __all__ = ["DOMINANT", "NO_ENTITY", "common_words", "initials", "resolve_collection", "shipped_lists"]
 

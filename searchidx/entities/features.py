@@ -1,4 +1,4 @@
-"""Token features for the CRF tagger: word shape, affixes, context, cue words, gazetteer.
+"""Token features for the CRF tagger: word shape, affixes, context, cue words, gazetteer marks.
 
 The same function serves training and tagging, so they cannot drift apart.
 No part-of-speech tags: NLTK's tagger needs data packages we cannot download.
@@ -6,95 +6,21 @@ No part-of-speech tags: NLTK's tagger needs data packages we cannot download.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..analysis import fold
+from .gazetteer import Gazetteer, _marks
 
 if TYPE_CHECKING:
     from .scorer import CrfModel
 
 __all__ = [
-    "GAZETTEER_MAX_WORDS",
-    "Gazetteer",
-    "gazetteer_marks",
-    "read_casing",
-    "read_clusters",
-    "read_gazetteer",
     "sentence_features",
     "shape",
     "tagging_parts",
 ]
 
-
-@dataclass(frozen=True)
-class Gazetteer:
-    """Name lists used as features: places (multi-word), first and last names (folded).
-
-    ``casing`` says how each lower-cased word is usually written inside a sentence of news
-    text: ``C`` capitalised, ``l`` lower case, ``M`` mixed.
-    """
-
-    places: frozenset[str] = frozenset()
-    first_names: frozenset[str] = frozenset()
-    last_names: frozenset[str] = frozenset()
-    casing: Mapping[str, str] = field(default_factory=dict)
-    #: Word -> cluster id (``clusters.txt``, learned from unlabelled open text).
-    clusters: Mapping[str, str] = field(default_factory=dict)
-    #: Memo of what each word brings to its own and its neighbours' features (:func:`sentence_features`).
-    memo: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False, repr=False)
-    #: The same for :func:`tagging_parts`, one per model (the features' summed weights).
-    tag_memos: dict[CrfModel, dict[str, tuple[Any, ...]]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-    #: Every start of a place name that ends at a word boundary ("new", "new york", "new york city").
-    place_starts: frozenset[str] = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        starts = set(self.places)
-        for place in self.places:
-            for k, ch in enumerate(place):
-                if ch == " ":
-                    starts.add(place[:k])
-        object.__setattr__(self, "place_starts", frozenset(starts))
-
-
-def read_casing(data_dir: Path) -> dict[str, str]:
-    """Read ``casing.txt`` (``C word`` / ``M word`` / ``l word`` lines) into word -> class."""
-    path = data_dir / "casing.txt"
-    if not path.is_file():
-        return {}
-    pairs = (line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines() if line)
-    return {word: case for case, word in pairs}
-
-
-def read_clusters(data_dir: Path) -> dict[str, str]:
-    """Read ``clusters.txt`` (``word<TAB>cluster`` lines) into word -> cluster id."""
-    path = data_dir / "clusters.txt"
-    if not path.is_file():
-        return {}
-    pairs = (line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines() if line)
-    return {word: cluster for word, cluster in pairs}
-
-
-def read_gazetteer(data_dir: Path) -> Gazetteer:
-    """Read the shipped lists (places, first and last names, casing, clusters) in ``data_dir``."""
-
-    def read(name: str) -> frozenset[str]:
-        return frozenset(line for line in (data_dir / name).read_text(encoding="utf-8").splitlines() if line)
-
-    return Gazetteer(
-        read("places.txt"),
-        read("first.txt"),
-        read("last.txt"),
-        read_casing(data_dir),
-        read_clusters(data_dir),
-    )
-
-
-GAZETTEER_MAX_WORDS = 4
 
 _PERSON_CUES = frozenset(
     "mr mrs ms miss dr prof sir lady lord president minister premier chancellor senator sen rep "
@@ -162,34 +88,6 @@ def _shape(word: str) -> str:
     return "".join(out)
 
 
-def gazetteer_marks(words: Sequence[str], gazetteer: Collection[str]) -> list[str]:
-    """Mark capitalised runs found in ``gazetteer`` (folded, space-joined) as B/I, else ''."""
-    return _marks(words, [fold(w) for w in words], gazetteer)
-
-
-def _marks(
-    words: Sequence[str], low: Sequence[str], gazetteer: Collection[str], starts: Sequence[bool] | None = None
-) -> list[str]:
-    """``starts`` (optional) marks the words a place name may start with: the others are skipped."""
-    marks = [""] * len(words)
-    i = 0
-    while i < len(words):
-        found = 0
-        if starts[i] if starts is not None else words[i][:1].isupper():
-            for size in range(min(GAZETTEER_MAX_WORDS, len(words) - i), 0, -1):
-                if " ".join(low[i : i + size]) in gazetteer:
-                    found = size
-                    break
-        if found:
-            marks[i] = "B"
-            for j in range(i + 1, i + found):
-                marks[j] = "I"
-            i += found
-        else:
-            i += 1
-    return marks
-
-
 class _Names:
     """The fixed feature names as training writes them (``str``) or as a model's attribute ids."""
 
@@ -217,26 +115,88 @@ _PAIR_PREV, _PAIR_NEXT = 12, 13  # the known word pairs it starts (tagging), els
 _CUE_BEFORE = 14  # _PERCUE or _PLACEPREP or _FIRST: it may add a feature to the next word
 _CUE_AFTER = 15  # _ORGCUE or a comma: it may add a feature to the word before
 _PLACE_START = 16  # a place name may start with it (else no gazetteer mark starts here)
+_LENDS = 17  # it may add a feature to a neighbour (tagging): a cue, a comma, a known pair's first word
 
 
 def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[str]]:
     """Return the CRF feature strings of every token in one sentence (training: every feature)."""
     entries, caps_line = _entries(words, gazetteer, None)
-    return _features(words, entries, caps_line, gazetteer, None)
+    return _features(words, entries, caps_line, gazetteer)
 
 
 def tagging_parts(
     words: Sequence[str], gazetteer: Gazetteer, model: CrfModel
-) -> tuple[list[Any], list[list[int]]]:
+) -> tuple[list[Any], list[int], list[int]]:
     """What :func:`sentence_features` gives ``model``, in two parts (:mod:`.scorer` adds them up).
+
+    The same features as training's token loop (:func:`_features`; a test compares their
+    weights), found from the few words that can add one: cue words, words that start a known
+    word pair, capitalised runs and gazetteer names. Most tokens add nothing here.
 
     Returns:
         Each word's memoised weight vector (its own features, then the ones it lends the words
-        one and two before and after it, each summed over the labels) and each token's other
-        features (this sentence's cues and the known word pairs) as attribute ids.
+        one and two before and after it, each summed over the labels), and the sentence's other
+        features (cues, known word pairs) as parallel lists of token positions and attribute ids.
     """
     entries, caps_line = _entries(words, gazetteer, model)
-    return [entry[_OWN] for entry in entries], _features(words, entries, caps_line, gazetteer, model)
+    names = _MODEL_NAMES.get(model) or _MODEL_NAMES.setdefault(model, _Names(model))
+    n = len(entries)
+    tokens = [0, n - 1]
+    ids = [names.bos, names.eos]
+    if entries[0][_CAP] and not caps_line:
+        tokens.append(0)
+        ids.append(names.cap0)
+    if not caps_line:
+        for i, cues in enumerate(_run_cues(words, [entry[_LOW] for entry in entries])):
+            for cue in cues:
+                tokens.append(i)
+                ids.append(names.run[cue])
+    if any(starts := [entry[_PLACE_START] for entry in entries]):
+        for i, mark in enumerate(
+            _marks(words, [entry[_FOLDED] for entry in entries], gazetteer.places, starts)
+        ):
+            if mark:
+                tokens.append(i)
+                ids.append(names.gaz[mark])
+                if i + 1 < n:
+                    tokens.append(i + 1)
+                    ids.append(names.gaz_before[mark])
+                if i:
+                    tokens.append(i - 1)
+                    ids.append(names.gaz_after[mark])
+    known = model.ids
+    for k in [k for k, entry in enumerate(entries) if entry[_LENDS]]:
+        entry = entries[k]
+        after = entries[k + 1] if k + 1 < n else None
+        if after is not None:
+            if entry[_CUE_BEFORE]:  # features of the word after a title, first name, preposition
+                cap = after[_CAP]
+                if cap and entry[_FIRST] and entry[_CAP]:
+                    tokens.append(k + 1)
+                    ids.append(names.first)
+                if entry[_PERCUE]:
+                    tokens.append(k + 1)
+                    ids.append(names.percue1)
+                if cap and entry[_PLACEPREP]:
+                    tokens.append(k + 1)
+                    ids.append(names.placeprep)
+            if entry[_PAIR_PREV] is not None and after[_LOW] in entry[_PAIR_PREV]:
+                tokens.append(k + 1)
+                ids.append(known[f"-1w|w={entry[_LOW]}|{after[_LOW]}"])
+            if entry[_PAIR_NEXT] is not None and after[_LOW] in entry[_PAIR_NEXT]:
+                tokens.append(k)
+                ids.append(known[f"w|+1w={entry[_LOW]}|{after[_LOW]}"])
+            if entry[_PERCUE] and k + 2 < n and after[_CAP] and not after[_PERCUE]:
+                tokens.append(k + 2)  # "President Vladimir Putin": two words after the title
+                ids.append(names.percue2)
+        if k and entry[_CUE_AFTER]:  # features of the word before a company word or a comma
+            if entry[_ORGCUE]:
+                tokens.append(k - 1)
+                ids.append(names.orgcue)
+            if entry[_LOW] == "," and after is not None and after[_PERCUE]:
+                tokens.append(k - 1)
+                ids.append(names.percue_after)
+    return [entry[_OWN] for entry in entries], tokens, ids
 
 
 def _entries(words: Sequence[str], gazetteer: Gazetteer, model: CrfModel | None) -> tuple[list[Any], bool]:
@@ -260,32 +220,23 @@ def _entries(words: Sequence[str], gazetteer: Gazetteer, model: CrfModel | None)
 
 
 def _features(
-    words: Sequence[str], entries: list[Any], caps_line: bool, gazetteer: Gazetteer, model: CrfModel | None
+    words: Sequence[str], entries: list[Any], caps_line: bool, gazetteer: Gazetteer
 ) -> list[list[Any]]:
-    """The one implementation of training's and tagging's features (they cannot drift apart).
+    """Training's features of every token, in one fixed order.
 
-    The features of a token are its word's memoised ones, then the cues of this sentence
-    (gazetteer, capitalised run, titles, prepositions), then its neighbours' memoised ones, in
-    one fixed order. For a ``model`` the memoised ones are left out (their weights are summed
-    in the words' vectors) and the rest are attribute ids.
+    For each token: its word's memoised ones, then the cues of this sentence (gazetteer,
+    capitalised run, titles, prepositions), then its neighbours' memoised ones (CRFsuite adds
+    the weights in the order given, so a retrained model is the same file).
     """
     n = len(words)
     if not n:
         return []
-    if model is None:
-        names = _STR_NAMES
-    else:
-        names = _MODEL_NAMES.get(model) or _MODEL_NAMES.setdefault(model, _Names(model))
+    names = _STR_NAMES
     marks = None
     starts = [entry[_PLACE_START] for entry in entries]
     if any(starts):
         marks = _marks(words, [entry[_FOLDED] for entry in entries], gazetteer.places, starts)
     runs = None if caps_line else _run_cues(words, [entry[_LOW] for entry in entries])
-    if runs is not None and model is not None:
-        run_names = names.run
-        runs = [[run_names[f] for f in cues] if cues else cues for cues in runs]
-    training = model is None
-    ids = {} if model is None else model.ids
     first, percue1, percue2, placeprep = names.first, names.percue1, names.percue2, names.placeprep
     orgcue, percue_after = names.orgcue, names.percue_after
     out: list[list[Any]] = []
@@ -295,7 +246,7 @@ def _features(
     entry = entries[0]
     for i in range(n):
         after = entries[i + 1] if i < last else None
-        feats = list(entry[_OWN]) if training else []
+        feats = list(entry[_OWN])
         cap = entry[_CAP]
         if before is None and cap and not caps_line:
             feats.append(names.cap0)
@@ -309,11 +260,8 @@ def _features(
             cue = before[_CUE_BEFORE]
             if cue and cap and before[_FIRST] and before[_CAP]:
                 feats.append(first)
-            if training:
-                feats += before[_BEFORE1]
-                feats.append(f"-1w|w={before[_LOW]}|{entry[_LOW]}")
-            elif before[_PAIR_PREV] is not None and entry[_LOW] in before[_PAIR_PREV]:
-                feats.append(ids[f"-1w|w={before[_LOW]}|{entry[_LOW]}"])
+            feats += before[_BEFORE1]
+            feats.append(f"-1w|w={before[_LOW]}|{entry[_LOW]}")
             if cue and before[_PERCUE]:
                 feats.append(percue1)
             elif before2 is not None and before2[_PERCUE] and before[_CAP]:
@@ -322,16 +270,13 @@ def _features(
                 feats.append(placeprep)
             if marks and marks[i - 1]:
                 feats.append(names.gaz_before[marks[i - 1]])
-            if before2 is not None and training:
+            if before2 is not None:
                 feats += before2[_BEFORE2]
         if after is None:
             feats.append(names.eos)
         else:
-            if training:
-                feats += after[_AFTER1]
-                feats.append(f"w|+1w={entry[_LOW]}|{after[_LOW]}")
-            elif entry[_PAIR_NEXT] is not None and after[_LOW] in entry[_PAIR_NEXT]:
-                feats.append(ids[f"w|+1w={entry[_LOW]}|{after[_LOW]}"])
+            feats += after[_AFTER1]
+            feats.append(f"w|+1w={entry[_LOW]}|{after[_LOW]}")
             after2 = entries[i + 2] if i < last - 1 else None
             if after[_CUE_AFTER]:
                 if after[_ORGCUE]:
@@ -340,7 +285,7 @@ def _features(
                     feats.append(percue_after)
             if marks and marks[i + 1]:
                 feats.append(names.gaz_after[marks[i + 1]])
-            if after2 is not None and training:
+            if after2 is not None:
                 feats += after2[_AFTER2]
         out.append(feats)
         before2, before, entry = before, entry, after
@@ -379,6 +324,13 @@ def _word_entry(word: str, caps_line: bool, gazetteer: Gazetteer, model: CrfMode
         percue or placeprep or first,
         orgcue or low == ",",
         capital and folded in gazetteer.place_starts,
+        percue
+        or placeprep
+        or first
+        or orgcue
+        or low == ","
+        or pair_prev is not None
+        or pair_next is not None,
     )
 
 

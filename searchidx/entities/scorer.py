@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import SearchidxError
-from .features import Gazetteer, tagging_parts
+from .features import tagging_parts
+from .gazetteer import Gazetteer
 
 __all__ = ["CrfModel", "model_attributes", "word_pairs"]
 
@@ -107,12 +108,11 @@ class CrfModel:
         tokens: list[int] = []
         ids: list[int] = []
         for words in sentences:
-            own, context = tagging_parts(words, gazetteer, self)
+            own, at, found = tagging_parts(words, gazetteer, self)
             offset = len(vectors)
             vectors += own
-            for i, found in enumerate(context):
-                tokens += [offset + i] * len(found)
-                ids += found
+            tokens += [offset + i for i in at]
+            ids += found
         lengths = np.array([len(words) for words in sentences])
         ends = np.cumsum(lengths)
         position = np.arange(ends[-1]) - np.repeat(ends - lengths, lengths)  # index in its sentence

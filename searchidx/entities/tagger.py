@@ -11,7 +11,7 @@ from pathlib import Path
 from ..analysis import sentence_spans
 from ..models import Entity
 from .decode import decode
-from .features import read_gazetteer
+from .gazetteer import read_gazetteer
 from .scorer import CrfModel
 from .tokens import offsets, words
 

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from ..analysis import fold
 from ..errors import SearchidxError
-from .features import Gazetteer, read_casing, read_gazetteer, sentence_features
+from .features import sentence_features
+from .gazetteer import Gazetteer, read_casing, read_gazetteer
 
 __all__ = [
     "OPEN_DATA",

@@ -8,7 +8,7 @@ clusters, byte for byte): no random start, ties go to the lowest class number.
 
 Rare words (fewer than ``min_count``) stand in the text as their word shape (``<Xx>``, ``<d>``)
 so their neighbours still count; they get no cluster of their own. The result is written as
-``clusters.txt`` (``word<TAB>class`` lines), which :func:`features.read_clusters` loads.
+``clusters.txt`` (``word<TAB>class`` lines), which :func:`gazetteer.read_clusters` loads.
 """
 
 from __future__ import annotations

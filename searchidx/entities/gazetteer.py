@@ -1,0 +1,121 @@
+"""The name lists the tagger's features use (places, first and last names, casing, word clusters).
+
+Read from the package's ``data/`` folder (sources and licences in MODEL_CARD.md); the places
+mark capitalised runs of a sentence (:func:`gazetteer_marks`) as features, not as answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..analysis import fold
+
+if TYPE_CHECKING:
+    from .scorer import CrfModel
+
+__all__ = [
+    "GAZETTEER_MAX_WORDS",
+    "Gazetteer",
+    "gazetteer_marks",
+    "read_casing",
+    "read_clusters",
+    "read_gazetteer",
+]
+
+GAZETTEER_MAX_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Name lists used as features: places (multi-word), first and last names (folded).
+
+    ``casing`` says how each lower-cased word is usually written inside a sentence of news
+    text: ``C`` capitalised, ``l`` lower case, ``M`` mixed.
+    """
+
+    places: frozenset[str] = frozenset()
+    first_names: frozenset[str] = frozenset()
+    last_names: frozenset[str] = frozenset()
+    casing: Mapping[str, str] = field(default_factory=dict)
+    #: Word -> cluster id (``clusters.txt``, learned from unlabelled open text).
+    clusters: Mapping[str, str] = field(default_factory=dict)
+    #: Memo of what each word brings to its own and its neighbours' features (:func:`sentence_features`).
+    memo: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False, repr=False)
+    #: The same for :func:`tagging_parts`, one per model (the features' summed weights).
+    tag_memos: dict[CrfModel, dict[str, tuple[Any, ...]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    #: Every start of a place name that ends at a word boundary ("new", "new york", "new york city").
+    place_starts: frozenset[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        starts = set(self.places)
+        for place in self.places:
+            for k, ch in enumerate(place):
+                if ch == " ":
+                    starts.add(place[:k])
+        object.__setattr__(self, "place_starts", frozenset(starts))
+
+
+def read_casing(data_dir: Path) -> dict[str, str]:
+    """Read ``casing.txt`` (``C word`` / ``M word`` / ``l word`` lines) into word -> class."""
+    path = data_dir / "casing.txt"
+    if not path.is_file():
+        return {}
+    pairs = (line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return {word: case for case, word in pairs}
+
+
+def read_clusters(data_dir: Path) -> dict[str, str]:
+    """Read ``clusters.txt`` (``word<TAB>cluster`` lines) into word -> cluster id."""
+    path = data_dir / "clusters.txt"
+    if not path.is_file():
+        return {}
+    pairs = (line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return {word: cluster for word, cluster in pairs}
+
+
+def read_gazetteer(data_dir: Path) -> Gazetteer:
+    """Read the shipped lists (places, first and last names, casing, clusters) in ``data_dir``."""
+
+    def read(name: str) -> frozenset[str]:
+        return frozenset(line for line in (data_dir / name).read_text(encoding="utf-8").splitlines() if line)
+
+    return Gazetteer(
+        read("places.txt"),
+        read("first.txt"),
+        read("last.txt"),
+        read_casing(data_dir),
+        read_clusters(data_dir),
+    )
+
+
+def gazetteer_marks(words: Sequence[str], gazetteer: Collection[str]) -> list[str]:
+    """Mark capitalised runs found in ``gazetteer`` (folded, space-joined) as B/I, else ''."""
+    return _marks(words, [fold(w) for w in words], gazetteer)
+
+
+def _marks(
+    words: Sequence[str], low: Sequence[str], gazetteer: Collection[str], starts: Sequence[bool] | None = None
+) -> list[str]:
+    """``starts`` (optional) marks the words a place name may start with: the others are skipped."""
+    marks = [""] * len(words)
+    i = 0
+    while i < len(words):
+        found = 0
+        if starts[i] if starts is not None else words[i][:1].isupper():
+            for size in range(min(GAZETTEER_MAX_WORDS, len(words) - i), 0, -1):
+                if " ".join(low[i : i + size]) in gazetteer:
+                    found = size
+                    break
+        if found:
+            marks[i] = "B"
+            for j in range(i + 1, i + found):
+                marks[j] = "I"
+            i += found
+        else:
+            i += 1
+    return marks
