@@ -33,7 +33,7 @@ from pathlib import Path
 from searchidx.entities.decode import decode
 from searchidx.entities.document import document_mentions, document_spans
 from searchidx.entities.gazetteer import Gazetteer
-from searchidx.entities.scorer import CrfModel
+from searchidx.entities.scorer import CrfModel, _viterbi
 from searchidx.entities.tagger import DEFAULT_MODEL, Tagger
 from searchidx.entities.tokens import sentences
 from searchidx.entities.train import (
@@ -93,6 +93,53 @@ def table(
         s = scores[kind]
         name = "**all**" if kind == "ALL" else kind
         print(f"| {name} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['support']:.0f} |")
+
+
+def confidence_table(
+    model: Path, documents: Sequence[Sequence[Tagged]], gazetteer: Gazetteer, title: str
+) -> None:
+    """Would CRF marginals make a facet confidence? Mentions kept above a threshold, and calibration.
+
+    A mention's confidence is the smallest probability, over its words, of its type (B- or I-);
+    mentions are the tagger's spans after :func:`decode` (before the document pass), scored
+    exact-match against the gold spans.
+    """
+    import numpy as np
+
+    from searchidx.entities.scorer import marginals
+    from searchidx.entities.train import spans_from_bio
+
+    scorer = CrfModel(model)
+    labels = scorer.labels
+    sentences = [(words, tags) for document in documents for words, tags in document if words]
+    rows: list[tuple[float, bool]] = []
+    for start in range(0, len(sentences), 500):
+        batch = sentences[start : start + 500]
+        scores = scorer._scores([words for words, _ in batch], gazetteer)
+        chances = marginals(scores, scorer.trans)
+        for (words, gold), path, chance in zip(batch, _viterbi(scores, scorer.trans), chances, strict=True):
+            truth = {span for span in spans_from_bio(gold) if span[2] in KINDS}
+            for first, last, kind in decode(words, [labels[k] for k in path]):
+                if kind in KINDS:
+                    columns = [labels.index("B-" + kind), labels.index("I-" + kind)]
+                    sure = min(float(chance[i, columns].sum()) for i in range(first, last))
+                    rows.append((sure, (first, last, kind) in truth))
+    gold = sum(1 for words, tags in sentences for span in spans_from_bio(tags) if span[2] in KINDS)
+    table_rows = np.array(rows)
+    print(
+        f"\nconfidence (CRF marginal of the mention's type) on {title}: {len(rows):,} mentions, {gold:,} gold"
+    )
+    print("| kept if >= | mentions kept | precision | recall | F1 | F0.5 |\n|---|---|---|---|---|---|")
+    for threshold in (0.0, 0.3, 0.5, 0.7, 0.9):
+        kept = table_rows[:, 0] >= threshold
+        right = table_rows[kept, 1].sum()
+        p, r = right / max(1, kept.sum()), right / gold
+        f1, f05 = 2 * p * r / (p + r), 1.25 * p * r / (0.25 * p + r)
+        print(f"| {threshold:.1f} | {kept.mean():.3f} | {p:.3f} | {r:.3f} | {f1:.3f} | {f05:.3f} |")
+    print("| confidence | mentions | precision |\n|---|---|---|")
+    for low in (0.0, 0.2, 0.4, 0.6, 0.8):
+        inside = (table_rows[:, 0] >= low) & (table_rows[:, 0] < low + 0.2 + (1e-9 if low >= 0.8 else 0))
+        print(f"| {low:.1f}-{low + 0.2:.1f} | {inside.sum():,} | {table_rows[inside, 1].mean():.3f} |")
 
 
 def reuters_speed(model: Path, bodies: int = 2000) -> None:
@@ -160,6 +207,7 @@ def evaluate_all(data: Path, model: Path, research: bool, dev: bool = False) -> 
         predicted, speed = tag_all(model, test, gazetteer)
         gold = [t for document in test for _, t in document]
         table(f"{name} on {title}", gold, predicted, speed if test is testb else 0)
+    confidence_table(model, testb, gazetteer, f"CoNLL-2003 {test_file}")
     reuters_speed(model)
     if not research:
         return

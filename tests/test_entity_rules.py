@@ -486,3 +486,15 @@ def test_a_title_after_an_organisation_goes_and_a_bare_office_is_none() -> None:
         ("World Bank", "org"),
         ("Office of the President", "org"),  # "of the President" is part of the name
     ]
+
+
+def test_a_fixed_name_is_remembered_but_keeps_each_mentions_offsets() -> None:
+    """The rules' memo answers a repeated name at the new mention's own place."""
+    from searchidx.entities import cleanup
+
+    cleanup._FIXED.clear()
+    first = clean_mentions([Entity("The Bank of England", "org", 10, 29)])
+    again = clean_mentions([Entity("The Bank of England", "org", 50, 69), Entity("Bank", "place", 80, 84)])
+    assert first == [Entity("Bank of England", "org", 14, 29)]
+    assert again == [Entity("Bank of England", "org", 54, 69)]  # "Bank" alone is no place
+    assert ("The Bank of England", "org") in cleanup._FIXED and cleanup._FIXED[("Bank", "place")] is None

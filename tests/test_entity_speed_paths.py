@@ -13,7 +13,7 @@ from searchidx.analysis import sentence_spans
 from searchidx.entities import annotate
 from searchidx.entities.decode import decode
 from searchidx.entities.features import sentence_features
-from searchidx.entities.scorer import _viterbi, word_pairs
+from searchidx.entities.scorer import _viterbi, marginals, word_pairs
 from searchidx.entities.tagger import DEFAULT_MODEL, ENTITY_LABELS, Tagger, may_name
 from searchidx.entities.tokens import offsets, sentences, tokenize, words
 from searchidx.ingest import bundled_seeds
@@ -117,6 +117,18 @@ def test_scores_are_the_summed_weights_of_the_training_features(tagger: Tagger) 
                 ]
                 expected = [model.state[row].sum(axis=0) for row in ids]
                 assert abs(scores - expected).max() < 1e-9
+
+
+def test_marginals_are_crfsuites(tagger: Tagger, crfsuite: Any) -> None:
+    """Forward-backward over many sentences at once gives CRFsuite's own marginals."""
+    model = tagger.model
+    batch = [tokens for text in _texts()[:4] for tokens, _starts, _ends in sentences(text)]
+    found = marginals(model._scores(batch, tagger.gazetteer), model.trans)
+    for tokens, chances in zip(batch, found, strict=True):
+        crfsuite.set(sentence_features(tokens, tagger.gazetteer))
+        crfsuite.tag()
+        expected = [[crfsuite.marginal(label, i) for label in model.labels] for i in range(len(tokens))]
+        assert abs(chances - expected).max() < 1e-9
 
 
 def _reference_viterbi(scores: list[list[float]], trans: list[list[float]]) -> list[int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
+from functools import lru_cache
 
 from ..analysis import fold
 from ..models import CanonicalEntity, Entity
@@ -24,6 +25,7 @@ _POSSESSIVE_RE = re.compile(r"['’´]s$")
 _EDGE_RE = re.compile(r"^[\W_]+|[\W_]+$")
 
 
+@lru_cache(maxsize=1 << 16)  # names repeat across articles; pure functions of the text
 def clean(text: str) -> str:
     """Normalise a mention for display: one space, no possessive or edge punctuation."""
     text = " ".join(text.split())
@@ -31,6 +33,7 @@ def clean(text: str) -> str:
     return _EDGE_RE.sub("", text)
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(text: str) -> str:
     """Folded key of a name: ``"Bashar al-Assad"`` -> ``"bashar assad"``."""
     tokens = [t for t in _SPLIT_RE.split(fold(clean(text))) if t]

@@ -177,9 +177,30 @@ def _words(text: str) -> list[str]:
     return [fold(w).strip(".'") for w in _WORD_RE.findall(text)]
 
 
+#: Names already fixed (:func:`_fix` depends on a mention's text and label only): about 5 MB at most.
+_FIXED: dict[tuple[str, str], tuple[str, str, int] | None] = {}
+_FIXED_MAX = 50_000
+
+
 def _fix(entity: Entity) -> Entity | None:
     """One mention after the rules: dropped (None), trimmed, relabelled, or as it was."""
-    text, label = entity.text.split("<", 1)[0].rstrip(), entity.label  # "Citicorp <CCI>": a ticker
+    key = (entity.text, entity.label)
+    if key in _FIXED:
+        fixed = _FIXED[key]
+    else:
+        fixed = _fix_name(entity.text, entity.label)
+        if len(_FIXED) < _FIXED_MAX:  # full: the names seen first (the frequent ones) stay
+            _FIXED[key] = fixed
+    if fixed is None:
+        return None
+    text, label, at = fixed
+    start, end = (entity.start + at, entity.start + at + len(text)) if at >= 0 else (entity.start, entity.end)
+    return Entity(text, label, start, end)
+
+
+def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
+    """:func:`_fix` on a text: None, or the name, its label and its start in ``name`` (-1: renamed)."""
+    text = name.split("<", 1)[0].rstrip()  # "Citicorp <CCI>": a ticker
     words = _words(text)
     if not words or all(w in _BOILERPLATE or w.isdigit() or len(w) == 1 for w in words):
         return None
@@ -225,9 +246,7 @@ def _fix(entity: Entity) -> Entity | None:
         label = "place"
     elif label == "place" and len(words) > 1 and (words[-1] in _BODY_ENDS or words[-1] in _GROUP_ENDS):
         label = "org"  # "U.S. Treasury", "Brazilian Finance Ministry", "Syrian Observatory"
-    at = entity.text.find(text)  # trimmed in place, or renamed by the alias table (offsets kept)
-    start, end = (entity.start + at, entity.start + at + len(text)) if at >= 0 else (entity.start, entity.end)
-    return Entity(text, label, start, end)
+    return text, label, name.find(text)  # trimmed in place, or renamed by the alias table (-1: offsets kept)
 
 
 _LEGAL_ONLY = frozenset("sons son brothers partners co company inc corp ltd plc".split())

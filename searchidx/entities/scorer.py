@@ -23,7 +23,7 @@ from ..errors import SearchidxError
 from .features import tagging_parts
 from .gazetteer import Gazetteer
 
-__all__ = ["CrfModel", "model_attributes", "word_pairs"]
+__all__ = ["CrfModel", "marginals", "model_attributes", "word_pairs"]
 
 #: A label is pruned only when it trails by this much more than needed (far above float rounding).
 _MARGIN = 1e-6
@@ -164,6 +164,44 @@ def _viterbi(scores: Sequence[Any], trans: Any) -> list[list[int]]:
     found: list[list[int]] = [[] for _ in range(count)]
     for row, k in enumerate(order.tolist()):
         found[k] = paths[row, : lengths[k]].tolist()
+    return found
+
+
+def marginals(scores: Sequence[Any], trans: Any) -> list[Any]:
+    """Each token's label probabilities (forward-backward, CRFsuite's marginals) for many sentences.
+
+    ``bench.ner_eval`` measures them as a confidence for facets: they did not pay (MODEL_CARD.md).
+
+    In the probability domain, each step rescaled to sum to one (CRFsuite's way): the scale
+    cancels when a token's alpha * beta is normalised.
+    """
+    count = len(scores)
+    lengths = np.array([len(s) for s in scores])
+    order = np.argsort(-lengths, kind="stable")
+    ranked = lengths[order]
+    longest = int(ranked[0])
+    size = trans.shape[0]
+    weights = np.ones((count, longest, size))
+    for row, k in enumerate(order.tolist()):
+        rows = scores[k]
+        weights[row, : lengths[k]] = np.exp(rows - rows.max(axis=1, keepdims=True))
+    moves = np.exp(trans)
+    alpha = np.empty((count, longest, size))
+    alpha[:, 0] = weights[:, 0] / weights[:, 0].sum(axis=1, keepdims=True)
+    for t in range(1, longest):
+        k = int(np.searchsorted(-ranked, -t, side="left"))  # the sentences longer than t
+        step = (alpha[:k, t - 1] @ moves) * weights[:k, t]
+        alpha[:k, t] = step / step.sum(axis=1, keepdims=True)
+    beta = np.ones((count, longest, size))
+    for t in range(longest - 2, -1, -1):
+        k = int(np.searchsorted(-ranked, -(t + 1), side="left"))  # the sentences longer than t + 1
+        step = (weights[:k, t + 1] * beta[:k, t + 1]) @ moves.T
+        beta[:k, t] = step / step.sum(axis=1, keepdims=True)
+    both = alpha * beta
+    found: list[Any] = [None] * count
+    for row, k in enumerate(order.tolist()):
+        part = both[row, : lengths[k]]
+        found[k] = part / part.sum(axis=1, keepdims=True)
     return found
 
 
