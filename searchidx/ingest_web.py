@@ -4,19 +4,25 @@ The article's text, title, author, site name and canonical URL come from
 trafilatura (Apache-2.0), the reference extractor for news pages: it leaves
 out menus, cookie banners, comments and related-link lists. The publication
 date is read from the page's own metadata only (``article:published_time``,
-JSON-LD ``datePublished``, ``<time itemprop="datePublished">`` and the like):
-a date guessed from the text or the URL, or a crawl's capture time, is not a
-publication date. A WARC capture time is kept apart, as ``fetched``.
+JSON-LD ``datePublished``, ``<time itemprop="datePublished">`` and the like,
+else the date the article's byline marks up: hAtom ``published``, a ``<time
+datetime>``): a date guessed from the text or the URL, a page's update time, or
+a crawl's capture time, is not a publication date. A WARC capture time is kept
+apart, as ``fetched``. A title loses the site name pages add to it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import io
+import itertools
 import json
 import logging
+import re
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -45,6 +51,8 @@ _DATE_META = (
     "sailthru.date",
     "article.published",
 )
+# Class, id or itemprop words of readers' comments ("comment", "comments-area"; not "commentary").
+_COMMENTS = re.compile(r"(?:comments?|commentlist)(?:[-_].*)?$|disqus")
 # The extractor logs what it could not parse; the reader reports it as a problem instead.
 for _name in ("trafilatura", "htmldate", "courlan"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
@@ -74,6 +82,7 @@ def page_article(
     if tree is None:
         return None, [Problem(path, "not an HTML page (no markup could be read)", line)]
     published = _published(tree)
+    _prepare(tree)
     document: Any = bare_extraction(
         tree,
         url=url or None,
@@ -87,7 +96,8 @@ def page_article(
     text = str(getattr(document, "text", "") or "").strip() if document is not None else ""
     if not text:
         return None, [Problem(path, _NO_TEXT, line)]
-    title = " ".join(unicodedata.normalize("NFC", str(document.title or "")).split())
+    site = " ".join(unicodedata.normalize("NFC", str(document.sitename or "")).split())
+    title = _headline(" ".join(unicodedata.normalize("NFC", str(document.title or "")).split()), site, tree)
     paragraphs = [" ".join(p.split()) for p in unicodedata.normalize("NFC", text).split("\n") if p.strip()]
     if len(paragraphs) > 1 and paragraphs[0] == title:
         paragraphs = paragraphs[1:]  # the headline, repeated above the text
@@ -133,13 +143,67 @@ def _published(tree: Any) -> dt.datetime | None:
             value = _json_ld_date(script.text)
             if value:
                 found.setdefault("article:published_time", value)
-    for name in _DATE_META:
-        if name in found:
-            try:
-                return parse_date(found[name], lenient=True)
-            except ValueError:
-                continue
+    candidates = [found[name] for name in _DATE_META if name in found]
+    for value in [*candidates, *_marked_up_dates(tree)]:
+        try:
+            return parse_date(value, lenient=True)
+        except ValueError:
+            continue
     return None
+
+
+def _marked_up_dates(tree: Any) -> Iterator[str]:
+    """Publication dates the page's markup states, for a page without date metadata.
+
+    First an element of the microformats' ``published`` class (hAtom, as WordPress
+    writes it; ``dt-published`` in microformats2). Then a ``<time datetime>`` in
+    the header or byline of the page's article: inside the first ``<article>``
+    that is no comment, not inside the text's paragraphs (a date mentioned in
+    the story is no publication date) and not marked as an update. Comments'
+    dates are never taken.
+    """
+    for element in tree.xpath(
+        '//*[contains(concat(" ", normalize-space(@class), " "), " published ")'
+        ' or contains(concat(" ", normalize-space(@class), " "), " dt-published ")]'
+    ):
+        value = element.get("datetime") or element.get("content") or element.get("title")
+        if value and not _in_comments(element):
+            yield value
+    article = next((a for a in tree.iter("article") if not _in_comments(a)), None)
+    if article is None:
+        return
+    for element in article.iter("time"):
+        value = element.get("datetime")
+        if value and not _in_comments(element) and not _updated(element) and not _in_text(element):
+            yield value
+
+
+def _marks(element: Any) -> str:
+    return " ".join(element.get(name) or "" for name in ("class", "id", "itemprop")).lower()
+
+
+def _in_comments(element: Any) -> bool:
+    """Whether an element is, or is inside, a comment or a list of comments."""
+    return any(
+        _COMMENTS.match(word) for e in (element, *element.iterancestors()) for word in _marks(e).split()
+    )
+
+
+def _updated(element: Any) -> bool:
+    """Whether a ``<time>`` gives when the page was updated ("Updated <time>...")."""
+    if any(word in _marks(element) for word in ("updat", "modif", "edited")):
+        return True
+    before = element.getprevious()
+    label = (before.tail if before is not None else element.getparent().text) or ""
+    return label.strip().rstrip(":").strip().lower().endswith(("updated", "modified", "edited"))
+
+
+def _in_text(element: Any) -> bool:
+    """Whether a ``<time>`` sits in a paragraph of running text (more than a byline)."""
+    block = next(element.iterancestors("p", "li", "blockquote", "td", "dd"), None)
+    if block is None:
+        return False
+    return len(block.text_content().split()) - len(element.text_content().split()) > 15
 
 
 def _json_ld_date(text: str) -> str | None:
@@ -160,51 +224,233 @@ def _json_ld_date(text: str) -> str | None:
     return None
 
 
+# Separators between a headline and a site name in a page's title ("Headline | Site", "Site - Headline").
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\u2013\u2014\u00b7\u2022~\u00bb\u00ab/\\-]+|::?)\s+")
+
+
+def _headline(title: str, site: str, tree: Any) -> str:
+    """A page's title without the site name a page's ``<title>`` or ``og:title`` often adds.
+
+    The name is cut when it is the site's own (``og:site_name`` and the like) and stands
+    after or before a separator (``|``, ``-``, a dash, ``::``...); else, when the title holds a
+    separator and the text on one side of it is the page's ``<h1>`` (or an element marked as
+    the headline), that side is the headline.
+    """
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    if not separators:
+        return title
+    first, last = separators[0], separators[-1]
+    if site and title[last.end() :].casefold() == site.casefold():
+        return title[: last.start()]
+    if site and title[: first.start()].casefold() == site.casefold():
+        return title[first.end() :]
+    headings = {
+        " ".join(e.text_content().split())
+        for e in tree.xpath('//h1|//h2[contains(@class, "headline")]|//*[@itemprop="headline"]')
+    }
+    for separator in separators:
+        for side in (title[: separator.start()], title[separator.end() :]):
+            if side in headings:
+                return side
+    return title
+
+
+def _prepare(tree: Any) -> None:
+    """Undo habits of pages that the extractor misreads, in place (after the date is read).
+
+    Tables used for page layout, not data: older sites lay out the whole page (menu
+    column, story, footer) in one table, which the extractor keeps whole, menu and
+    all. A table one of whose cells holds a table, a heading, or more than one
+    paragraph is layout: its rows and cells become ``<div>`` elements, so the
+    extractor sees the story's paragraphs.
+
+    A comment marked up as an ``<article>``: the extractor prefers ``<article>`` elements,
+    and took a comment for the story on a page whose story is in a ``<div>``.
+
+    A ``<time>`` in a sentence of the story ("will open on <time>14 September</time>"):
+    the extractor drops every ``<time>`` with its words (a byline's date is no text);
+    one in running text becomes a ``<span>``, so the sentence keeps its words.
+    """
+    for element in list(tree.iter("time")):
+        if _in_text(element):
+            element.tag = "span"
+    for element in list(tree.iter("article")):
+        if _in_comments(element):
+            element.tag = "div"
+    for table in list(tree.iter("table")):
+        own = [e for e in table.iter("thead", "tbody", "tfoot", "tr", "td", "th") if _table_of(e) is table]
+        cells = [e for e in own if e.tag in ("td", "th")]
+        if any(
+            len(cell.findall(".//p")) > 1 or cell.find(".//table") is not None or _has_heading(cell)
+            for cell in cells
+        ):
+            for element in (table, *own):
+                element.tag = "div"
+
+
+def _table_of(element: Any) -> Any:
+    return next(element.iterancestors("table"), None)
+
+
+def _has_heading(cell: Any) -> bool:
+    return any(True for _ in cell.iter("h1", "h2", "h3", "h4", "h5", "h6"))
+
+
 def iter_warc(stream: io.BufferedIOBase, *, where: str, max_record: int) -> Iterator[Article | Problem]:
     """Yield the article of every HTML response record of a web archive, and the problems.
 
     Each record's id is its page's canonical URL, else its target URI, else its
     record id, so indexing the archive again adds nothing twice. Other records
     (requests, metadata, images, redirects) are skipped and counted in one
-    message. Damage ends the archive with one message giving the byte offset;
-    the records before it are kept.
+    message. Damage (bytes warcio cannot parse, a record cut short) ends the
+    archive with one message giving the byte offset; the records before it are
+    kept. A ``.warc.gz`` compressed whole (``gzip crawl.warc``), not record by
+    record as crawlers write it, is read again through gzip (offsets in messages
+    are then into the uncompressed archive).
+    """
+    from warcio.exceptions import ArchiveLoadFailed
+
+    state = _WarcState()
+    try:
+        yield from _warc_articles(_Tracked(stream), where, max_record, state)
+    except ArchiveLoadFailed as exc:
+        if "non-chunked gzip" in str(exc) and stream.seekable():
+            stream.seek(0)
+            read, state.offset = state.records, 0
+            try:
+                whole = _Tracked(gzip.GzipFile(fileobj=stream, mode="rb"))
+                yield from _warc_articles(whole, where, max_record, state, skip=read)
+            except (ArchiveLoadFailed, _DamagedArchive) as again:
+                yield state.damage(where, again)
+        else:
+            yield state.damage(where, exc)
+    except _DamagedArchive as exc:
+        yield state.damage(where, exc)
+    if state.skipped:
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(state.skipped.items()))
+        yield Problem(where, f"skipped records that are not HTML pages: {counts}", skipped=False)
+
+
+class _DamagedArchive(Exception):
+    """What warcio raised on bytes it could not parse, or a record cut short."""
+
+
+class _WarcState:
+    """How far the reading of a web archive got: records read, the last offset, records skipped."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.offset = 0
+        self.skipped: Counter[str] = Counter()
+
+    def damage(self, where: str, exc: Exception) -> Problem:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        return Problem(
+            where, f"damaged web archive after byte {self.offset} ({reason}): the records before it are kept"
+        )
+
+
+class _Tracked:
+    """The stream warcio reads: it counts the bytes read, and a compressed stream cut short is an error.
+
+    (warcio takes an ``EOFError`` for the end of the archive: a truncated download would
+    silently end it.)
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.position = 0
+        self._last = b""  # the last bytes read
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data: bytes = self._stream.read(size)
+        except EOFError as exc:
+            raise OSError(f"compressed data cut short: {exc}") from exc
+        self.position += len(data)
+        self._last = (self._last + data)[-64:]
+        return data
+
+    def empty_end(self, size: int) -> bool:
+        """Whether the last ``size`` bytes read are empty gzip members (some tools append one)."""
+        rest = self._last[-size:] if size <= len(self._last) else b""
+        while rest:
+            member = zlib.decompressobj(31)
+            try:
+                if member.decompress(rest).strip() or not member.eof:
+                    return False
+            except zlib.error:
+                return False
+            rest = member.unused_data
+        return size <= len(self._last)
+
+    def tell(self) -> int:
+        return self.position
+
+
+def _warc_articles(
+    stream: _Tracked, where: str, max_record: int, state: _WarcState, skip: int = 0
+) -> Iterator[Article | Problem]:
+    """The articles and problems of an archive's records, after the first ``skip`` (read already).
+
+    Raises:
+        ArchiveLoadFailed: As warcio raises it (a gzip not compressed record by record).
+        _DamagedArchive: Anything else warcio raised (it parses bytes from anywhere), a
+            record cut short, or bytes after the last record that are no record.
     """
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    skipped: Counter[str] = Counter()
     records = ArchiveIterator(stream)
-    offset = 0
-    try:
-        for record in records:
+    iterator = iter(records)
+    for number in itertools.count():
+        try:
+            record = next(iterator, None)
+            if record is None:
+                # warcio stops at an EOF inside a record's header, leaving bytes unread
+                if stream.position > records.offset and not stream.empty_end(
+                    stream.position - records.offset
+                ):
+                    raise _DamagedArchive(f"the archive ends inside the record after byte {records.offset}")
+                return
+            if number < skip:
+                continue
             kind = _html_response(record)
             data = b"" if kind else record.content_stream().read(max_record + 1)
-            offset = records.get_record_offset()  # reads the record to its end: after the content
-            if kind:
-                skipped[kind] += 1
-                continue
-            if len(data) > max_record:
-                yield Problem(where, f"record at byte {offset}: page over {max_record // 2**20} MiB, skipped")
-                continue
-            headers = record.rec_headers
-            uri = headers.get_header("WARC-Target-URI") or ""
-            article, problems = page_article(
-                data,
-                id=uri or headers.get_header("WARC-Record-ID") or f"{where}@{offset}",
-                path=where,
-                url=uri,
-                fetched=headers.get_header("WARC-Date") or "",
+            offset = records.get_record_offset()  # reads the record to its end
+            # Cut short: no Content-Length (it is required), fewer bytes than it says, or a
+            # gzip member without its end (a .warc.gz has one member a record).
+            decompressor = getattr(records.reader, "decompressor", None)
+            cut = (
+                not (record.rec_headers.get_header("Content-Length") or "").strip().isdigit()
+                or getattr(record.raw_stream, "limit", 0) > 0
+                or not getattr(decompressor, "eof", True)
             )
-            yield from (Problem(where, f"record at byte {offset} ({uri}): {p.reason}") for p in problems)
-            if article is not None:
-                yield article
-    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-        yield Problem(
-            where, f"damaged web archive after byte {offset} ({exc}): the records before it are kept"
+        except (ArchiveLoadFailed, _DamagedArchive):
+            raise
+        except Exception as exc:
+            raise _DamagedArchive(f"{type(exc).__name__}: {exc}") from exc
+        if cut:
+            raise _DamagedArchive(f"the record at byte {offset} is cut short")
+        state.records, state.offset = number + 1, offset
+        if kind:
+            state.skipped[kind] += 1
+            continue
+        if len(data) > max_record:
+            yield Problem(where, f"record at byte {offset}: page over {max_record // 2**20} MiB, skipped")
+            continue
+        headers = record.rec_headers
+        uri = headers.get_header("WARC-Target-URI") or ""
+        article, problems = page_article(
+            data,
+            id=uri or headers.get_header("WARC-Record-ID") or f"{where}@{offset}",
+            path=where,
+            url=uri,
+            fetched=headers.get_header("WARC-Date") or "",
         )
-    if skipped:
-        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
-        yield Problem(where, f"skipped records that are not HTML pages: {counts}", skipped=False)
+        yield from (Problem(where, f"record at byte {offset} ({uri}): {p.reason}") for p in problems)
+        if article is not None:
+            yield article
 
 
 def _html_response(record: Any) -> str:

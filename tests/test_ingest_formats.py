@@ -29,6 +29,18 @@ COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
+# A saved page and a feed, for the compressed variants (web archives: test_ingest_web).
+PAGE = (
+    b'<html><head><link rel="canonical" href="https://ex.com/page"><title>Oil rises</title></head><body>'
+    b"<nav><a href='/'>Home</a></nav><article><h1>Oil rises</h1><p>Crude oil rose on Monday as traders "
+    b"weighed output cuts agreed by producers at the weekend, analysts said.</p></article></body></html>"
+)
+FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item><title>Gas falls</title>'
+    b"<guid>feed-1</guid><description>Gas fell.</description></item></channel></rss>"
+)
+
+
 def _jsonl(n: int, start: int = 0) -> bytes:
     rows = (
         {"id": f"r{i}", "title": f"Story {i}", "date": "2020-01-02", "text": f"Oil output report number {i}."}
@@ -131,14 +143,22 @@ def test_every_compression_around_every_format(tmp_path: Path, suffix: str) -> N
     (tmp_path / f"news.jsonl{suffix}").write_bytes(compress(_jsonl(3)))
     (tmp_path / f"export.csv{suffix}").write_bytes(compress(b"id,title,text\nc1,Csv,From a table.\n"))
     (tmp_path / f"story.txt{suffix}").write_bytes(compress(b" date 2020-01-02 A headline\n\nThe body.\n"))
+    (tmp_path / f"page.html{suffix}").write_bytes(compress(PAGE))
+    (tmp_path / f"world.rss{suffix}").write_bytes(compress(FEED))
     found = [p for p in discover(tmp_path) if isinstance(p, Path)]
-    assert [p.name for p in found] == [f"export.csv{suffix}", f"news.jsonl{suffix}", f"story.txt{suffix}"]
+    assert [p.name for p in found] == [
+        f"export.csv{suffix}",
+        f"news.jsonl{suffix}",
+        f"page.html{suffix}",
+        f"story.txt{suffix}",
+        f"world.rss{suffix}",
+    ]
     ids = []
     for path in found:
         articles, problems = read_file(path, tmp_path)
         assert problems == [], path
         ids += [a.id for a in articles]
-    assert ids == ["c1", "r0", "r1", "r2", f"story.txt{suffix}"]
+    assert ids == ["c1", "r0", "r1", "r2", "https://ex.com/page", f"story.txt{suffix}", "feed-1"]
 
 
 @pytest.mark.parametrize("suffix", sorted(COMPRESSORS))
@@ -224,3 +244,38 @@ def test_columns_option_maps_other_names(tmp_path: Path) -> None:
         result = runner.invoke(main, ["index", "--index", where, "--columns", bad, str(export)])
         assert result.exit_code == 2 and reason in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "table", "encoding"),
+    [
+        # a wire service's export: semicolons, UTF-16 with a BOM, "Published"/"Content"/"Outlet"
+        (
+            "wire.csv",
+            "ID;Published;Headline;Content;Outlet;URL\n"
+            "w-7;2020-03-06T09:30:00+02:00;Café prices rise;Le café coûte plus cher.;Wire;https://ex.com/w7\n",
+            "utf-16",
+        ),
+        # a spreadsheet saved on Windows: Windows-1252, "publish_date"/"article"/"publisher"/"link"
+        (
+            "sheet.csv",
+            "publish_date,headline,article,publisher,link,author\n"
+            "2020-03-06T07:30:00Z,Café prices rise,Le café coûte plus cher.,Wire,https://ex.com/w7,Zoë\n",
+            "cp1252",
+        ),
+    ],
+)
+def test_exports_with_other_column_names_and_encodings(
+    tmp_path: Path, name: str, table: str, encoding: str
+) -> None:
+    (tmp_path / name).write_bytes(table.encode(encoding))
+    [article], problems = read_file(tmp_path / name, tmp_path)
+    assert (article.title, article.body, article.source) == (
+        "Café prices rise",
+        "Le café coûte plus cher.",
+        "Wire",
+    )
+    assert (
+        article.date == dt.datetime(2020, 3, 6, 7, 30, tzinfo=dt.UTC) and article.url == "https://ex.com/w7"
+    )
+    assert [p.skipped for p in problems] == ([False] if encoding == "cp1252" else [])  # cp1252: a warning
