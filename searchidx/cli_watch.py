@@ -15,6 +15,7 @@ from .cli_common import columns_mapping, columns_option, guard, index_option, sa
 from .index import resolve_index_path
 from .models import IndexReport
 from .render import neutralise
+from .watch import COMMIT_FILES, COMMIT_SECONDS, watch
 
 __all__ = ["watch_command"]
 
@@ -25,14 +26,14 @@ __all__ = ["watch_command"]
 @click.option(
     "--every",
     "seconds",
-    default=5.0,
+    default=COMMIT_SECONDS,
     show_default=True,
     type=click.FloatRange(min=0.1),
     help="Seconds from a batch's first change to its commit.",
 )
 @click.option(
     "--batch",
-    default=500,
+    default=COMMIT_FILES,
     show_default=True,
     type=click.IntRange(min=1),
     help="Changed files that commit a batch at once.",
@@ -55,8 +56,6 @@ def watch_command(
     --batch changed files); searches and the TUI in other processes see each
     commit. One status line per commit; Ctrl-C (or SIGTERM) stops cleanly.
     """
-    from .watch import watch
-
     with guard("searchidx"):
         mapping = columns_mapping("searchidx", columns_spec)
         where, _configured = resolve_index_path(index_dir)

@@ -8,11 +8,17 @@ update of the watched roots, so one commit: at most every
 ``commit_files`` files changed. Searches and the TUI in other processes see
 each commit (they re-open the index when its generation moves). An update
 reads only the files whose size or modification time changed since the last
-commit, so a batch costs what changed, not the whole folder.
+commit, so a batch costs what changed, not the whole folder (but each commit
+also refreshes collection-wide files, such as the entity resolution, whose
+cost grows with the index).
+
+The watcher listens before the first scan, so a file that lands during it is
+not missed; stopping commits whatever landed since the last commit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -20,15 +26,16 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .index import Index
-from .ingest import is_article_file
 from .models import IndexReport
 
 __all__ = ["watch"]
 
 #: Seconds from a batch's first change to its commit.
-COMMIT_SECONDS = 5.0
+COMMIT_SECONDS = 1.0
 #: Changed files that commit a batch at once.
 COMMIT_FILES = 500
+#: At most this long between two looks at the clock while waiting for changes.
+_WAKE_SECONDS = 0.2
 
 
 def watch(
@@ -44,13 +51,15 @@ def watch(
     columns: Mapping[str, str] | None = None,
     force_polling: bool = False,
 ) -> None:
-    """Index ``roots`` now, then again after every batch of changes, until ``stop`` is set.
+    """Index ``roots`` now, then again after every batch of changes, and once more when ``stop`` is set.
 
     Args:
         index_path: The index (created if missing, as by :meth:`Index.build`).
         roots: Folders (or files) to watch; they are recorded as the index's roots.
-        on_commit: Told the report of every update (the first one included).
-        stop: Set it (from another thread or a signal handler) to end the watch cleanly.
+        on_commit: Told the report of every update (the first one included; the last one,
+            when stopping, only if it changed something or had a problem).
+        stop: Set it (from another thread or a signal handler) to end the watch cleanly:
+            the current commit ends, then one more commits what landed since.
         commit_seconds: At most this long from a batch's first change to its commit.
         commit_files: A batch of this many changed files commits at once.
         entities: As for :meth:`Index.build`.
@@ -64,29 +73,74 @@ def watch(
     """
     import watchfiles
 
+    from .ingest import is_article_file
+
     stop = stop or threading.Event()
     paths = [Path(os.path.abspath(root)) for root in roots]
-    with Index.build(index_path, paths, entities=entities, workers=workers, columns=columns) as index:
-        assert index.last_report is not None
-        on_commit(index.last_report)
-        pending: set[str] = set()
-        first = 0.0
+    with contextlib.ExitStack() as stack:
+        index: Index | None = None
+        batch = _Batch(commit_seconds, commit_files)
         for changes in watchfiles.watch(
             *paths,
             stop_event=stop,
             yield_on_timeout=True,
-            rust_timeout=int(min(commit_seconds, 1.0) * 1000),
+            # Wake often enough to commit a batch when it falls due, not up to a second late.
+            rust_timeout=int(min(commit_seconds / 4, _WAKE_SECONDS) * 1000),
             debounce=int(min(commit_seconds, 1.6) * 1000),
             force_polling=force_polling or None,
             raise_interrupt=False,
         ):
-            fresh = {path for _change, path in changes if is_article_file(path)}
-            if fresh and not pending:
-                first = time.monotonic()
-            pending |= fresh
-            due = pending and (len(pending) >= commit_files or time.monotonic() - first >= commit_seconds)
-            if due or (pending and stop.is_set()):
-                pending.clear()
+            if index is None:
+                # The watcher listens from the first step: a file that lands while the
+                # folders are scanned is its next change, not missed until another comes.
+                batch.committing(time.monotonic())
+                index = stack.enter_context(
+                    Index.build(index_path, paths, entities=entities, workers=workers, columns=columns)
+                )
+                assert index.last_report is not None
+                on_commit(index.last_report)
+                continue  # what landed before the scan began, the scan has read
+            batch.add({path for _change, path in changes if is_article_file(path)}, time.monotonic())
+            if batch.due(time.monotonic()):
+                batch.committing(time.monotonic())
                 on_commit(index.update(paths, workers=workers, columns=columns))
             if stop.is_set():
                 break
+        if index is not None:
+            # Stopping: commit what landed since the last commit, noticed yet or not
+            # (the watcher forgets what it had not reported). Nothing changed: no commit, no line.
+            last = index.update(paths, workers=workers, columns=columns)
+            if last.added or last.updated or last.removed or last.problems:
+                on_commit(last)
+
+
+class _Batch:
+    """The changed files waiting for a commit, and since when they wait.
+
+    Changes are seen only when the watch waits for them again, so one that
+    landed while a commit (or the first scan) ran has waited since that began:
+    its batch counts from then, not from when it was seen, and a slow commit
+    is not followed by a whole ``seconds`` of waiting.
+    """
+
+    def __init__(self, seconds: float, files: int) -> None:
+        self.seconds = seconds
+        self.files = files
+        self.paths: set[str] = set()
+        self.first = 0.0
+        self.busy_since: float | None = None  # a commit began then; its changes are not looked at yet
+
+    def add(self, paths: set[str], now: float) -> None:
+        """Changes seen at ``now`` (the first look after a commit may hold some that landed during it)."""
+        if paths and not self.paths:
+            self.first = now if self.busy_since is None else self.busy_since
+        self.paths |= paths
+        self.busy_since = None
+
+    def due(self, now: float) -> bool:
+        return bool(self.paths) and (len(self.paths) >= self.files or now - self.first >= self.seconds)
+
+    def committing(self, now: float) -> None:
+        """A commit (or the first scan) begins at ``now``: it reads every change so far."""
+        self.paths.clear()
+        self.busy_since = now

@@ -97,3 +97,45 @@ def test_a_page_reads_on_past_many_copies(tmp_path: Path) -> None:
     with Index.build(tmp_path / "ix", [tmp_path / "w.jsonl"], entities=False, workers=1) as index:
         hits = index.search("storm", limit=3).hits
         assert len(hits) == 3 and len(hits[0].copies) == 29
+
+
+WEEKEND = " ".join(
+    f"Finance ministers meeting in Washington said point {i} of the accord on currencies still stands."
+    for i in range(14)
+)  # a story of a few paragraphs (over 200 words)
+DAY = 24 * 3600
+
+
+def test_a_story_re_run_days_later_is_a_copy_but_a_bulletin_sent_each_day_is_not() -> None:
+    story, rerun = sketch("", WEEKEND + " REUTER"), sketch("", WEEKEND)
+    assert same_story(story, rerun, 31 * 3600)  # Saturday night's story re-run on Monday morning
+    assert same_story(story, rerun, 3 * DAY) and not same_story(story, rerun, 5 * DAY)
+    assert same_story(story, rerun)  # undated: the text decides
+    bulletin = sketch("", FED + " Dealers said Federal funds were trading at 6-1/4 pct.")
+    assert same_story(bulletin, bulletin, 12 * 3600) and not same_story(bulletin, bulletin, DAY)
+    other = sketch("", WEEKEND.replace("still stands", "was broken by Japan"))  # much of it, not nearly all
+    assert not same_story(story, other, 2 * DAY)
+
+
+def test_sketches_stored_before_lengths_were_kept_still_compare() -> None:
+    new = sketch("", WEEKEND)
+    old = (new[0], *new[2:])  # lead and hashes only, as indexes written earlier hold them
+    assert same_story(old, new) and same_story(old, old, 12 * 3600)
+    assert resemblance(old[1:], new[1:]) == 1.0  # the length is not a hash
+    twin = sketch("", " ".join(f"w{i}" for i in range(len(WEEKEND.split()))))  # as long, no word shared
+    assert resemblance(new[1:], twin[1:]) == 0.0
+    assert not same_story(old, new, 2 * DAY)  # no length known: no re-run rule
+
+
+def test_a_re_run_folds_into_the_story_in_results(tmp_path: Path) -> None:
+    lines = [
+        _article("sat", "Ministers back accord", WEEKEND, "1987-03-21T23:30:00Z"),
+        _article("mon", "Ministers back currency accord", WEEKEND + " REUTER", "1987-03-23T08:10:00Z"),
+        _article("fri", "Ministers back accord", WEEKEND, "1987-03-16T08:00:00Z"),  # a week before
+    ]
+    (tmp_path / "w.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    with Index.build(tmp_path / "ix", [tmp_path / "w.jsonl"], entities=False, workers=1) as index:
+        shown = {h.id: set(h.copies) for h in index.search("accord", limit=10).hits}
+    assert len(shown) == 2 and "fri" in shown and ({"sat", "mon"} & shown.keys())
+    [kept] = {"sat", "mon"} & shown.keys()
+    assert shown[kept] == {"sat", "mon"} - {kept} and shown["fri"] == set()
