@@ -49,10 +49,11 @@ def reuters_records(data: Path) -> Iterator[dict[str, Any]]:
             assert newid is not None
             raw_date = " ".join(_tag(block, "DATE").split())
             try:
-                when = dt.datetime.strptime(raw_date[:20], "%d-%b-%Y %H:%M:%S").replace(tzinfo=dt.UTC)
+                when = dt.datetime.strptime(raw_date.split(".")[0], "%d-%b-%Y %H:%M:%S")  # "5-MAR-1987 ..."
+                when = when.replace(tzinfo=dt.UTC)
                 date: str | None = when.strftime("%Y-%m-%dT%H:%M:%SZ")
             except ValueError:
-                date = None  # one malformed value in the collection
+                date = None  # a malformed value
             tags = {
                 k.lower(): re.findall(r"<D>(.*?)</D>", _tag(block, k))
                 for k in ("PLACES", "PEOPLE", "ORGS", "TOPICS")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..analysis import fold
 from ..errors import SearchidxError
+from .decode import raw_spans
 from .features import sentence_features
 from .gazetteer import Gazetteer, read_casing, read_gazetteer
 
@@ -144,16 +145,7 @@ def spans_from_bio(
     tags: Sequence[str], keep: frozenset[str] = frozenset({"PER", "LOC", "ORG"})
 ) -> set[tuple[int, int, str]]:
     """Return entity spans ``(start, end, type)`` from BIO2 tags, only types in ``keep``."""
-    spans: set[tuple[int, int, str]] = set()
-    start, kind = -1, ""
-    for i, tag in enumerate([*tags, "O"]):
-        if start >= 0 and (tag == "O" or tag.startswith("B-") or tag[2:] != kind):
-            if kind in keep:
-                spans.add((start, i, kind))
-            start, kind = -1, ""
-        if tag.startswith("B-") or (tag.startswith("I-") and start < 0):
-            start, kind = i, tag[2:]
-    return spans
+    return {span for span in raw_spans(tags) if span[2] in keep}
 
 
 def evaluate(
