@@ -4,7 +4,8 @@ An entry gives its title, link, publication date, author and its content (or,
 without content, its summary), HTML turned into paragraphs of text. Its id is
 the entry's own id (``<guid>``, Atom ``<id>``), else its link, so reading the
 feed again adds nothing twice. Only the date the entry says it was published
-is kept: ``<updated>`` is when it last changed, not when it was published.
+is kept: Atom's ``<updated>`` is when it last changed, not when it was published (RSS's
+``<dc:date>`` is the item's date).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .models import Article, Problem
 
 __all__ = ["FEED_SUFFIXES", "NOT_A_FEED", "html_text", "iter_feed"]
 
-FEED_SUFFIXES = frozenset({".rss", ".atom", ".xml"})
+FEED_SUFFIXES = frozenset({".rss", ".atom", ".rdf", ".xml"})
 #: How the problem of a document that is no feed begins.
 NOT_A_FEED = "not an RSS or Atom feed"
 
@@ -95,15 +96,25 @@ def iter_feed(
             yield Problem(where, "feed with no entries", skipped=False)
         return
     site = str(parsed.get("feed", {}).get("title") or "")
+    # Only Atom's <updated> is a last change; RSS's <dc:date> (RSS 1.0 has no pubDate), which
+    # feedparser also files under "updated", is the item's date.
+    dated = (
+        ("published_parsed",)
+        if str(parsed.get("version") or "").startswith("atom")
+        else (
+            "published_parsed",
+            "updated_parsed",
+        )
+    )
     for number, entry in enumerate(entries, start=1):
-        article = _entry_article(entry, where=where, site=site)
+        article = _entry_article(entry, where=where, site=site, dated=dated)
         if isinstance(article, str):
             yield Problem(where, f"entry {number}: {article}")
         else:
             yield article
 
 
-def _entry_article(entry: Any, *, where: str, site: str) -> Article | str:
+def _entry_article(entry: Any, *, where: str, site: str, dated: tuple[str, ...]) -> Article | str:
     """The article of one feed entry, or why there is none."""
     content = entry.get("content") or []
     raw = content[0].get("value", "") if content else entry.get("summary", "")
@@ -115,7 +126,7 @@ def _entry_article(entry: Any, *, where: str, site: str) -> Article | str:
     entry_id = str(entry.get("id") or "") or link
     if not entry_id:
         return "no id and no link, so it could not be told apart when the feed is read again: skipped"
-    published = entry.get("published_parsed")
+    published = next((entry[key] for key in dated if entry.get(key)), None)
     date = dt.datetime.fromtimestamp(calendar.timegm(published), dt.UTC) if published else None
     title_start, derived = 0, not title
     if derived:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
-
 from searchidx import Index
 from searchidx.ingest import read_file
 from searchidx.ingest_feed import html_text, iter_feed
@@ -149,14 +147,10 @@ def test_rdf_items_are_articles_and_broken_items_messages(tmp_path: Path) -> Non
     assert "no id and no link" in problems[1].reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="feedparser files RSS 1.0's <dc:date> (an item's date: RSS 1.0 has no pubDate) under "
-    "'updated', which ingest_feed ignores as it should for Atom's <updated>: RDF items come out undated",
-)
 def test_rdf_dc_date_is_the_publication_date(tmp_path: Path) -> None:
-    (tmp_path / "region.xml").write_bytes(RDF.encode("iso-8859-1"))
-    first = read_file(tmp_path / "region.xml", tmp_path)[0][0]
+    """feedparser files RSS 1.0's <dc:date> under 'updated': for RSS it is the item's date."""
+    (tmp_path / "region.rdf").write_bytes(RDF.encode("iso-8859-1"))
+    first = read_file(tmp_path / "region.rdf", tmp_path)[0][0]
     assert first.date == dt.datetime(2023, 2, 14, 6, 45, tzinfo=dt.UTC)
 
 
