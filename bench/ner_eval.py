@@ -33,7 +33,7 @@ from pathlib import Path
 from searchidx.entities.decode import decode
 from searchidx.entities.document import document_mentions, document_spans
 from searchidx.entities.gazetteer import Gazetteer
-from searchidx.entities.scorer import CrfModel, _viterbi
+from searchidx.entities.scorer import CrfModel, viterbi
 from searchidx.entities.tagger import DEFAULT_MODEL, Tagger
 from searchidx.entities.tokens import sentences
 from searchidx.entities.train import (
@@ -115,9 +115,9 @@ def confidence_table(
     rows: list[tuple[float, bool]] = []
     for start in range(0, len(sentences), 500):
         batch = sentences[start : start + 500]
-        scores = scorer._scores([words for words, _ in batch], gazetteer)
+        scores = scorer.scores([words for words, _ in batch], gazetteer)
         chances = marginals(scores, scorer.trans)
-        for (words, gold), path, chance in zip(batch, _viterbi(scores, scorer.trans), chances, strict=True):
+        for (words, gold), path, chance in zip(batch, viterbi(scores, scorer.trans), chances, strict=True):
             truth = {span for span in spans_from_bio(gold) if span[2] in KINDS}
             for first, last, kind in decode(words, [labels[k] for k in path]):
                 if kind in KINDS:

@@ -77,7 +77,7 @@ class Limits:
 LIMITS = Limits()
 
 
-class FetchError(Exception):
+class FetchError(SearchidxError):
     """Why a URL gave nothing: ``str()`` says what went wrong and how to fix it."""
 
     def __init__(self, reason: str, status: int = 0) -> None:

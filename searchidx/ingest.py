@@ -22,7 +22,8 @@ from .compressed import READ_ERRORS, damage, open_binary, split_suffix
 from .fields import derive_title, parse_date
 from .ingest_csv import CSV_SUFFIXES, iter_csv
 from .ingest_feed import FEED_SUFFIXES, iter_feed
-from .ingest_web import HTML_SUFFIXES, WARC_SUFFIXES, iter_warc, page_article
+from .ingest_warc import WARC_SUFFIXES, iter_warc
+from .ingest_web import HTML_SUFFIXES, page_article
 from .models import Article, Problem
 
 __all__ = [

@@ -23,13 +23,12 @@ from .errors import IndexingInterrupted
 from .ingest import iter_file
 from .models import Article, CanonicalEntity, IndexReport, Problem
 from .schema import document, live_column
-from .segments import PARALLEL_MIN, SegmentPool, start_indexing_worker
+from .segments import PARALLEL_MIN, TAG_CHUNK, SegmentPool, start_indexing_worker
 
 __all__ = ["BATCH", "Progress", "run_update"]
 
 #: Called with (bytes read, bytes to read) as the run goes.
 Progress = Callable[[int, int], None]
-CHUNK = 64  # articles per task sent to an entity worker
 #: Articles held in memory at once: a run's memory is bounded by this, not by the collection.
 BATCH = PARALLEL_MIN
 
@@ -49,7 +48,7 @@ class _Annotator:
 
     def __call__(self, articles: Sequence[Article]) -> Iterator[list[CanonicalEntity]]:
         jobs = [(a.title, a.body, a.title_derived) for a in articles]
-        batches = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+        batches = [jobs[i : i + TAG_CHUNK] for i in range(0, len(jobs), TAG_CHUNK)]  # one task each
         if self.workers <= 1 or len(batches) < 2:
             for batch in batches:
                 yield from _annotate_many(batch)

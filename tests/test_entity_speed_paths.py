@@ -13,7 +13,7 @@ from searchidx.analysis import sentence_spans
 from searchidx.entities import annotate
 from searchidx.entities.decode import decode
 from searchidx.entities.features import sentence_features
-from searchidx.entities.scorer import _viterbi, marginals, word_pairs
+from searchidx.entities.scorer import marginals, viterbi, word_pairs
 from searchidx.entities.tagger import DEFAULT_MODEL, ENTITY_LABELS, Tagger, may_name
 from searchidx.entities.tokens import offsets, sentences, tokenize, words
 from searchidx.ingest import bundled_seeds
@@ -110,7 +110,7 @@ def test_scores_are_the_summed_weights_of_the_training_features(tagger: Tagger) 
     for text in _texts():
         for tokens, _starts, _ends in sentences(text):
             for _pass in range(2):  # computed, then from the memo
-                (scores,) = model._scores([tokens], tagger.gazetteer)
+                (scores,) = model.scores([tokens], tagger.gazetteer)
                 ids = [
                     [model.ids.get(f, model.unknown) for f in feats]
                     for feats in sentence_features(tokens, tagger.gazetteer)
@@ -123,7 +123,7 @@ def test_marginals_are_crfsuites(tagger: Tagger, crfsuite: Any) -> None:
     """Forward-backward over many sentences at once gives CRFsuite's own marginals."""
     model = tagger.model
     batch = [tokens for text in _texts()[:4] for tokens, _starts, _ends in sentences(text)]
-    found = marginals(model._scores(batch, tagger.gazetteer), model.trans)
+    found = marginals(model.scores(batch, tagger.gazetteer), model.trans)
     for tokens, chances in zip(batch, found, strict=True):
         crfsuite.set(sentence_features(tokens, tagger.gazetteer))
         crfsuite.tag()
@@ -159,7 +159,7 @@ def test_batched_viterbi_is_crfsuites_per_sentence(lengths: list[int], size: int
     values = [-1.0, 0.0, 0.5, 1.0, 2.0]  # few values: equal scores (ties) are common
     trans = np.array([[rng.choice(values) for _ in range(size)] for _ in range(size)])
     batch = [np.array([[rng.choice(values) for _ in range(size)] for _ in range(n)]) for n in lengths]
-    assert _viterbi(batch, trans) == [_reference_viterbi(s.tolist(), trans.tolist()) for s in batch]
+    assert viterbi(batch, trans) == [_reference_viterbi(s.tolist(), trans.tolist()) for s in batch]
 
 
 def test_repeated_sentences_are_tagged_once_at_their_own_offsets(tagger: Tagger, monkeypatch: Any) -> None:
@@ -249,12 +249,13 @@ def test_both_worker_pools_store_the_entities_of_a_serial_build(
     assert (
         len(serial) == len(texts) and sum(1 for column, _names in serial.values() if column) > len(texts) // 2
     )
-    monkeypatch.setattr("searchidx.update.CHUNK", 3)  # update's pool: 4 tasks for 2 processes
+    monkeypatch.setattr("searchidx.update.TAG_CHUNK", 3)  # update's pool: 4 tasks for 2 processes
     Index.build(tmp_path / "pool", [feed], workers=2, entities=True)
     assert _entity_rows(tmp_path / "pool") == serial
     monkeypatch.setattr(segments, "PARALLEL_MIN", 4)
     monkeypatch.setattr("searchidx.update.PARALLEL_MIN", 4)
     monkeypatch.setattr("searchidx.update.BATCH", 5)  # the segment writers, several batches each
+    monkeypatch.setattr(segments, "TAG_CHUNK", 2)  # each batch tagged in several chunks
     Index.build(tmp_path / "segments", [feed], workers=2, entities=True)
     assert len(list((tmp_path / "segments").glob("*.seg"))) == 2
     assert _entity_rows(tmp_path / "segments") == serial

@@ -160,11 +160,11 @@ def document_mentions(
     """
     if not entities:
         return []
-    bounds, split = parsed if parsed is not None else (sentence_spans(text), [])
+    bounds, split = parsed if parsed is not None else (sentence_spans(text), None)
     firsts = [start for start, _ in bounds]
     sentences = [
-        words if k < len(split) and (words := split[k]) is not None else split_words(text[start:end])
-        for k, (start, end) in enumerate(bounds)
+        words if words is not None else split_words(text[start:end])
+        for (start, end), words in zip(bounds, split or [None] * len(bounds), strict=True)
     ]
     spans: list[list[Span]] = [[] for _ in bounds]
     tagged: dict[tuple[int, int, int], Entity] = {}  # (sentence, first word, last word + 1)

@@ -1,6 +1,9 @@
 """Token features for the CRF tagger: word shape, affixes, context, cue words, gazetteer marks.
 
-The same function serves training and tagging, so they cannot drift apart.
+Training writes every token's features as strings (:func:`sentence_features`); tagging takes
+the same features in two parts, each word's memoised weights and the sentence's cues by
+attribute id (:func:`tagging_parts`, summed in :mod:`.scorer`). Both read the same per-word
+memo entries and cue functions, and a test checks that their weights agree.
 No part-of-speech tags: NLTK's tagger needs data packages we cannot download.
 """
 
@@ -10,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..analysis import fold
-from .gazetteer import Gazetteer, _marks
+from .gazetteer import Gazetteer, place_marks
 
 if TYPE_CHECKING:
     from .scorer import CrfModel
@@ -153,7 +156,7 @@ def tagging_parts(
                 ids.append(names.run[cue])
     if any(starts := [entry[_PLACE_START] for entry in entries]):
         for i, mark in enumerate(
-            _marks(words, [entry[_FOLDED] for entry in entries], gazetteer.places, starts)
+            place_marks(words, [entry[_FOLDED] for entry in entries], gazetteer.places, starts)
         ):
             if mark:
                 tokens.append(i)
@@ -235,7 +238,7 @@ def _features(
     marks = None
     starts = [entry[_PLACE_START] for entry in entries]
     if any(starts):
-        marks = _marks(words, [entry[_FOLDED] for entry in entries], gazetteer.places, starts)
+        marks = place_marks(words, [entry[_FOLDED] for entry in entries], gazetteer.places, starts)
     runs = None if caps_line else _run_cues(words, [entry[_LOW] for entry in entries])
     first, percue1, percue2, placeprep = names.first, names.percue1, names.percue2, names.placeprep
     orgcue, percue_after = names.orgcue, names.percue_after

@@ -20,6 +20,7 @@ __all__ = [
     "GAZETTEER_MAX_WORDS",
     "Gazetteer",
     "gazetteer_marks",
+    "place_marks",
     "read_casing",
     "read_clusters",
     "read_gazetteer",
@@ -95,13 +96,13 @@ def read_gazetteer(data_dir: Path) -> Gazetteer:
 
 def gazetteer_marks(words: Sequence[str], gazetteer: Collection[str]) -> list[str]:
     """Mark capitalised runs found in ``gazetteer`` (folded, space-joined) as B/I, else ''."""
-    return _marks(words, [fold(w) for w in words], gazetteer)
+    return place_marks(words, [fold(w) for w in words], gazetteer)
 
 
-def _marks(
+def place_marks(
     words: Sequence[str], low: Sequence[str], gazetteer: Collection[str], starts: Sequence[bool] | None = None
 ) -> list[str]:
-    """``starts`` (optional) marks the words a place name may start with: the others are skipped."""
+    """:func:`gazetteer_marks` on folded words; ``starts`` marks where a place may begin (else capitals)."""
     marks = [""] * len(words)
     i = 0
     while i < len(words):

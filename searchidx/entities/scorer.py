@@ -1,12 +1,12 @@
-"""The CRF model's weights read into arrays, and an exact Viterbi that skips the certain words.
+"""The CRF model's weights read into arrays, and CRFsuite's Viterbi over many sentences at once.
 
 python-crfsuite takes features as strings and looks each one up in the model's dictionary: on
-Reuters that lookup and the copying were a quarter of ``annotate()``. Here a word's features
+Reuters that lookup and building the strings were over half of tagging. Here a word's features
 (its own and the ones it lends its neighbours) are summed once into a vector per label and
-memoised (:func:`~.features.tagging_scores`), so a sentence's label scores are a few array
-additions plus the cues of that sentence. Viterbi then runs only between the words whose
-label is certain to be ``O`` (:meth:`CrfModel.tag`); the tags equal CRFsuite's (tested on
-every sentence of the seeds and the fixtures; measured on CoNLL-2003 and Reuters).
+memoised (:func:`~.features.tagging_parts`), so a sentence's label scores are a few array
+additions plus the cues of that sentence, and Viterbi steps through a batch of sentences
+together. The tags equal CRFsuite's (tests on the fixtures and seeds; every Reuters sentence
+and CoNLL-2003 measured).
 """
 
 from __future__ import annotations
@@ -23,12 +23,7 @@ from ..errors import SearchidxError
 from .features import tagging_parts
 from .gazetteer import Gazetteer
 
-__all__ = ["CrfModel", "marginals", "model_attributes", "word_pairs"]
-
-#: A label is pruned only when it trails by this much more than needed (far above float rounding).
-_MARGIN = 1e-6
-#: Pruning passes: the second uses the labels the first left beside each word (a third prunes ~nothing).
-_ROUNDS = 2
+__all__ = ["CrfModel", "marginals", "model_attributes", "viterbi", "word_pairs"]
 
 
 class CrfModel:
@@ -38,7 +33,6 @@ class CrfModel:
         labels: Label names by id (``O``, ``B-PER``, ...).
         ids: Attribute name -> row of :attr:`state`; an unknown name maps to :attr:`unknown`,
             a row of zeros (CRFsuite ignores attributes its model does not know).
-        known: The attribute names the model has (the only features worth building).
         pairs: ``template -> left word -> right words`` of the known word-pair features
             (``-1w|w=a|b``: 97-98% of possible pairs are unknown, so only these are built).
     """
@@ -67,15 +61,7 @@ class CrfModel:
         trans = features[features["type"] == 1]
         self.trans[trans["src"], trans["dst"]] = trans["weight"]
         self.ids = {name: i for i, name in enumerate(names)}
-        self.known = frozenset(names)
         self.pairs = word_pairs(names)
-        self.outside = self.labels.index("O")
-        outside = self.outside
-        # What a label gains over O from the transitions: into it after a (rows a, columns y)
-        # and out of it before c (rows y, columns c). Pruning in :meth:`tag` is bounded by them.
-        self._gain_into = self.trans - self.trans[:, outside : outside + 1]
-        self._gain_out = self.trans - self.trans[outside]
-        self._trans_rows = self.trans.tolist()
 
     def vector(self, groups: Sequence[Sequence[str]]) -> Any:
         """The summed weights of each group of feature names, concatenated (one word's memo)."""
@@ -96,14 +82,14 @@ class CrfModel:
         todo = [k for k, words in enumerate(sentences) if words]
         if not todo:
             return found
-        scores = self._scores([sentences[k] for k in todo], gazetteer)
+        scores = self.scores([sentences[k] for k in todo], gazetteer)
         names = self.labels
-        for k, path in zip(todo, _viterbi(scores, self.trans), strict=True):
+        for k, path in zip(todo, viterbi(scores, self.trans), strict=True):
             found[k] = [names[label] for label in path]
         return found
 
-    def _scores(self, sentences: Sequence[Sequence[str]], gazetteer: Gazetteer) -> list[Any]:
-        """Each sentence's label scores (tokens x labels): its features' summed weights."""
+    def scores(self, sentences: Sequence[Sequence[str]], gazetteer: Gazetteer) -> list[Any]:
+        """Each (non-empty) sentence's label scores (tokens x labels): its features' summed weights."""
         vectors: list[Any] = []
         tokens: list[int] = []
         ids: list[int] = []
@@ -128,26 +114,35 @@ class CrfModel:
         return np.split(scores, ends[:-1])
 
 
-def _viterbi(scores: Sequence[Any], trans: Any) -> list[list[int]]:
+def _padded(scores: Sequence[Any], fill: float) -> tuple[list[int], Any, Any]:
+    """Sentences longest first, padded with ``fill``: (their order, their lengths, the array)."""
+    lengths = np.array([len(s) for s in scores])
+    order = np.argsort(-lengths, kind="stable").tolist()  # the ones still running are a prefix
+    ranked = lengths[order]
+    padded = np.full((len(scores), int(ranked[0]), scores[0].shape[1]), fill)
+    for row, k in enumerate(order):
+        padded[row, : lengths[k]] = scores[k]
+    return order, ranked, padded
+
+
+def _running(ranked: Any, t: int) -> int:
+    """How many of the sentences (longest first) are longer than ``t`` words."""
+    return int(np.searchsorted(-ranked, -t, side="left"))
+
+
+def viterbi(scores: Sequence[Any], trans: Any) -> list[list[int]]:
     """CRFsuite's Viterbi (first-order, no start or end weights) for many sentences at once.
 
-    The sentences are padded to the longest and stepped through together; at each step the
-    ones still running take, for each label, the best previous label (the first of equal
-    scores, as CRFsuite's loop) and add their scores.
+    The sentences are stepped through together; at each step the ones still running take, for
+    each label, the best previous label (the first of equal scores, as CRFsuite's loop) and
+    add their scores.
     """
-    count = len(scores)
-    lengths = np.array([len(s) for s in scores])
-    order = np.argsort(-lengths, kind="stable")  # longest first: the running ones are a prefix
-    longest = int(lengths[order[0]])
-    size = trans.shape[0]
-    padded = np.zeros((count, longest, size))
-    for row, k in enumerate(order.tolist()):
-        padded[row, : lengths[k]] = scores[k]
+    order, ranked, padded = _padded(scores, 0.0)
+    count, longest, size = padded.shape
     alpha = padded[:, 0].copy()
     back = np.zeros((count, longest, size), dtype=np.intp)
-    ranked = lengths[order]
     for t in range(1, longest):
-        k = int(np.searchsorted(-ranked, -t, side="left"))  # the sentences longer than t
+        k = _running(ranked, t)
         candidates = alpha[:k, :, None] + trans  # previous label x label
         best = candidates.argmax(axis=1)
         back[:k, t] = best
@@ -162,45 +157,37 @@ def _viterbi(scores: Sequence[Any], trans: Any) -> list[list[int]]:
         if t:
             current = back[rows, t, current]
     found: list[list[int]] = [[] for _ in range(count)]
-    for row, k in enumerate(order.tolist()):
-        found[k] = paths[row, : lengths[k]].tolist()
+    for row, k in enumerate(order):
+        found[k] = paths[row, : ranked[row]].tolist()
     return found
 
 
 def marginals(scores: Sequence[Any], trans: Any) -> list[Any]:
     """Each token's label probabilities (forward-backward, CRFsuite's marginals) for many sentences.
 
-    ``bench.ner_eval`` measures them as a confidence for facets: they did not pay (MODEL_CARD.md).
-
     In the probability domain, each step rescaled to sum to one (CRFsuite's way): the scale
-    cancels when a token's alpha * beta is normalised.
+    cancels when a token's alpha * beta is normalised. ``bench.ner_eval`` measures them as a
+    confidence for facets: they did not pay (MODEL_CARD.md).
     """
-    count = len(scores)
-    lengths = np.array([len(s) for s in scores])
-    order = np.argsort(-lengths, kind="stable")
-    ranked = lengths[order]
-    longest = int(ranked[0])
-    size = trans.shape[0]
-    weights = np.ones((count, longest, size))
-    for row, k in enumerate(order.tolist()):
-        rows = scores[k]
-        weights[row, : lengths[k]] = np.exp(rows - rows.max(axis=1, keepdims=True))
+    order, ranked, padded = _padded([s - s.max(axis=1, keepdims=True) for s in scores], -np.inf)
+    weights = np.exp(padded)  # padding: weight 0, never read
+    count, longest, _size = padded.shape
     moves = np.exp(trans)
-    alpha = np.empty((count, longest, size))
+    alpha = np.empty_like(weights)
     alpha[:, 0] = weights[:, 0] / weights[:, 0].sum(axis=1, keepdims=True)
     for t in range(1, longest):
-        k = int(np.searchsorted(-ranked, -t, side="left"))  # the sentences longer than t
+        k = _running(ranked, t)
         step = (alpha[:k, t - 1] @ moves) * weights[:k, t]
         alpha[:k, t] = step / step.sum(axis=1, keepdims=True)
-    beta = np.ones((count, longest, size))
+    beta = np.ones_like(weights)
     for t in range(longest - 2, -1, -1):
-        k = int(np.searchsorted(-ranked, -(t + 1), side="left"))  # the sentences longer than t + 1
+        k = _running(ranked, t + 1)
         step = (weights[:k, t + 1] * beta[:k, t + 1]) @ moves.T
         beta[:k, t] = step / step.sum(axis=1, keepdims=True)
     both = alpha * beta
     found: list[Any] = [None] * count
-    for row, k in enumerate(order.tolist()):
-        part = both[row, : lengths[k]]
+    for row, k in enumerate(order):
+        part = both[row, : ranked[row]]
         found[k] = part / part.sum(axis=1, keepdims=True)
     return found
 
