@@ -80,6 +80,8 @@ class SearchCache:
         self._norms: dict[str, FieldNorms] = {}
         self._term_scores: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
         self._term_postings = 0
+        #: What each article adds to facets, worked out by :mod:`searchidx.facets` and kept here.
+        self.facet_parts: Any = None
 
     @property
     def dates(self) -> DateColumn:

@@ -1,22 +1,32 @@
 """Facets: the top people, places and organisations among matching articles, and a timeline.
 
 Counts come from the per-document entity column (no stored fields are
-loaded), so a facet over the whole collection costs one pass over a column.
+loaded), so a facet over the whole collection costs one pass over a column;
+what each article adds (its resolved entities and its month) is remembered per
+searcher, so later facets only add up.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Callable
+import heapq
+import threading
+from collections import Counter
+from collections.abc import Callable, Hashable
+from itertools import chain
+from typing import TypeVar
 
 from .cache import SearchCache, from_ts
 from .entities.canonical import best_display
 from .errors import SearchCancelled
 from .filters import NO_FILTERS, Filters, Mode
 from .models import Facets, FacetValue
+from .resolution import Pair
 from .search import matching_docs, prepare
 
 __all__ = ["run_facets"]
+
+KINDS = ("person", "place", "org")
+_T = TypeVar("_T", bound=Hashable)
 
 
 def run_facets(
@@ -41,46 +51,104 @@ def run_facets(
     parsed, compiled = prepare(cache, text, mode=mode, filters=filters, allow_empty=True)
     docs = matching_docs(cache, parsed, compiled.allowed)
     check()
-    rows = cache.entity_rows()
-    found: list[list[tuple[str, str, str]]] = []
-    months: Counter[str] = Counter()
-    by_doc = cache.dates.by_doc
-    undated = 0
+    known = _known(cache)
+    found: list[DocFacets] = []
     for seen_docs, docnum in enumerate(docs):
         if not seen_docs & 1023:
             check()
-        if docnum in rows:
-            found.append(rows[docnum])
-        stamp = by_doc.get(docnum)
-        if stamp is None:
-            undated += 1
-        else:
-            day = from_ts(stamp)
-            months[f"{day.year:04d}-{day.month:02d}"] += 1  # strftime gives "1-01" for year 1
+        doc = known.docs.get(docnum)
+        found.append(known.add(cache, docnum) if doc is None else doc)
+    entities = Counter(chain.from_iterable(doc[0] for doc in found))  # articles per entity id
+    spellings = Counter(chain.from_iterable(doc[1] for doc in found))  # mentions per spelling id
+    months = Counter(doc[2] for doc in found if doc[2] is not None)
+    undated = len(found) - months.total()
     check()
-    # "Putin" here and "Vladimir Putin" there are one person; Merrill Lynch is an org however tagged.
-    resolution = cache.resolution()
-    counts: dict[str, Counter[str]] = {"person": Counter(), "place": Counter(), "org": Counter()}
-    names: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for doc in found:
-        seen: set[tuple[str, str]] = set()
-        for label, key, name in doc:
-            root = resolution.root(label, key)
-            if root[0] not in counts:
-                continue  # a common word, not a name (entities.collection.common_words)
-            if root[1] == key:
-                names[root][name] += 1
-            if root not in seen:
-                seen.add(root)
-                counts[root[0]][root[1]] += 1
+    ranked: dict[str, list[tuple[str, int]]] = {"person": [], "place": [], "org": []}
+    for entity, n in entities.items():
+        label, key = known.entities[entity]
+        ranked[label].append((key, n))
+    shown: dict[Pair, Counter[str]] = {}
+    for label, pairs in ranked.items():
+        ranked[label] = heapq.nsmallest(limit, pairs, key=lambda kv: (-kv[1], kv[0]))
+        shown.update(((label, key), Counter()) for key, _ in ranked[label])
+    for spelling, n in spellings.items():
+        entity, name = known.spellings[spelling]
+        root = known.entities[entity]
+        if root in shown:
+            shown[root][name] += n
 
     def top(label: str) -> tuple[FacetValue, ...]:
-        ranked = sorted(counts[label].items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         return tuple(
-            FacetValue(best_display(names.get((label, key)) or Counter({key: 1})), key, n)
-            for key, n in ranked
+            FacetValue(best_display(shown[label, key] or Counter({key: 1})), key, n)
+            for key, n in ranked[label]
         )
 
     return Facets(
         text, len(docs), top("person"), top("place"), top("org"), tuple(sorted(months.items())), undated
     )
+
+
+# What one article adds to facets: entity ids (once each), spelling ids (once per mention) and
+# its month (None: undated). Ids, not tuples of strings: full garbage collections need not
+# walk a container per article (they run on the TUI's thread).
+DocFacets = tuple[tuple[int, ...], tuple[int, ...], str | None]
+
+
+class _Known:
+    """Each article's facet contributions, worked out once per searcher (a commit brings a new one)."""
+
+    def __init__(self) -> None:
+        self.docs: dict[int, DocFacets] = {}
+        self.entities: list[Pair] = []  # id -> (label, key) of the entity counted
+        self.spellings: list[tuple[int, str]] = []  # id -> (entity id, name as written)
+        self._entity_ids: dict[Pair, int] = {}
+        self._spelling_ids: dict[tuple[int, str], int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, cache: SearchCache, docnum: int) -> DocFacets:
+        """Work out what article ``docnum`` adds to facets, and remember it.
+
+        The entities it counts for once each ("Putin" here and "Vladimir Putin" there are
+        one person; Merrill Lynch is an org however tagged; common words are no names), the
+        names written for an entity stored under its own key (one per mention: the shown
+        spelling is the most written one), and its month.
+        """
+        resolution = cache.resolution()
+        with self._lock:
+            roots: set[int] = set()
+            names: list[int] = []
+            for label, key, name in cache.entity_rows().get(docnum, ()):
+                root = resolution.root(label, key)
+                if root[0] not in KINDS:
+                    continue  # a common word, not a name (entities.collection.common_words)
+                entity = self._id(self._entity_ids, self.entities, root)
+                if root[1] == key:
+                    names.append(self._id(self._spelling_ids, self.spellings, (entity, name)))
+                roots.add(entity)
+            stamp = cache.dates.by_doc.get(docnum)
+            month = None
+            if stamp is not None:
+                day = from_ts(stamp)
+                month = f"{day.year:04d}-{day.month:02d}"  # strftime gives "1-01" for year 1
+            doc = self.docs[docnum] = (tuple(roots), tuple(names), month)
+            return doc
+
+    @staticmethod
+    def _id(ids: dict[_T, int], values: list[_T], value: _T) -> int:
+        found = ids.get(value)
+        if found is None:
+            found = ids[value] = len(values)
+            values.append(value)
+        return found
+
+
+_KNOWN_LOCK = threading.Lock()
+
+
+def _known(cache: SearchCache) -> _Known:
+    """The cache's facet memo (made on first use; a commit brings a new cache)."""
+    with _KNOWN_LOCK:
+        if cache.facet_parts is None:
+            cache.facet_parts = _Known()
+        known: _Known = cache.facet_parts
+        return known

@@ -17,12 +17,14 @@ from textual.widgets import Input, SelectionList, Static
 from textual.worker import WorkerCancelled
 
 from searchidx import Index
+from searchidx.filters import NO_FILTERS
+from searchidx.models import Facets
 from searchidx.tui import SearchApp, create_app
 from searchidx.tui.editor import editor_command
 from searchidx.tui.screens.search import PAGE, SearchScreen
 from searchidx.tui.text import MATCH_STYLE, live_query
 from searchidx.tui.widgets import FilterPanel, KeyHints, Preview, QueryBar, ResultsList
-from searchidx.tui.widgets.preview import paragraphs, reflow
+from searchidx.tui.widgets.preview import build, paragraphs, reflow
 from searchidx.tui.widgets.results import hit_text, top_entities
 from searchidx.tui.widgets.timeline import month_series
 
@@ -540,6 +542,130 @@ def test_preview_reflows_paragraphs() -> None:
     body = "First line\nwrapped here.\n    Indented starts\none.\n\nBlank line\n  starts one.\n"
     found = [reflow(body[s:e]) for s, e in paragraphs(body)]
     assert found == ["First line wrapped here.", "Indented starts one.", "Blank line", "starts one."]
+
+
+def _facets_as_before(index: Index, text: str, limit: int) -> Facets:
+    """run_facets as it was before its per-searcher memo: one pass, nothing remembered."""
+    from collections import Counter, defaultdict
+
+    from searchidx.cache import from_ts
+    from searchidx.entities.canonical import best_display
+    from searchidx.models import FacetValue
+    from searchidx.search import matching_docs, prepare
+
+    cache = index._cache()
+    parsed, compiled = prepare(cache, text, mode="all", filters=NO_FILTERS, allow_empty=True)
+    docs = matching_docs(cache, parsed, compiled.allowed)
+    rows, by_doc, resolution = cache.entity_rows(), cache.dates.by_doc, cache.resolution()
+    months: Counter[str] = Counter()
+    counts: dict[str, Counter[str]] = {"person": Counter(), "place": Counter(), "org": Counter()}
+    names: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    undated = 0
+    for docnum in docs:
+        seen: set[tuple[str, str]] = set()
+        for label, key, name in rows.get(docnum, ()):
+            root = resolution.root(label, key)
+            if root[0] not in counts:
+                continue
+            if root[1] == key:
+                names[root][name] += 1
+            if root not in seen:
+                seen.add(root)
+                counts[root[0]][root[1]] += 1
+        if docnum in by_doc:
+            day = from_ts(by_doc[docnum])
+            months[f"{day.year:04d}-{day.month:02d}"] += 1
+        else:
+            undated += 1
+
+    def top(label: str) -> tuple[FacetValue, ...]:
+        ranked = sorted(counts[label].items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        return tuple(
+            FacetValue(best_display(names.get((label, k)) or Counter({k: 1})), k, n) for k, n in ranked
+        )
+
+    return Facets(
+        text, len(docs), top("person"), top("place"), top("org"), tuple(sorted(months.items())), undated
+    )
+
+
+def test_remembered_facets_count_as_before(seeds_index: Index, entity_index: Index) -> None:
+    # searchidx.facets remembers what each article adds, per searcher: the same counts,
+    # names and months as counting afresh, cold or warm, for any limit.
+    for index in (seeds_index, entity_index):
+        for text in ("idlib", "*", "putin OR erdogan", "ceasefire", "moscow OR sochi OR idlib", "nosuchword"):
+            for limit in (1, 3, 12):
+                for _ in range(2):  # the second time from memory
+                    assert index.facets(text, limit=limit) == _facets_as_before(index, text, limit), (
+                        text,
+                        limit,
+                    )
+    assert seeds_index.facets("*", limit=50).people  # the check above compared some names
+
+
+async def test_a_stale_preview_is_discarded_when_the_selection_moved(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, query="idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, 0.2)
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        results, preview = screen.query_one(ResultsList), screen.query_one(Preview)
+        first = results.hits[0]
+        assert preview.document is not None and preview.document.id == first.id
+        late = seeds_index.document(results.hits[1].id, "idlib")  # built for a hit no longer selected
+        assert late is not None
+        screen.show_preview(late, screen.request.generation, build(late))
+        await pilot.pause()
+        assert preview.document is not None and preview.document.id == first.id
+        await pilot.press("down")  # now it is the selection: its preview replaces the first
+        await settle(pilot)
+        assert preview.document is not None and preview.document.id == late.id
+
+
+async def test_preview_updates_its_widgets_in_place(seeds_index: Index) -> None:
+    app = create_app(index=seeds_index, query="idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, 0.2)
+        preview = app.screen.query_one(Preview)
+        header = preview.query_one(".preview-header", Static)
+        docs = [
+            d
+            for d in (seeds_index.document(h.id, "idlib") for h in app.screen.query_one(ResultsList).hits)
+            if d
+        ]
+        docs.sort(key=lambda d: len(paragraphs(d.body)))
+        for document in (docs[-1], docs[0], docs[-1]):  # more, fewer, more paragraphs
+            preview.show(document)
+            await pilot.pause()
+            shown = [p.content for p in preview.query(".paragraph")]
+            wanted = [reflow(document.body[s:e]) for s, e in paragraphs(document.body)]
+            assert [
+                t.plain for t in shown if isinstance(t, Text)
+            ] == wanted  # no paragraph of another article
+            assert preview.query_one(".preview-header", Static) is header  # updated, not mounted again
+            assert document.title in str(header.content) and header.display
+        preview.show(None, "nothing here")
+        await pilot.pause()
+        assert not preview.query(".paragraph") and not header.display
+        assert "nothing here" in str(preview.query_one(".preview-empty", Static).render())
+
+
+async def test_garbage_is_collected_once_preview_and_facets_are_painted(
+    seeds_index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[bool, bool]] = []
+
+    def collect(self: SearchApp) -> None:
+        screen = self.screen
+        facets = screen.query_one("#facet-place", SelectionList).option_count > 0
+        seen.append((screen.query_one(Preview).document is not None, facets))
+
+    monkeypatch.setattr(SearchApp, "collect_garbage", collect)
+    app = create_app(index=seeds_index, timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"idlib")
+        await settle(pilot, 0.2)
+        assert seen and seen[0] == (True, True)
 
 
 def _snapshot_app(seeds_index: Index) -> SearchApp:

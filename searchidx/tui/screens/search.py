@@ -27,11 +27,14 @@ from ...render import neutralise
 from ..editor import editor_command
 from ..messages import FiltersChanged, LoadMore, MoveSelection, OpenSelected, QuerySubmitted, TypingPaused
 from ..widgets import FilterPanel, KeyHints, Preview, QueryBar, ResultsList, Timeline
+from ..widgets.preview import Built, build
 
 __all__ = ["COMMANDS", "Request", "SearchScreen", "why_empty"]
 
 PAGE = 10  # about a screenful; more load as you scroll
-FACETS_AFTER_SECONDS = 0.3  # facets, timeline and preview wait until typing pauses
+# Preview, facets and timeline wait until typing pauses. Not less: keys typed 190-250 ms apart
+# (the bench's pace) would then paint a preview between keystrokes (p95 76 -> 92-100 ms at 0.15 s).
+FACETS_AFTER_SECONDS = 0.3
 PAUSE_CHECK_SECONDS = 30.0  # while browsing without typing, still report a pause now and then
 LIVE_PREFIX_TERMS = 4  # completions of the word being typed: the most frequent few keep it fast
 SORT_CYCLE = {"relevance": "newest", "newest": "oldest", "oldest": "relevance"}
@@ -118,7 +121,6 @@ class SearchScreen(Screen[None]):
         self.timings = timings
         self.request = Request(query=query)
         self.results: SearchResults | None = None
-        self._results_generation = -1  # the search generation self.results answers
         self.index_lock = threading.Lock()  # one Whoosh searcher: one thread at a time
         self._initial = query
         self._pause_timer: Timer | None = None  # pending while results are fresh from typing
@@ -126,6 +128,7 @@ class SearchScreen(Screen[None]):
         self.view = "right"  # the preview: right, below or full (screen)
         self._view_before: str | None = None  # what Esc goes back to from full screen
         self._keep_id: str | None = None  # after Enter: keep this hit highlighted
+        self._details: tuple[int, set[str]] | None = None  # (generation, details not yet shown)
         self.narrow = False
 
     def compose(self) -> ComposeResult:
@@ -226,15 +229,19 @@ class SearchScreen(Screen[None]):
             self.search(replace(self.request, offset=self.results.offset + len(self.results.hits)))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        # Fresh results load their preview when typing pauses (at once when full screen).
-        if self._pause_timer is None or self.view == "full":
+        # Fresh results load their preview when typing pauses (at once when full screen): not
+        # while a search is on its way either (its highlight message may come in before it).
+        typing = self._pause_timer is not None or time.monotonic() - self._last_search < FACETS_AFTER_SECONDS
+        if not typing or self.view == "full":
             self.preview_current()
 
-    def preview_current(self) -> None:
-        """Load the highlighted hit into the preview pane, if it is shown."""
+    def preview_current(self) -> bool:
+        """Load the highlighted hit into the preview pane, if it is shown (say whether)."""
         hit = self.query_one(ResultsList).current
-        if hit is not None and self.query_one(Preview).display:
-            self.load_preview(hit.id, self.request.query, self.request.generation)
+        if hit is None or not self.query_one(Preview).display:
+            return False
+        self.load_preview(hit.id, self.request.query, self.request.generation)
+        return True
 
     # ---- searching in a worker --------------------------------------------------------------
 
@@ -285,11 +292,11 @@ class SearchScreen(Screen[None]):
         if request.generation != self.request.generation:
             return
         if request.offset == 0:
-            # Mounting a long article in the preview costs the UI thread 100-400 ms: while
-            # typing, that would delay the next keystroke's results, so it waits too.
+            # Painting an article costs the UI thread 10-40 ms (more on a busy machine):
+            # while typing, that would delay the next keystroke's results, so it waits too.
+            self._details = (request.generation, {"preview", "facets"})
             self._pause_timer = self.set_timer(FACETS_AFTER_SECONDS, lambda: self.typing_paused(request))
         self.results = results
-        self._results_generation = request.generation
         more = results.offset + len(results.hits) < results.total
         keep, self._keep_id = self._keep_id, None
         self.query_one(ResultsList).show(results.hits, more=more, append=request.offset > 0, keep=keep)
@@ -310,11 +317,27 @@ class SearchScreen(Screen[None]):
         self.set_status(status)
 
     def typing_paused(self, request: Request) -> None:
-        """Results stayed current for a moment: fill in facets, timeline and preview."""
+        """Results stayed current for a moment: fill in preview, facets and timeline.
+
+        The preview goes first: its article loads in a few ms, while facets may count
+        thousands of articles under the same lock (measured the other way round, the
+        preview's p95 was 640 ms). The app's full garbage collection (tens of ms on the
+        UI thread, holding the interpreter) waits until both are painted.
+        """
         self._pause_timer = None
+        if not self.preview_current():
+            self._detail_shown(request.generation, "preview")
         self.run_facets(request)
-        self.preview_current()
-        self.post_message(TypingPaused())  # up to the app: a good moment to collect garbage
+
+    def _detail_shown(self, generation: int, kind: str) -> None:
+        """Preview or facets of the current results are on screen: once both are, collect garbage."""
+        if self._details is None or self._details[0] != generation:
+            return
+        self._details[1].discard(kind)
+        if not self._details[1]:
+            self._details = None
+            # Up to the app once painted: a good moment to collect garbage.
+            self.call_after_refresh(self.post_message, TypingPaused())
 
     def _pause_check(self) -> None:
         if time.monotonic() - self._last_search > FACETS_AFTER_SECONDS * 3:
@@ -331,8 +354,11 @@ class SearchScreen(Screen[None]):
                 facets = self.index.facets(
                     text, filters=request.filters, limit=12, should_stop=lambda: worker.is_cancelled
                 )
-        except SearchidxError:  # SearchCancelled included: a newer search started
-            return  # the search itself reports errors
+        except SearchCancelled:
+            return  # a newer search started
+        except SearchidxError:  # the search itself reports errors
+            self.app.call_from_thread(self._detail_shown, request.generation, "facets")
+            return
         if not worker.is_cancelled:
             self.app.call_from_thread(self.show_facets, request, facets)
 
@@ -341,6 +367,7 @@ class SearchScreen(Screen[None]):
         if request.generation == self.request.generation:
             self.query_one(Timeline).show(facets)
             self.query_one(FilterPanel).show(facets)
+            self._detail_shown(request.generation, "facets")
 
     def show_error(self, request: Request, error: SearchidxError) -> None:
         """Show a query error at the bar; keep the previous results."""
@@ -354,27 +381,31 @@ class SearchScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="preview")
     def load_preview(self, doc_id: str, query: str, generation: int) -> None:
+        """Load the article and build its text here, off the UI thread, which only swaps it in."""
         worker = get_current_worker()
         with self.index_lock:
             if worker.is_cancelled:
                 return
             document = self.index.document(doc_id, query)
+        built = build(document) if document is not None and not worker.is_cancelled else None
         if not worker.is_cancelled:
-            self.app.call_from_thread(self.show_preview, document, generation)
+            self.app.call_from_thread(self.show_preview, document, generation, built)
 
-    def show_preview(self, document: Document | None, generation: int) -> None:
-        """Show an article unless a newer search started since it was asked for.
+    def show_preview(self, document: Document | None, generation: int, built: Built | None = None) -> None:
+        """Show an article unless it is stale: a newer search started, or another hit is selected now.
 
-        A preview already queued on the UI thread when a newer search cancels the
-        worker, or one asked for by Enter before the new results came back, would
-        otherwise put an earlier query's article back over "no matches".
+        A preview already queued on the UI thread when a newer search (or a move of the
+        selection) cancels the worker, or one asked for by Enter before the new results
+        came back, would otherwise put an earlier query's article back over "no matches",
+        or show a hit the selection has already left.
         """
         if generation != self.request.generation:
             return
-        answered = self.results if self._results_generation == generation else None
-        if answered is not None and document is not None and all(h.id != document.id for h in answered.hits):
-            return  # this search's results arrived first and do not hold it ("no matches")
-        self.query_one(Preview).show(document)
+        self._detail_shown(generation, "preview")
+        hit = self.query_one(ResultsList).current
+        if document is not None and (hit is None or hit.id != document.id):
+            return  # the selection moved on (its own preview is on the way) or nothing matches
+        self.query_one(Preview).show(document, built=built)
 
     def clear_preview(self, why: str) -> None:
         """Nothing to show: no stale article from an earlier query, and say why."""

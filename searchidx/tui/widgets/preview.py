@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -13,7 +15,7 @@ from ...models import Document, Span
 from ...render import iso_day, neutralise, pieces
 from ..text import MATCH_STYLE, marked
 
-__all__ = ["Preview"]
+__all__ = ["Built", "Preview", "build", "paragraph_text"]
 
 CURRENT_STYLE = "bold white on red"
 _LINE_RE = re.compile(r"[^\n]*\n?")
@@ -51,8 +53,52 @@ def reflow(piece: str) -> str:
     return _LINE_BREAK_RE.sub(" ", piece)
 
 
+@dataclass(frozen=True)
+class Built:
+    """An article made ready to show: what :func:`build` returns, off the UI thread."""
+
+    document: Document
+    header: Text
+    paragraphs: tuple[tuple[int, int], ...]  # (start, end) in the body
+    texts: tuple[Text, ...]  # each paragraph reflowed, matches highlighted
+
+
+def build(document: Document) -> Built:
+    """Reflow ``document`` and style its matches (pure Rich ``Text``: safe in a thread worker)."""
+    header = marked(document.title, document.title_spans, base="bold")
+    file = document.path.rsplit("/", 1)[-1]
+    meta = [iso_day(document.date) if document.date else "undated", neutralise(document.source or file)]
+    if document.id not in meta:
+        meta.append(neutralise(document.id))
+    header.append("\n" + " · ".join(meta), style="dim")
+    if document.url:
+        header.append("\n" + neutralise(document.url), style="dim underline")
+    for label, names in document.entities.items():
+        if names:
+            header.append(f"\n{label}: " + ", ".join(neutralise(n) for n in names[:5]), style="italic")
+    found = tuple(paragraphs(document.body))
+    return Built(
+        document, header, found, tuple(paragraph_text(document, found[i], None) for i in range(len(found)))
+    )
+
+
+def paragraph_text(document: Document, bounds: tuple[int, int], current: Span | None) -> Text:
+    """One paragraph reflowed, its matches highlighted (``current`` in its own colour)."""
+    start, end = bounds
+    spans = [s for s in document.body_spans if s.start >= start and s.end <= end]
+    text = Text()
+    for piece, span in pieces(document.body, spans, start, end, multiline=True):
+        style = None if span is None else CURRENT_STYLE if span == current else MATCH_STYLE
+        text.append(reflow(piece), style)
+    return text
+
+
 class Preview(VerticalScroll):
-    """Shows one :class:`Document`; paragraphs are widgets so a match can be scrolled to."""
+    """Shows one :class:`Document`; paragraphs are widgets so a match can be scrolled to.
+
+    A new article updates the widgets already there (the header, one per paragraph)
+    and mounts or removes only the difference in paragraph count.
+    """
 
     BINDINGS = [
         Binding("n", "jump(1)", "Next match"),
@@ -63,46 +109,65 @@ class Preview(VerticalScroll):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.document: Document | None = None
         self.current = -1
-        self._paragraphs: list[tuple[int, int]] = []
+        self._paragraphs: tuple[tuple[int, int], ...] = ()
+        self._shown: list[Static] = []  # one per paragraph of the document, in order
 
-    def show(self, document: Document | None, why: str = "") -> None:
-        """Display ``document``, or clear the pane (saying ``why``, if given)."""
+    def compose(self) -> ComposeResult:
+        yield Static(classes="preview-header")
+        yield Static(classes="preview-empty")
+
+    def on_mount(self) -> None:
+        self._header.display = False
+        self._empty.display = False
+
+    @property
+    def _header(self) -> Static:
+        return self.query_one(".preview-header", Static)
+
+    @property
+    def _empty(self) -> Static:
+        return self.query_one(".preview-empty", Static)
+
+    def show(self, document: Document | None, why: str = "", built: Built | None = None) -> None:
+        """Display ``document``, or clear the pane (saying ``why``, if given).
+
+        ``built``: the document made ready by :func:`build` in a worker (else built here).
+        """
+        if document is not None and (built is None or built.document is not document):
+            built = build(document)
         self.document = document
         self.current = -1
-        self.remove_children()
-        if document is None:
-            self._paragraphs = []
-            if why:
-                self.mount(Static(Text(neutralise(why), style="italic"), classes="preview-empty"))
+        header, empty = self._header, self._empty
+        if built is None:
+            self._paragraphs = ()
+            header.display = False
+            self._resize_pool(0)
+            empty.update(Text(neutralise(why), style="italic") if why else "")
+            empty.display = bool(why)
             return
-        header = marked(document.title, document.title_spans, base="bold")
-        file = document.path.rsplit("/", 1)[-1]
-        meta = [iso_day(document.date) if document.date else "undated", neutralise(document.source or file)]
-        if document.id not in meta:
-            meta.append(neutralise(document.id))
-        header.append("\n" + " · ".join(meta), style="dim")
-        if document.url:
-            header.append("\n" + neutralise(document.url), style="dim underline")
-        for label, names in document.entities.items():
-            if names:
-                header.append(f"\n{label}: " + ", ".join(neutralise(n) for n in names[:5]), style="italic")
-        widgets = [Static(header, classes="preview-header")]
-        self._paragraphs = paragraphs(document.body)
-        widgets += [Static(self._paragraph(i), classes="paragraph") for i in range(len(self._paragraphs))]
-        self.mount_all(widgets)
+        empty.display = False
+        header.update(built.header)
+        header.display = True
+        self._paragraphs = built.paragraphs
+        self._resize_pool(len(built.texts))
+        for widget, text in zip(self._shown, built.texts, strict=True):
+            widget.update(text)
         self.scroll_home(animate=False)
+
+    def _resize_pool(self, count: int) -> None:
+        """Keep ``count`` paragraph widgets: remove the surplus, mount the missing (updated by the caller)."""
+        if len(self._shown) > count:
+            surplus, self._shown = self._shown[count:], self._shown[:count]
+            self.remove_children(surplus)
+        elif len(self._shown) < count:
+            extra = [Static(classes="paragraph") for _ in range(count - len(self._shown))]
+            self._shown += extra
+            self.mount_all(extra)
 
     def _paragraph(self, index: int) -> Text:
         assert self.document is not None
-        start, end = self._paragraphs[index]
-        body = self.document.body
-        spans = [s for s in self.document.body_spans if s.start >= start and s.end <= end]
         current = self.document.body_spans[self.current] if self.current >= 0 else None
-        text = Text()
-        for piece, span in pieces(body, spans, start, end, multiline=True):
-            style = None if span is None else CURRENT_STYLE if span == current else MATCH_STYLE
-            text.append(reflow(piece), style)
-        return text
+        return paragraph_text(self.document, self._paragraphs[index], current)
 
     def _paragraph_of(self, span: Span) -> int:
         return next((i for i, (s, e) in enumerate(self._paragraphs) if s <= span.start < e), 0)
@@ -114,10 +179,9 @@ class Preview(VerticalScroll):
             return
         previous = self.current
         self.current = (self.current + step) % len(self.document.body_spans)
-        paragraphs = self.query(".paragraph")
         touched = {self._paragraph_of(self.document.body_spans[self.current])}
         if previous >= 0:
             touched.add(self._paragraph_of(self.document.body_spans[previous]))
         for index in touched:
-            paragraphs[index].update(self._paragraph(index))  # type: ignore[attr-defined]
-        self.scroll_to_widget(paragraphs[self._paragraph_of(self.document.body_spans[self.current])])
+            self._shown[index].update(self._paragraph(index))
+        self.scroll_to_widget(self._shown[self._paragraph_of(self.document.body_spans[self.current])])
