@@ -55,7 +55,7 @@ def common_words(index: Index, count: int, length: int | None = None) -> list[st
     """Alphabetic words whose stems most articles contain (one word per stem)."""
     from searchidx import analysis
 
-    cache = index._cache()
+    cache = index._snapshot()
     ranked: dict[str, tuple[int, str]] = {}
     for word in cache.words():
         if not word.isalpha() or word in STOP or len(word) < 3 or (length and len(word) != length):
@@ -105,12 +105,9 @@ def cpu(index: Index, text: str, mode: str) -> float:
     """CPU seconds of one search (top 10 with snippets) on cold per-searcher caches."""
     best = float("inf")
     for _ in range(2):
-        cache = index._cache()
-        cache._term_scores.clear()
-        cache._term_postings = 0
-        cache._expansions.clear()
-        cache._field_frequency.clear()
-        cache._frequency.clear()
+        snapshot = index._snapshot()
+        snapshot.forget_term_scores()
+        snapshot.forget_lookups()
         started = time.process_time()
         index.search(text, mode=mode, limit=10)  # type: ignore[arg-type]
         best = min(best, time.process_time() - started)
@@ -173,9 +170,7 @@ def bench_queries(index: Index) -> dict[str, Any]:
         bounds = 0
         for kind, text in texts:
             if cold:
-                cache = index._cache()
-                cache._term_scores.clear()
-                cache._term_postings = 0
+                index._snapshot().forget_term_scores()
             started = time.process_time()
             results = index.search(text, limit=10)
             samples.setdefault(kind, []).append((time.process_time() - started) * 1000)
@@ -194,7 +189,7 @@ def check_identity(index: Index, sizes: tuple[int, ...] = (10, 28)) -> int:
     from .engines import load
     from .scaling import make_queries
 
-    cache = index._cache()
+    cache = index._snapshot()
     wrong = compared = 0
     for q in make_queries(load(DATA / "reuters.jsonl"), 200):
         if q["place"]:

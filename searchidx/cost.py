@@ -122,7 +122,7 @@ class _Pricer:
         frequency: Callable[[str, str], int],
         documents: int,
         per_posting: float,
-        expand: Callable[[Any], list[tuple[str, str]]] | None,
+        expand: Callable[[wq.Query], list[tuple[str, str]]] | None,
     ) -> None:
         self.frequency = frequency
         self.expand = expand
@@ -160,7 +160,7 @@ def query_cost(
     frequency: Callable[[str, str], int],
     documents: int,
     filters: list[wq.Query] | None = None,
-    expand: Callable[[Any], list[tuple[str, str]]] | None = None,
+    expand: Callable[[wq.Query], list[tuple[str, str]]] | None = None,
 ) -> tuple[float, list[tuple[float, wq.Query]]]:
     """The cost of a query in posting units, and the cost of each part the parser placed.
 
@@ -187,7 +187,7 @@ def check_cost(
     frequency: Callable[[str, str], int],
     documents: int,
     filters: list[wq.Query] | None = None,
-    expand: Callable[[Any], list[tuple[str, str]]] | None = None,
+    expand: Callable[[wq.Query], list[tuple[str, str]]] | None = None,
     budget: float | None = None,
 ) -> float:
     """Refuse a query that would cost more than ``budget`` posting units.

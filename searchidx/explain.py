@@ -7,12 +7,11 @@ nothing in the common case. Each note is one sentence for the summary line.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from whoosh import query as wq
 
-from .cache import SearchCache
 from .dates import DateRange
+from .snapshot import Snapshot
 
 __all__ = ["filter_notes"]
 
@@ -20,15 +19,15 @@ _KINDS = {"person": "a person", "place": "a place", "org": "an organisation"}
 
 
 def filter_notes(
-    cache: SearchCache,
+    snapshot: Snapshot,
     dates: DateRange | None,
-    filters: Sequence[Any],
-    docs: Callable[[Any], set[int]],
+    filters: Sequence[wq.Query],
+    docs: Callable[[wq.Query], set[int]],
 ) -> tuple[str, ...]:
     """Say which filters match no article, or that they match none together.
 
     Args:
-        cache: The searcher's cache.
+        snapshot: The open index's snapshot.
         dates: The date filter, or ``None``.
         filters: Entity filters (Whoosh queries), from the query and the options.
         docs: Docnums a filter matches (aliases applied).
@@ -40,9 +39,9 @@ def filter_notes(
     notes: list[str] = []
     sets: list[set[int]] = []
     if dates is not None:
-        dated = cache.dates.docs_in(dates)
+        dated = snapshot.dates.docs_in(dates)
         if not dated:
-            notes.append(_date_note(cache, dates))
+            notes.append(_date_note(snapshot, dates))
         sets.append(dated)
     for query in filters:
         if isinstance(query, wq.Not):
@@ -56,8 +55,8 @@ def filter_notes(
     return tuple(notes)
 
 
-def _date_note(cache: SearchCache, dates: DateRange) -> str:
-    first, last, _undated = cache.dates.summary()
+def _date_note(snapshot: Snapshot, dates: DateRange) -> str:
+    first, last, _undated = snapshot.dates.summary()
     if first is None or last is None:
         return "no article in the index has a date"
     span = f"{first.date().isoformat()}..{last.date().isoformat()}"
@@ -71,7 +70,7 @@ def _date_note(cache: SearchCache, dates: DateRange) -> str:
     return f"no article is dated {within} (the index spans {span})"
 
 
-def _describe(query: Any) -> str:
+def _describe(query: wq.Query) -> str:
     """``a person "putin"``, ``a place "black sea" or "sochi"``; a generic phrase otherwise."""
     found = _names(query)
     if found is None:
@@ -84,7 +83,7 @@ def _describe(query: Any) -> str:
     return kind + " " + " or ".join(f'"{name}"' for name in names)
 
 
-def _names(query: Any) -> tuple[set[str], list[str]] | None:
+def _names(query: wq.Query) -> tuple[set[str], list[str]] | None:
     """The fields and names of a filter made only of names (a term, a phrase, or OR of them)."""
     if isinstance(query, wq.Term) and query.fieldname in _KINDS:
         return {query.fieldname}, [str(query.text)]

@@ -15,13 +15,13 @@ from collections.abc import Callable, Hashable
 from itertools import chain
 from typing import TypeVar
 
-from .cache import SearchCache, from_ts
 from .entities.canonical import best_display
 from .errors import SearchCancelled
 from .filters import NO_FILTERS, Filters, Mode
 from .models import Facets, FacetValue
 from .resolution import Pair
 from .search import matching_docs, prepare
+from .snapshot import Snapshot, from_ts
 
 __all__ = ["run_facets"]
 
@@ -30,7 +30,7 @@ _T = TypeVar("_T", bound=Hashable)
 
 
 def run_facets(
-    cache: SearchCache,
+    snapshot: Snapshot,
     text: str,
     *,
     limit: int,
@@ -48,16 +48,16 @@ def run_facets(
         if should_stop is not None and should_stop():
             raise SearchCancelled()
 
-    parsed, compiled = prepare(cache, text, mode=mode, filters=filters, allow_empty=True)
-    docs = matching_docs(cache, parsed, compiled.allowed)
+    parsed, compiled = prepare(snapshot, text, mode=mode, filters=filters, allow_empty=True)
+    docs = matching_docs(snapshot, parsed, compiled.allowed)
     check()
-    known = _known(cache)
+    known = _known(snapshot)
     found: list[DocFacets] = []
     for seen_docs, docnum in enumerate(docs):
         if not seen_docs & 1023:
             check()
         doc = known.docs.get(docnum)
-        found.append(known.add(cache, docnum) if doc is None else doc)
+        found.append(known.add(snapshot, docnum) if doc is None else doc)
     entities = Counter(chain.from_iterable(doc[0] for doc in found))  # articles per entity id
     spellings = Counter(chain.from_iterable(doc[1] for doc in found))  # mentions per spelling id
     months = Counter(doc[2] for doc in found if doc[2] is not None)
@@ -105,7 +105,7 @@ class _Known:
         self._spelling_ids: dict[tuple[int, str], int] = {}
         self._lock = threading.Lock()
 
-    def add(self, cache: SearchCache, docnum: int) -> DocFacets:
+    def add(self, snapshot: Snapshot, docnum: int) -> DocFacets:
         """Work out what article ``docnum`` adds to facets, and remember it.
 
         The entities it counts for once each ("Putin" here and "Vladimir Putin" there are
@@ -113,11 +113,11 @@ class _Known:
         names written for an entity stored under its own key (one per mention: the shown
         spelling is the most written one), and its month.
         """
-        resolution = cache.resolution()
+        resolution = snapshot.resolution()
         with self._lock:
             roots: set[int] = set()
             names: list[int] = []
-            for label, key, name in cache.entity_rows().get(docnum, ()):
+            for label, key, name in snapshot.entity_rows().get(docnum, ()):
                 root = resolution.root(label, key)
                 if root[0] not in KINDS:
                     continue  # a common word, not a name (entities.collection.common_words)
@@ -125,7 +125,7 @@ class _Known:
                 if root[1] == key:
                     names.append(self._id(self._spelling_ids, self.spellings, (entity, name)))
                 roots.add(entity)
-            stamp = cache.dates.by_doc.get(docnum)
+            stamp = snapshot.dates.by_doc.get(docnum)
             month = None
             if stamp is not None:
                 day = from_ts(stamp)
@@ -145,10 +145,10 @@ class _Known:
 _KNOWN_LOCK = threading.Lock()
 
 
-def _known(cache: SearchCache) -> _Known:
-    """The cache's facet memo (made on first use; a commit brings a new cache)."""
+def _known(snapshot: Snapshot) -> _Known:
+    """The snapshot's facet memo (made on first use; a commit brings a new snapshot)."""
     with _KNOWN_LOCK:
-        if cache.facet_parts is None:
-            cache.facet_parts = _Known()
-        known: _Known = cache.facet_parts
+        if snapshot.facet_parts is None:
+            snapshot.facet_parts = _Known()
+        known: _Known = snapshot.facet_parts
         return known

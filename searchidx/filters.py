@@ -13,7 +13,7 @@ of :meth:`~searchidx.Index.search` and :meth:`~searchidx.Index.facets`, typed
 :data:`Mode`, beside the :data:`Sort` order.
 
 The compiler imports the search side (Whoosh queries, the cost model, the
-cache) when it runs, so ``from searchidx import Filters`` costs nothing at start-up.
+snapshot) when it runs, so ``from searchidx import Filters`` costs nothing at start-up.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 if TYPE_CHECKING:
     from whoosh import query as wq
 
-    from .cache import SearchCache
     from .dates import DateRange
     from .query import ParsedQuery
+    from .snapshot import Snapshot
 
 __all__ = [
     "MODES",
@@ -177,14 +177,14 @@ class CompiledFilters:
     allowed: set[int] | None
 
 
-def compile_filters(cache: SearchCache, text: str, parsed: ParsedQuery, filters: Filters) -> CompiledFilters:
+def compile_filters(snapshot: Snapshot, text: str, parsed: ParsedQuery, filters: Filters) -> CompiledFilters:
     """Compile the query's filters and ``filters`` into a date range, entity queries and allowed docs.
 
     The query is priced here, with every filter it runs under (reading a
     filter's postings is part of its cost).
 
     Args:
-        cache: The open searcher's cache.
+        snapshot: The open index's snapshot.
         text: The query as typed, for messages.
         parsed: The parsed query (its ``date:`` and ``person:``-style filters).
         filters: The caller's filters.
@@ -199,18 +199,15 @@ def compile_filters(cache: SearchCache, text: str, parsed: ParsedQuery, filters:
     from .query_clauses import entity_query
 
     entities = (*parsed.filters, *(entity_query(label, name) for label, name in filters.entities()))
-    reader = cache.searcher.reader()
     check_cost(
         parsed.query,
         text,
-        cache.field_frequency,
-        reader.doc_count_all(),
+        snapshot.field_frequency,
+        snapshot.doc_count_all(),
         list(entities),
-        expand=lambda q: [
-            (q.fieldname, t.decode() if isinstance(t, bytes) else t) for t in q._btexts(reader)
-        ],
+        expand=snapshot.expand_terms,
     )
-    if entities and not cache.entities:
+    if entities and not snapshot.entities:
         raise QueryError(
             "this index has no entities (it was built with --no-entities), so person:, place:, org: "
             "and entity: filters cannot match: rebuild it without --no-entities to use them",
@@ -229,14 +226,14 @@ def compile_filters(cache: SearchCache, text: str, parsed: ParsedQuery, filters:
                 text,
             )
         dates = bounds if dates is None else dates.intersect(bounds)
-    allowed = None if dates is None else cache.dates.docs_in(dates)
+    allowed = None if dates is None else snapshot.dates.docs_in(dates)
     for query in entities:
-        docs = cache.docset(with_aliases(query, cache))
+        docs = snapshot.docset(with_aliases(query, snapshot))
         allowed = docs if allowed is None else allowed & docs
     return CompiledFilters(dates, entities, allowed)
 
 
-def with_aliases(query: wq.Query, cache: SearchCache) -> wq.Query:
+def with_aliases(query: wq.Query, snapshot: Snapshot) -> wq.Query:
     """Let an entity filter match every name the collection resolves to the same entity.
 
     ``person:reagan`` also finds articles that only say "Ronald Reagan" or that
@@ -248,13 +245,13 @@ def with_aliases(query: wq.Query, cache: SearchCache) -> wq.Query:
     from .schema import ENTITY_FIELDS
 
     if isinstance(query, wq.Not):
-        return wq.Not(with_aliases(query.query, cache))
+        return wq.Not(with_aliases(query.query, snapshot))
     if isinstance(query, (wq.Or, wq.And)):
-        return type(query)([with_aliases(q, cache) for q in query.subqueries])
+        return type(query)([with_aliases(q, snapshot) for q in query.subqueries])
     words = (
         query.words if isinstance(query, wq.Phrase) else [query.text] if isinstance(query, wq.Term) else None
     )
-    if words is None or query.fieldname not in ENTITY_FIELDS or not cache.entities:
+    if words is None or query.fieldname not in ENTITY_FIELDS or not snapshot.entities:
         return query
-    others = cache.entity_aliases().get((query.fieldname, tuple(words)))
+    others = snapshot.entity_aliases().get((query.fieldname, tuple(words)))
     return wq.Or([query, *(entity_query(label, key) for label, key in others)]) if others else query

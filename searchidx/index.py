@@ -1,74 +1,32 @@
 """The :class:`Index` facade: create, open, update, search and describe an index.
 
-Writing happens in :mod:`searchidx.writing` (under the lock, one commit per
-run) and reading in :mod:`searchidx.search`; this module opens an index,
-checks its versions and trust, and keeps the searcher fresh across commits.
+The facade only delegates: :mod:`searchidx.opening` checks and opens an index
+and keeps its :class:`~searchidx.snapshot.Snapshot` current across commits,
+:mod:`searchidx.writing` writes (under the lock, one commit per run), and
+:mod:`searchidx.search` and :mod:`searchidx.facets` read through the snapshot.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
-from . import analysis
-from .errors import (
-    IndexCorrupt,
-    IndexInUse,
-    IndexLocationError,
-    IndexNotFound,
-    IndexOptionError,
-    IndexVersionError,
-)
+from .errors import IndexNotFound, IndexOptionError
 from .filters import DateLike as DateLike
 from .filters import FilterKeywords, Filters, Mode, resolve_filters
 from .filters import Sort as Sort
 from .models import Document, Facets, IndexReport, IndexStats, SearchResults
-from .storage import META_FILE, check_apart, check_trusted, inspect_location, reading, write_lock
-from .writing import (
-    Progress,
-    Run,
-    committed,
-    create,
-    load_stems,
-    read_json_object,
-    split_sources,
-    versions,
-    write,
-)
+from .opening import DEFAULT_INDEX, LOCK_TIMEOUT, Reader, open_checked, recorded_meta, resolve_index_path
+from .storage import META_FILE, check_apart, inspect_location, write_lock
+from .writing import Progress, Run, committed, create, split_sources, versions, write
 
-__all__ = ["DEFAULT_INDEX", "Index", "resolve_index_path"]
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
 
-DEFAULT_INDEX = "index"
-LOCK_TIMEOUT = 10.0
-REOPEN_ATTEMPTS = 3  # when a concurrent commit removes files we were about to open
-
-
-def resolve_index_path(explicit: str | os.PathLike[str] | None = None) -> tuple[Path, bool]:
-    """Return the index location and whether it was configured.
-
-    Order: ``explicit`` (``--index``), then ``$SEARCHIDX_INDEX``, then
-    ``./index``. The flag is False only for the implicit default.
-    """
-    if explicit:
-        return Path(explicit), True
-    env = os.environ.get("SEARCHIDX_INDEX")
-    if env:
-        return Path(env), True
-    return Path(DEFAULT_INDEX), False
-
-
-def _identity(where: Path) -> tuple[int, int] | None:
-    try:
-        info = where.stat()
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
+__all__ = ["DEFAULT_INDEX", "META_FILE", "Index", "resolve_index_path"]
 
 
 class Index:
@@ -84,13 +42,13 @@ class Index:
 
     def __init__(self, path: Path, whoosh_index: Any, meta: dict[str, Any]) -> None:
         self.path = path
-        self._ix = whoosh_index
         self._meta = meta
-        self._searcher: Any = None
-        self._search_cache: Any = None
-        self._stems_loaded = False
-        self._identity = _identity(path)
-        self._busy = threading.Lock()
+        self._reader = Reader(path, whoosh_index, entities=self.has_entities)
+
+    @property
+    def _ix(self) -> Any:
+        """The open Whoosh ``FileIndex`` (what a writer opens)."""
+        return self._reader.ix
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -104,42 +62,8 @@ class Index:
             IndexCorrupt: Present but unreadable.
             IndexUntrusted: Owned by another user or writable by others.
         """
-        from whoosh import index as windex
-
         where = Path(path)
-        try:
-            state = inspect_location(where)
-        except IndexLocationError as exc:
-            raise IndexNotFound(str(where), exc.reason) from None
-        if state != "index":
-            raise IndexNotFound(str(where))
-        try:
-            meta = json.loads((where / META_FILE).read_text(encoding="utf-8"))
-            if not isinstance(meta, dict):
-                raise ValueError("not a JSON object")
-        except (OSError, ValueError) as exc:
-            raise IndexCorrupt(str(where), f"unreadable {META_FILE}: {exc}") from None
-        for key, expected in versions().items():
-            if meta.get(key) != expected:
-                raise IndexVersionError(str(where), key.replace("_", " "), meta.get(key), expected)
-        check_trusted(where)
-        for attempt in range(REOPEN_ATTEMPTS):
-            try:
-                ix = windex.open_dir(str(where))
-                break
-            except windex.EmptyIndexError:
-                raise IndexNotFound(str(where), "its first indexing run did not finish") from None
-            except FileNotFoundError as exc:
-                # A commit between listing the tables of contents and reading the newest one
-                # deleted it: read the newer one.
-                if attempt == REOPEN_ATTEMPTS - 1:
-                    raise IndexCorrupt(str(where), f"{type(exc).__name__}: {exc}") from None
-            except Exception as exc:  # Whoosh raises anything from OSError to unpickling errors
-                raise IndexCorrupt(str(where), f"{type(exc).__name__}: {exc}") from None
-        tokenizer = ix.schema["body"].analyzer
-        if getattr(tokenizer, "version", None) != analysis.ANALYZER_VERSION:
-            found = getattr(tokenizer, "version", "unknown")
-            raise IndexVersionError(str(where), "analyzer version", found, analysis.ANALYZER_VERSION)
+        ix, meta = open_checked(where)
         return cls(where, ix, meta)
 
     @classmethod
@@ -212,7 +136,7 @@ class Index:
             index.last_report = index._update(roots, lock_timeout, run)
             return index
         if entities is None:  # a rebuild keeps the index's choice (read without opening: it may be damaged)
-            recorded = _recorded_meta(where) if state == "index" else {}
+            recorded = recorded_meta(where) if state == "index" else {}
             entities = not recorded or bool(recorded.get("entity_model"))
 
         def update_existing() -> IndexReport:
@@ -237,9 +161,7 @@ class Index:
 
     def close(self) -> None:
         """Release the searcher (the index stays on disk)."""
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        self._reader.close()
 
     def __enter__(self) -> Index:
         return self
@@ -264,7 +186,7 @@ class Index:
         """Read the indexed roots without opening the index (works across versions)."""
         if not (Path(path) / META_FILE).is_file():
             raise IndexNotFound(str(path))
-        return tuple(str(r) for r in _recorded_meta(Path(path)).get("roots", []))
+        return tuple(str(r) for r in recorded_meta(Path(path)).get("roots", []))
 
     # ---- writing -----------------------------------------------------------------------
 
@@ -320,77 +242,14 @@ class Index:
         check_apart(self.path, roots)
         with write_lock(self.path, lock_timeout):
             report = write(self.path, self._ix, self._meta, roots, run)
-        self._refresh()
+        self._reader.refresh()
         return report
 
     # ---- reading -----------------------------------------------------------------------
 
-    def _refresh(self) -> None:
-        identity = _identity(self.path)
-        if identity != self._identity:
-            # The directory itself was replaced (deleted and built anew): generations restart,
-            # so Whoosh's up_to_date() cannot tell. Read the new one from scratch.
-            from whoosh import index as windex
-
-            self._identity = identity
-            self._ix = windex.open_dir(str(self.path))
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
-            self._search_cache = None
-            return
-        if self._searcher is not None and not self._searcher.up_to_date():
-            # Not Searcher.refresh(): Whoosh reuses a segment's reader when the segment id is
-            # unchanged, so documents deleted from it since stay visible (and readers of
-            # segments merged away are kept). A fresh searcher costs a few milliseconds.
-            self._searcher.close()
-            self._searcher = None
-            self._search_cache = None
-
-    def _whoosh_searcher(self) -> Any:
-        from whoosh import index as windex
-
-        from .search import RobertsonBM25F
-
-        with reading(self.path):
-            for attempt in range(REOPEN_ATTEMPTS):
-                try:
-                    self._refresh()
-                    if self._searcher is None:
-                        check_trusted(self.path)  # a commit since open() brought new files to unpickle
-                        self._searcher = self._ix.searcher(weighting=RobertsonBM25F())
-                        self._search_cache = None
-                    return self._searcher
-                except FileNotFoundError:
-                    if attempt == REOPEN_ATTEMPTS - 1:
-                        raise
-                    # Another process committed between our reading its table of contents
-                    # and opening a segment that commit then deleted: read the new one.
-                    self._searcher = None
-                    self._ix = windex.open_dir(str(self.path))
-        raise AssertionError("unreachable")
-
-    def _cache(self) -> Any:
-        from .cache import SearchCache
-
-        searcher = self._whoosh_searcher()
-        if self._search_cache is None:
-            if not self._stems_loaded:
-                analysis.preload_stems(load_stems(self.path))
-                self._stems_loaded = True
-            self._search_cache = SearchCache(searcher, entities=self.has_entities, path=self.path)
-        return self._search_cache
-
-    @contextmanager
-    def _in_use(self) -> Iterator[None]:
-        """One caller at a time (Whoosh readers share file positions); read errors become IndexCorrupt."""
-        if not self._busy.acquire(blocking=False):
-            raise IndexInUse(str(self.path))
-        try:
-            with reading(self.path):
-                yield
-        finally:
-            self._busy.release()
+    def _snapshot(self) -> Snapshot:
+        """The current snapshot (a commit since the last call brings a new one)."""
+        return self._reader.snapshot()
 
     def search(
         self,
@@ -436,9 +295,9 @@ class Index:
         from .search import run_search
 
         chosen = resolve_filters(filters, deprecated, "search")
-        with self._in_use():
+        with self._reader.using() as snapshot:
             return run_search(
-                self._cache(),
+                snapshot,
                 query,
                 filters=chosen,
                 limit=limit,
@@ -494,9 +353,9 @@ class Index:
         from .facets import run_facets
 
         chosen = resolve_filters(filters, deprecated, "facets")
-        with self._in_use():
+        with self._reader.using() as snapshot:
             return run_facets(
-                self._cache(), query, limit=limit, mode=mode, filters=chosen, should_stop=should_stop
+                snapshot, query, limit=limit, mode=mode, filters=chosen, should_stop=should_stop
             )
 
     def document(self, doc_id: str, query: str = "") -> Document | None:
@@ -506,8 +365,8 @@ class Index:
         """
         from .search import load_document
 
-        with self._in_use():
-            return load_document(self._cache(), doc_id, query)
+        with self._reader.using() as snapshot:
+            return load_document(snapshot, doc_id, query)
 
     @classmethod
     def open_for_search(
@@ -530,9 +389,9 @@ class Index:
 
     def stats(self) -> IndexStats:
         """Return document count, date range, size on disk and versions."""
-        with self._in_use():
-            cache = self._cache()
-            first, last, undated = cache.dates.summary()
+        with self._reader.using() as snapshot:
+            first, last, undated = snapshot.dates.summary()
+            documents = snapshot.doc_count()
         size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
         recorded = {
             **versions(),
@@ -541,7 +400,7 @@ class Index:
         }
         return IndexStats(
             path=str(self.path),
-            documents=cache.searcher.doc_count(),
+            documents=documents,
             first_date=first,
             last_date=last,
             undated=undated,
@@ -549,8 +408,3 @@ class Index:
             versions=recorded,
             roots=self.roots,
         )
-
-
-def _recorded_meta(where: Path) -> dict[str, Any]:
-    """``searchidx.json`` as recorded (empty when missing or unreadable)."""
-    return read_json_object(where / META_FILE)

@@ -16,6 +16,9 @@ Scores are computed per document by the tree, adding in the order the
 exhaustive scorer (:mod:`.ranking`) adds, so they are bit for bit its scores.
 The total counts the matches in the pieces scored: exact when none was
 skipped, else a lower bound.
+
+Block headers and blocks come from the :class:`~searchidx.snapshot.Snapshot`
+(:class:`~searchidx.snapshot.SegmentPostings`); nothing here reads Whoosh.
 """
 
 from __future__ import annotations
@@ -25,15 +28,15 @@ import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from whoosh import query as wq
 
 from .errors import SearchCancelled
-from .postings import block_data, headers, leaf_matcher
+from .snapshot import Unreadable
 
 if TYPE_CHECKING:
-    from .cache import SearchCache
+    from .snapshot import SegmentPostings, Snapshot
 
 __all__ = ["Unprunable", "pruned_top"]
 
@@ -52,10 +55,8 @@ class _Block:
     lo: int
     hi: int  # inclusive
     bound: float
-    matcher: Any
+    segment: SegmentPostings
     position: int
-    offset: int
-    deleted: set[int]
     ids: list[int] | None = None
     scores: dict[int, float] | None = None
 
@@ -84,12 +85,12 @@ class _Node:
 class _Tree:
     """The query compiled to leaves with block headers, ready to bound and score pieces."""
 
-    def __init__(self, cache: SearchCache, query: Any) -> None:
-        self.cache = cache
+    def __init__(self, snapshot: Snapshot, query: wq.Query) -> None:
+        self.snapshot = snapshot
         self.leaves: list[_Leaf] = []
         self.root = self._compile(query)
 
-    def _compile(self, query: Any) -> _Node:
+    def _compile(self, query: wq.Query) -> _Node:
         boost = float(getattr(query, "boost", 1.0))
         if boost <= 0:
             raise Unprunable("a boost of zero or less breaks the bounds")
@@ -102,40 +103,28 @@ class _Tree:
             positive = [q for q in query.subqueries if not isinstance(q, wq.Not)]
             if not positive:
                 raise Unprunable("only negative clauses")
-            excluded = [self.cache.docset(q.query) for q in query.subqueries if isinstance(q, wq.Not)]
+            excluded = [self.snapshot.docset(q.query) for q in query.subqueries if isinstance(q, wq.Not)]
             return _Node("and", boost, children=[self._compile(q) for q in positive], excluded=excluded)
         raise Unprunable(type(query).__name__)
 
     def _leaf(self, fieldname: str, text: str) -> _Leaf:
         """A term's block headers: each block's docnums and score bound, its data left unread."""
-        searcher = self.cache.searcher
-        reader = searcher.reader()
-        schema_field = searcher.schema[fieldname]
-        if not schema_field.scorable:
-            raise Unprunable(f"{fieldname} has no lengths")
-        btext = schema_field.to_bytes(text)
-        weighting = searcher.weighting
-        k1, b = weighting.K1, weighting._field_B.get(fieldname, weighting.B)
-        avgfl = searcher.avg_field_length(fieldname) or 1
-        leaf = _Leaf(0.0, k1 + 1, [])
-        if (fieldname, btext) not in reader:
-            return leaf
-        leaf.idf = searcher.idf(fieldname, btext)
-        leaf.norms = self.cache.field_norms(fieldname).norms
-        for segment, offset in reader.leaf_readers():
-            if (fieldname, btext) not in segment:
-                continue
-            opened = leaf_matcher(segment, fieldname, btext)
-            if opened is None:
-                raise Unprunable("postings not in Whoosh's W3 block format")
-            matcher, deleted = opened
-            for position, last, weight, shortest in headers(matcher):
+        try:
+            postings = self.snapshot.term_postings(fieldname, text)
+        except Unreadable as exc:
+            raise Unprunable(str(exc)) from None
+        k1, b, avgfl = postings.k1, postings.b, postings.avgfl
+        leaf = _Leaf(postings.idf, k1 + 1, postings.norms)
+        for segment in postings.segments:
+            offset = segment.offset
+            for position, last, weight, shortest in segment.headers():
                 # The same formula as a posting's score, at the block's largest weight and
                 # shortest length (field lengths are stored as the same one-byte code).
                 norm = k1 * ((1 - b) + b * shortest / avgfl)
                 bound = leaf.idf * ((weight * leaf.k1p1) / (weight + norm)) * (1 + _MARGIN)
-                lo = leaf.blocks[-1].hi + 1 if leaf.blocks and leaf.blocks[-1].offset == offset else offset
-                leaf.blocks.append(_Block(lo, offset + last, bound, matcher, position, offset, deleted))
+                previous = leaf.blocks[-1] if leaf.blocks else None
+                lo = previous.hi + 1 if previous is not None and previous.segment is segment else offset
+                leaf.blocks.append(_Block(lo, offset + last, bound, segment, position))
         return leaf
 
     def bound(self, node: _Node, covering: Sequence[_Block | None]) -> float | None:
@@ -214,11 +203,12 @@ class _Tree:
 def _decoded(leaf: _Leaf, block: _Block) -> list[int]:
     """The block's live docnums (sorted), its scores decoded on first use."""
     if block.ids is None:
-        ids, weights = block_data(block.matcher, block.position)
-        offset, norms, idf, k1p1 = block.offset, leaf.norms, leaf.idf, leaf.k1p1
+        segment = block.segment
+        ids, weights = segment.block(block.position)
+        offset, deleted, norms, idf, k1p1 = segment.offset, segment.deleted, leaf.norms, leaf.idf, leaf.k1p1
         scores: dict[int, float] = {}
         for i, w in zip(ids, weights, strict=True):
-            if i not in block.deleted:
+            if i not in deleted:
                 d = i + offset
                 scores[d] = idf * ((w * k1p1) / (w + norms[d]))  # ranking._scored's formula
         block.scores = scores
@@ -230,8 +220,8 @@ def _decoded(leaf: _Leaf, block: _Block) -> list[int]:
 
 
 def pruned_top(
-    cache: SearchCache,
-    query: Any,
+    snapshot: Snapshot,
+    query: wq.Query,
     allowed: set[int] | None,
     k: int,
     should_stop: Callable[[], bool] | None = None,
@@ -246,7 +236,7 @@ def pruned_top(
     Raises:
         Unprunable: The query has a node this path does not score.
     """
-    tree = _Tree(cache, query)
+    tree = _Tree(snapshot, query)
     pieces = _pieces(tree, allowed)
     pieces.sort(key=lambda piece: -piece[0])
     heap: list[tuple[float, int]] = []  # (score, -docnum): the worst kept hit on top

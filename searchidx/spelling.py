@@ -20,10 +20,10 @@ from collections.abc import Callable
 
 from . import analysis
 from .analysis import analyze
-from .cache import SearchCache
 from .cost import FUZZY_TERMS
 from .errors import QueryError
 from .query import ParsedQuery, parse
+from .snapshot import Snapshot
 
 __all__ = ["close_words", "edit_distance", "fuzzy_stems", "suggest"]
 
@@ -73,13 +73,13 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return min(previous[-1], limit + 1)
 
 
-def close_words(cache: SearchCache, word: str, limit: int) -> list[tuple[int, str]]:
+def close_words(snapshot: Snapshot, word: str, limit: int) -> list[tuple[int, str]]:
     """Known words within ``limit`` edits of ``word`` that start with the same letter.
 
     Returns:
         ``(distance, word)`` pairs, ``word`` itself excluded, in vocabulary order.
     """
-    words = cache.words()
+    words = snapshot.words()
     first = word[0]
     lo = bisect.bisect_left(words, first)
     hi = bisect.bisect_left(words, chr(ord(first) + 1), lo)
@@ -95,7 +95,7 @@ def close_words(cache: SearchCache, word: str, limit: int) -> list[tuple[int, st
     return found
 
 
-def fuzzy_stems(cache: SearchCache, word: str, maxdist: int, limit: int = FUZZY_TERMS) -> list[str]:
+def fuzzy_stems(snapshot: Snapshot, word: str, maxdist: int, limit: int = FUZZY_TERMS) -> list[str]:
     """Stems of the indexed words within ``maxdist`` edits of ``word`` (what ``word~N`` matches).
 
     Words sharing the first letter, as Whoosh's fuzzy terms require; at most
@@ -104,32 +104,32 @@ def fuzzy_stems(cache: SearchCache, word: str, maxdist: int, limit: int = FUZZY_
 
     def build() -> list[str]:
         best: dict[str, tuple[int, int]] = {}  # stem -> (edits, -articles)
-        for distance, candidate in [(0, word), *close_words(cache, word, maxdist)]:
+        for distance, candidate in [(0, word), *close_words(snapshot, word, maxdist)]:
             stem = analysis.stem(candidate)
-            articles = cache.doc_frequency(stem)
+            articles = snapshot.doc_frequency(stem)
             if articles and (stem not in best or distance < best[stem][0]):
                 best[stem] = (distance, -articles)
         return sorted(best, key=lambda s: (best[s], s))[:limit]
 
-    return cache.expansion(f"fuzzy{maxdist}", word, limit, build)
+    return snapshot.expansion(f"fuzzy{maxdist}", word, limit, build)
 
 
-def _correction(cache: SearchCache, folded: str, stem: str) -> str | None:
+def _correction(snapshot: Snapshot, folded: str, stem: str) -> str | None:
     """The best replacement for one word, or ``None`` to keep it."""
     if not folded.isalpha():
         return None
-    frequency = cache.doc_frequency(stem)
+    frequency = snapshot.doc_frequency(stem)
     if not frequency:
         limit = 1 if len(folded) <= SHORT_WORD else MAX_EDITS
-    elif frequency * RARE_RATIO <= 2 * cache.searcher.doc_count():  # (title and body counts add up)
+    elif frequency * RARE_RATIO <= 2 * snapshot.doc_count():  # (title and body counts add up)
         limit = 1  # a known word: only a likely typo of a far more common word
     else:
         return None
     best: tuple[int, int, int, str] | None = None  # (distance, -articles, -letters kept, word)
-    for distance, candidate in close_words(cache, folded, limit):
+    for distance, candidate in close_words(snapshot, folded, limit):
         if best is not None and distance > best[0]:
             continue
-        articles = cache.doc_frequency(analysis.stem(candidate))
+        articles = snapshot.doc_frequency(analysis.stem(candidate))
         if articles == 0 or (frequency and articles < RARE_RATIO * frequency):
             continue
         # Words with one stem tie on articles: prefer the one keeping more of the typed letters
@@ -151,12 +151,12 @@ def _common_letters(a: str, b: str) -> int:
 
 
 def suggest(
-    cache: SearchCache, text: str, parsed: ParsedQuery, finds: Callable[[ParsedQuery], bool]
+    snapshot: Snapshot, text: str, parsed: ParsedQuery, finds: Callable[[ParsedQuery], bool]
 ) -> str | None:
     """A corrected ``text`` that ``finds`` something, or ``None``.
 
     Args:
-        cache: The searcher's cache.
+        snapshot: The open index's snapshot.
         text: The query as typed.
         parsed: ``text`` parsed (its plain words are the ones corrected).
         finds: Whether a parsed query has hits (with the search's filters).
@@ -167,14 +167,16 @@ def suggest(
         folded = list(analyze(text[start:end], stemming=False))
         if len(stems) != 1 or len(folded) != 1:
             continue
-        replacement = _correction(cache, folded[0].text, stems[0].text)
+        replacement = _correction(snapshot, folded[0].text, stems[0].text)
         if replacement is not None:
             corrected = corrected[:start] + replacement + corrected[end:]
     if corrected == text:
         return None
     try:
         fixed = parse(
-            corrected, expand=cache.expand_prefix, fuzzy=lambda word, edits: fuzzy_stems(cache, word, edits)
+            corrected,
+            expand=snapshot.expand_prefix,
+            fuzzy=lambda word, edits: fuzzy_stems(snapshot, word, edits),
         )
     except QueryError:
         return None

@@ -172,7 +172,7 @@ def test_mixing_filters_and_old_keywords_is_a_type_error(seeds_index: Index) -> 
 
 
 def test_compile_joins_the_querys_dates_with_the_filters(seeds_index: Index) -> None:
-    cache = seeds_index._cache()
+    cache = seeds_index._snapshot()
     parsed, compiled = prepare(cache, "idlib date:2019..", mode="all", filters=Filters(until="2019-12"))
     assert compiled.dates is not None and compiled.dates.label() == "2019-01-01..2019-12-31"
     assert compiled.allowed == cache.dates.docs_in(compiled.dates)
@@ -186,7 +186,7 @@ def test_compile_joins_the_querys_dates_with_the_filters(seeds_index: Index) -> 
 
 
 def test_compile_adds_the_filters_entities_after_the_querys(entity_index: Index) -> None:
-    cache = entity_index._cache()
+    cache = entity_index._snapshot()
     _parsed, compiled = prepare(
         cache, "person:erdogan", mode="all", filters=Filters(places=["sochi"], orgs=["nato"])
     )

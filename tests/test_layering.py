@@ -103,3 +103,113 @@ def test_the_core_never_imports_front_end_libraries() -> None:
 
 def test_the_cycle_check_can_fail() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
+
+
+# ---- Whoosh's internals: read in the snapshot, written by the writing side, defined by the schema ----
+
+#: The only modules that may touch Whoosh's internals, by what they do with them. Internals are
+#: any Whoosh module outside :data:`WHOOSH_PUBLIC`, any name starting with ``_`` imported from
+#: Whoosh, and (in a module that imports Whoosh) any ``_private`` attribute of an object other
+#: than ``self``/``cls``. Everywhere else, Whoosh is used through its public API only.
+WHOOSH_PLACES = {
+    "read": ("searchidx.snapshot",),  # the package: one searcher and everything read from it
+    "write": ("searchidx.segments", "searchidx.writing", "searchidx.storage"),
+    "format": ("searchidx.schema",),
+}
+#: Whoosh's public API, importable anywhere in the core: module -> names (``None``: any public name).
+WHOOSH_PUBLIC: dict[str, frozenset[str] | None] = {
+    "whoosh.query": None,  # building and inspecting queries
+    "whoosh.scoring": None,  # weighting models (ranking.RobertsonBM25F subclasses BM25F)
+    "whoosh.index": frozenset({"open_dir", "EmptyIndexError"}),  # opening an index
+}
+
+
+def _in_place(name: str) -> bool:
+    return any(name == m or name.startswith(m + ".") for place in WHOOSH_PLACES.values() for m in place)
+
+
+def _whoosh_internals(path: Path) -> list[str]:
+    """What a module uses of Whoosh beyond its public API (type-only imports included)."""
+    found: list[str] = []
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imports_whoosh = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "whoosh":
+                    imports_whoosh = True
+                    if alias.name not in WHOOSH_PUBLIC:
+                        found.append(f"import {alias.name}")
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and not node.level
+            and (node.module or "").split(".")[0] == "whoosh"
+        ):
+            imports_whoosh = True
+            for alias in node.names:
+                module, name = node.module or "", alias.name
+                if module == "whoosh":  # from whoosh import query: the module itself
+                    module, name = f"whoosh.{name}", ""
+                allowed = WHOOSH_PUBLIC.get(module, frozenset())
+                if (
+                    module not in WHOOSH_PUBLIC
+                    or name.startswith("_")
+                    or (allowed and name and name not in allowed)
+                ):
+                    found.append(f"from {node.module} import {alias.name}")
+    if imports_whoosh:
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+            ):
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_only_the_named_places_touch_whoosh_internals() -> None:
+    offenders = {
+        name: found
+        for name, path in _modules().items()
+        if not _in_place(name) and (found := _whoosh_internals(path))
+    }
+    assert offenders == {}
+
+
+def test_the_places_are_where_the_internals_are() -> None:
+    """Each place exists and really uses internals (else the rule above would be vacuous)."""
+    modules = _modules()
+    assert _whoosh_internals(modules["searchidx.snapshot.postings"])  # W3LeafMatcher, _blocklength, ...
+    assert _whoosh_internals(modules["searchidx.snapshot.searcher"])  # weighting._field_B, _btexts
+    for place in WHOOSH_PLACES.values():
+        for name in place:
+            assert name in modules, name
+
+
+def test_the_snapshot_package_is_imported_whole() -> None:
+    """Outside the package, modules import ``searchidx.snapshot``, never its modules (the codec above all)."""
+    modules = _modules()
+    for name, path in modules.items():
+        if name.startswith("searchidx.snapshot"):
+            continue
+        inside = _imports(name, path, modules)[0]
+        assert not {m for m in inside if m.startswith("searchidx.snapshot.")}, name
+
+
+def test_the_whoosh_rule_can_fail(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from whoosh import query as wq\nfrom whoosh.index import open_dir\n"
+        "from whoosh.codec.whoosh3 import W3LeafMatcher\nfrom whoosh.index import TOC\n"
+        "from whoosh.query import _private\nimport whoosh.matching\n"
+        "def f(w): return w._field_B, self._fine\n"
+    )
+    assert _whoosh_internals(sample) == [
+        "from whoosh.codec.whoosh3 import W3LeafMatcher",
+        "from whoosh.index import TOC",
+        "from whoosh.query import _private",
+        "import whoosh.matching",
+        "line 7: w._field_B",
+    ]

@@ -13,9 +13,9 @@ import pytest
 
 from searchidx import Index, pruning, ranking
 from searchidx.models import SearchResults
-from searchidx.postings import _sliced, leaf_matcher
 from searchidx.render import summary_line
 from searchidx.search import prepare
+from searchidx.snapshot.postings import _sliced, leaf_matcher
 
 # Zipf-like: a few words in most articles, a tail in few, so blocks differ in their bounds.
 WORDS = (
@@ -78,10 +78,10 @@ def _exhaustive(cache: Any, query: Any, allowed: set[int] | None, k: int) -> Any
 
 
 def test_same_top_k_as_exhaustive_on_random_queries(index: Index) -> None:
-    cache = index._cache()
-    leaves = [reader for reader, _offset in cache.searcher.reader().leaf_readers()]
+    cache = index._snapshot()
+    leaves = [reader for reader, _offset in cache._searcher.reader().leaf_readers()]
     assert len(leaves) >= 2 and any(reader.has_deletions() for reader in leaves)
-    docnums = sorted(cache.searcher.reader().all_doc_ids())
+    docnums = sorted(cache._searcher.reader().all_doc_ids())
     rng = random.Random(2024)
     compared = skipped = 0
     for _ in range(300):
@@ -107,7 +107,7 @@ def test_same_top_k_as_exhaustive_on_random_queries(index: Index) -> None:
 
 
 def test_block_bounds_hold(index: Index) -> None:
-    cache = index._cache()
+    cache = index._snapshot()
     for word in WORDS:
         for fieldname in ("title", "body"):
             tree = pruning._Tree(cache, ranking.wq.Term(fieldname, word))
@@ -121,7 +121,7 @@ def test_block_bounds_hold(index: Index) -> None:
 
 def test_sliced_blocks_decode_as_pickle_does(index: Index) -> None:
     sliced = 0
-    for segment, _offset in index._cache().searcher.reader().leaf_readers():
+    for segment, _offset in index._snapshot()._searcher.reader().leaf_readers():
         for fieldname, text in segment.all_terms():
             if fieldname not in ("title", "body"):
                 continue
@@ -143,7 +143,7 @@ def test_sliced_blocks_decode_as_pickle_does(index: Index) -> None:
 
 
 def test_filtered_search_totals(index: Index) -> None:
-    cache = index._cache()
+    cache = index._snapshot()
     cache._term_scores.clear()
     cache._term_postings = 0
     results = index.search("oil price date:2020-03", limit=3)

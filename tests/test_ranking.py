@@ -66,8 +66,8 @@ def _whoosh(index: Index, query: str, monkeypatch: pytest.MonkeyPatch) -> list[t
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_same_ranking_as_whoosh(segmented: Index, query: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = segmented._cache()
-    leaves = [reader for reader, _offset in cache.searcher.reader().leaf_readers()]
+    cache = segmented._snapshot()
+    leaves = [reader for reader, _offset in cache._searcher.reader().leaf_readers()]
     assert len(leaves) >= 2 and any(reader.has_deletions() for reader in leaves)
     parsed, compiled = prepare(cache, query, mode="all", prefix_terms=16)
     allowed = compiled.allowed
@@ -85,7 +85,7 @@ def test_same_ranking_as_whoosh(segmented: Index, query: str, monkeypatch: pytes
 def test_any_mode_same_ranking_as_whoosh(
     segmented: Index, query: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cache = segmented._cache()
+    cache = segmented._snapshot()
     parsed, compiled = prepare(cache, query, mode="any", prefix_terms=16)
     allowed = compiled.allowed
     assert top_scored(cache, parsed.query, allowed, 10) is not None  # coordination scored term at a time
@@ -100,7 +100,7 @@ def test_any_mode_same_ranking_as_whoosh(
 
 @pytest.mark.parametrize("query", ['"oil price"', "*", "-oil"])
 def test_other_queries_are_left_to_whoosh(segmented: Index, query: str) -> None:
-    cache = segmented._cache()
+    cache = segmented._snapshot()
     parsed, compiled = prepare(cache, query, mode="all", prefix_terms=16)
     allowed = compiled.allowed
     assert top_scored(cache, parsed.query, allowed, 10) is None
@@ -108,8 +108,8 @@ def test_other_queries_are_left_to_whoosh(segmented: Index, query: str) -> None:
 
 
 def test_term_cache_is_bounded_and_reused(segmented: Index, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("searchidx.cache.TERM_CACHE_POSTINGS", 200)
-    cache = segmented._cache()
+    monkeypatch.setattr("searchidx.snapshot.searcher.TERM_CACHE_POSTINGS", 200)
+    cache = segmented._snapshot()
     cache._term_scores.clear()
     cache._term_postings = 0
     built: list[str] = []

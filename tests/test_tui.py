@@ -548,12 +548,12 @@ def _facets_as_before(index: Index, text: str, limit: int) -> Facets:
     """run_facets as it was before its per-searcher memo: one pass, nothing remembered."""
     from collections import Counter, defaultdict
 
-    from searchidx.cache import from_ts
     from searchidx.entities.canonical import best_display
     from searchidx.models import FacetValue
     from searchidx.search import matching_docs, prepare
+    from searchidx.snapshot import from_ts
 
-    cache = index._cache()
+    cache = index._snapshot()
     parsed, compiled = prepare(cache, text, mode="all", filters=NO_FILTERS, allow_empty=True)
     docs = matching_docs(cache, parsed, compiled.allowed)
     rows, by_doc, resolution = cache.entity_rows(), cache.dates.by_doc, cache.resolution()

@@ -1,0 +1,45 @@
+"""The snapshot: the one reader of Whoosh index data.
+
+A :class:`Snapshot` is one open Whoosh searcher plus everything read or
+derived from it (columns, dates, lengths, posting blocks, docsets, page
+matches, stored fields, the term-score cache, this index's vocabulary). The
+rest of the search side works on what it hands out: :mod:`searchidx.ranking`
+and :mod:`searchidx.pruning` score it, :mod:`searchidx.search` and
+:mod:`searchidx.facets` orchestrate. They may build and inspect
+``whoosh.query`` objects (public API) but read nothing of Whoosh themselves.
+
+This package is one of the three places allowed Whoosh's internals (private
+attributes, codec classes such as ``W3LeafMatcher``, column readers): here
+they are **read**; the writing side (:mod:`searchidx.segments`,
+:mod:`searchidx.writing`, :mod:`searchidx.storage`) **writes** them, and
+:mod:`searchidx.schema` defines the **format**. ``tests/test_layering.py``
+enforces the rule; ``tests/test_whoosh_shape.py`` fails loudly if the
+installed Whoosh no longer has the private attributes and classes read here
+(:mod:`.protocols` lists them).
+
+Modules: :mod:`.searcher` (the :class:`Snapshot`), :mod:`.postings` (posting
+blocks decoded in bulk, page matches), :mod:`.columns` (the date column),
+:mod:`.protocols` (the Whoosh calls made, as protocols). Import from the
+package, not the modules.
+"""
+
+from __future__ import annotations
+
+from .columns import MISSING, DateColumn, from_ts
+from .postings import Matches, SegmentPostings, TermPostings, Unreadable
+from .protocols import BlockMatcher, WhooshReader, WhooshSearcher
+from .searcher import Snapshot
+
+__all__ = [
+    "MISSING",
+    "BlockMatcher",
+    "DateColumn",
+    "Matches",
+    "SegmentPostings",
+    "Snapshot",
+    "TermPostings",
+    "Unreadable",
+    "WhooshReader",
+    "WhooshSearcher",
+    "from_ts",
+]

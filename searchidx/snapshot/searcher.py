@@ -1,0 +1,413 @@
+"""The :class:`Snapshot`: one open Whoosh searcher and everything read or derived from it.
+
+Documents, dates, field lengths and norms, posting blocks, docsets, Whoosh's
+own scoring, page matches, stored fields, the term-score cache, the
+vocabulary and the entity resolution all come through it; see the package's
+docstring (:mod:`searchidx.snapshot`) for the rule it keeps.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import analysis
+from ..errors import SearchCancelled
+from ..schema import TEXT_FIELDS
+from .columns import DateColumn, entity_rows
+from .postings import (
+    Matches,
+    SegmentPostings,
+    TermPostings,
+    Unreadable,
+    field_lengths,
+    leaf_matcher,
+    page_matches,
+)
+from .protocols import WhooshSearcher
+
+if TYPE_CHECKING:
+    from whoosh import query as wq
+
+    from ..resolution import Resolution
+
+__all__ = ["EXPANSIONS", "TERM_CACHE_POSTINGS", "Snapshot"]
+
+EXPANSIONS = 4096  # prefix and fuzzy expansions remembered per searcher
+TERM_CACHE_POSTINGS = 400_000  # ~40 MB of cached term scores (about 100 bytes each)
+
+
+class Snapshot:
+    """One open Whoosh searcher and what is read or derived from it, built lazily.
+
+    Everything here describes the index as of the searcher's generation; a
+    commit since brings a new snapshot. Never shared between threads at once
+    (Whoosh readers share file positions).
+    """
+
+    def __init__(self, searcher: WhooshSearcher, *, entities: bool = True, path: Path | None = None) -> None:
+        self._searcher = searcher
+        self.path = path  # the index directory, for the files written beside each commit
+        self.entities = entities  # False for an index built with --no-entities
+        self._dates: DateColumn | None = None
+        self._words: list[str] | None = None
+        self._frequency: dict[str, int] = {}
+        self._field_frequency: dict[tuple[str, str], int] = {}
+        self._expansions: dict[tuple[str, str, int], list[str]] = {}
+        self._resolution: Resolution | None = None
+        self._entity_aliases: dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]] | None = None
+        self._rows: dict[int, list[tuple[str, str, str]]] | None = None
+        self._norms: dict[str, list[float]] = {}
+        self._term_scores: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
+        self._term_postings = 0
+        #: What each article adds to facets, worked out by :mod:`searchidx.facets` and kept here.
+        self.facet_parts: Any = None
+
+    @classmethod
+    def open(cls, index: Any, weighting: Any, *, entities: bool, path: Path) -> Snapshot:
+        """A snapshot of a Whoosh ``FileIndex`` as it is now (its newest generation).
+
+        ``weighting`` is the Whoosh weighting model its searcher scores with
+        (:class:`searchidx.ranking.RobertsonBM25F`).
+        """
+        return cls(index.searcher(weighting=weighting), entities=entities, path=path)
+
+    def up_to_date(self) -> bool:
+        """Whether no commit happened since this snapshot was opened."""
+        return self._searcher.up_to_date()
+
+    def close(self) -> None:
+        """Close the searcher (the snapshot must not be used after)."""
+        self._searcher.close()
+
+    # ---- documents ---------------------------------------------------------------------
+
+    def doc_count(self) -> int:
+        """Live documents."""
+        return self._searcher.doc_count()
+
+    def doc_count_all(self) -> int:
+        """Documents including deleted ones (the docnum space)."""
+        return self._searcher.reader().doc_count_all()
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        """A document's stored fields (id, path, title, body, date, source, extra)."""
+        return self._searcher.stored_fields(docnum)
+
+    def document_number(self, doc_id: str) -> int | None:
+        """The docnum of the article with this id, or None."""
+        return self._searcher.document_number(id=doc_id)
+
+    @property
+    def dates(self) -> DateColumn:
+        """The date column, built on first use."""
+        if self._dates is None:
+            self._dates = DateColumn(self._searcher.reader())
+        return self._dates
+
+    # ---- postings and scoring statistics -----------------------------------------------
+
+    def field_norms(self, fieldname: str) -> list[float]:
+        """``K1 * ((1 - B) + B * length / avglength)`` per global docnum for one field, built on first use.
+
+        From the same one-byte lengths Whoosh scores with.
+        """
+        if fieldname not in self._norms:
+            k1, b, avgfl = self._bm25(fieldname)
+            norms: list[float] = []
+            for reader, offset in self._searcher.reader().leaf_readers():
+                assert offset == len(norms)  # segments are numbered back to back
+                norms.extend(k1 * ((1 - b) + b * fl / avgfl) for fl in field_lengths(reader, fieldname))
+            self._norms[fieldname] = norms
+        return self._norms[fieldname]
+
+    def _bm25(self, fieldname: str) -> tuple[float, float, float]:
+        """The weighting's K1 and this field's B, and the field's average length (1 if unknown)."""
+        weighting = self._searcher.weighting
+        k1, b = weighting.K1, weighting._field_B.get(fieldname, weighting.B)
+        return k1, b, self._searcher.avg_field_length(fieldname) or 1
+
+    def term_postings(self, fieldname: str, text: str) -> TermPostings:
+        """A term's idf, the field's BM25 parameters and norms, and its posting blocks per segment.
+
+        Raises:
+            Unreadable: The field has no lengths, or a segment's postings are not in
+                Whoosh's W3 block format (score such terms through Whoosh).
+        """
+        searcher = self._searcher
+        field = searcher.schema[fieldname]
+        if not field.scorable:
+            raise Unreadable(f"{fieldname} has no lengths (Whoosh scores it by weight)")
+        btext = field.to_bytes(text)
+        k1, b, avgfl = self._bm25(fieldname)
+        reader = searcher.reader()
+        found = TermPostings(0.0, k1, b, avgfl, [], [])
+        if (fieldname, btext) not in reader:
+            return found
+        found.idf = searcher.idf(fieldname, btext)
+        found.norms = self.field_norms(fieldname)
+        for leaf, offset in reader.leaf_readers():
+            if (fieldname, btext) not in leaf:
+                continue
+            opened = leaf_matcher(leaf, fieldname, btext)
+            if opened is None:
+                raise Unreadable("postings not in Whoosh's W3 block format")
+            matcher, deleted = opened
+            found.segments.append(SegmentPostings(offset, deleted, matcher))
+        return found
+
+    def segment_starts(self) -> list[int]:
+        """The first global docnum of each segment, in order."""
+        return [offset for _leaf, offset in self._searcher.reader().leaf_readers()]
+
+    def segments_holding(self, fieldname: str, text: str) -> list[bool]:
+        """Whether each segment (in :meth:`segment_starts` order) holds the term."""
+        btext = self._searcher.schema[fieldname].to_bytes(text)
+        return [(fieldname, btext) in leaf for leaf, _offset in self._searcher.reader().leaf_readers()]
+
+    def term_scores(
+        self, fieldname: str, text: str, build: Callable[[], dict[int, float]]
+    ) -> dict[int, float]:
+        """BM25 scores of one term's documents, kept for the next keystrokes (never mutate them).
+
+        Live search repeats the same words query after query; decoding their
+        posting blocks again was most of a search. Least recently used terms
+        go first once the cached postings pass :data:`TERM_CACHE_POSTINGS`.
+        """
+        key = (fieldname, text)
+        found = self._term_scores.get(key)
+        if found is not None:
+            self._term_scores.move_to_end(key)
+            return found
+        found = build()
+        self._term_scores[key] = found
+        self._term_postings += len(found)
+        while self._term_postings > TERM_CACHE_POSTINGS and len(self._term_scores) > 1:
+            _key, dropped = self._term_scores.popitem(last=False)
+            self._term_postings -= len(dropped)
+        return found
+
+    def has_term_scores(self, fieldname: str, text: str) -> bool:
+        """Whether the term's scores are in the term-score cache."""
+        return (fieldname, text) in self._term_scores
+
+    def forget_term_scores(self) -> None:
+        """Empty the term-score cache (benchmarks time cold queries with it)."""
+        self._term_scores.clear()
+        self._term_postings = 0
+
+    def forget_lookups(self) -> None:
+        """Empty the remembered expansions and document frequencies (for cold benchmarks)."""
+        self._expansions.clear()
+        self._field_frequency.clear()
+        self._frequency.clear()
+
+    # ---- matching ----------------------------------------------------------------------
+
+    def docset(self, query: wq.Query) -> set[int]:
+        """Docnums a query matches, by set algebra over posting lists.
+
+        Much faster than walking Whoosh's Python union matchers for wide ORs
+        (prefix expansions); phrases and fuzzy terms fall back to Whoosh.
+        """
+        from whoosh import query as wq
+
+        reader = self._searcher.reader()
+        if isinstance(query, wq.Term):
+            if (query.fieldname, query.text) not in reader:
+                return set()
+            return set(reader.postings(query.fieldname, query.text).all_ids())
+        if isinstance(query, wq.Every):
+            return set(reader.all_doc_ids())
+        if isinstance(query, wq.Or):
+            found: set[int] = set()
+            for sub in query.subqueries:
+                found |= self.docset(sub)
+            return found
+        if isinstance(query, wq.And):
+            positive = [q for q in query.subqueries if not isinstance(q, wq.Not)]
+            sets = sorted((self.docset(q) for q in positive), key=len) or [set(reader.all_doc_ids())]
+            result = sets[0].intersection(*sets[1:])
+            for q in query.subqueries:
+                if isinstance(q, wq.Not):
+                    result -= self.docset(q.query)
+            return result
+        if isinstance(query, wq.Not):
+            return set(reader.all_doc_ids()) - self.docset(query.query)
+        return set(self._searcher.docs_for_query(query))
+
+    def whoosh_top(
+        self,
+        query: wq.Query,
+        allowed: set[int] | None,
+        k: int,
+        offset: int,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> tuple[int, list[tuple[int, float]]]:
+        """Whoosh's own scoring: the total, and the ``(docnum, score)`` pairs ranked ``offset`` to ``k``.
+
+        Phrases, fuzzy terms, ``*`` and ``--any`` come here. One exact pass: Whoosh's
+        default collector prunes sub-matchers once its heap is full, so its total is
+        wrong and ``len()`` re-runs the whole query.
+
+        Raises:
+            SearchCancelled: ``should_stop`` said so (asked every 128 matches).
+        """
+        from whoosh.collectors import FilterCollector, TopCollector
+
+        top = TopCollector(limit=k, usequality=False, replace=0)
+        inner = top if should_stop is None else _stoppable(top, should_stop)
+        collector = inner if allowed is None else FilterCollector(inner, allowed)
+        self._searcher.search_with_collector(query, collector)
+        results = collector.results()
+        page = [
+            (results.docnum(i), float(results.score(i) or 0.0))
+            for i in range(offset, results.scored_length())
+        ]
+        return top.count(), page
+
+    def indexed_terms(self, query: wq.Query) -> set[tuple[str, bytes]]:
+        """Every indexed ``(field, term)`` the query can match, prefixes and fuzzy terms expanded.
+
+        Leaf by leaf: Whoosh's ``Query.existing_terms`` on a compound query keeps
+        only the first field's terms (its loop variable shadows a parameter).
+        """
+        reader = self._searcher.reader()
+        terms: set[tuple[str, bytes]] = set()
+        for leaf in query.leaves():
+            terms |= leaf.existing_terms(reader, phrases=True, expand=True)
+        return terms
+
+    def expand_terms(self, query: wq.Query) -> list[tuple[str, str]]:
+        """The indexed ``(field, term)`` pairs a prefix or fuzzy query node matches (for pricing)."""
+        reader = self._searcher.reader()
+        return [(query.fieldname, t.decode() if isinstance(t, bytes) else t) for t in query._btexts(reader)]
+
+    def page_matches(self, terms: Sequence[tuple[str, bytes]], docnums: Sequence[int]) -> dict[int, Matches]:
+        """Character ranges of every term (of the text fields) in each document of a page."""
+        return page_matches(self._searcher.reader(), terms, docnums, TEXT_FIELDS)
+
+    def resolution(self) -> Resolution:
+        """One name and one type per entity across the collection (:mod:`searchidx.entities.collection`).
+
+        Facets count by it and entity filters expand by it, so a filter on a
+        facet value finds exactly the articles it counted.
+        """
+        if self._resolution is None and self.path is not None:
+            from ..resolution import load_resolution
+
+            self._resolution = load_resolution(self.path, self._searcher.reader().generation())
+        if self._resolution is None:  # no file for this generation (an older searchidx wrote it)
+            from ..entities.collection import resolve_collection, shipped_lists
+
+            lists = shipped_lists()
+            self._resolution = resolve_collection(
+                self.entity_rows().values(), lists.places, lists.first_names
+            )
+        return self._resolution
+
+    def entity_aliases(self) -> dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]]:
+        """``(field, analysed words)`` of an entity filter -> the other names of that entity.
+
+        Keyed by the words an entity filter is analysed into, so ``person:reagan``
+        finds the other members of what "reagan" resolves to (:meth:`resolution`).
+        Only names whose root is of the filter's own type expand.
+        """
+        if self._entity_aliases is None:
+            resolution = self.resolution()
+            self._entity_aliases = {}
+            for root, members in resolution.members.items():
+                if len(members) < 2:
+                    continue
+                for label, key in members:
+                    if label != root[0]:
+                        continue
+                    words = tuple(t.text for t in analysis.analyze(key, stemming=False) if not t.joined)
+                    others = [m for m in members if m != (label, key)]
+                    self._entity_aliases.setdefault((label, words), []).extend(others)
+        return self._entity_aliases
+
+    def entity_rows(self) -> dict[int, list[tuple[str, str, str]]]:
+        """``(label, key, name)`` entities of every live document, decoded once per searcher."""
+        if self._rows is None:
+            self._rows = entity_rows(self._searcher.reader())
+        return self._rows
+
+    def words(self) -> list[str]:
+        """Sorted surface words the analyzer has seen (the stem memo's keys)."""
+        if self._words is None:
+            self._words = sorted(analysis.stem_table())
+        return self._words
+
+    def doc_frequency(self, stem: str) -> int:
+        """Articles holding ``stem`` (title and body counts added up), remembered per searcher."""
+        found = self._frequency.get(stem)
+        if found is None:
+            reader = self._searcher.reader()
+            found = self._frequency[stem] = sum(reader.doc_frequency(f, stem) for f in TEXT_FIELDS)
+        return found
+
+    def field_frequency(self, fieldname: str, term: str) -> int:
+        """Documents whose ``fieldname`` holds ``term``, remembered per searcher (for the planner)."""
+        key = (fieldname, term)
+        found = self._field_frequency.get(key)
+        if found is None:
+            if len(self._field_frequency) > 100_000:
+                self._field_frequency.clear()
+            found = self._field_frequency[key] = self._searcher.reader().doc_frequency(fieldname, term)
+        return found
+
+    def expansion(self, kind: str, text: str, limit: int, build: Callable[[], list[str]]) -> list[str]:
+        """A prefix or fuzzy expansion, built once per searcher (the last :data:`EXPANSIONS` kept)."""
+        key = (kind, text, limit)
+        found = self._expansions.get(key)
+        if found is None:
+            if len(self._expansions) >= EXPANSIONS:
+                self._expansions.clear()
+            found = self._expansions[key] = build()
+        return found
+
+    def expand_prefix(self, prefix: str, limit: int = 16) -> list[str]:
+        """Indexed stems for a prefix, the ``limit`` most frequent (a bounded rewrite).
+
+        Stems of known words that start with the prefix ("programmi*" ->
+        "program"), plus indexed stems that start with it.
+        """
+        return self.expansion("prefix", prefix, limit, lambda: self._expand_prefix(prefix, limit))
+
+    def _expand_prefix(self, prefix: str, limit: int) -> list[str]:
+        words = self.words()
+        stems = set()
+        for word in words[bisect.bisect_left(words, prefix) :]:
+            if not word.startswith(prefix):
+                break
+            stems.add(analysis.stem(word))
+        reader = self._searcher.reader()
+        for field in TEXT_FIELDS:
+            stems.update(
+                t.decode() if isinstance(t, bytes) else t for t in reader.expand_prefix(field, prefix)
+            )
+        frequency = {s: self.doc_frequency(s) for s in stems}
+        ranked = sorted((s for s in stems if frequency[s]), key=lambda s: (-frequency[s], s))
+        return ranked[:limit]
+
+
+def _stoppable(child: Any, should_stop: Callable[[], bool]) -> Any:
+    """A collector around ``child`` that asks ``should_stop`` every 128 matches.
+
+    The check sits in ``matches()`` so it also runs under Whoosh's FilterCollector,
+    which iterates its child's matches itself.
+    """
+    from whoosh.collectors import WrappingCollector
+
+    class Stoppable(WrappingCollector):  # type: ignore[misc]
+        def matches(self) -> Iterator[int]:
+            for seen, docnum in enumerate(self.child.matches()):
+                if not seen & 127 and should_stop():
+                    raise SearchCancelled()
+                yield docnum
+
+    return Stoppable(child)

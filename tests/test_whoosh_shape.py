@@ -1,0 +1,144 @@
+"""The Whoosh internals the snapshot reads must exist, with the shape it expects.
+
+:mod:`searchidx.snapshot` reads private attributes and codec classes of
+Whoosh-Reloaded (listed in :mod:`searchidx.snapshot.protocols`). An upgrade
+that renames or reshapes any of them must fail here, by name, rather than
+as a wrong score or an ``AttributeError`` deep in a search.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import query as wq
+
+from searchidx import Index
+from searchidx.snapshot import BlockMatcher, Snapshot, WhooshReader, WhooshSearcher
+from searchidx.snapshot.postings import field_lengths
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "searchidx" / "snapshot"
+
+
+def _members(protocol: type) -> set[str]:
+    """The attributes and methods a protocol class declares."""
+    declared = set(getattr(protocol, "__annotations__", {}))
+    declared |= {name for name, value in vars(protocol).items() if inspect.isfunction(value)}
+    return {name for name in declared if not name.startswith("__") or name == "__contains__"}
+
+
+def _missing(obj: Any, protocol: type) -> list[str]:
+    return sorted(name for name in _members(protocol) if not hasattr(obj, name))
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    """Three segments, the first with a deleted (replaced) document, and 300 postings per common word."""
+    root = tmp_path_factory.mktemp("shape")
+    rows = [
+        {"id": f"a{i}", "title": f"oil report {i}", "date": "2020-01-02", "text": f"oil gold price {i}."}
+        for i in range(300)
+    ]
+    for i in range(0, 300, 10):  # long bodies: lengths over ~100 are stored in a lossy one-byte code
+        rows[i]["text"] += " more" * (i * 3)
+    first = root / "first.jsonl"
+    first.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    built = Index.build(root / "ix", [first], workers=1, entities=False)
+    second = root / "second.jsonl"
+    second.write_text(json.dumps({"id": "b", "title": "gold", "text": "gold again."}) + "\n")
+    built.update([second], workers=1)
+    rows[0]["text"] = "replaced text."
+    first.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    assert built.update([first], workers=1).updated == 1
+    return built
+
+
+@pytest.fixture
+def snapshot(index: Index) -> Snapshot:
+    return index._snapshot()
+
+
+def test_the_searcher_and_readers_have_the_calls_the_snapshot_makes(snapshot: Snapshot) -> None:
+    searcher = snapshot._searcher
+    reader = searcher.reader()
+    assert _missing(searcher, WhooshSearcher) == []
+    assert _missing(reader, WhooshReader) == []
+    leaves = reader.leaf_readers()
+    assert len(leaves) >= 2
+    for leaf, _offset in leaves:
+        assert _missing(leaf, WhooshReader) == []
+    assert isinstance(searcher.weighting._field_B, dict)  # read by Snapshot._bm25
+
+
+def test_term_postings_are_w3_block_matchers_with_the_attributes_read(snapshot: Snapshot) -> None:
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    found = snapshot.term_postings("body", "oil")
+    assert [s.offset for s in found.segments] == [0]  # "oil" is only in the first segment
+    segment = found.segments[0]
+    assert isinstance(segment.matcher, W3LeafMatcher)
+    assert _missing(segment.matcher, BlockMatcher) == []
+    assert segment.deleted  # the replaced document, taken from Whoosh's FilterMatcher._ids
+
+
+def test_every_private_name_the_codec_reads_is_in_the_protocol() -> None:
+    """So the shape checks above cover what :mod:`.postings` really reads of a matcher."""
+    tree = ast.parse((SNAPSHOT / "postings.py").read_text(encoding="utf-8"))
+    read = {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "matcher"
+        and node.attr.startswith("_")
+    }
+    assert read  # the codec does read private names; this test must see them
+    assert read - {"_ids"} <= _members(BlockMatcher), read - _members(BlockMatcher)
+
+
+def test_blocks_decode_as_whooshs_public_matcher_reads_them(snapshot: Snapshot) -> None:
+    """Block layout, delta coding, deletions and weights: the bulk decoder against ``items_as``."""
+    reader = snapshot._searcher.reader()
+    for fieldname, text in (("body", "oil"), ("body", "gold"), ("title", "report"), ("body", "replac")):
+        found = snapshot.term_postings(fieldname, text)
+        decoded: list[tuple[int, float]] = []
+        for segment in found.segments:
+            for ids, weights in segment.blocks():
+                decoded += [
+                    (segment.offset + i, w)
+                    for i, w in zip(ids, weights, strict=True)
+                    if i not in segment.deleted
+                ]
+            for position, last, largest, shortest in segment.headers():
+                ids, weights = segment.block(position)
+                assert ids[-1] == last and max(weights) <= largest and shortest >= 1
+        expected = list(reader.postings(fieldname, text).items_as("weight"))
+        assert decoded == [(d, float(w)) for d, w in expected], (fieldname, text)
+        assert len(decoded) > (100 if text in ("oil", "gold") else 0)
+
+
+def test_field_lengths_match_whooshs_doc_field_length(snapshot: Snapshot) -> None:
+    reader = snapshot._searcher.reader()
+    for leaf, offset in reader.leaf_readers():
+        lengths = field_lengths(leaf, "body")
+        assert len(lengths) == leaf.doc_count_all()
+        for docnum, length in enumerate(lengths):
+            assert length == leaf.doc_field_length(docnum, "body", 0), (offset, docnum)
+
+
+def test_filter_matcher_keeps_deleted_ids_and_child() -> None:
+    from whoosh.matching import ListMatcher
+    from whoosh.matching.wrappers import FilterMatcher
+
+    child = ListMatcher([1, 2, 3])
+    wrapped = FilterMatcher(child, frozenset({2}), exclude=True)
+    assert wrapped._ids == frozenset({2}) and wrapped.child is child
+
+
+def test_multiterm_queries_still_expand_through_btexts(snapshot: Snapshot) -> None:
+    assert snapshot.expand_terms(wq.Prefix("body", "gol")) == [("body", "gold")]
+    assert hasattr(wq.FuzzyTerm("body", "gold"), "_btexts")
