@@ -59,9 +59,11 @@ _NONE: list[str] = []  # shared, never appended to
 _SHAPES: dict[str, str] = {}
 #: Memo sizes (words): about 17 MB of feature strings (training), enough for the frequent words.
 _MEMO_MAX = 10_000
-#: Tagging keeps more words in the same room (about 17 MB: only the known features, shared bytes);
-#: 10,000 words left 9% of Reuters tokens to recompute, at 8 times a memoised word's cost.
-_TAG_MEMO_MAX = 25_000
+#: Tagging keeps more words, about 1 KB each (one weight vector, shared strings): a word past
+#: the limit is recomputed at every use, at 8 times a memoised word's cost. Half of Reuters
+#: (one of two workers) has 43,000 distinct words; a limit of 25,000 left 88,000 of the
+#: 114,000 computations of the whole collection to be redone, 21% of tagging's CPU.
+_TAG_MEMO_MAX = 100_000
 
 
 def shape(word: str) -> str:

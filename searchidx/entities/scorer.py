@@ -141,12 +141,16 @@ def viterbi(scores: Sequence[Any], trans: Any) -> list[list[int]]:
     count, longest, size = padded.shape
     alpha = padded[:, 0].copy()
     back = np.zeros((count, longest, size), dtype=np.intp)
+    into = np.ascontiguousarray(trans.T)  # label x previous label
+    rows = np.arange(count * size) * size  # where each (sentence, label) row starts, flattened
     for t in range(1, longest):
         k = _running(ranked, t)
-        candidates = alpha[:k, :, None] + trans  # previous label x label
+        # One row of previous-label scores per (sentence, label): argmax along memory, the best
+        # read back by flat index (a third fewer instructions than argmax over an inner axis).
+        candidates = (alpha[:k, None, :] + into).reshape(k * size, size)
         best = candidates.argmax(axis=1)
-        back[:k, t] = best
-        alpha[:k] = np.take_along_axis(candidates, best[:, None, :], axis=1)[:, 0] + padded[:k, t]
+        back[:k, t] = best.reshape(k, size)
+        alpha[:k] = candidates.ravel()[rows[: k * size] + best].reshape(k, size) + padded[:k, t]
     last = alpha.argmax(axis=1)  # each sentence's alpha stopped at its last word
     paths = np.zeros((count, longest), dtype=np.intp)
     rows = np.arange(count)
