@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ._version import __version__
 from .errors import (
+    FetchError,
     IndexCorrupt,
     IndexingInterrupted,
     IndexInUse,
@@ -23,6 +24,7 @@ from .errors import (
     QueryError,
     SearchCancelled,
     SearchidxError,
+    SearchOptionError,
 )
 from .filters import Filters, Mode, Sort
 from .index import Index
@@ -47,6 +49,7 @@ __all__ = [
     "Entity",
     "FacetValue",
     "Facets",
+    "FetchError",
     "Filters",
     "FrozenMap",
     "Hit",
@@ -67,6 +70,7 @@ __all__ = [
     "Problem",
     "QueryError",
     "SearchCancelled",
+    "SearchOptionError",
     "SearchResults",
     "SearchidxError",
     "Sort",

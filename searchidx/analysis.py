@@ -186,7 +186,6 @@ def _normalise_part(part: str) -> str:
 
 
 _TERMS: dict[str, str] = {}
-_NO_TERMS: dict[str, str] = {}  # unstemmed analysis has no memo: always the slow path
 
 
 def _term(raw: str) -> str:
@@ -214,7 +213,8 @@ Spans = Iterator[tuple[str, int, int, int, bool]]
 def spans(text: str, stemming: bool = True) -> Spans:
     """Yield ``(term, pos, start, end, joined)`` tuples; see :func:`analyze`."""
     pos = 0
-    known = _TERMS.get if stemming else _NO_TERMS.get
+    memo: dict[str, str] = _TERMS if stemming else {}  # unstemmed: no memo, always the slow path
+    known = memo.get
     for match in _TOKEN_RE.finditer(text):
         raw = match.group()
         if len(raw) > MAX_TOKEN_CHARS:

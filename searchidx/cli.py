@@ -37,6 +37,7 @@ from .cli_common import (
     json_errors,
     json_option,
     open_for_search,
+    option_filters,
     say,
     since_option,
     until_option,
@@ -44,7 +45,7 @@ from .cli_common import (
 )
 from .cli_entities import entities_group
 from .cli_watch import watch_command
-from .filters import Filters, Mode, Sort
+from .filters import Mode, Sort
 from .index import Index, resolve_index_path
 from .render import (
     Style,
@@ -136,7 +137,7 @@ def search_command(
     with guard(prog), json_errors(as_json):
         index = open_for_search(index_dir, prog)
         mode: Mode = "any" if any_mode else "all"
-        filters = Filters(since=since, until=until, people=people, places=places, orgs=orgs)
+        filters = option_filters(since, until, people=people, places=places, orgs=orgs)
         want = 0 if count else (ALL_HITS if files_only and limit == 10 else limit)
         results = index.search(
             text,

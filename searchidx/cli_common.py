@@ -16,7 +16,9 @@ from typing import Any, NoReturn
 
 import click
 
-from .errors import IndexingInterrupted, QueryError, SearchidxError
+from .dates import date_bound
+from .errors import IndexingInterrupted, QueryError, SearchidxError, SearchOptionError
+from .filters import Filters
 from .index import Index
 from .ingest_csv import parse_columns
 from .render import caret, json_line, neutralise
@@ -131,6 +133,21 @@ since_option = click.option(
     "--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]])."
 )
 until_option = click.option("--until", metavar="DATE", help="Only articles on or before DATE.")
+
+
+def option_filters(since: str | None, until: str | None, **names: tuple[str, ...]) -> Filters:
+    """``--since``, ``--until`` (and ``--person``-style names) as Filters.
+
+    Raises:
+        SearchOptionError: A date that cannot be read, naming its option (not an
+            "invalid query": the query is fine).
+    """
+    for option, value, end in (("--since", since, False), ("--until", until, True)):
+        try:
+            date_bound(value, end=end)
+        except QueryError as exc:
+            raise SearchOptionError(f"{option}: {exc.problem}") from None
+    return Filters(since=since, until=until, **names)
 
 
 def json_option(text: str) -> _Decorator:

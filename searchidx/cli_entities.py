@@ -18,10 +18,10 @@ from .cli_common import (
     index_option,
     json_option,
     open_for_search,
+    option_filters,
     since_option,
     until_option,
 )
-from .filters import Filters
 from .render import entity_lines
 
 __all__ = ["entities_group"]
@@ -82,7 +82,7 @@ def list_command(
                 "searchidx",
                 f"{index.path} has no entities (built with --no-entities): rebuild it without that",
             )
-        facets = index.facets(" ".join(query), limit=limit, filters=Filters(since=since, until=until))
+        facets = index.facets(" ".join(query), limit=limit, filters=option_filters(since, until))
         lines = list(entity_lines(facets, kind, as_json=as_json))
         emit(lines)
         sys.exit(EXIT_HITS if lines else EXIT_NONE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 
 __all__ = [
+    "FetchError",
     "IndexCorrupt",
     "IndexInUse",
     "IndexLocationError",
@@ -21,6 +22,7 @@ __all__ = [
     "IndexingInterrupted",
     "QueryError",
     "SearchCancelled",
+    "SearchOptionError",
     "SearchidxError",
 ]
 
@@ -59,6 +61,29 @@ class QueryError(SearchidxError, ValueError):
         if self.position is None:
             return self.query
         return f"{self.query}\n{' ' * self.position}^"
+
+
+class SearchOptionError(SearchidxError, ValueError):
+    """An argument of a search out of its range (sort, mode, limit, offset, prefix_terms).
+
+    The caller's mistake, not the query's, so not a :class:`QueryError`: the
+    command line never raises it (click checks its options as it reads them).
+    """
+
+
+class FetchError(SearchidxError):
+    """A URL that cannot be fetched, or gave nothing: ``str()`` says what went wrong and how to fix it.
+
+    A feed or page that fails while indexing becomes a :class:`~searchidx.Problem`
+    of the run; a URL that is not http(s) or has no host is refused up front.
+
+    Attributes:
+        status: The HTTP status, when the server answered (0 otherwise).
+    """
+
+    def __init__(self, reason: str, status: int = 0) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 class IndexNotFound(SearchidxError, FileNotFoundError):

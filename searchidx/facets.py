@@ -20,7 +20,7 @@ from .errors import SearchCancelled
 from .filters import NO_FILTERS, Filters, Mode
 from .models import Facets, FacetValue
 from .resolution import Pair
-from .search import matching_docs, prepare
+from .search import check_options, matching_docs, prepare
 from .snapshot import Snapshot, from_ts
 
 __all__ = ["run_facets"]
@@ -41,8 +41,10 @@ def run_facets(
     """Count entities and months over every article the query matches.
 
     Raises:
+        SearchOptionError: An unknown mode or a negative limit.
         SearchCancelled: ``should_stop`` said so (asked between stages and every 1,024 articles).
     """
+    check_options(mode=mode, limit=limit)
 
     def check() -> None:
         if should_stop is not None and should_stop():

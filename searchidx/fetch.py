@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from ._version import __version__
-from .errors import SearchidxError
+from .errors import FetchError
 from .fields import derive_title
 from .ingest_feed import NOT_A_FEED, iter_feed
 from .ingest_web import page_article
@@ -77,14 +77,6 @@ class Limits:
 LIMITS = Limits()
 
 
-class FetchError(SearchidxError):
-    """Why a URL gave nothing: ``str()`` says what went wrong and how to fix it."""
-
-    def __init__(self, reason: str, status: int = 0) -> None:
-        super().__init__(reason)
-        self.status = status
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class Response:
     """An answer: 200 with its body, or 304 (not modified) without one."""
@@ -104,20 +96,20 @@ def check_url(url: str) -> str:
     """``url`` if it can be fetched (http or https, with a host).
 
     Raises:
-        SearchidxError: Another scheme, or no host, in a one-line message.
+        FetchError: Another scheme, no host, or spaces, in a one-line message.
     """
     parts = urlsplit(url)
     if parts.scheme.lower() not in SCHEMES:
-        raise SearchidxError(f"{url}: only http:// and https:// URLs (feeds) can be indexed")
+        raise FetchError(f"{url}: only http:// and https:// URLs (feeds) can be indexed")
     try:
         host = parts.hostname
         parts.port  # noqa: B018 (raises ValueError for a port that is no number)
     except ValueError:
         host = None
     if not host:
-        raise SearchidxError(f"{url}: not a valid URL (no host, or a bad port): check it")
+        raise FetchError(f"{url}: not a valid URL (no host, or a bad port): check it")
     if any(c.isspace() or not c.isprintable() for c in url):
-        raise SearchidxError(f"{url!r}: a URL cannot hold spaces or control characters: encode them (%20)")
+        raise FetchError(f"{url!r}: a URL cannot hold spaces or control characters: encode them (%20)")
     return url
 
 
@@ -153,7 +145,7 @@ class Fetcher:
         for _hop in range(self.limits.max_redirects + 1):
             try:
                 check_url(current)
-            except SearchidxError:
+            except FetchError:
                 raise FetchError(f"redirected to {current}: only http and https are followed") from None
             request = urllib.request.Request(current, headers={"User-Agent": USER_AGENT, **(headers or {})})
             try:

@@ -289,7 +289,9 @@ class Index:
             Frozen results; nothing in them refers to the open index.
 
         Raises:
-            QueryError: The query, a date or an option cannot be understood.
+            QueryError: The query or a date cannot be understood (``.position`` says where).
+            SearchOptionError: An unknown ``sort`` or ``mode``, or a negative ``limit``,
+                ``offset`` or ``prefix_terms``.
             TypeError: ``filters`` together with deprecated filter keywords.
         """
         from .search import run_search
@@ -324,7 +326,8 @@ class Index:
         ``filters``, ``mode``, ``prefix_terms`` and the deprecated filter keywords are as in :meth:`search`.
 
         Raises:
-            QueryError: The query, a date or an option cannot be understood.
+            QueryError: The query or a date cannot be understood.
+            SearchOptionError: An unknown ``mode`` or a negative ``prefix_terms``.
         """
         chosen = resolve_filters(filters, deprecated, "count")
         return self.search(
@@ -347,6 +350,8 @@ class Index:
         filter keywords are as in :meth:`search`.
 
         Raises:
+            QueryError: The query or a date cannot be understood.
+            SearchOptionError: An unknown ``mode`` or a negative ``limit``.
             SearchCancelled: ``should_stop`` returned True while counting.
             TypeError: ``filters`` together with deprecated filter keywords.
         """

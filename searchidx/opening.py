@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import analysis
 from .errors import IndexCorrupt, IndexInUse, IndexLocationError, IndexNotFound, IndexVersionError
 from .storage import META_FILE, check_trusted, inspect_location, reading
-from .writing import load_stems, read_json_object, versions
+from .writing import read_json_object, versions
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
@@ -180,7 +180,12 @@ class Reader:
         """The current snapshot: the one open, or a new one if a commit happened since."""
         current = self._current()
         if not self._stems_loaded:
-            analysis.preload_stems(load_stems(self.path))
+            from .snapshot import read_vocabulary
+
+            vocabulary = read_vocabulary(self.path)
+            analysis.preload_stems(vocabulary)  # its words are stemmed without loading NLTK
+            if current.vocabulary is None:
+                current.vocabulary = vocabulary  # read once: suggestions use the same table
             self._stems_loaded = True
         return current
 

@@ -27,7 +27,7 @@ from whoosh import query as wq
 
 from .cost import fold
 from .dates import DateRange, parse_date_bound
-from .errors import QueryError
+from .errors import QueryError, SearchOptionError
 from .query_clauses import MAX_FUZZY as MAX_FUZZY
 from .query_clauses import MIN_FUZZY as MIN_FUZZY
 from .query_clauses import MIN_PREFIX as MIN_PREFIX
@@ -285,9 +285,10 @@ def parse(
 
     Raises:
         QueryError: With the position and a fix when the query is malformed.
+        SearchOptionError: ``mode`` is neither ``"all"`` nor ``"any"``.
     """
     if mode not in ("all", "any"):
-        raise QueryError(f"unknown mode {mode!r}: use 'all' or 'any'", text)
+        raise SearchOptionError(f"unknown mode {mode!r}: use all or any")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(
             f"query too long ({len(text)} characters; at most {MAX_QUERY_CHARS})", text[:80] + "…"

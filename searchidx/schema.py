@@ -3,7 +3,15 @@
 Whoosh pickles the schema, tokenizer included, into every index: the class
 below is referenced by its import path, so renaming it or this module breaks
 existing indexes. :data:`SCHEMA_VERSION` and the tokenizer's stored
-``version`` let :mod:`searchidx.index` detect that and ask for a rebuild.
+``version`` let :mod:`searchidx.opening` detect that and ask for a rebuild.
+
+One of the three places allowed Whoosh's internals (``tests/test_layering.py``):
+:mod:`.schema` defines the format, :mod:`searchidx.snapshot` reads it, and
+:mod:`.segments`, :mod:`.writing` and :mod:`.storage` write it. Here: the
+fields, columns and tokenizer classes, and postings encoded as Whoosh's
+``Characters`` and ``Positions`` formats would (``pack_uint`` and pickled
+deltas); ``tests/test_whoosh_shape.py`` and ``tests/test_storage_schema.py``
+fail if Whoosh's encoding changes.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ from typing import Any
 from whoosh import query as wq
 
 from .duplicates import Sketch, fold_page, sketch
-from .errors import QueryError, SearchCancelled
+from .errors import QueryError, SearchCancelled, SearchOptionError
 from .explain import filter_notes
-from .filters import NO_FILTERS, SORTS, CompiledFilters, Filters, Mode, compile_filters, with_aliases
+from .filters import MODES, NO_FILTERS, SORTS, CompiledFilters, Filters, Mode, compile_filters, with_aliases
 from .highlight import snippet, spans_within
 from .models import Document, Hit, SearchResults, Span
 from .query import ParsedQuery, parse
@@ -28,7 +28,7 @@ from .schema import TEXT_FIELDS
 from .snapshot import Matches, Snapshot, from_ts
 from .spelling import fuzzy_stems, suggest
 
-__all__ = ["docset", "load_document", "matching_docs", "prepare", "run_search"]
+__all__ = ["check_options", "docset", "load_document", "matching_docs", "prepare", "run_search"]
 
 MAX_HIGHLIGHT_TERMS = 256
 
@@ -49,10 +49,7 @@ def run_search(
 ) -> SearchResults:
     """Parse, filter, rank, fold copies, page and highlight (see :meth:`searchidx.Index.search`)."""
     started = time.perf_counter()
-    if sort not in SORTS:
-        raise QueryError(f"unknown sort {sort!r}: use relevance, newest or oldest", text)
-    if limit < 0 or offset < 0:
-        raise QueryError("limit and offset must be zero or more", text)
+    check_options(mode=mode, sort=sort, limit=limit, offset=offset, prefix_terms=prefix_terms)
     parsed, compiled = prepare(snapshot, text, mode=mode, filters=filters, prefix_terms=prefix_terms)
     allowed = compiled.allowed
     copies: dict[int, list[int]] = {}
@@ -97,6 +94,23 @@ def run_search(
     elapsed = (time.perf_counter() - started) * 1000
     lower_bound = isinstance(total, AtLeast)  # pruned ranking counted only what it scored
     return SearchResults(text, int(total), hits, offset, suggestion, elapsed, notes, lower_bound)
+
+
+def check_options(
+    *, mode: str, sort: str = "relevance", limit: int = 0, offset: int = 0, prefix_terms: int = 0
+) -> None:
+    """Refuse arguments out of range before any work.
+
+    Raises:
+        SearchOptionError: An unknown sort or mode, or a negative limit, offset or prefix_terms.
+    """
+    if sort not in SORTS:
+        raise SearchOptionError(f"unknown sort {sort!r}: use relevance, newest or oldest")
+    if mode not in MODES:
+        raise SearchOptionError(f"unknown mode {mode!r}: use all or any")
+    for name, value in (("limit", limit), ("offset", offset), ("prefix_terms", prefix_terms)):
+        if value < 0:
+            raise SearchOptionError(f"{name} must be zero or more, not {value}")
 
 
 def prepare(

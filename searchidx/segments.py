@@ -8,6 +8,13 @@ by the collection. Nothing is visible until the parent's commit lists those
 segments in the table of contents, so the run stays one atomic commit: an
 interrupted or failed run leaves only unlisted files, which the parent
 removes. The parent holds the write lock throughout.
+
+One of the three places allowed Whoosh's internals (``tests/test_layering.py``):
+:mod:`.segments`, :mod:`.writing` and :mod:`.storage` write them,
+:mod:`searchidx.snapshot` reads them, :mod:`.schema` defines the format. Here:
+``SegmentWriter(_lk=False)``, ``_finalize_segment`` (a finished segment, not
+yet listed) and ``_close_segment`` (a worker with nothing to hand over);
+``tests/test_whoosh_shape.py`` fails if Whoosh changes them.
 """
 
 from __future__ import annotations

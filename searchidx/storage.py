@@ -5,6 +5,13 @@ whether a directory may be written or opened, hold the one-writer lock, remove
 what a failed run left, flush a finished commit, and turn low-level read
 failures into one error. Nothing here deletes or moves a file whose name
 searchidx or Whoosh did not give it.
+
+One of the three places allowed Whoosh's internals (``tests/test_layering.py``):
+:mod:`.storage`, :mod:`.writing` and :mod:`.segments` write them,
+:mod:`searchidx.snapshot` reads them, :mod:`.schema` defines the format. Here:
+``FileStorage``, ``FileIndex`` (a fresh one that ignores the table of contents),
+``TOC._latest_generation`` and ``clean_files``; ``tests/test_whoosh_shape.py``
+fails if Whoosh changes them.
 """
 
 from __future__ import annotations

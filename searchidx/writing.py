@@ -4,10 +4,17 @@ A new or rebuilt index is written in place as one commit whose table of
 contents lists only its own segments; an update adds to the current one.
 Whatever fails, the files the run wrote are removed before the lock is
 released, and lack of space or permission is one :class:`IndexWriteError`.
-``searchidx.json`` (versions, roots and feed URLs), ``stems.json`` (the stem
-memo), ``entities.json`` (one name per entity across the collection),
-``files.json`` and ``feeds.json`` (what the next run may skip) are rewritten
-after each commit.
+``searchidx.json`` (versions, roots and feed URLs), ``stems.json`` (this
+index's vocabulary: the words seen whose stems it holds, for suggestions and
+prefix expansion), ``entities.json`` (one name per entity across the
+collection), ``files.json`` and ``feeds.json`` (what the next run may skip)
+are rewritten after each commit.
+
+One of the three places allowed Whoosh's internals (``tests/test_layering.py``):
+:mod:`.writing`, :mod:`.segments` and :mod:`.storage` write them,
+:mod:`searchidx.snapshot` reads them, :mod:`.schema` defines the format. Here:
+a ``SegmentWriter`` made with ``_lk=False``, since the caller already holds the
+lock (``tests/test_whoosh_shape.py`` fails if Whoosh changes that).
 """
 
 from __future__ import annotations
@@ -323,7 +330,7 @@ def save_resolution(where: Path) -> None:
     """Resolve the collection's entities once per commit (``entities.json``), so searches need not.
 
     Searches use the file only when its generation is the one they read, and
-    resolve in memory otherwise (:meth:`searchidx.cache.SearchCache.resolution`).
+    resolve in memory otherwise (:meth:`searchidx.snapshot.Snapshot.resolution`).
     """
     from .entities.collection import resolve_collection, shipped_lists
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -116,14 +117,26 @@ def test_search_path_imports_neither_textual_nor_nltk(seeds_dir: str) -> None:
 
 
 def test_closed_pipe_exits_quietly(tmp_path: Path) -> None:
-    # Far more output than a pipe buffers (64 KB), so the write really fails once head exits.
+    # Far more output than a pipe buffers (64 KB), so the write really fails once head exits:
+    # 400 different articles (identical ones would fold into one hit and a few KB of output).
+    rng = random.Random(15)
+    words = [f"{a}{b}{c}" for a in "bcdfgklmnprstvz" for b in "aeiou" for c in "dkmnrstx"]
     feed = tmp_path / "many.jsonl"
     feed.write_text(
-        "\n".join(json.dumps({"id": f"d{i}", "title": f"Oil {i}", "text": "oil " * 200}) for i in range(400))
+        "\n".join(
+            json.dumps(
+                {"id": f"d{i}", "title": f"Oil {i}", "text": " ".join(["oil", *rng.choices(words, k=200)])}
+            )
+            for i in range(400)
+        )
     )
     Index.build(tmp_path / "ix", [feed], entities=False, workers=1).close()
-    command = " ".join(repr(a) for a in SEARCH) + f" --index {tmp_path / 'ix'} -n 400 --json oil | head -c 10"
-    proc = subprocess.run(["bash", "-c", f"set -o pipefail; {command}"], capture_output=True, text=True)
+    command = " ".join(repr(a) for a in SEARCH) + f" --index {tmp_path / 'ix'} -n 400 --json oil"
+    whole = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True)
+    assert len(whole.stdout) > 2 * 65536  # more than a pipe buffers (64 KB by default)
+    proc = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {command} | head -c 10"], capture_output=True, text=True
+    )
     assert proc.stdout == '{"type": "'[:10]
     assert proc.stderr == "" and proc.returncode == 0, (proc.returncode, proc.stderr)
 

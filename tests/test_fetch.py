@@ -21,7 +21,6 @@ from click.testing import CliRunner
 from searchidx import Index
 from searchidx import fetch as fetch_module
 from searchidx.cli import main
-from searchidx.errors import SearchidxError
 from searchidx.fetch import Fetcher, FetchError, Limits, poll
 from searchidx.models import Article
 
@@ -379,12 +378,12 @@ def test_an_unknown_host_is_a_dns_message(web: _Server, monkeypatch: pytest.Monk
 
 
 def test_only_http_and_https_urls(tmp_path: Path) -> None:
-    with pytest.raises(SearchidxError, match=r"^ftp://host/feed.xml: only http:// and https:// URLs"):
+    with pytest.raises(FetchError, match=r"^ftp://host/feed.xml: only http:// and https:// URLs"):
         build(tmp_path / "ix", ["ftp://host/feed.xml"])
     assert not (tmp_path / "ix").exists()
-    with pytest.raises(SearchidxError, match=r"^'http://host/a b\.xml': a URL cannot hold spaces"):
+    with pytest.raises(FetchError, match=r"^'http://host/a b\.xml': a URL cannot hold spaces"):
         build(tmp_path / "ix", ["http://host/a b.xml"])
-    with pytest.raises(SearchidxError, match=r"^http:///feed\.xml: not a valid URL \(no host"):
+    with pytest.raises(FetchError, match=r"^http:///feed\.xml: not a valid URL \(no host"):
         build(tmp_path / "ix", ["http:///feed.xml"])
     result = CliRunner().invoke(main, ["index", "--index", str(tmp_path / "ix"), "file:///etc/feed.xml"])
     assert result.exit_code == 2

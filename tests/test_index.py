@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from whoosh.index import open_dir
 
 from searchidx import Index, IndexLocked, IndexNotFound, IndexVersionError, SearchidxError
 from searchidx.index import META_FILE, resolve_index_path
@@ -91,7 +92,7 @@ def test_create_refuses_a_non_index_directory(tmp_path: Path) -> None:
 
 
 def test_second_writer_times_out_with_clear_error(built: Index, corpus: Path) -> None:
-    writer = built._ix.writer()  # hold the lock as another process would
+    writer = open_dir(str(built.path)).writer()  # hold the lock as another process would
     try:
         with pytest.raises(IndexLocked, match="another process"):
             built.update([corpus], lock_timeout=0.2)

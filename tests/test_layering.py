@@ -1,4 +1,4 @@
-"""The package's import graph: no cycles, and the core never imports a front end's libraries.
+"""The package's import graph: no cycles, two independent sides, no front end's libraries in the core.
 
 Imports inside ``if TYPE_CHECKING:`` are left out (they never run); imports
 inside functions count, since they run when called.
@@ -13,10 +13,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "searchidx"
 FRONT_ENDS = ("click", "rich", "textual")
 
 
-def _modules() -> dict[str, Path]:
+def _modules(package: Path = PACKAGE) -> dict[str, Path]:
     found = {}
-    for path in PACKAGE.rglob("*.py"):
-        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         found[name] = path
     return found
@@ -99,6 +99,60 @@ def test_the_core_never_imports_front_end_libraries() -> None:
         if name.startswith(("searchidx.tui", "searchidx.cli")) or name == "searchidx.__main__":
             continue
         assert not _imports(name, path, modules)[1] & set(FRONT_ENDS), name
+
+
+#: The two sides of the core, by module or package (a package: every module in it). Each side may
+#: import the shared modules, never the other side, even through a shared module; the modules
+#: above both (the facade, the front ends) may import anything. ``python -m tests.structure``
+#: draws these groups and the imports between them.
+SIDES = {
+    "search": (
+        "query", "query_lexer", "query_clauses", "cost", "filters", "search", "ranking", "pruning",
+        "explain", "facets", "highlight", "spelling", "snapshot",
+    ),
+    "index": (
+        "update", "segments", "workers", "writing", "discovery", "ingest", "ingest_csv", "ingest_web",
+        "ingest_warc", "ingest_feed", "fetch", "compressed", "fields",
+    ),
+}  # fmt: skip
+SHARED = (
+    "_version", "errors", "models", "analysis", "dates", "schema", "storage", "duplicates",
+    "resolution", "entities",
+)  # fmt: skip
+FACADE = ("__init__", "index", "opening", "watch")  # the Index and what keeps it current
+FRONT = ("__main__", "render", "cli", "cli_common", "cli_entities", "cli_watch", "tui")
+ABOVE = FACADE + FRONT
+
+
+def _member(name: str, group: tuple[str, ...]) -> bool:
+    short = name.removeprefix("searchidx").removeprefix(".") or "__init__"
+    return any(short == g or short.startswith(g + ".") for g in group)
+
+
+def _reaches(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for other in graph[todo.pop()] - seen:
+            seen.add(other)
+            todo.append(other)
+    return seen
+
+
+def test_every_module_has_a_side() -> None:
+    groups = (*SIDES.values(), SHARED, ABOVE)
+    for name in _modules():
+        assert sum(_member(name, group) for group in groups) == 1, name
+
+
+def test_the_search_side_and_the_index_side_never_import_each_other() -> None:
+    modules = _modules()
+    graph = {name: _imports(name, path, modules)[0] for name, path in modules.items()}
+    for side, other in (("search", "index"), ("index", "search")):
+        for name in modules:
+            if _member(name, SIDES[side]):
+                crossing = {m for m in _reaches(graph, name) if _member(m, SIDES[other])}
+                assert not crossing, f"{name} ({side} side) imports {sorted(crossing)} ({other} side)"
 
 
 def test_the_cycle_check_can_fail() -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from whoosh.index import open_dir
 
 from searchidx import Index, IndexCorrupt, IndexNotFound, IndexUntrusted
 from searchidx.cli import main, search_command
@@ -218,7 +219,7 @@ def test_json_output_escapes_control_characters(tmp_path: Path) -> None:
 
 def test_lock_timeout_is_configurable(tmp_path: Path) -> None:
     where = _seeded(tmp_path)
-    holder = Index.open(where)._ix.writer()
+    holder = open_dir(str(where)).writer()  # another writer holds the lock
     try:
         started = time.perf_counter()
         result = CliRunner().invoke(

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from searchidx import Filters, Index, QueryError
+from searchidx import Filters, Index, QueryError, SearchOptionError
 
 
 def highlighted(text: str, spans) -> list[str]:  # type: ignore[no-untyped-def]
@@ -109,9 +110,28 @@ def test_a_prefix_ranks_the_word_itself_first(tmp_path: Path) -> None:
         assert len(word) == 6 and typed[:6] == word and set(typed[6:]) == {"d6", "d7"}
 
 
-def test_bad_options_raise_query_error(seeds_index: Index) -> None:
-    with pytest.raises(QueryError):
-        seeds_index.search("idlib", sort="random")  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda ix: ix.search("idlib", sort="random"), "unknown sort 'random'"),
+        (lambda ix: ix.search("idlib", mode="some"), "unknown mode 'some'"),
+        (lambda ix: ix.search("idlib", limit=-1), "limit must be zero or more"),
+        (lambda ix: ix.search("idlib", offset=-2), "offset must be zero or more"),
+        (lambda ix: ix.search("idlib*", prefix_terms=-1), "prefix_terms must be zero or more"),
+        (lambda ix: ix.count("idlib", mode="some"), "unknown mode 'some'"),
+        (lambda ix: ix.facets("", mode="some"), "unknown mode 'some'"),
+        (lambda ix: ix.facets("idlib", limit=-1), "limit must be zero or more"),
+    ],
+)
+def test_bad_options_are_option_errors_not_query_errors(
+    seeds_index: Index, call: Callable[[Index], object], message: str
+) -> None:
+    with pytest.raises(SearchOptionError, match=message) as caught:
+        call(seeds_index)
+    assert not isinstance(caught.value, QueryError) and isinstance(caught.value, ValueError)
+
+
+def test_a_bad_date_filter_is_a_query_error(seeds_index: Index) -> None:
     with pytest.raises(QueryError, match="bad date"):
         seeds_index.search("idlib", filters=Filters(since="yesterday"))
 

@@ -108,3 +108,19 @@ def test_each_index_keeps_its_own_vocabulary(tmp_path: Path) -> None:
     words = json.loads((index_b.path / "stems.json").read_text())
     assert "wheat" in words and "exports" in words
     assert "supertanker" not in words and "qwertyuiopish" not in words
+
+
+def test_suggestions_and_prefixes_read_the_index_s_words_not_the_process_s(tmp_path: Path) -> None:
+    """A word another index taught this process ("exporting") is not this index's word."""
+    from searchidx import Index
+
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b" / "b.txt").write_text("Grain news\n\nWheat exports rose.\n")
+    (tmp_path / "a" / "a.txt").write_text("Trade news\n\nExporting grain was hard.\n")
+    ours = Index.build(tmp_path / "ix-b", [tmp_path / "b"], entities=False, workers=1)
+    Index.build(tmp_path / "ix-a", [tmp_path / "a"], entities=False, workers=1).close()  # after ours
+    for index in (ours, Index.open(tmp_path / "ix-b")):
+        assert index.search("exportin").suggestion == "exports"  # not "exporting", one edit closer
+        assert index.search("exportin*").total == 0  # "exporting" would expand to the stem "export"
+        assert index.search("export*").total == 1

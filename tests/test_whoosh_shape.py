@@ -1,9 +1,11 @@
-"""The Whoosh internals the snapshot reads must exist, with the shape it expects.
+"""The Whoosh internals searchidx uses must exist, with the shape it expects.
 
 :mod:`searchidx.snapshot` reads private attributes and codec classes of
-Whoosh-Reloaded (listed in :mod:`searchidx.snapshot.protocols`). An upgrade
-that renames or reshapes any of them must fail here, by name, rather than
-as a wrong score or an ``AttributeError`` deep in a search.
+Whoosh-Reloaded (listed in :mod:`searchidx.snapshot.protocols`); segments,
+writing and storage write segments and tables of contents through private
+calls; schema encodes postings in Whoosh's own format. An upgrade that renames
+or reshapes any of them must fail here, by name, rather than as a wrong score
+or an ``AttributeError`` deep in a search or an indexing run.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from whoosh import query as wq
 
-from searchidx import Index
+from searchidx import Article, Index
+from searchidx.schema import NewsTokenizer, build_schema, document, text_postings
 from searchidx.snapshot import BlockMatcher, Snapshot, WhooshReader, WhooshSearcher
 from searchidx.snapshot.postings import field_lengths
+from searchidx.storage import INDEX_NAME, whoosh_index
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "searchidx" / "snapshot"
 
@@ -142,3 +147,116 @@ def test_filter_matcher_keeps_deleted_ids_and_child() -> None:
 def test_multiterm_queries_still_expand_through_btexts(snapshot: Snapshot) -> None:
     assert snapshot.expand_terms(wq.Prefix("body", "gol")) == [("body", "gold")]
     assert hasattr(wq.FuzzyTerm("body", "gold"), "_btexts")
+
+
+# ---- The other places: segments, writing and storage write Whoosh's internals, schema formats ----
+
+#: What tests/test_layering.py counts as Whoosh internals in each writing and format place, each
+#: exercised by a test below. A new use must be added here, with a test, or this check fails.
+WRITE_AND_FORMAT = {
+    "searchidx.writing": {"from whoosh.writing import SegmentWriter"},
+    "searchidx.segments": {
+        "from whoosh.writing import SegmentWriter",
+        "writer._close_segment",
+        "writer._finalize_segment",
+    },
+    "searchidx.storage": {
+        "from whoosh.filedb.filestore import FileStorage",
+        "from whoosh.index import FileIndex",
+        "from whoosh.index import TOC",
+        "from whoosh.index import clean_files",
+        "TOC._latest_generation",
+    },
+    "searchidx.schema": {
+        "from whoosh import columns",
+        "from whoosh import fields",
+        "from whoosh.analysis import Token",
+        "from whoosh.analysis import Tokenizer",
+        "from whoosh.system import pack_uint",
+    },
+}
+
+
+def test_the_write_and_format_places_use_only_what_is_checked_here() -> None:
+    from tests.test_layering import PACKAGE, _whoosh_internals
+
+    for name, expected in WRITE_AND_FORMAT.items():
+        path = PACKAGE.parent.joinpath(*name.split(".")).with_suffix(".py")
+        found = {re.sub(r"^line \d+: ", "", item) for item in _whoosh_internals(path)}
+        assert found == expected, name
+
+
+def _article(number: int) -> Article:
+    return Article(
+        id=f"d{number}", path=f"/d{number}.txt", title=f"Oil {number}", body=f"Oil price {number}."
+    )
+
+
+def test_segments_are_written_apart_and_listed_by_one_commit(tmp_path: Path) -> None:
+    """How segments' workers and writing's commit use Whoosh's SegmentWriter (``_lk``, ``_finalize_segment``).
+
+    The lock is the caller's (``_lk=False``); each worker finishes its own segment,
+    and the parent's one commit lists them all.
+    """
+    from whoosh.writing import SegmentWriter
+
+    schema = build_schema()
+    finished = []
+    for number in (1, 2):  # two workers, each one segment; the index's lock is not taken
+        worker = SegmentWriter(whoosh_index(tmp_path, schema, fresh=True), _lk=False)
+        worker.add_document(**document(_article(number)))
+        finished.append(worker._finalize_segment())
+    empty = SegmentWriter(whoosh_index(tmp_path, schema, fresh=True), _lk=False)
+    empty._close_segment()  # a worker with nothing to write (or stopped) leaves no segment
+    assert not list(tmp_path.glob("*.toc"))  # nothing is listed yet
+    parent = SegmentWriter(whoosh_index(tmp_path, schema, fresh=True), _lk=False)
+    parent.segments.extend(finished)
+    parent.commit()
+    with whoosh_index(tmp_path, schema).searcher() as searcher:
+        assert searcher.doc_count() == 2
+        assert searcher.document(id="d1")["title"] == "Oil 1" and searcher.document(id="d2")
+
+
+def test_the_table_of_contents_generation_and_cleanup_are_whooshs(tmp_path: Path) -> None:
+    """What storage reads of Whoosh: ``TOC._latest_generation``, ``clean_files``, ``FileIndex``."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC, FileIndex, clean_files
+    from whoosh.writing import SegmentWriter
+
+    storage = FileStorage(str(tmp_path))
+    assert TOC._latest_generation(storage, INDEX_NAME) == -1
+    schema = build_schema()
+    for number in (1, 2):  # a first build (fresh), then an update: generations 0 and 1
+        writer = SegmentWriter(whoosh_index(tmp_path, schema, fresh=number == 1), _lk=False)
+        writer.add_document(**document(_article(number)))
+        writer.commit()
+    assert TOC._latest_generation(storage, INDEX_NAME) == 1
+    assert isinstance(whoosh_index(tmp_path, schema), FileIndex)
+    listed = TOC.read(storage, INDEX_NAME, 1, schema=schema).segments
+    stray = SegmentWriter(whoosh_index(tmp_path, schema, fresh=True), _lk=False)
+    stray.add_document(**document(_article(3)))
+    unlisted = stray._finalize_segment()  # written, never committed
+    assert any(unlisted.segment_id() in f.name for f in tmp_path.iterdir())
+    clean_files(storage, INDEX_NAME, 1, listed)
+    assert not any(unlisted.segment_id() in f.name for f in tmp_path.iterdir())
+    assert all(any(s.segment_id() in f.name for f in tmp_path.iterdir()) for s in listed)
+
+
+@pytest.mark.parametrize(
+    ("text", "boost"),
+    [
+        ("Cease-fire in Idlib: the ceasefire holds, Erdogan's 3,000 troops; CEASEFIRE!", 1.0),
+        ("", 1.0),
+        ("oil oil gold", 2.5),
+    ],
+)
+def test_text_postings_are_the_bytes_whooshs_characters_format_writes(text: str, boost: float) -> None:
+    """schema.text_postings encodes positions and characters itself; Whoosh must still read the same bytes."""
+    from whoosh import fields
+
+    expected = fields.TEXT(analyzer=NewsTokenizer(), chars=True, field_boost=boost).index(text)
+    assert sorted(text_postings(text, boost)) == sorted(expected)
+    # and Whoosh's own decoder reads them back: the positions and characters of each term
+    fmt = fields.TEXT(chars=True).format
+    for _btext, _freq, _weight, value in text_postings(text, boost):
+        assert len(fmt.decode_characters(value)) == _freq

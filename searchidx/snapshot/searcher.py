@@ -9,14 +9,16 @@ docstring (:mod:`searchidx.snapshot`) for the rule it keeps.
 from __future__ import annotations
 
 import bisect
+import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import analysis
 from ..errors import SearchCancelled
 from ..schema import TEXT_FIELDS
+from ..storage import STEMS_FILE
 from .columns import DateColumn, entity_rows
 from .postings import (
     Matches,
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 
     from ..resolution import Resolution
 
-__all__ = ["EXPANSIONS", "TERM_CACHE_POSTINGS", "Snapshot"]
+__all__ = ["EXPANSIONS", "TERM_CACHE_POSTINGS", "Snapshot", "read_vocabulary"]
 
 EXPANSIONS = 4096  # prefix and fuzzy expansions remembered per searcher
 TERM_CACHE_POSTINGS = 400_000  # ~40 MB of cached term scores (about 100 bytes each)
@@ -53,6 +55,8 @@ class Snapshot:
         self.path = path  # the index directory, for the files written beside each commit
         self.entities = entities  # False for an index built with --no-entities
         self._dates: DateColumn | None = None
+        #: This index's words and their stems (``stems.json``), read when first needed.
+        self.vocabulary: Mapping[str, str] | None = None
         self._words: list[str] | None = None
         self._frequency: dict[str, int] = {}
         self._field_frequency: dict[tuple[str, str], int] = {}
@@ -337,9 +341,15 @@ class Snapshot:
         return self._rows
 
     def words(self) -> list[str]:
-        """Sorted surface words the analyzer has seen (the stem memo's keys)."""
+        """The words of this index, sorted: what suggestions and prefix expansion choose from.
+
+        Read from ``stems.json``, not from the process's stem memo, which also
+        holds the words of queries and of any other index this process used.
+        """
         if self._words is None:
-            self._words = sorted(analysis.stem_table())
+            if self.vocabulary is None:
+                self.vocabulary = analysis.stem_table() if self.path is None else read_vocabulary(self.path)
+            self._words = sorted(self.vocabulary)
         return self._words
 
     def doc_frequency(self, stem: str) -> int:
@@ -393,6 +403,15 @@ class Snapshot:
         frequency = {s: self.doc_frequency(s) for s in stems}
         ranked = sorted((s for s in stems if frequency[s]), key=lambda s: (-frequency[s], s))
         return ranked[:limit]
+
+
+def read_vocabulary(where: Path) -> dict[str, str]:
+    """An index's ``stems.json``: word -> stem (empty when missing or unreadable: it is only a cache)."""
+    try:
+        data = json.loads((where / STEMS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _stoppable(child: Any, should_stop: Callable[[], bool]) -> Any:
