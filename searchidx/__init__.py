@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ._version import __version__
 from .errors import (
+    EntityModelError,
     FetchError,
     IndexCorrupt,
     IndexingInterrupted,
@@ -25,6 +26,7 @@ from .errors import (
     SearchCancelled,
     SearchidxError,
     SearchOptionError,
+    SourceNotFound,
 )
 from .filters import Filters, Mode, Sort
 from .index import Index
@@ -47,6 +49,7 @@ __all__ = [
     "Article",
     "Document",
     "Entity",
+    "EntityModelError",
     "FacetValue",
     "Facets",
     "FetchError",
@@ -74,6 +77,7 @@ __all__ = [
     "SearchResults",
     "SearchidxError",
     "Sort",
+    "SourceNotFound",
     "Span",
     "__version__",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 
 __all__ = [
+    "EntityModelError",
     "FetchError",
     "IndexCorrupt",
     "IndexInUse",
@@ -24,6 +25,7 @@ __all__ = [
     "SearchCancelled",
     "SearchOptionError",
     "SearchidxError",
+    "SourceNotFound",
 ]
 
 
@@ -180,6 +182,18 @@ class IndexLocked(SearchidxError):
             f"index at {path} is being written by another process (waited {timeout:g}s): "
             "try again when it finishes, or raise --lock-timeout"
         )
+
+
+class SourceNotFound(SearchidxError, FileNotFoundError):
+    """A file or folder given to index does not exist (nothing was indexed)."""
+
+
+class EntityModelError(SearchidxError):
+    """An entity model that cannot be read, or training input that cannot be used.
+
+    The message names the file and how to fix it (reinstall, retrain, or give
+    CoNLL-format files).
+    """
 
 
 class IndexOptionError(SearchidxError):

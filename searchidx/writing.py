@@ -31,7 +31,7 @@ from typing import Any
 
 from . import analysis
 from ._version import __version__
-from .errors import IndexVersionError, IndexWriteError, SearchidxError
+from .errors import IndexVersionError, IndexWriteError, SourceNotFound
 from .models import IndexReport
 from .schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, decode_entities, live_column
 from .storage import (
@@ -115,7 +115,7 @@ def split_sources(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[Path]
     """The files and directories to index (absolute), and the feed URLs (each once), in order.
 
     Raises:
-        SearchidxError: A URL that is not http or https, or has no host.
+        FetchError: A URL that is not http or https, or has no host.
     """
     from .fetch import check_url, is_url
 
@@ -177,7 +177,7 @@ def create(
     if state != "index":
         for root in roots:
             if not root.exists():
-                raise SearchidxError(f"{root}: no such file or directory; nothing was indexed")
+                raise SourceNotFound(f"{root}: no such file or directory; nothing was indexed")
     if state == "missing":
         try:
             where.mkdir(mode=0o700, parents=True, exist_ok=True)  # index files hold the articles

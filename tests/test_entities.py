@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from searchidx import Filters, Index, IndexVersionError
+from searchidx import EntityModelError, Filters, Index, IndexVersionError
 from searchidx.entities import canonicalize, extract_entities, name_key
 from searchidx.entities.decode import decode, raw_spans
 from searchidx.entities.features import sentence_features, shape
@@ -91,6 +91,17 @@ def test_ambiguous_surname_is_not_merged() -> None:
 def test_display_prefers_diacritics_on_tie() -> None:
     found = [Entity("Mevlut Cavusoglu", "person", 0, 1), Entity("Mevlüt Çavuşoğlu", "person", 0, 1)]
     assert [e.name for e in canonicalize(found)] == ["Mevlüt Çavuşoğlu"]
+
+
+def test_an_unreadable_model_says_how_to_fix_it(tmp_path: Path) -> None:
+    from searchidx.entities.scorer import CrfModel
+
+    damaged = tmp_path / "model.crfsuite"
+    damaged.write_bytes(b"not a model")
+    with pytest.raises(EntityModelError, match=r"cannot be read .*searchidx entities train"):
+        CrfModel(damaged)
+    with pytest.raises(EntityModelError, match="not found"):
+        CrfModel(tmp_path / "missing.crfsuite")
 
 
 def test_shipped_model_loads_and_gives_consistent_offsets() -> None:

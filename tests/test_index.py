@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from whoosh.index import open_dir
 
-from searchidx import Index, IndexLocked, IndexNotFound, IndexVersionError, SearchidxError
+from searchidx import Index, IndexLocked, IndexNotFound, IndexVersionError, SearchidxError, SourceNotFound
 from searchidx.index import META_FILE, resolve_index_path
 
 from .conftest import write_corpus
@@ -64,6 +64,12 @@ def test_bad_jsonl_line_does_not_stop_the_run(tmp_path: Path) -> None:
 def test_open_missing_index(tmp_path: Path) -> None:
     with pytest.raises(IndexNotFound, match="searchidx index"):
         Index.open(tmp_path / "nothing")
+
+
+def test_a_missing_source_is_its_own_error_and_indexes_nothing(tmp_path: Path) -> None:
+    with pytest.raises(SourceNotFound, match="no such file or directory; nothing was indexed"):
+        Index.build(tmp_path / "ix", [tmp_path / "not-there"], entities=False)
+    assert not (tmp_path / "ix" / META_FILE).exists()
 
 
 def test_version_mismatch_asks_for_rebuild(built: Index) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import SearchidxError
+from ..errors import EntityModelError
 from .features import tagging_parts
 from .gazetteer import Gazetteer
 
@@ -41,12 +41,18 @@ class CrfModel:
         import pycrfsuite
 
         if not path.is_file():
-            raise SearchidxError(
+            raise EntityModelError(
                 f"entity model {path} not found: unset $SEARCHIDX_NER_MODEL or train one "
                 "with `searchidx entities train`"
             )
         tagger: Any = pycrfsuite.Tagger()
-        tagger.open(str(path))
+        try:
+            tagger.open(str(path))
+        except (OSError, ValueError) as error:  # ValueError: "Invalid model file"
+            raise EntityModelError(
+                f"entity model {path} cannot be read ({error}): retrain it with `searchidx entities "
+                "train`, or unset $SEARCHIDX_NER_MODEL to use the bundled model"
+            ) from error
         self.path = path
         self.labels: list[str] = list(tagger.labels())
         names = model_attributes(tagger)
@@ -216,13 +222,13 @@ def _read_features(data: bytes) -> Any:
     """The ``FEAT`` chunk of a CRFsuite model file: (type, source, target, weight) records."""
     magic, _size, kind = struct.unpack_from("<4sI4s", data)
     if magic != b"lCRF" or kind != b"FOMC":
-        raise SearchidxError(
+        raise EntityModelError(
             "entity model is not a CRFsuite first-order model: train one with `searchidx entities train`"
         )
     offset = struct.unpack_from("<I", data, 28)[0]
     chunk, _chunk_size, count = struct.unpack_from("<4sII", data, offset)
     if chunk != b"FEAT":
-        raise SearchidxError(
+        raise EntityModelError(
             "entity model file is damaged (no FEAT chunk): reinstall searchidx or retrain it"
         )
     record = np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])
@@ -241,6 +247,6 @@ def model_attributes(tagger: Any) -> list[str]:
     for expected, line in enumerate(lines[start:end]):
         number, name = line.split(": ", 1)
         if int(number) != expected:
-            raise SearchidxError("entity model dump is out of order: reinstall python-crfsuite")
+            raise EntityModelError("entity model dump is out of order: reinstall python-crfsuite")
         names.append(name)
     return names

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..analysis import fold
-from ..errors import SearchidxError
+from ..errors import EntityModelError
 from .decode import raw_spans
 from .features import sentence_features
 from .gazetteer import Gazetteer, read_casing, read_gazetteer
@@ -344,21 +344,21 @@ def train_own(
         The number of sentences trained on and the seconds it took.
 
     Raises:
-        SearchidxError: A file is missing, holds no sentences, or tags no person, place or organisation.
+        EntityModelError: A file is missing, holds no sentences, or tags no person, place or organisation.
     """
     sentences: list[Tagged] = []
     for path in files:
         if not path.is_file():
-            raise SearchidxError(f"{path}: no such file: give CoNLL-format files (token ... TAG per line)")
+            raise EntityModelError(f"{path}: no such file: give CoNLL-format files (token ... TAG per line)")
         sentences.extend(read_conll(path))
     labels = {tag[2:] for _words, tags in sentences for tag in tags if tag != "O"}
     if not sentences or not labels & {"PER", "LOC", "ORG"}:
-        raise SearchidxError(
+        raise EntityModelError(
             f"no PER, LOC or ORG tags in {', '.join(map(str, files))}: each line needs a token and its "
             "BIO tag last (B-PER, I-ORG, O), with a blank line between sentences"
         )
     if not out.parent.is_dir():
-        raise SearchidxError(f"{out.parent}: no such directory for the model: create it first")
+        raise EntityModelError(f"{out.parent}: no such directory for the model: create it first")
     seconds = train(
         sentences,
         out,
