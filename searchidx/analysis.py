@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import unicodedata
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 __all__ = [
@@ -23,15 +25,18 @@ __all__ = [
     "ANALYZER_VERSION",
     "STOP_WORDS",
     "Token",
+    "absorb",
     "analyze",
     "fold",
     "lean_nltk_import",
     "preload_stems",
+    "recording",
     "sentence_spans",
     "spans",
     "stem",
     "stem_table",
     "terms",
+    "vocabulary",
 ]
 
 ANALYZER_NAME = "news-en-snowball"
@@ -188,6 +193,53 @@ def _normalise_part(part: str) -> str:
 _TERMS: dict[str, str] = {}
 
 
+_CLOSED = "\0"  # marks a compound's closed form in a recording (no token holds it)
+
+
+class _Run(threading.local):
+    #: The open indexing run's raw token -> term, or None: see :func:`recording`.
+    table: dict[str, str] | None = None
+
+
+_RUN = _Run()
+
+
+@contextmanager
+def recording() -> Iterator[dict[str, str]]:
+    """Record the stemmed tokens this thread analyses while open: one indexing run's vocabulary.
+
+    The memos are per process and hold the words of every index and query seen in it; an
+    index's ``stems.json`` must hold only its own articles' words, so each indexing run (and
+    each worker process's share of one) records what it analysed (:func:`vocabulary` turns
+    it into ``word -> stem``). Recording costs one lookup per distinct token of the run:
+    :func:`spans` reads terms from this table first.
+    """
+    previous, _RUN.table = _RUN.table, {}
+    try:
+        yield _RUN.table
+    finally:
+        _RUN.table = previous
+
+
+def absorb(recorded: Mapping[str, str]) -> None:
+    """Take a worker's recorded ``raw -> term`` table: into the memo and the open recording."""
+    if _RUN.table is not None:
+        _RUN.table.update(recorded)
+    room = _MEMO_LIMIT - len(_TERMS)
+    if room > 0:
+        tokens = [(raw, term) for raw, term in recorded.items() if raw[:1] != _CLOSED]
+        _TERMS.update(tokens[:room])
+
+
+def vocabulary(recorded: Mapping[str, str]) -> dict[str, str]:
+    """``word -> stem`` (as :func:`stem_table`) of the recorded words that are not stop words."""
+    return {
+        raw[1:] if raw[:1] == _CLOSED else _normalise_part(raw): term
+        for raw, term in recorded.items()
+        if term
+    }
+
+
 def _term(raw: str) -> str:
     """Return the final term of a hyphen-free token, ``""`` for a stop word (memoised)."""
     term = _TERMS.get(raw)
@@ -196,6 +248,9 @@ def _term(raw: str) -> str:
         term = "" if not word or word in STOP_WORDS else stem(word)
         if len(_TERMS) < _MEMO_LIMIT:
             _TERMS[raw] = term
+    run = _RUN.table
+    if run is not None:
+        run[raw] = term
     return term
 
 
@@ -213,7 +268,10 @@ Spans = Iterator[tuple[str, int, int, int, bool]]
 def spans(text: str, stemming: bool = True) -> Spans:
     """Yield ``(term, pos, start, end, joined)`` tuples; see :func:`analyze`."""
     pos = 0
-    memo: dict[str, str] = _TERMS if stemming else {}  # unstemmed: no memo, always the slow path
+    # Unstemmed: no memo, always the slow path. A recording run reads its own table first: a
+    # token new to the run takes the slow path once, where _term records it.
+    run = _RUN.table
+    memo: dict[str, str] = (_TERMS if run is None else run) if stemming else {}
     known = memo.get
     for match in _TOKEN_RE.finditer(text):
         raw = match.group()
@@ -263,6 +321,8 @@ def _compound(
     if not joined:
         return parts, pos
     whole = ((stem(joined) if stemming else joined), first, start, start + len(raw), True)
+    if stemming and _RUN.table is not None:
+        _RUN.table[_CLOSED + joined] = whole[0]  # "ceasefire" of "cease-fire": a word of the run too
     return [*parts[:1], whole, *parts[1:]], max(pos, first + 1)
 
 

@@ -73,6 +73,9 @@ def _serve(folder: str, entities: bool, inbox: Any, outbox: Any, stop: Any, pare
     if entities:
         from .entities import annotate_many as annotate
     writer: Any = None
+    # This process's share of the run's vocabulary (its memos also hold the parent's words).
+    vocabulary = analysis.recording()
+    recorded = vocabulary.__enter__()  # for the process's whole life: never left
     try:
         # The parent holds the lock; a fresh index object never reads the table of contents.
         writer = SegmentWriter(whoosh_index(Path(folder), build_schema(), fresh=True), _lk=False)
@@ -97,7 +100,7 @@ def _serve(folder: str, entities: bool, inbox: Any, outbox: Any, stop: Any, pare
                 outbox.put(("stopped", None))
                 return
         if written:
-            outbox.put(("segment", (writer._finalize_segment(), analysis.stem_table())))
+            outbox.put(("segment", (writer._finalize_segment(), recorded)))
         else:
             writer._close_segment()
             outbox.put(("segment", None))
@@ -204,8 +207,8 @@ class SegmentPool:
         added = 0
         for _kind, value in self.results:
             if value is not None:
-                segment, stems = value
-                analysis.preload_stems(stems)
+                segment, recorded = value
+                analysis.absorb(recorded)
                 self.writer.segments.append(segment)
                 added += 1
         return added

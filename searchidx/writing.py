@@ -5,8 +5,8 @@ contents lists only its own segments; an update adds to the current one.
 Whatever fails, the files the run wrote are removed before the lock is
 released, and lack of space or permission is one :class:`IndexWriteError`.
 ``searchidx.json`` (versions, roots and feed URLs), ``stems.json`` (this
-index's vocabulary: the words seen whose stems it holds, for suggestions and
-prefix expansion), ``entities.json`` (one name per entity across the
+index's vocabulary: the words each run indexed, recorded as it analysed them,
+for suggestions and prefix expansion), ``entities.json`` (one name per entity across the
 collection), ``files.json`` and ``feeds.json`` (what the next run may skip)
 are rewritten after each commit.
 
@@ -239,60 +239,61 @@ def write(
         _check_entity_model(where, meta)
     started = time.perf_counter()
     writer: Any = None
-    try:
+    with analysis.recording() as recorded:  # the words this run analyses: its stems.json entries
         try:
-            writer = SegmentWriter(ix, _lk=False)
-            known: dict[str, tuple[str, str]] = {}
-            signatures: dict[str, Any] = {}
-            feed_state: dict[str, Any] = {}
-            if not fresh:
-                with reading(where), ix.reader() as reader:
-                    known = manifest(reader)
-                signatures = read_json_object(where / FILES_FILE)
-                feed_state = read_json_object(where / FEEDS_FILE)
-            read: dict[str, list[int]] = {}
-            polled: dict[str, dict[str, str]] = {}
-            report = run_update(
-                writer,
-                known,
-                roots,
-                entities=entities,
-                workers=run.workers if run.workers is not None else min(2, os.cpu_count() or 1),
-                progress=run.progress,
-                should_stop=run.should_stop,
-                follow_symlinks=run.follow_symlinks,
-                columns=run.columns,
-                signatures=signatures,
-                read=read,
-                feeds=run.feeds,
-                fetch_pages=run.fetch_pages,
-                feed_state=feed_state,
-                polled=polled,
-            )
-            if fresh or report.added or report.updated or report.removed:
-                writer.commit()
-                fsync_tree(where)  # Whoosh does not: make the finished commit durable
-            else:
-                writer.cancel()
-                discard_uncommitted(where)  # a writer creates empty segment files up front
-        except BaseException:
-            if writer is not None and not writer.is_closed:
-                with suppress(Exception):
+            try:
+                writer = SegmentWriter(ix, _lk=False)
+                known: dict[str, tuple[str, str]] = {}
+                signatures: dict[str, Any] = {}
+                feed_state: dict[str, Any] = {}
+                if not fresh:
+                    with reading(where), ix.reader() as reader:
+                        known = manifest(reader)
+                    signatures = read_json_object(where / FILES_FILE)
+                    feed_state = read_json_object(where / FEEDS_FILE)
+                read: dict[str, list[int]] = {}
+                polled: dict[str, dict[str, str]] = {}
+                report = run_update(
+                    writer,
+                    known,
+                    roots,
+                    entities=entities,
+                    workers=run.workers if run.workers is not None else min(2, os.cpu_count() or 1),
+                    progress=run.progress,
+                    should_stop=run.should_stop,
+                    follow_symlinks=run.follow_symlinks,
+                    columns=run.columns,
+                    signatures=signatures,
+                    read=read,
+                    feeds=run.feeds,
+                    fetch_pages=run.fetch_pages,
+                    feed_state=feed_state,
+                    polled=polled,
+                )
+                if fresh or report.added or report.updated or report.removed:
+                    writer.commit()
+                    fsync_tree(where)  # Whoosh does not: make the finished commit durable
+                else:
                     writer.cancel()
-            if not fresh:  # a fresh build cleans up after itself
-                with suppress(OSError):
-                    discard_uncommitted(where)
+                    discard_uncommitted(where)  # a writer creates empty segment files up front
+            except BaseException:
+                if writer is not None and not writer.is_closed:
+                    with suppress(Exception):
+                        writer.cancel()
+                if not fresh:  # a fresh build cleans up after itself
+                    with suppress(OSError):
+                        discard_uncommitted(where)
+                raise
+            _record(where, meta, [*roots, *polled], analysis.vocabulary(recorded), fresh=fresh)
+            _record_files(where, signatures, read, roots)
+            _record_feeds(where, feed_state, polled)
+            if entities and (fresh or report.added or report.updated or report.removed):
+                save_resolution(where)
+        except OSError as exc:
+            if exc.errno in WRITE_ERRNOS:
+                raise IndexWriteError(str(where), exc) from None
             raise
-        _record(where, meta, [*roots, *polled], fresh=fresh)
-        _record_files(where, signatures, read, roots)
-        _record_feeds(where, feed_state, polled)
-        if entities and (fresh or report.added or report.updated or report.removed):
-            save_resolution(where)
-    except OSError as exc:
-        if exc.errno in WRITE_ERRNOS:
-            raise IndexWriteError(str(where), exc) from None
-        raise
-    return dataclasses.replace(report, elapsed_s=time.perf_counter() - started)  # commit included
+        return dataclasses.replace(report, elapsed_s=time.perf_counter() - started)  # commit included
 
 
 def _record_files(
@@ -369,10 +370,14 @@ def _check_entity_model(where: Path, meta: dict[str, Any]) -> None:
         raise IndexVersionError(str(where), "entity model", meta.get("entity_model"), current)
 
 
-def _record(where: Path, meta: dict[str, Any], roots: Sequence[Path | str], *, fresh: bool) -> None:
-    """After a commit: remember new roots, and the stems seen (so searches need not import NLTK).
+def _record(
+    where: Path, meta: dict[str, Any], roots: Sequence[Path | str], words: Mapping[str, str], *, fresh: bool
+) -> None:
+    """After a commit: remember new roots, and the words the run indexed with their stems.
 
     A root is a file or directory that exists, or a feed URL that answered (``str``).
+    ``words`` (``word -> stem``) are the run's own (:func:`searchidx.analysis.recording`), so
+    searches need not import NLTK and suggestions name only words the collection holds.
     """
     known = list(meta.get("roots", []))
     for root in roots:
@@ -384,17 +389,17 @@ def _record(where: Path, meta: dict[str, Any], roots: Sequence[Path | str], *, f
     # A new index starts a new memo (the old one may come from another analyzer version).
     table = {} if fresh else load_stems(where)
     # Only word-sized entries: every search loads this file, so junk must not grow it.
-    seen = {w: t for w, t in analysis.stem_table().items() if len(w) <= STEM_FILE_WORD_CHARS}
+    seen = {w: t for w, t in words.items() if len(w) <= STEM_FILE_WORD_CHARS}
     if fresh or not seen.keys() <= table.keys():
         table.update(seen)
         write_json(where / STEMS_FILE, _own_words(where, table))
 
 
 def _own_words(where: Path, table: dict[str, str]) -> dict[str, str]:
-    """The entries of a stem table whose stem this index holds: its vocabulary, not the process's.
+    """The entries of a stem table whose stem this index still holds.
 
-    The memo is per process: words of another index built in the same process, or
-    of a query, must not become this index's suggestions.
+    The table adds each run's words to the earlier runs'; a word whose stem left the
+    index with the articles an update removed is dropped here.
     """
     with reading(where), whoosh_index(where, build_schema()).reader() as reader:
         held = {t for field in TEXT_FIELDS for t in reader.field_terms(field)}

@@ -110,6 +110,47 @@ def test_each_index_keeps_its_own_vocabulary(tmp_path: Path) -> None:
     assert "supertanker" not in words and "qwertyuiopish" not in words
 
 
+def test_stems_json_holds_the_words_of_the_index_s_articles_only(tmp_path: Path) -> None:
+    """An update records its own words: not a word of another index whose stem this one holds."""
+    import json
+
+    from searchidx import Index
+
+    for name, text in (("b", "Wheat exports rose."), ("a", "Exporting grain was hard."), ("c", "Corn fell.")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.txt").write_text(f"News\n\n{text}\n")
+    Index.build(tmp_path / "ix-b", [tmp_path / "b"], entities=False, workers=1).close()
+    Index.build(tmp_path / "ix-a", [tmp_path / "a"], entities=False, workers=1).close()  # "exporting"
+    ours = Index.open(tmp_path / "ix-b")
+    ours.search("exportation")  # a query word with the stem "export" too
+    ours.update([tmp_path / "b", tmp_path / "c"], workers=1)
+    words = json.loads((ours.path / "stems.json").read_text())
+    assert {"wheat", "exports", "rose", "corn", "fell"} <= words.keys()
+    assert "exporting" not in words and "exportation" not in words and "grain" not in words
+
+
+def test_worker_processes_send_back_their_own_words(tmp_path: Path) -> None:
+    """With a pool, each worker's recorded words reach stems.json, and nothing its memo inherited."""
+    import json
+
+    from searchidx import Index
+    from searchidx.segments import PARALLEL_MIN
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "a.txt").write_text("News\n\nWheat shipments leaving.\n")
+    Index.build(tmp_path / "ix-a", [tmp_path / "a"], entities=False, workers=1).close()  # in the memo now
+    lines = [
+        json.dumps({"id": f"n{k}", "title": f"Note {k}", "text": f"Barley shipment {k} left."})
+        for k in range(PARALLEL_MIN + 10)
+    ]
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "many.jsonl").write_text("\n".join(lines) + "\n")
+    index = Index.build(tmp_path / "ix-b", [tmp_path / "b"], entities=False, workers=2)
+    words = json.loads((index.path / "stems.json").read_text())
+    assert {"barley", "shipment", "left", "note"} <= words.keys()
+    assert "shipments" not in words and "leaving" not in words and "wheat" not in words  # stems held
+
+
 def test_suggestions_and_prefixes_read_the_index_s_words_not_the_process_s(tmp_path: Path) -> None:
     """A word another index taught this process ("exporting") is not this index's word."""
     from searchidx import Index
