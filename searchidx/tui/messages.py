@@ -1,12 +1,24 @@
-"""Messages the widgets post up to the search screen (attributes go down, messages up)."""
+"""Messages the widgets (and the search screen's workers) post up to the search screen.
+
+Attributes go down, messages up.
+"""
 
 from __future__ import annotations
 
 from textual.message import Message
 
 from ..filters import Filters, Sort
+from ..models import Document, Hit
 
-__all__ = ["FiltersChanged", "LoadMore", "MoveSelection", "OpenSelected", "QuerySubmitted", "TypingPaused"]
+__all__ = [
+    "CopiesLoaded",
+    "FiltersChanged",
+    "LoadMore",
+    "MoveSelection",
+    "OpenSelected",
+    "QuerySubmitted",
+    "TypingPaused",
+]
 
 
 class QuerySubmitted(Message):
@@ -45,3 +57,12 @@ class MoveSelection(Message):
 
 class OpenSelected(Message):
     """Enter in the query bar: open the highlighted article."""
+
+
+class CopiesLoaded(Message):
+    """The other copies of a hit's story came back from the library, in the hit's order."""
+
+    def __init__(self, hit: Hit, copies: tuple[Document, ...]) -> None:
+        super().__init__()
+        self.hit = hit
+        self.copies = copies

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 
 from rich.text import Text
 
-from ..models import Span
-from ..render import pieces
+from ..models import Document, Hit, Span
+from ..render import iso_day, neutralise, pieces
 
-__all__ = ["MATCH_STYLE", "live_query", "marked"]
+__all__ = ["MATCH_STYLE", "about", "live_query", "marked"]
 
 MATCH_STYLE = "bold black on yellow"
 _LAST_WORD_RE = re.compile(r"(?:^|[\s(])-?([^\W\d_][\w'’-]*)$")  # the word being typed
@@ -22,6 +22,15 @@ def marked(text: str, spans: Iterable[Span], style: str = MATCH_STYLE, base: str
     for piece, span in pieces(text, spans):
         out.append(piece, style=None if span is None else style)
     return out
+
+
+def about(article: Hit | Document) -> list[str]:
+    """What goes on the dim line under a title: date, source (or the file's name) and id, shown literally."""
+    file = article.path.rsplit("/", 1)[-1]
+    meta = [iso_day(article.date) if article.date else "undated", neutralise(article.source or file)]
+    if article.id not in meta:
+        meta.append(neutralise(article.id))
+    return meta
 
 
 def live_query(text: str) -> str:

@@ -18,10 +18,18 @@ HINTS: dict[str, list[tuple[str, str]]] = {
         ("s", "sort"),
         ("esc", "query"),
         ("o", "pager"),
+        ("c", "copies"),  # from about 90 columns
     ],
     "preview": [("n/N", "match"), ("v", "view"), ("esc", "query"), ("o", "pager"), ("y", "copy path")],
     "filters": [("space", "tick"), ("x", "clear"), ("esc", "back"), ("s", "sort")],
-    "full": [("esc", "back"), ("n/N", "match"), ("↑↓", "scroll"), ("v", "view"), ("o", "pager")],
+    "full": [
+        ("esc", "back"),
+        ("n/N", "match"),
+        ("↑↓", "scroll"),
+        ("v", "view"),
+        ("o", "pager"),
+        ("c", "copies"),
+    ],
 }
 ALWAYS = [("f1", "help"), ("^q", "quit")]
 

@@ -12,8 +12,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...models import Document, Span
-from ...render import iso_day, neutralise, pieces
-from ..text import MATCH_STYLE, marked
+from ...render import neutralise, pieces
+from ..text import MATCH_STYLE, about, marked
 
 __all__ = ["Built", "Preview", "build", "paragraph_text"]
 
@@ -66,11 +66,7 @@ class Built:
 def build(document: Document) -> Built:
     """Reflow ``document`` and style its matches (pure Rich ``Text``: safe in a thread worker)."""
     header = marked(document.title, document.title_spans, base="bold")
-    file = document.path.rsplit("/", 1)[-1]
-    meta = [iso_day(document.date) if document.date else "undated", neutralise(document.source or file)]
-    if document.id not in meta:
-        meta.append(neutralise(document.id))
-    header.append("\n" + " · ".join(meta), style="dim")
+    header.append("\n" + " · ".join(about(document)), style="dim")
     if document.url:
         header.append("\n" + neutralise(document.url), style="dim underline")
     for label, names in document.entities.items():

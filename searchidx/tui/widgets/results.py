@@ -10,9 +10,9 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...models import Hit
-from ...render import iso_day, neutralise
+from ...render import neutralise
 from ..messages import LoadMore
-from ..text import marked
+from ..text import about, marked
 
 __all__ = ["ResultsList", "hit_text", "top_entities"]
 
@@ -36,10 +36,7 @@ def hit_text(hit: Hit, width: int = 0) -> Text:
     ``width`` (the list's content width) cuts the snippet to :data:`SNIPPET_LINES` lines.
     """
     text = marked(hit.title or "(untitled)", hit.title_spans, base="bold")
-    file = hit.path.rsplit("/", 1)[-1]
-    meta = [iso_day(hit.date) if hit.date else "undated", neutralise(hit.source or file)]
-    if hit.id not in meta:
-        meta.append(neutralise(hit.id))
+    meta = about(hit)
     if hit.copies:
         meta.append(f"+{len(hit.copies)} {'copy' if len(hit.copies) == 1 else 'copies'}")
     text.append("\n" + " · ".join(meta), style="dim")
