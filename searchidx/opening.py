@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import analysis
 from .errors import IndexCorrupt, IndexInUse, IndexLocationError, IndexNotFound, IndexVersionError
-from .storage import META_FILE, check_trusted, inspect_location, reading
-from .writing import read_json_object, versions
+from .storage import META_FILE, check_trusted, inspect_location, read_json_object, read_vocabulary, reading
+from .writing import versions
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
@@ -180,8 +180,6 @@ class Reader:
         """The current snapshot: the one open, or a new one if a commit happened since."""
         current = self._current()
         if not self._stems_loaded:
-            from .snapshot import read_vocabulary
-
             vocabulary = read_vocabulary(self.path)
             analysis.preload_stems(vocabulary)  # its words are stemmed without loading NLTK
             if current.vocabulary is None:

@@ -221,7 +221,7 @@ class TextColumn(fields.COLUMN):  # type: ignore[misc]
 
 
 def _unindexed(field: Any) -> Any:
-    # Dates are filtered from the sorted column (cache.DateColumn), never by Whoosh range
+    # Dates are filtered from the sorted column (snapshot.DateColumn), never by Whoosh range
     # queries: the 16 trie terms a 64-bit NUMERIC indexes per article would be dead weight.
     field.indexed = False
     return field

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import grp
+import json
 import os
 import pickle
 import pwd
@@ -42,6 +43,8 @@ __all__ = [
     "file_mode",
     "fsync_tree",
     "inspect_location",
+    "read_json_object",
+    "read_vocabulary",
     "reading",
     "whoosh_index",
     "write_lock",
@@ -50,6 +53,20 @@ __all__ = [
 
 # What Whoosh raises when a file under it is truncated, missing or garbled.
 _DAMAGE = (OSError, EOFError, IndexError, struct.error, zlib.error, pickle.UnpicklingError)
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object file beside the index (empty when missing, unreadable or not an object)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_vocabulary(where: Path) -> dict[str, str]:
+    """An index's ``stems.json``: word -> stem (empty when missing or unreadable: it is only a cache)."""
+    return read_json_object(where / STEMS_FILE)
 
 
 @contextmanager

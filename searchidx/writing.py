@@ -46,6 +46,8 @@ from .storage import (
     file_mode,
     fsync_tree,
     inspect_location,
+    read_json_object,
+    read_vocabulary,
     reading,
     whoosh_index,
     write_lock,
@@ -56,8 +58,6 @@ __all__ = [
     "Run",
     "committed",
     "create",
-    "load_stems",
-    "read_json_object",
     "save_resolution",
     "source_roots",
     "split_sources",
@@ -132,20 +132,6 @@ def split_sources(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[Path]
 def committed(where: Path) -> bool:
     """True once an index directory has a table of contents (its first commit finished)."""
     return any(where.glob("_MAIN_*.toc"))
-
-
-def read_json_object(path: Path) -> dict[str, Any]:
-    """A JSON object file beside the index (empty when missing, unreadable or not an object)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def load_stems(where: Path) -> dict[str, str]:
-    """The index's stem memo (empty when missing or unreadable: it is only a cache)."""
-    return read_json_object(where / STEMS_FILE)
 
 
 def create(
@@ -339,7 +325,7 @@ def save_resolution(where: Path) -> None:
         rows = [row for _doc, value in live_column(reader, "entities") if (row := decode_entities(value))]
         generation = reader.generation()
         lists = shipped_lists()
-        articles_with = _word_articles(reader, load_stems(where))
+        articles_with = _word_articles(reader, read_vocabulary(where))
         found = resolve_collection(rows, lists.places, lists.first_names, articles_with)
     write_json(where / ENTITIES_FILE, {"generation": generation, **found.to_json()})
 
@@ -387,7 +373,7 @@ def _record(
         meta["roots"] = known
         write_json(where / META_FILE, meta)
     # A new index starts a new memo (the old one may come from another analyzer version).
-    table = {} if fresh else load_stems(where)
+    table = {} if fresh else read_vocabulary(where)
     # Only word-sized entries: every search loads this file, so junk must not grow it.
     seen = {w: t for w, t in words.items() if len(w) <= STEM_FILE_WORD_CHARS}
     if fresh or not seen.keys() <= table.keys():

@@ -28,7 +28,7 @@ from __future__ import annotations
 from .columns import MISSING, DateColumn, from_ts
 from .postings import Matches, SegmentPostings, TermPostings, Unreadable
 from .protocols import BlockMatcher, WhooshReader, WhooshSearcher
-from .searcher import Snapshot, read_vocabulary
+from .searcher import Snapshot
 
 __all__ = [
     "MISSING",
@@ -42,5 +42,4 @@ __all__ = [
     "WhooshReader",
     "WhooshSearcher",
     "from_ts",
-    "read_vocabulary",
 ]

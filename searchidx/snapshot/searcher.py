@@ -9,7 +9,6 @@ docstring (:mod:`searchidx.snapshot`) for the rule it keeps.
 from __future__ import annotations
 
 import bisect
-import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .. import analysis
 from ..errors import SearchCancelled
 from ..schema import TEXT_FIELDS
-from ..storage import STEMS_FILE
+from ..storage import read_vocabulary
 from .columns import DateColumn, entity_rows
 from .postings import (
     Matches,
@@ -36,7 +35,7 @@ if TYPE_CHECKING:
 
     from ..resolution import Resolution
 
-__all__ = ["EXPANSIONS", "TERM_CACHE_POSTINGS", "Snapshot", "read_vocabulary"]
+__all__ = ["EXPANSIONS", "TERM_CACHE_POSTINGS", "Snapshot"]
 
 EXPANSIONS = 4096  # prefix and fuzzy expansions remembered per searcher
 TERM_CACHE_POSTINGS = 400_000  # ~40 MB of cached term scores (about 100 bytes each)
@@ -403,15 +402,6 @@ class Snapshot:
         frequency = {s: self.doc_frequency(s) for s in stems}
         ranked = sorted((s for s in stems if frequency[s]), key=lambda s: (-frequency[s], s))
         return ranked[:limit]
-
-
-def read_vocabulary(where: Path) -> dict[str, str]:
-    """An index's ``stems.json``: word -> stem (empty when missing or unreadable: it is only a cache)."""
-    try:
-        data = json.loads((where / STEMS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _stoppable(child: Any, should_stop: Callable[[], bool]) -> Any:
