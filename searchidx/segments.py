@@ -9,11 +9,13 @@ segments in the table of contents, so the run stays one atomic commit: an
 interrupted or failed run leaves only unlisted files, which the parent
 removes. The parent holds the write lock throughout.
 
-One of the three places allowed Whoosh's internals (``tests/test_layering.py``):
-:mod:`.segments`, :mod:`.writing` and :mod:`.storage` write them,
-:mod:`searchidx.snapshot` reads them, :mod:`.schema` defines the format. Here:
-``SegmentWriter(_lk=False)``, ``_finalize_segment`` (a finished segment, not
-yet listed) and ``_close_segment`` (a worker with nothing to hand over);
+The one place that writes Whoosh's internals (``tests/test_layering.py``:
+:mod:`searchidx.snapshot` reads them, :mod:`.schema` defines the format). Here:
+``SegmentWriter(_lk=False)`` (:func:`segment_writer`: the caller holds
+searchidx's lock), ``_finalize_segment`` (a finished segment, not yet listed),
+``_close_segment`` (a worker with nothing to hand over), a ``FileIndex`` that
+ignores the table of contents (:func:`whoosh_index` with ``fresh``: a rebuild),
+``TOC._latest_generation`` and ``clean_files`` (:func:`discard_uncommitted`);
 ``tests/test_whoosh_shape.py`` fails if Whoosh changes them.
 """
 
@@ -22,17 +24,34 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import shutil
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from . import analysis
 from .errors import IndexingInterrupted
 from .models import Article
-from .storage import whoosh_index
+from .storage import (
+    ENTITIES_FILE,
+    FEEDS_FILE,
+    FILES_FILE,
+    INDEX_NAME,
+    META_FILE,
+    OURS_RE,
+    STEMS_FILE,
+)
 from .workers import start_worker
 
-__all__ = ["PARALLEL_MIN", "SegmentPool", "start_indexing_worker"]
+__all__ = [
+    "PARALLEL_MIN",
+    "SegmentPool",
+    "discard_uncommitted",
+    "segment_writer",
+    "start_indexing_worker",
+    "whoosh_index",
+]
 
 #: New articles in one batch before worker processes start: starting workers and
 #: keeping one more segment is not worth it for a small run.
@@ -64,8 +83,6 @@ def _serve(folder: str, entities: bool, inbox: Any, outbox: Any, stop: Any, pare
     A batch's entities are all extracted before its articles are written: each
     of the two stays in the processor's caches for a whole batch.
     """
-    from whoosh.writing import SegmentWriter
-
     from .schema import build_schema, document
 
     start_indexing_worker(parent, lean, entities)
@@ -78,7 +95,7 @@ def _serve(folder: str, entities: bool, inbox: Any, outbox: Any, stop: Any, pare
     recorded = vocabulary.__enter__()  # for the process's whole life: never left
     try:
         # The parent holds the lock; a fresh index object never reads the table of contents.
-        writer = SegmentWriter(whoosh_index(Path(folder), build_schema(), fresh=True), _lk=False)
+        writer = segment_writer(whoosh_index(Path(folder), build_schema(), fresh=True))
         written = 0
         while (batch := inbox.get()) is not None:
             found: list[Any] = []
@@ -226,3 +243,79 @@ class SegmentPool:
         for channel in (*self.inboxes, self.outbox):
             channel.cancel_join_thread()  # queued batches nobody will read must not block exit
             channel.close()
+
+
+def segment_writer(ix: Any) -> Any:
+    """A Whoosh ``SegmentWriter`` over ``ix`` that takes no lock: the caller holds searchidx's."""
+    from whoosh.writing import SegmentWriter
+
+    return SegmentWriter(ix, _lk=False)
+
+
+class _Fresh:
+    """A table of contents that starts over: no segments, the next generation after every file's."""
+
+    def __init__(self, storage: Any, schema: Any) -> None:
+        from whoosh.index import TOC
+
+        self.generation = TOC._latest_generation(storage, INDEX_NAME)
+        self.schema = schema
+        self.segments: list[Any] = []
+
+
+def whoosh_index(path: Path, schema: Any, *, fresh: bool = False) -> Any:
+    """A Whoosh index object over ``path`` that uses ``schema`` (never the pickled one).
+
+    With ``fresh``, a writer from it ignores the current table of contents: its
+    commit lists only the segments it wrote, replacing the whole index in one
+    atomic step (how a rebuild works, even over a damaged or foreign index).
+    """
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import FileIndex
+
+    storage = FileStorage(str(path))
+    if not fresh:
+        return FileIndex(storage, schema=schema, indexname=INDEX_NAME)
+
+    class FreshIndex(FileIndex):  # type: ignore[misc]
+        def __init__(self) -> None:  # FileIndex's own would read the table of contents
+            self.storage, self._schema, self.indexname = storage, schema, INDEX_NAME
+
+        def _read_toc(self) -> Any:
+            return _Fresh(self.storage, self._schema)
+
+    return FreshIndex()
+
+
+def discard_uncommitted(path: Path, *, everything: bool = False) -> None:
+    """Delete files a failed or empty run left: segments no commit lists, temporary files.
+
+    Call it holding the write lock (another writer's segments would look
+    unlisted). With ``everything``, remove all of searchidx's files (a first
+    build that failed leaves the directory as it found it, lock file aside).
+    Only names searchidx and Whoosh create are touched.
+    """
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC, clean_files
+
+    storage = FileStorage(str(path))
+    generation, segments = -1, []
+    if not everything:
+        generation = TOC._latest_generation(storage, INDEX_NAME)
+        if generation >= 0:
+            from .schema import build_schema
+
+            segments = TOC.read(storage, INDEX_NAME, generation, schema=build_schema()).segments
+    clean_files(storage, INDEX_NAME, generation, segments)
+    for name in os.listdir(path):
+        if OURS_RE.match(name) and (".toc." in name or name.endswith(".tmp")):
+            _remove(path / name)
+    shutil.rmtree(path / f"{INDEX_NAME}.tmp", ignore_errors=True)
+    if everything:
+        for name in (META_FILE, STEMS_FILE, ENTITIES_FILE, FILES_FILE, FEEDS_FILE):
+            _remove(path / name)
+
+
+def _remove(item: Path) -> None:
+    with suppress(FileNotFoundError):
+        item.unlink()

@@ -6,12 +6,8 @@ what a failed run left, flush a finished commit, and turn low-level read
 failures into one error. Nothing here deletes or moves a file whose name
 searchidx or Whoosh did not give it.
 
-One of the three places allowed Whoosh's internals (``tests/test_layering.py``):
-:mod:`.storage`, :mod:`.writing` and :mod:`.segments` write them,
-:mod:`searchidx.snapshot` reads them, :mod:`.schema` defines the format. Here:
-``FileStorage``, ``FileIndex`` (a fresh one that ignores the table of contents),
-``TOC._latest_generation`` and ``clean_files``; ``tests/test_whoosh_shape.py``
-fails if Whoosh changes them.
+Whoosh's tables of contents and segment files are written and cleaned up by
+:mod:`.segments`, the one place that writes Whoosh's internals.
 """
 
 from __future__ import annotations
@@ -24,29 +20,27 @@ import os
 import pickle
 import pwd
 import re
-import shutil
 import stat
 import struct
 import time
 import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 from .errors import IndexCorrupt, IndexLocationError, IndexLocked, IndexUntrusted, IndexWriteError
 
 __all__ = [
+    "OURS_RE",
     "check_apart",
     "check_trusted",
-    "discard_uncommitted",
     "file_mode",
     "fsync_tree",
     "inspect_location",
     "read_json_object",
     "read_vocabulary",
     "reading",
-    "whoosh_index",
     "write_lock",
 ]
 
@@ -142,7 +136,7 @@ _FILES = f"{re.escape(FILES_FILE)}|{re.escape(FEEDS_FILE)}"
 # Entries that may stand in a directory that is still "empty" for an index: a
 # filesystem's own folder, and the lock and scratch space searchidx itself creates.
 _IGNORABLE = frozenset({"lost+found", LOCK_FILE, f"{INDEX_NAME}.tmp"})
-_OURS_RE = re.compile(
+OURS_RE = re.compile(
     rf"^(?:_{INDEX_NAME}_\d+\.toc(?:\.[\d.]+)?|{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+"
     rf"|\.(?:{re.escape(META_FILE)}|{re.escape(STEMS_FILE)}|{re.escape(ENTITIES_FILE)}|{_FILES})"
     rf"\.\d+\.tmp)$"
@@ -245,75 +239,6 @@ def write_lock(path: Path, timeout: float, delay: float = 0.05) -> Iterator[int]
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
-
-
-class _Fresh:
-    """A table of contents that starts over: no segments, the next generation after every file's."""
-
-    def __init__(self, storage: Any, schema: Any) -> None:
-        from whoosh.index import TOC
-
-        self.generation = TOC._latest_generation(storage, INDEX_NAME)
-        self.schema = schema
-        self.segments: list[Any] = []
-
-
-def whoosh_index(path: Path, schema: Any, *, fresh: bool = False) -> Any:
-    """A Whoosh index object over ``path`` that uses ``schema`` (never the pickled one).
-
-    With ``fresh``, a writer from it ignores the current table of contents: its
-    commit lists only the segments it wrote, replacing the whole index in one
-    atomic step (how a rebuild works, even over a damaged or foreign index).
-    """
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import FileIndex
-
-    storage = FileStorage(str(path))
-    if not fresh:
-        return FileIndex(storage, schema=schema, indexname=INDEX_NAME)
-
-    class FreshIndex(FileIndex):  # type: ignore[misc]
-        def __init__(self) -> None:  # FileIndex's own would read the table of contents
-            self.storage, self._schema, self.indexname = storage, schema, INDEX_NAME
-
-        def _read_toc(self) -> Any:
-            return _Fresh(self.storage, self._schema)
-
-    return FreshIndex()
-
-
-def discard_uncommitted(path: Path, *, everything: bool = False) -> None:
-    """Delete files a failed or empty run left: segments no commit lists, temporary files.
-
-    Call it holding the write lock (another writer's segments would look
-    unlisted). With ``everything``, remove all of searchidx's files (a first
-    build that failed leaves the directory as it found it, lock file aside).
-    Only names searchidx and Whoosh create are touched.
-    """
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import TOC, clean_files
-
-    storage = FileStorage(str(path))
-    generation, segments = -1, []
-    if not everything:
-        generation = TOC._latest_generation(storage, INDEX_NAME)
-        if generation >= 0:
-            from .schema import build_schema
-
-            segments = TOC.read(storage, INDEX_NAME, generation, schema=build_schema()).segments
-    clean_files(storage, INDEX_NAME, generation, segments)
-    for name in os.listdir(path):
-        if _OURS_RE.match(name) and (".toc." in name or name.endswith(".tmp")):
-            _remove(path / name)
-    shutil.rmtree(path / f"{INDEX_NAME}.tmp", ignore_errors=True)
-    if everything:
-        for name in (META_FILE, STEMS_FILE, ENTITIES_FILE, FILES_FILE, FEEDS_FILE):
-            _remove(path / name)
-
-
-def _remove(item: Path) -> None:
-    with suppress(FileNotFoundError):
-        item.unlink()
 
 
 def file_mode(path: Path) -> int:

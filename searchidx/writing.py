@@ -10,11 +10,9 @@ for suggestions and prefix expansion), ``entities.json`` (one name per entity ac
 collection), ``files.json`` and ``feeds.json`` (what the next run may skip)
 are rewritten after each commit.
 
-One of the three places allowed Whoosh's internals (``tests/test_layering.py``):
-:mod:`.writing`, :mod:`.segments` and :mod:`.storage` write them,
-:mod:`searchidx.snapshot` reads them, :mod:`.schema` defines the format. Here:
-a ``SegmentWriter`` made with ``_lk=False``, since the caller already holds the
-lock (``tests/test_whoosh_shape.py`` fails if Whoosh changes that).
+Whoosh's internals are not used here: the writer, the fresh index object and
+the clean-up of uncommitted files come from :mod:`.segments`, the one place
+that writes them.
 """
 
 from __future__ import annotations
@@ -34,6 +32,7 @@ from ._version import __version__
 from .errors import IndexVersionError, IndexWriteError, SourceNotFound
 from .models import IndexReport
 from .schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, decode_entities, live_column
+from .segments import discard_uncommitted, segment_writer, whoosh_index
 from .storage import (
     ENTITIES_FILE,
     FEEDS_FILE,
@@ -42,14 +41,12 @@ from .storage import (
     META_FILE,
     STEMS_FILE,
     Location,
-    discard_uncommitted,
     file_mode,
     fsync_tree,
     inspect_location,
     read_json_object,
     read_vocabulary,
     reading,
-    whoosh_index,
     write_lock,
 )
 
@@ -216,8 +213,6 @@ def write(
     ``meta`` is updated in place (roots). Whatever fails, the files this run
     wrote are removed; lack of space or permission becomes :class:`IndexWriteError`.
     """
-    from whoosh.writing import SegmentWriter
-
     from .update import manifest, run_update
 
     entities = bool(meta.get("entity_model"))
@@ -228,7 +223,7 @@ def write(
     with analysis.recording() as recorded:  # the words this run analyses: its stems.json entries
         try:
             try:
-                writer = SegmentWriter(ix, _lk=False)
+                writer = segment_writer(ix)
                 known: dict[str, tuple[str, str]] = {}
                 signatures: dict[str, Any] = {}
                 feed_state: dict[str, Any] = {}

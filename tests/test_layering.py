@@ -159,7 +159,7 @@ def test_the_cycle_check_can_fail() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
 
 
-# ---- Whoosh's internals: read in the snapshot, written by the writing side, defined by the schema ----
+# ---- Whoosh's internals: read in the snapshot, written by segments, defined by the schema ----
 
 #: The only modules that may touch Whoosh's internals, by what they do with them. Internals are
 #: any Whoosh module outside :data:`WHOOSH_PUBLIC`, any name starting with ``_`` imported from
@@ -167,7 +167,7 @@ def test_the_cycle_check_can_fail() -> None:
 #: than ``self``/``cls``. Everywhere else, Whoosh is used through its public API only.
 WHOOSH_PLACES = {
     "read": ("searchidx.snapshot",),  # the package: one searcher and everything read from it
-    "write": ("searchidx.segments", "searchidx.writing", "searchidx.storage"),
+    "write": ("searchidx.segments",),  # worker segments, the writer, tables of contents
     "format": ("searchidx.schema",),
 }
 #: Whoosh's public API, importable anywhere in the core: module -> names (``None``: any public name).

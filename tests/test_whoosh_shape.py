@@ -1,9 +1,9 @@
 """The Whoosh internals searchidx uses must exist, with the shape it expects.
 
 :mod:`searchidx.snapshot` reads private attributes and codec classes of
-Whoosh-Reloaded (listed in :mod:`searchidx.snapshot.protocols`); segments,
-writing and storage write segments and tables of contents through private
-calls; schema encodes postings in Whoosh's own format. An upgrade that renames
+Whoosh-Reloaded (listed in :mod:`searchidx.snapshot.protocols`); segments
+writes segments and tables of contents through private calls; schema encodes
+postings in Whoosh's own format. An upgrade that renames
 or reshapes any of them must fail here, by name, rather than as a wrong score
 or an ``AttributeError`` deep in a search or an indexing run.
 """
@@ -22,9 +22,10 @@ from whoosh import query as wq
 
 from searchidx import Article, Index
 from searchidx.schema import NewsTokenizer, build_schema, document, text_postings
+from searchidx.segments import whoosh_index
 from searchidx.snapshot import BlockMatcher, Snapshot, WhooshReader, WhooshSearcher
 from searchidx.snapshot.postings import field_lengths
-from searchidx.storage import INDEX_NAME, whoosh_index
+from searchidx.storage import INDEX_NAME
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "searchidx" / "snapshot"
 
@@ -149,18 +150,15 @@ def test_multiterm_queries_still_expand_through_btexts(snapshot: Snapshot) -> No
     assert hasattr(wq.FuzzyTerm("body", "gold"), "_btexts")
 
 
-# ---- The other places: segments, writing and storage write Whoosh's internals, schema formats ----
+# ---- The other places: segments writes Whoosh's internals, schema formats them ----
 
 #: What tests/test_layering.py counts as Whoosh internals in each writing and format place, each
 #: exercised by a test below. A new use must be added here, with a test, or this check fails.
 WRITE_AND_FORMAT = {
-    "searchidx.writing": {"from whoosh.writing import SegmentWriter"},
     "searchidx.segments": {
         "from whoosh.writing import SegmentWriter",
         "writer._close_segment",
         "writer._finalize_segment",
-    },
-    "searchidx.storage": {
         "from whoosh.filedb.filestore import FileStorage",
         "from whoosh.index import FileIndex",
         "from whoosh.index import TOC",
@@ -193,7 +191,7 @@ def _article(number: int) -> Article:
 
 
 def test_segments_are_written_apart_and_listed_by_one_commit(tmp_path: Path) -> None:
-    """How segments' workers and writing's commit use Whoosh's SegmentWriter (``_lk``, ``_finalize_segment``).
+    """How segments' workers and the run's commit use Whoosh's SegmentWriter (``_lk``, ``_finalize_segment``).
 
     The lock is the caller's (``_lk=False``); each worker finishes its own segment,
     and the parent's one commit lists them all.
@@ -218,7 +216,7 @@ def test_segments_are_written_apart_and_listed_by_one_commit(tmp_path: Path) -> 
 
 
 def test_the_table_of_contents_generation_and_cleanup_are_whooshs(tmp_path: Path) -> None:
-    """What storage reads of Whoosh: ``TOC._latest_generation``, ``clean_files``, ``FileIndex``."""
+    """What segments reads of Whoosh: ``TOC._latest_generation``, ``clean_files``, ``FileIndex``."""
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC, FileIndex, clean_files
     from whoosh.writing import SegmentWriter
