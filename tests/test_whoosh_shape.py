@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh import query as wq
 
 from searchidx import Article, Index
@@ -258,3 +260,49 @@ def test_text_postings_are_the_bytes_whooshs_characters_format_writes(text: str,
     fmt = fields.TEXT(chars=True).format
     for _btext, _freq, _weight, value in text_postings(text, boost):
         assert len(fmt.decode_characters(value)) == _freq
+
+
+# ---- Reading segments through the map (snapshot.mapped) ----
+
+
+def test_segment_files_are_read_through_the_map_not_copied(snapshot: Snapshot) -> None:
+    """After a search, the compound segments hand out mapped sub-files; their bytes are Whoosh's."""
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.structfile import BufferFile
+
+    from searchidx.snapshot.mapped import MappedFile
+
+    assert snapshot.doc_count() and getattr(CompoundStorage.open_file, "_searchidx_mapped", False)
+    leaf_storages = [leaf._storage.a for leaf, _ in snapshot._searcher.reader().leaf_readers()]
+    compound = [s for s in leaf_storages if isinstance(s, CompoundStorage) and s._source]
+    assert compound  # the fixture's segments are compound files, mapped
+    for storage in compound:
+        for name in storage.list():
+            opened = storage.open_file(name)
+            assert isinstance(opened, BufferFile) and isinstance(opened.file, MappedFile)
+            offset, length = storage.range(name)
+            assert opened.read() == storage._source[offset : offset + length]
+            opened.seek(0)
+            assert opened.read(7) == storage._source[offset : offset + min(7, length)]
+
+
+#: Bytes with many newlines (pickle's text opcodes read lines) and some that are not text.
+_CHUNKS = st.lists(st.sampled_from([b"ab", b"\n", b"\x80\x00", b"c", b"\n\n"]), max_size=120).map(b"".join)
+
+
+@given(_CHUNKS, st.lists(st.tuples(st.sampled_from("rls"), st.integers(-5, 320)), max_size=12))
+def test_a_mapped_file_reads_as_bytesio_does(data: bytes, steps: list[tuple[str, int]]) -> None:
+    import io
+
+    from searchidx.snapshot.mapped import MappedFile
+
+    mine, theirs = MappedFile(memoryview(data)), io.BytesIO(data)
+    for kind, n in steps:
+        if kind == "r":
+            assert mine.read(n) == theirs.read(n)
+        elif kind == "l":
+            assert mine.readline(n) == theirs.readline(n)
+        else:
+            assert mine.seek(max(n, 0)) == theirs.seek(max(n, 0))
+        assert mine.tell() == theirs.tell()
+    assert mine.read() == theirs.read()

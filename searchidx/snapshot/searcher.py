@@ -19,6 +19,7 @@ from ..errors import SearchCancelled
 from ..schema import TEXT_FIELDS
 from ..storage import read_vocabulary
 from .columns import DateColumn, entity_rows
+from .mapped import install as install_mapped_reads
 from .postings import (
     Matches,
     SegmentPostings,
@@ -76,6 +77,7 @@ class Snapshot:
         ``weighting`` is the Whoosh weighting model its searcher scores with
         (:class:`searchidx.ranking.RobertsonBM25F`).
         """
+        install_mapped_reads()  # before any segment is opened: read the map, do not copy it
         return cls(index.searcher(weighting=weighting), entities=entities, path=path)
 
     def up_to_date(self) -> bool:
