@@ -62,6 +62,11 @@ async def drive(index: Any, delay: float) -> dict[str, Any]:
     def record_preview(self: SearchScreen, *args: Any, **kwargs: Any) -> None:
         original_preview(self, *args, **kwargs)
         preview = self.query_one(Preview)
+        if all(child.is_mounted for child in preview.children):
+            # Nothing mounted: painted in the next refresh. (Waiting in a task would also count
+            # what runs before the task does, such as the garbage collection after the details.)
+            self.app.call_after_refresh(lambda: details.append(("preview", time.perf_counter())))
+            return
 
         async def when_mounted() -> None:
             # Widgets the preview mounts are laid out and painted in a refresh after they
@@ -149,6 +154,7 @@ def main() -> None:
     settled = result.pop("settled")
     for kind, values in settled.items():
         if values:
+            result[f"{kind}_p50_ms"] = statistics.median(values)
             result[f"{kind}_p95_ms"] = percentile(values, 0.95)
             result[f"{kind}_count"] = len(values)
     result.update(
@@ -172,10 +178,12 @@ def main() -> None:
         f"max {result['max_ms']:.1f}  (debounce included; {args.delay * 1000:.0f} ms between keys)"
     )
     for kind in ("preview", "facets"):
+        also = "; the timeline lands with the facets" if kind == "facets" else ""
         if f"{kind}_p95_ms" in result:
             print(
-                f"{kind} on screen after the last key, p95: {result[f'{kind}_p95_ms']:.0f} ms "
-                f"({result[f'{kind}_count']} queries; the pause before it included)"
+                f"{kind} on screen after the last key: p50 {result[f'{kind}_p50_ms']:.0f}  "
+                f"p95 {result[f'{kind}_p95_ms']:.0f} ms ({result[f'{kind}_count']} queries; "
+                f"the pause before it included{also})"
             )
 
 

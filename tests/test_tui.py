@@ -136,6 +136,56 @@ async def test_preview_waits_until_typing_pauses(seeds_index: Index) -> None:
         assert preview.document is not None and preview.document.id == results.hits[0].id
 
 
+async def test_the_pause_runs_from_the_search_not_from_its_results(
+    seeds_index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # show_results waits only what is left of FACETS_AFTER_SECONDS since the search began:
+    # a slow search does not push preview, facets and timeline further out.
+    from searchidx.tui.screens.search import FACETS_AFTER_SECONDS
+
+    search = Index.search
+
+    def slow(self: Index, *args: object, **kwargs: object) -> object:
+        time.sleep(0.1)
+        return search(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Index, "search", slow)
+    waits: list[float] = []
+    app = create_app(index=seeds_index, timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        set_timer = screen.set_timer
+
+        def record(delay: float, *args: object, **kwargs: object) -> object:
+            waits.append(delay)
+            return set_timer(delay, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(screen, "set_timer", record)
+        await pilot.press(*"idlib")
+        await settle(pilot, 0.2)
+        assert screen.query_one(Preview).document is not None
+    assert waits and max(waits) <= FACETS_AFTER_SECONDS - 0.09
+
+
+async def test_preview_and_facets_land_together(seeds_index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    # run_details loads the article and counts the facets; show_details puts both on screen in
+    # one frame (apart, the facets came a layout and paint after the preview).
+    seen: list[bool] = []
+    show = Preview.show
+
+    def record(self: Preview, document: object, *args: object, **kwargs: object) -> None:
+        show(self, document, *args, **kwargs)  # type: ignore[arg-type]
+        if document is not None:
+            seen.append(self.screen.query_one("#facet-place", SelectionList).option_count > 0)
+
+    monkeypatch.setattr(Preview, "show", record)
+    app = create_app(index=seeds_index, timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"idlib")
+        await settle(pilot, 0.2)
+    assert seen == [True]  # the first article came with its query's facets
+
+
 async def test_selecting_shows_preview_with_highlights_and_jumps(seeds_index: Index) -> None:
     app = create_app(index=seeds_index, query="idlib", timings=False)
     async with app.run_test(size=SIZE) as pilot:

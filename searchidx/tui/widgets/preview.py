@@ -18,6 +18,7 @@ from ..text import MATCH_STYLE, about, marked
 __all__ = ["Built", "Preview", "build", "paragraph_text"]
 
 CURRENT_STYLE = "bold white on red"
+SPARE_PARAGRAPHS = 100  # hidden paragraph widgets kept for the next article
 _LINE_RE = re.compile(r"[^\n]*\n?")
 _LINE_BREAK_RE = re.compile(r"[ \t]*\n[ \t]*")
 
@@ -92,8 +93,8 @@ def paragraph_text(document: Document, bounds: tuple[int, int], current: Span | 
 class Preview(VerticalScroll):
     """Shows one :class:`Document`; paragraphs are widgets so a match can be scrolled to.
 
-    A new article updates the widgets already there (the header, one per paragraph)
-    and mounts or removes only the difference in paragraph count.
+    A new article updates the widgets already there (the header, one per paragraph),
+    hides those it does not need and mounts only what the pool of them lacks.
     """
 
     BINDINGS = [
@@ -107,6 +108,7 @@ class Preview(VerticalScroll):
         self.current = -1
         self._paragraphs: tuple[tuple[int, int], ...] = ()
         self._shown: list[Static] = []  # one per paragraph of the document, in order
+        self._spare: list[Static] = []  # hidden (class "spare"), after the shown ones, kept for reuse
 
     def compose(self) -> ComposeResult:
         yield Static(classes="preview-header")
@@ -151,14 +153,29 @@ class Preview(VerticalScroll):
         self.scroll_home(animate=False)
 
     def _resize_pool(self, count: int) -> None:
-        """Keep ``count`` paragraph widgets: remove the surplus, mount the missing (updated by the caller)."""
+        """Show ``count`` paragraph widgets (updated by the caller).
+
+        The surplus is hidden and kept for a longer article, not removed: widgets mounted
+        now are laid out and painted a frame later than the rest of the preview (and the
+        facets). Only what the pool lacks is mounted. Spares follow the shown widgets in order.
+        """
         if len(self._shown) > count:
             surplus, self._shown = self._shown[count:], self._shown[:count]
-            self.remove_children(surplus)
+            for widget in surplus:
+                widget.set_classes("spare")
+            self._spare[:0] = surplus
+            if len(self._spare) > SPARE_PARAGRAPHS:  # a very long article's are not all kept
+                self.remove_children(self._spare[SPARE_PARAGRAPHS:])
+                del self._spare[SPARE_PARAGRAPHS:]
         elif len(self._shown) < count:
-            extra = [Static(classes="paragraph") for _ in range(count - len(self._shown))]
-            self._shown += extra
-            self.mount_all(extra)
+            missing = count - len(self._shown)
+            reused, self._spare = self._spare[:missing], self._spare[missing:]
+            for widget in reused:
+                widget.set_classes("paragraph")
+            extra = [Static(classes="paragraph") for _ in range(missing - len(reused))]
+            self._shown += reused + extra
+            if extra:
+                self.mount_all(extra)
 
     def _paragraph(self, index: int) -> Text:
         assert self.document is not None
