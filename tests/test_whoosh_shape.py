@@ -279,7 +279,7 @@ def test_segment_files_are_read_through_the_map_not_copied(snapshot: Snapshot) -
     for storage in compound:
         for name in storage.list():
             opened = storage.open_file(name)
-            assert isinstance(opened, BufferFile) and isinstance(opened.file, MappedFile)
+            assert isinstance(opened, BufferFile) and isinstance(opened.file.raw, MappedFile)
             offset, length = storage.range(name)
             assert opened.read() == storage._source[offset : offset + length]
             opened.seek(0)

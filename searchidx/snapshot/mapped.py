@@ -4,7 +4,8 @@ Whoosh maps each compound segment file, then wraps every sub-file it opens in
 a ``BufferFile`` whose ``io.BytesIO`` copies the whole sub-file into memory:
 on 76,172 Reuters articles, a search's first read copied the terms file
 (139 MB) and the stored fields (76 MB), over half the process. Here the
-sub-file is read through the map itself; pages the system can drop take the
+sub-file is read through the map itself (behind ``io.BufferedReader``, so
+Whoosh's many one-byte reads stay in C); pages the system can drop take the
 place of copies it cannot. Installed once, when :mod:`searchidx.snapshot` is
 imported (only indexes opened for reading after that use it). Whoosh's
 ``CompoundStorage.open_file`` and ``BufferFile`` are internals:
@@ -88,7 +89,7 @@ def install() -> None:
             # BufferFile's own __init__ would copy ``buf`` into a BytesIO.
             self._buf = buf
             self._name = name
-            self.file = MappedFile(memoryview(buf))
+            self.file = io.BufferedReader(MappedFile(memoryview(buf)))  # small reads stay in C
             self.onclose = onclose
             self.is_real = False
             self.is_closed = False
