@@ -33,6 +33,7 @@ __all__ = [
     "report_line",
     "results_json",
     "results_lines",
+    "shown_path",
     "stats_lines",
     "summary_line",
 ]
@@ -132,12 +133,34 @@ class Style:
         )
 
 
+def shown_path(path: str) -> str:
+    """A hit's path for the human line: short where a shorter one is unambiguous.
+
+    Relative to the current directory when under it, ``seeds/NAME`` for a bundled seed
+    article (it lies deep in site-packages), else as stored. The index keeps absolute
+    paths; ``--json``, ``-l`` and the TUI's copy key keep them too.
+    """
+    if os.path.basename(os.path.dirname(path)) in ("_seeds", "seeds"):
+        from .ingest import bundled_seeds  # imported for these only, not on every search
+
+        seeds = str(bundled_seeds())
+        if path.startswith(seeds + os.sep):
+            return "seeds/" + path[len(seeds) + 1 :]
+    try:
+        here = os.getcwd()
+    except OSError:  # the current directory was removed
+        return path
+    if path.startswith(here.rstrip(os.sep) + os.sep):
+        return path[len(here.rstrip(os.sep)) + 1 :]
+    return path
+
+
 def hit_lines(hit: Hit, style: Style) -> Iterator[str]:
     """Human lines for one hit: rank and title, then date/path/score, then the snippet."""
     title = style.marked(hit.title, hit.title_spans, "1;31", base="1") if hit.title else "(untitled)"
     yield f"{style.wrap(f'{hit.rank:>3}.', '2')} {title}"
     date = iso_day(hit.date) if hit.date else "undated"
-    meta = f"{date} · {neutralise(hit.path)}"
+    meta = f"{date} · {neutralise(shown_path(hit.path))}"
     if hit.score:
         meta += f" · score {hit.score:.2f}"
     if hit.copies:

@@ -232,3 +232,18 @@ def test_pieces_cut_raw_offsets_before_neutralising() -> None:
         ("oil", spans[1]),
         ("", None),
     ]
+
+
+def test_the_human_line_shortens_paths_under_the_cwd_and_the_bundled_seeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from searchidx.ingest import bundled_seeds
+    from searchidx.render import Style, hit_lines, shown_path
+
+    seed = str(bundled_seeds() / "001_b78bc1a4e768935f.txt")
+    monkeypatch.chdir(tmp_path)
+    assert shown_path(seed) == "seeds/001_b78bc1a4e768935f.txt"
+    assert shown_path(str(tmp_path / "news" / "a.txt")) == "news/a.txt"
+    assert shown_path(str(tmp_path.parent / "elsewhere.txt")) == str(tmp_path.parent / "elsewhere.txt")
+    hit = Hit("x", str(tmp_path / "news" / "a.txt"), "T", None, 0.0, "", (), (), 1)
+    assert "undated · news/a.txt" in list(hit_lines(hit, Style(False)))[1]
