@@ -12,16 +12,32 @@ from types import FrameType
 import click
 
 from .cli_common import columns_mapping, columns_option, guard, index_option, say, workers_option
+from .errors import SearchidxError
 from .index import resolve_index_path
 from .models import IndexReport
 from .render import neutralise
-from .watch import COMMIT_FILES, COMMIT_SECONDS, watch
+from .watch import COMMIT_FILES, COMMIT_SECONDS, FEED_SECONDS, watch
 
 __all__ = ["watch_command"]
 
 
+def _sources(given: tuple[str, ...]) -> tuple[str, ...]:
+    """The watched paths (each must exist) and feed URLs (http or https), as given."""
+    from .fetch import check_url, is_url
+
+    for source in given:
+        if is_url(source):
+            try:
+                check_url(source)
+            except SearchidxError as exc:
+                raise click.BadParameter(str(exc)) from None
+        elif not Path(source).exists():
+            raise click.BadParameter(f"{source}: no such file or directory")
+    return given
+
+
 @click.command("watch", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, callback=lambda _ctx, _param, value: _sources(value))
 @index_option
 @click.option(
     "--every",
@@ -38,21 +54,31 @@ __all__ = ["watch_command"]
     type=click.IntRange(min=1),
     help="Changed files that commit a batch at once.",
 )
+@click.option(
+    "--feed-every",
+    "feed_seconds",
+    default=FEED_SECONDS,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds between two polls of the feed URLs among PATHS.",
+)
 @click.option("--poll", is_flag=True, help="Poll instead of file-system notifications (network drives).")
 @workers_option
 @columns_option
 def watch_command(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     index_dir: str | None,
     seconds: float,
     batch: int,
+    feed_seconds: float,
     poll: bool,
     workers: int | None,
     columns_spec: str | None,
 ) -> None:
     """Index PATHS now, then every file that appears, changes or disappears under them.
 
-    Changes are committed in batches (every --every seconds, or at once after
+    A feed URL among PATHS is polled every --feed-every seconds. Changes are
+    committed in batches (every --every seconds, or at once after
     --batch changed files); searches and the TUI in other processes see each
     commit. One status line per commit; Ctrl-C (or SIGTERM) stops cleanly.
     """
@@ -84,6 +110,7 @@ def watch_command(
             workers=workers,
             columns=mapping,
             force_polling=poll,
+            feed_seconds=feed_seconds,
         )
         click.echo("stopped", err=True)
         sys.exit(0)

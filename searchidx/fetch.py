@@ -9,8 +9,10 @@ Whatever goes wrong is one message for that URL saying how to fix it; the
 other sources of the run are read as usual.
 
 With ``--fetch-pages`` each new entry's page is fetched too (robots.txt read
-once per host and honoured) and its article text replaces the feed's summary.
-Requests go one at a time.
+once per host and honoured, its ``Crawl-delay`` too) and its article text
+replaces the feed's summary. Requests go one at a time. Answers may come
+gzip-compressed (asked for with ``Accept-Encoding``); the size limit holds for
+the unpacked body as well, so a small "gzip bomb" cannot fill memory.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 import urllib.error
 import urllib.request
 import urllib.robotparser
+import zlib
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -38,6 +41,7 @@ from .models import Article, Problem
 
 __all__ = [
     "LIMITS",
+    "MAX_CRAWL_DELAY",
     "USER_AGENT",
     "FetchError",
     "Fetcher",
@@ -45,6 +49,7 @@ __all__ = [
     "Polled",
     "Response",
     "check_url",
+    "crawl_delay",
     "is_url",
     "poll",
     "with_page",
@@ -57,6 +62,12 @@ _CHUNK = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 _PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+#: Compressed answers unpacked here (zlib; ``x-gzip`` is gzip's old name).
+_ENCODINGS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS | 32}
+#: A site whose robots.txt asks for more seconds than this between requests gets no page requests.
+MAX_CRAWL_DELAY = 30.0
+_CRAWL_DELAY_RE = re.compile(r"^\s*crawl-delay\s*:\s*([0-9]*\.?[0-9]+)\s*(?:#.*)?$", re.IGNORECASE)
+_AGENT_RE = re.compile(r"^\s*user-agent\s*:\s*(\S+)", re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -133,6 +144,8 @@ class Fetcher:
         ):
             self._opener.add_handler(handler)
         self._robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
+        self._delays: dict[str, float] = {}  # site -> seconds between requests (robots.txt)
+        self._next: dict[str, float] = {}  # site -> monotonic time its next request may go
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
         """GET ``url``, following at most ``max_redirects`` redirects.
@@ -147,7 +160,8 @@ class Fetcher:
                 check_url(current)
             except FetchError:
                 raise FetchError(f"redirected to {current}: only http and https are followed") from None
-            request = urllib.request.Request(current, headers={"User-Agent": USER_AGENT, **(headers or {})})
+            sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", **(headers or {})}
+            request = urllib.request.Request(current, headers=sent)
             try:
                 with self._opener.open(request, timeout=self.limits.timeout) as answer:
                     body = self._read(answer, deadline)
@@ -174,15 +188,31 @@ class Fetcher:
         if length.isdigit() and int(length) > limit:
             too_big = f"{_size(int(length))}, over the {_size(limit)} limit"
             raise FetchError(f"{too_big}: not read; check the address")
+        encoding = answer.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
+        if encoding != "identity" and encoding not in _ENCODINGS:
+            raise FetchError(f"sent in the {encoding!r} encoding, which was not asked for: tell the site")
+        unpack = zlib.decompressobj(_ENCODINGS[encoding]) if encoding in _ENCODINGS else None
+        over = f"over the {_size(limit)} limit: abandoned; check the address"
         chunks: list[bytes] = []
         size = 0
         while chunk := answer.read1(_CHUNK):  # what has come, not a full chunk
+            if unpack is not None:
+                try:  # never more than the limit allows, however well the data packs
+                    chunk = unpack.decompress(chunk, limit - size + 1)
+                except zlib.error:
+                    raise FetchError(
+                        f"a broken {encoding} answer: try again later, or tell the site"
+                    ) from None
+                if unpack.unconsumed_tail:
+                    raise FetchError(f"{over} (unpacked)")
             size += len(chunk)
             if size > limit:
-                raise FetchError(f"over the {_size(limit)} limit: abandoned; check the address")
+                raise FetchError(over)
             if time.monotonic() > deadline:
                 raise FetchError(f"still sending after {self.limits.total:g} s: abandoned; try again later")
             chunks.append(chunk)
+        if unpack is not None and not unpack.eof:
+            raise FetchError(f"a {encoding} answer cut short: try again later")
         return b"".join(chunks)
 
     def _network_reason(self, exc: BaseException, url: str) -> str:
@@ -207,14 +237,26 @@ class Fetcher:
 
     def robots_refusal(self, url: str) -> str | None:
         """Why robots.txt forbids fetching ``url`` (None: allowed). Read once per host."""
-        parts = urlsplit(url)
-        site = f"{parts.scheme}://{parts.netloc}"
+        site = _site(url)
         rules = self._robots.get(site)
         if rules is None:
             rules = self._robots[site] = self._read_robots(site)
         if isinstance(rules, str):
             return rules
-        return None if rules.can_fetch(USER_AGENT, url) else "robots.txt disallows it"
+        if not rules.can_fetch(USER_AGENT, url):
+            return "robots.txt disallows it"
+        delay = self._delays.get(site, 0.0)
+        if delay > MAX_CRAWL_DELAY:
+            return f"robots.txt asks for {delay:g} s between requests (more than {MAX_CRAWL_DELAY:g})"
+        return None
+
+    def wait_turn(self, url: str) -> None:
+        """Sleep until the site of ``url`` may be asked again (its robots.txt ``Crawl-delay``)."""
+        site = _site(url)
+        pause = self._next.get(site, 0.0) - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        self._next[site] = time.monotonic() + min(self._delays.get(site, 0.0), MAX_CRAWL_DELAY)
 
     def _read_robots(self, site: str) -> urllib.robotparser.RobotFileParser | str:
         rules = urllib.robotparser.RobotFileParser(f"{site}/robots.txt")
@@ -225,8 +267,40 @@ class Fetcher:
                 rules.parse([])  # no robots.txt: everything is allowed
                 return rules
             return f"{site}/robots.txt could not be read ({exc}), so nothing is fetched from that site"
-        rules.parse(answer.body.decode("utf-8", "replace").splitlines())
+        lines = answer.body.decode("utf-8", "replace").splitlines()
+        rules.parse(lines)
+        self._delays[site] = crawl_delay(lines)
         return rules
+
+
+def _site(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def crawl_delay(lines: list[str]) -> float:
+    """The ``Crawl-delay`` a robots.txt asks of searchidx (its own group first, else ``*``), 0 if none.
+
+    Read here rather than by ``urllib.robotparser``, which takes whole seconds only ("0.5" is common).
+    """
+    found: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False  # a User-agent line after rules starts a new group
+    for line in lines:
+        agent = _AGENT_RE.match(line)
+        if agent:
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(agent.group(1).lower())
+            continue
+        if not line.split("#", 1)[0].strip():
+            continue
+        in_rules = True
+        delay = _CRAWL_DELAY_RE.match(line)
+        if delay:
+            for name in agents:
+                found.setdefault("searchidx" if "searchidx" in name else name, float(delay.group(1)))
+    return found.get("searchidx", found.get("*", 0.0))
 
 
 def _size(count: int) -> str:
@@ -313,6 +387,7 @@ def with_page(fetcher: Fetcher, article: Article) -> tuple[Article, list[Problem
     refusal = fetcher.robots_refusal(url)
     if refusal is not None:
         return article, [Problem(url, f"{refusal}: {kept}", skipped=False)]
+    fetcher.wait_turn(url)
     try:
         answer = fetcher.get(url, {"Accept": _PAGE_ACCEPT})
     except FetchError as exc:

@@ -14,6 +14,9 @@ cost grows with the index).
 
 The watcher listens before the first scan, so a file that lands during it is
 not missed; stopping commits whatever landed since the last commit.
+
+Feed URLs among the roots are polled every ``feed_seconds`` (a conditional GET:
+a feed that has not changed costs one request and commits nothing).
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .index import Index
 from .models import IndexReport
@@ -34,6 +38,8 @@ __all__ = ["watch"]
 COMMIT_SECONDS = 1.0
 #: Changed files that commit a batch at once.
 COMMIT_FILES = 500
+#: Seconds between two polls of the watched feed URLs.
+FEED_SECONDS = 600.0
 #: At most this long between two looks at the clock while waiting for changes.
 _WAKE_SECONDS = 0.2
 
@@ -50,14 +56,16 @@ def watch(
     workers: int | None = None,
     columns: Mapping[str, str] | None = None,
     force_polling: bool = False,
+    feed_seconds: float = FEED_SECONDS,
 ) -> None:
     """Index ``roots`` now, then again after every batch of changes, and once more when ``stop`` is set.
 
     Args:
         index_path: The index (created if missing, as by :meth:`Index.build`).
-        roots: Folders (or files) to watch; they are recorded as the index's roots.
-        on_commit: Told the report of every update (the first one included; the last one,
-            when stopping, only if it changed something or had a problem).
+        roots: Folders (or files) to watch, and feed URLs to poll; they are recorded as the
+            index's roots.
+        on_commit: Told the report of every update (the first one included; later feed polls
+            and the last one, when stopping, only if they changed something or had a problem).
         stop: Set it (from another thread or a signal handler) to end the watch cleanly:
             the current commit ends, then one more commits what landed since.
         commit_seconds: At most this long from a batch's first change to its commit.
@@ -67,51 +75,81 @@ def watch(
         columns: CSV/TSV column mapping, as for :meth:`Index.build`.
         force_polling: Poll the file system instead of using its change notifications
             (network file systems, some containers).
+        feed_seconds: Seconds between two polls of the feed URLs among ``roots``.
 
     Raises:
         SearchidxError: From the updates (the index is locked, the disk is full ...).
     """
-    import watchfiles
-
+    from .fetch import is_url
     from .ingest import is_article_file
 
     stop = stop or threading.Event()
-    paths = [Path(os.path.abspath(root)) for root in roots]
+    feeds = [str(root) for root in roots if is_url(root)]
+    paths = [Path(os.path.abspath(root)) for root in roots if not is_url(root)]
+    index: Index | None = None
+
+    def update(sources: Sequence[str | Path], always: bool) -> None:
+        assert index is not None
+        done = index.update(sources, workers=workers, columns=columns)
+        if always or done.added or done.updated or done.removed or done.problems:
+            on_commit(done)
+
     with contextlib.ExitStack() as stack:
-        index: Index | None = None
+        next_poll = time.monotonic() + feed_seconds
         batch = _Batch(commit_seconds, commit_files)
-        for changes in watchfiles.watch(
-            *paths,
-            stop_event=stop,
-            yield_on_timeout=True,
-            # Wake often enough to commit a batch when it falls due, not up to a second late.
-            rust_timeout=int(min(commit_seconds / 4, _WAKE_SECONDS) * 1000),
-            debounce=int(min(commit_seconds, 1.6) * 1000),
-            force_polling=force_polling or None,
-            raise_interrupt=False,
-        ):
+        for changes in _changes(paths, stop, commit_seconds, force_polling):
             if index is None:
                 # The watcher listens from the first step: a file that lands while the
                 # folders are scanned is its next change, not missed until another comes.
                 batch.committing(time.monotonic())
                 index = stack.enter_context(
-                    Index.build(index_path, paths, entities=entities, workers=workers, columns=columns)
+                    Index.build(
+                        index_path, [*paths, *feeds], entities=entities, workers=workers, columns=columns
+                    )
                 )
                 assert index.last_report is not None
                 on_commit(index.last_report)
+                next_poll = time.monotonic() + feed_seconds
                 continue  # what landed before the scan began, the scan has read
             batch.add({path for _change, path in changes if is_article_file(path)}, time.monotonic())
             if batch.due(time.monotonic()):
                 batch.committing(time.monotonic())
-                on_commit(index.update(paths, workers=workers, columns=columns))
+                update(paths, always=True)
+            if feeds and time.monotonic() >= next_poll:
+                update(feeds, always=False)
+                next_poll = time.monotonic() + feed_seconds
             if stop.is_set():
                 break
-        if index is not None:
+        if index is not None and paths:
             # Stopping: commit what landed since the last commit, noticed yet or not
             # (the watcher forgets what it had not reported). Nothing changed: no commit, no line.
-            last = index.update(paths, workers=workers, columns=columns)
-            if last.added or last.updated or last.removed or last.problems:
-                on_commit(last)
+            update(paths, always=False)
+
+
+def _changes(
+    paths: Sequence[Path], stop: threading.Event, commit_seconds: float, force_polling: bool
+) -> Iterator[set[tuple[Any, str]]]:
+    """Batches of file changes under ``paths``, and an empty one at least every :data:`_WAKE_SECONDS`.
+
+    Without paths (only feeds are watched) there is nothing to listen to: just the wake-ups.
+    """
+    if not paths:
+        yield set()
+        while not stop.wait(_WAKE_SECONDS):
+            yield set()
+        return
+    import watchfiles
+
+    yield from watchfiles.watch(
+        *paths,
+        stop_event=stop,
+        yield_on_timeout=True,
+        # Wake often enough to commit a batch when it falls due, not up to a second late.
+        rust_timeout=int(min(commit_seconds / 4, _WAKE_SECONDS) * 1000),
+        debounce=int(min(commit_seconds, 1.6) * 1000),
+        force_polling=force_polling or None,
+        raise_interrupt=False,
+    )
 
 
 class _Batch:

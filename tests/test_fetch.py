@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -480,3 +481,145 @@ def test_robots_txt_missing_allows_and_unreadable_forbids(web: _Server) -> None:
     assert article.body == "Feed summary."
     assert note.reason.startswith(f"{web.url('/robots.txt')} could not be read (HTTP 500")
     assert len(web.hits("/page/1.html")) == 0
+
+
+# ---- searchidx watch polls feed URLs ---------------------------------------------------------
+
+
+def _wait_for(done: Callable[[], bool], timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if done():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("with_folder", [True, False], ids=["folder-and-feed", "feed-only"])
+def test_watch_polls_its_feed_urls_and_commits_only_what_changed(
+    web: _Server, tmp_path: Path, with_folder: bool
+) -> None:
+    from searchidx.models import IndexReport
+    from searchidx.watch import watch
+
+    web.routes["/feed.xml"] = feed(FEED_V1, '"v1"')
+    roots: list[str | Path] = [web.url("/feed.xml")]
+    if with_folder:
+        (tmp_path / "src").mkdir()
+        (tmp_path / "src" / "a.txt").write_text("Gas fell.\n", encoding="utf-8")
+        roots.insert(0, tmp_path / "src")
+    reports: list[IndexReport] = []
+    stop = threading.Event()
+    options = {"on_commit": reports.append, "stop": stop, "entities": False, "workers": 1}
+    thread = threading.Thread(
+        target=watch, args=(tmp_path / "ix", roots), kwargs={**options, "feed_seconds": 0.3}
+    )
+    thread.start()
+    try:
+        assert _wait_for(lambda: len(reports) == 1)
+        assert reports[0].added == 2 + with_folder
+        # Unchanged polls (304) commit nothing and report nothing.
+        assert _wait_for(lambda: len(web.hits("/feed.xml")) >= 3)
+        assert len(reports) == 1
+        assert all(h.get("If-None-Match") == '"v1"' for h in web.hits("/feed.xml")[1:])
+        web.routes["/feed.xml"] = feed(FEED_V2, '"v2"')
+        assert _wait_for(lambda: sum(r.added for r in reports) == 3 + with_folder)
+        with Index.open(tmp_path / "ix") as index:  # another reader sees the poll's commit
+            assert index.search("harvests").total == 1
+            assert set(index.roots) >= {web.url("/feed.xml")}
+    finally:
+        stop.set()
+        thread.join(20)
+    assert not thread.is_alive()
+    assert all(not r.problems for r in reports)
+
+
+def test_the_watch_command_takes_feed_urls_and_refuses_missing_paths(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(main, ["watch", "--index", str(tmp_path / "ix"), str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "no such file or directory" in missing.output
+    ftp = runner.invoke(main, ["watch", "--index", str(tmp_path / "ix"), "ftp://example.com/feed.xml"])
+    assert ftp.exit_code == 2 and "only http:// and https://" in ftp.output
+    assert not (tmp_path / "ix").exists()
+
+
+# ---- compressed answers and Crawl-delay ------------------------------------------------------
+
+
+def gzipped(body: bytes, kind: str, encoding: str = "gzip") -> Route:
+    import gzip
+
+    packed = gzip.compress(body) if encoding != "br" else body
+    return lambda handler: handler.answer(packed, kind, Content_Encoding=encoding)
+
+
+def test_a_gzip_answer_is_asked_for_and_unpacked(web: _Server, tmp_path: Path) -> None:
+    web.routes["/feed.xml"] = gzipped(FEED_V1.encode(), "application/rss+xml")
+    with build(tmp_path / "ix", [web.url("/feed.xml")]) as index:
+        assert index.last_report is not None and index.last_report.added == 2
+        assert index.search("ceasefire").total == 1
+    assert web.hits("/feed.xml")[0]["Accept-Encoding"] == "gzip"
+
+
+def test_the_size_limit_holds_for_the_unpacked_body(web: _Server) -> None:
+    # 64 KB of zeros pack into about 100 bytes: under the limit as sent, far over it unpacked.
+    web.routes["/bomb.xml"] = gzipped(b"\0" * 65536, "application/rss+xml")
+    with pytest.raises(
+        FetchError, match=r"over the 4,096 bytes limit: abandoned; check the address \(unpacked\)"
+    ):
+        Fetcher(Limits(max_bytes=4096)).get(web.url("/bomb.xml"))
+    assert Fetcher(Limits(max_bytes=65536)).get(web.url("/bomb.xml")).body == b"\0" * 65536
+
+
+def test_an_encoding_not_asked_for_or_broken_is_one_message(web: _Server) -> None:
+    web.routes["/br.xml"] = gzipped(b"whatever", "application/rss+xml", "br")
+    with pytest.raises(FetchError, match="sent in the 'br' encoding, which was not asked for: tell the site"):
+        Fetcher().get(web.url("/br.xml"))
+    web.routes["/broken.xml"] = lambda h: h.answer(
+        b"not gzip at all", "application/rss+xml", Content_Encoding="gzip"
+    )
+    with pytest.raises(FetchError, match="a broken gzip answer"):
+        Fetcher().get(web.url("/broken.xml"))
+
+
+def test_crawl_delay_is_read_for_searchidx_first_then_for_everyone() -> None:
+    from searchidx.fetch import crawl_delay
+
+    assert (
+        crawl_delay(["User-agent: *", "Crawl-delay: 2", "", "User-agent: searchidx", "Crawl-delay: 0.5"])
+        == 0.5
+    )
+    assert crawl_delay(["User-agent: otherbot", "Crawl-delay: 9", "User-agent: *", "Crawl-delay: 1.5"]) == 1.5
+    assert crawl_delay(["User-agent: otherbot", "User-agent: searchidx", "Crawl-delay: 3 # slow"]) == 3.0
+    assert crawl_delay(["User-agent: *", "Disallow: /x/"]) == 0.0
+    assert crawl_delay(["Crawl-delay: 5"]) == 0.0  # outside any group
+
+
+def test_pages_of_one_site_wait_its_crawl_delay(web: _Server) -> None:
+    from searchidx.fetch import with_page
+
+    web.routes["/robots.txt"] = page(b"User-agent: *\nCrawl-delay: 0.4\n", "text/plain")
+    times: list[float] = []
+
+    def timed(handler: _Handler) -> None:
+        times.append(time.monotonic())
+        handler.answer(PAGE)
+
+    web.routes["/page/1.html"] = timed
+    fetcher = Fetcher()
+    for _ in range(3):
+        article, notes = with_page(fetcher, _article(web.url("/page/1.html")))
+        assert notes == [] and article.body.startswith("Negotiators")
+    assert len(times) == 3 and all(b - a >= 0.39 for a, b in pairwise(times))
+
+
+def test_a_site_asking_for_a_very_long_crawl_delay_gets_no_page_requests(web: _Server) -> None:
+    from searchidx.fetch import with_page
+
+    web.routes["/robots.txt"] = page(b"User-agent: searchidx\nCrawl-delay: 3600\n", "text/plain")
+    article, [note] = with_page(Fetcher(), _article(web.url("/page/1.html")))
+    assert article.body == "Feed summary." and not note.skipped
+    assert note.reason == (
+        "robots.txt asks for 3600 s between requests (more than 30): the feed's text is indexed instead"
+    )
+    assert web.hits("/page/1.html") == []
