@@ -74,3 +74,15 @@ def test_document_mentions_keeps_offsets_and_adds_the_missed_ones() -> None:
     ]
     assert document_mentions([], text) == []
     assert document_mentions(tagged[2:3], text) == []  # no place list: "Sochi" ends like "Iraqi"
+
+
+def test_a_name_found_in_the_pass_is_not_tagged_again_inside() -> None:
+    from searchidx.entities.document import document_spans
+
+    sentences = [
+        ["Bank", "of", "England", "said"],
+        ["the", "Bank", "of", "England", "rose"],
+        ["England", "won"],
+    ]
+    found = document_spans(sentences, [[(0, 3, "ORG")], [], [(0, 1, "LOC")]])
+    assert found == [[(0, 3, "ORG")], [(1, 4, "ORG")], [(0, 1, "LOC")]]  # not also "England" at 3

@@ -498,3 +498,123 @@ def test_a_fixed_name_is_remembered_but_keeps_each_mentions_offsets() -> None:
     assert first == [Entity("Bank of England", "org", 14, 29)]
     assert again == [Entity("Bank of England", "org", 54, 69)]  # "Bank" alone is no place
     assert ("The Bank of England", "org") in cleanup._FIXED and cleanup._FIXED[("Bank", "place")] is None
+
+
+# ---- the sparse scanners give what a plain word-by-word loop gives ----------------------------------
+
+_TAGS = st.lists(
+    st.sampled_from(["O", "O", "O", "B-PER", "I-PER", "B-LOC", "I-LOC", "I-ORG", "B-MISC"]), max_size=14
+)
+_WORDS = st.lists(
+    st.sampled_from(
+        [
+            "Bank",
+            "of",
+            "England",
+            "said",
+            "(",
+            ")",
+            "OSCE",
+            "Inc",
+            "Agency",
+            "&",
+            "the",
+            "New",
+            "York",
+            "Corp",
+        ]
+    ),
+    max_size=14,
+)
+
+
+def _reference_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    spans: list[tuple[int, int, str]] = []
+    begin, kind = -1, ""
+    for i, tag in enumerate([*tags, "O"]):
+        if begin >= 0 and (tag == "O" or tag.startswith("B-") or tag[2:] != kind):
+            spans.append((begin, i, kind))
+            begin, kind = -1, ""
+        if tag != "O" and begin < 0:
+            begin, kind = i, tag[2:]
+    return spans
+
+
+def _reference_marks(words: list[str], gazetteer: set[str]) -> list[str]:
+    marks = [""] * len(words)
+    i = 0
+    while i < len(words):
+        found = 0
+        if words[i][:1].isupper():
+            for size in range(min(4, len(words) - i), 0, -1):
+                if " ".join(w.lower() for w in words[i : i + size]) in gazetteer:
+                    found = size
+                    break
+        if found:
+            marks[i : i + found] = ["B"] + ["I"] * (found - 1)
+            i += found
+        else:
+            i += 1
+    return marks
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TAGS)
+def test_raw_spans_are_those_of_a_tag_by_tag_loop(tags: list[str]) -> None:
+    from searchidx.entities.decode import raw_spans
+
+    assert raw_spans(tags) == _reference_spans(tags)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_WORDS)
+def test_place_marks_are_those_of_a_word_by_word_loop(words: list[str]) -> None:
+    from searchidx.entities.gazetteer import gazetteer_marks
+
+    places = {"new york", "york", "england", "bank of england", "new"}
+    assert gazetteer_marks(words, places) == _reference_marks(words, places)
+
+
+def _reference_run_cues(words: list[str], lows: list[str]) -> list[list[str]]:
+    from searchidx.entities.features import _AGENCY, _COMPANY, _RUN_JOINERS, _RUN_MAX
+
+    n = len(words)
+    out: list[list[str]] = [[] for _ in words]
+    i = 0
+    while i < n:
+        if not words[i][:1].isupper():
+            i += 1
+            continue
+        end = i + 1
+        while end < n and end - i < _RUN_MAX:
+            if words[end][:1].isupper():
+                end += 1
+            elif lows[end] in _RUN_JOINERS and end + 1 < n and words[end + 1][:1].isupper():
+                end += 2
+            else:
+                break
+        if end == i + 1:
+            if lows[i].rstrip(".") in _AGENCY:
+                out[i] = ["runag"]
+            i = end
+            continue
+        bare = [w.rstrip(".") for w in lows[i:end]]
+        company, agency = any(w in _COMPANY for w in bare[1:]), any(w in _AGENCY for w in bare)
+        for j in range(i, end):
+            out[j] = ["run=" + ("B" if j == i else "E" if j == end - 1 else "I")]
+            out[j] += ["runco"] * company + ["runag"] * agency
+        i = end
+    for i in range(2, n - 1):
+        bracketed = words[i - 1] == "(" and words[i + 1] == ")" and len(words[i]) > 1
+        if bracketed and words[i].isupper() and words[i - 2][:1].isupper():
+            out[i] = ["acro", *(f for f in out[i - 2] if f in ("runco", "runag"))]
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(_WORDS)
+def test_run_cues_are_those_of_a_word_by_word_loop(words: list[str]) -> None:
+    from searchidx.entities.features import _run_cues
+
+    lows = [w.lower() for w in words]
+    assert [list(c) for c in _run_cues(words, lows)] == _reference_run_cues(words, lows)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
+from itertools import pairwise
 
 from ..analysis import fold
 from ..models import Entity
@@ -320,7 +321,7 @@ def _split_title(entity: Entity) -> list[Entity]:
     An organisation or place run into a title and a name: the words before the
     title keep their type, the capitalised words after it are a person.
     """
-    if entity.label == "person":
+    if entity.label == "person" or len(entity.text.split()) < 4:  # a word, the title, two words at least
         return [entity]
     tokens = list(re.finditer(r"\S+", entity.text))
     raw = [t.group() for t in tokens]
@@ -413,6 +414,8 @@ def clean_mentions(
         )
     ]
     # A mention swallowed by a grown company name ("American" in "American Motors Corp") goes.
+    if all(a.end <= b.start for a, b in pairwise(grown)):
+        return grown  # in text order without overlaps (most articles): nothing is swallowed
     return [e for e in grown if not any(o is not e and o.start <= e.start and e.end <= o.end for o in grown)]
 
 

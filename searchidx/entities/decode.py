@@ -40,13 +40,17 @@ _JOINERS = frozenset("of for and de da di du del la le van von der den al el bin
 def raw_spans(tags: Sequence[str]) -> list[Span]:
     """Decode BIO tags (a stray ``I-`` starts an entity) into token spans."""
     spans: list[Span] = []
-    begin, kind = -1, ""
-    for i, tag in enumerate([*tags, "O"]):
-        if begin >= 0 and (tag == "O" or tag.startswith("B-") or tag[2:] != kind):
-            spans.append((begin, i, kind))
-            begin, kind = -1, ""
-        if tag != "O" and begin < 0:
+    begin, kind, last = -1, "", -1
+    for i in [i for i, tag in enumerate(tags) if tag != "O"]:  # few: most words are no name
+        tag = tags[i]
+        if begin >= 0 and (i != last + 1 or tag.startswith("B-") or tag[2:] != kind):
+            spans.append((begin, last + 1, kind))
+            begin = -1
+        if begin < 0:
             begin, kind = i, tag[2:]
+        last = i
+    if begin >= 0:
+        spans.append((begin, last + 1, kind))
     return spans
 
 
@@ -80,15 +84,13 @@ def _trim(words: Sequence[str], span: Span) -> list[Span]:
 
 def results_line(words: Sequence[str]) -> bool:
     """A line of sports results or a table: a score-like number and at most two lower-case words."""
-    if _SCORE_IN_RE.search(" ".join(words)) is None:
-        return False
     lower = 0
-    for word in words:
+    for word in words:  # first: prose has three lower-case words within a few words
         if word[:1].islower():
             lower += 1
             if lower > 2:
                 return False
-    return True
+    return _SCORE_IN_RE.search(" ".join(words)) is not None
 
 
 def _results(words: Sequence[str], spans: list[Span]) -> list[Span]:

@@ -93,13 +93,18 @@ def document_spans(
     openers |= {word.upper() for word in openers}
     longest = min(MAX_NAME_WORDS, max(len(key.split()) for key in votes))
 
+    decided: dict[str, str] = {}  # name -> its voted type, "" for a tie
+
     def kind_of(key: str, own: str) -> str:
-        if key in surnames:
-            return "PER"
-        ranked = votes[key].most_common(2)
-        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-            return own
-        return ranked[0][0]
+        kind = decided.get(key)
+        if kind is None:
+            if key in surnames:
+                kind = "PER"
+            else:
+                ranked = votes[key].most_common(2)
+                kind = "" if len(ranked) > 1 and ranked[0][1] == ranked[1][1] else ranked[0][0]
+            decided[key] = kind
+        return kind or own
 
     def spreads(key: str) -> str:
         kind = kind_of(key, "")
@@ -121,12 +126,13 @@ def document_spans(
             covered[start:end] = [True] * (end - start)
         caps: bool | None = None
         added = False
-        i = 0 if not openers.isdisjoint(words) else len(words)
-        while i < len(words):
-            if covered[i] or words[i] not in openers:
-                i += 1
+        after = 0  # a name found ends here: the words before are taken
+        # Only the words a name may start with are looked at (few: the loop is over them, not all).
+        for i in (
+            [i for i, word in enumerate(words) if word in openers] if not openers.isdisjoint(words) else ()
+        ):
+            if i < after or covered[i]:
                 continue
-            size = 1
             for n in range(min(longest, len(words) - i), 0, -1):
                 name = " ".join(words[i : i + n])
                 key = name.lower()
@@ -138,9 +144,8 @@ def document_spans(
                     if not (caps and name.isupper()):
                         continue
                 new.append((i, i + n, kind))
-                size, added = n, True
+                after, added = i + n, True
                 break
-            i += size
         out.append(sorted(new) if added else new)
     return out
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..analysis import fold
-from .gazetteer import Gazetteer, place_marks
+from .gazetteer import Gazetteer, place_mark_list, place_marks
 
 if TYPE_CHECKING:
     from .scorer import CrfModel
@@ -152,23 +152,22 @@ def tagging_parts(
         tokens.append(0)
         ids.append(names.cap0)
     if not caps_line:
-        for i, cues in enumerate(_run_cues(words, [entry[_LOW] for entry in entries])):
+        for i, cues in _run_cue_map(words, [entry[_LOW] for entry in entries]).items():
             for cue in cues:
                 tokens.append(i)
                 ids.append(names.run[cue])
     if any(starts := [entry[_PLACE_START] for entry in entries]):
-        for i, mark in enumerate(
-            place_marks(words, [entry[_FOLDED] for entry in entries], gazetteer.places, starts)
+        for i, mark in place_mark_list(
+            words, [entry[_FOLDED] for entry in entries], gazetteer.places, starts
         ):
-            if mark:
-                tokens.append(i)
-                ids.append(names.gaz[mark])
-                if i + 1 < n:
-                    tokens.append(i + 1)
-                    ids.append(names.gaz_before[mark])
-                if i:
-                    tokens.append(i - 1)
-                    ids.append(names.gaz_after[mark])
+            tokens.append(i)
+            ids.append(names.gaz[mark])
+            if i + 1 < n:
+                tokens.append(i + 1)
+                ids.append(names.gaz_before[mark])
+            if i:
+                tokens.append(i - 1)
+                ids.append(names.gaz_after[mark])
     known = model.ids
     for k in [k for k, entry in enumerate(entries) if entry[_LENDS]]:
         entry = entries[k]
@@ -412,25 +411,33 @@ def _run_cues(words: Sequence[str], lows: Sequence[str]) -> list[list[str]]:
     A run is capitalised words, joined by ``of``/``&``/``and``...; it carries whether it holds a
     company suffix or an agency word, and the token's position in it.
     """
+    out: list[list[str]] = [_NONE] * len(words)
+    for i, feats in _run_cue_map(words, lows).items():
+        out[i] = feats
+    return out
+
+
+def _run_cue_map(words: Sequence[str], lows: Sequence[str]) -> dict[int, list[str]]:
+    """:func:`_run_cues` of the tokens that have any (few: it looks only at the capitalised words)."""
     n = len(words)
-    out: list[list[str]] = [_NONE] * n
-    i = 0
-    while i < n:
-        if not words[i][:1].isupper():
-            i += 1
+    out: dict[int, list[str]] = {}
+    capital = [word[:1].isupper() for word in words]
+    after = 0  # a run found ends here
+    for i in [i for i, cap in enumerate(capital) if cap]:
+        if i < after:
             continue
         end = i + 1
         while end < n and end - i < _RUN_MAX:
-            if words[end][:1].isupper():
+            if capital[end]:
                 end += 1
-            elif lows[end] in _RUN_JOINERS and end + 1 < n and words[end + 1][:1].isupper():
+            elif lows[end] in _RUN_JOINERS and end + 1 < n and capital[end + 1]:
                 end += 2
             else:
                 break
+        after = end
         if end == i + 1:  # a single capitalised word: only an agency word says anything
             if lows[i].rstrip(".") in _AGENCY:
                 out[i] = ["runag"]
-            i = end
             continue
         bare = [w.rstrip(".") for w in lows[i:end]]
         company = any(w in _COMPANY for w in bare[1:])
@@ -442,7 +449,6 @@ def _run_cues(words: Sequence[str], lows: Sequence[str]) -> list[list[str]]:
             if agency:
                 feats.append("runag")
             out[j] = feats
-        i = end
     # "... Cooperation in Europe ( OSCE )": an acronym in brackets after a name, with its cues
     for i in range(2, n - 1) if "(" in words else ():
         if (
@@ -452,5 +458,5 @@ def _run_cues(words: Sequence[str], lows: Sequence[str]) -> list[list[str]]:
             and words[i].isupper()
             and words[i - 2][:1].isupper()
         ):
-            out[i] = ["acro", *(f for f in out[i - 2] if f in ("runco", "runag"))]
+            out[i] = ["acro", *(f for f in out.get(i - 2, _NONE) if f in ("runco", "runag"))]
     return out

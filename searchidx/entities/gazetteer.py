@@ -104,19 +104,27 @@ def place_marks(
 ) -> list[str]:
     """:func:`gazetteer_marks` on folded words; ``starts`` marks where a place may begin (else capitals)."""
     marks = [""] * len(words)
-    i = 0
-    while i < len(words):
-        found = 0
-        if starts[i] if starts is not None else words[i][:1].isupper():
-            for size in range(min(GAZETTEER_MAX_WORDS, len(words) - i), 0, -1):
-                if " ".join(low[i : i + size]) in gazetteer:
-                    found = size
-                    break
-        if found:
-            marks[i] = "B"
-            for j in range(i + 1, i + found):
-                marks[j] = "I"
-            i += found
-        else:
-            i += 1
+    for i, mark in place_mark_list(words, low, gazetteer, starts):
+        marks[i] = mark
     return marks
+
+
+def place_mark_list(
+    words: Sequence[str], low: Sequence[str], gazetteer: Collection[str], starts: Sequence[bool] | None = None
+) -> list[tuple[int, str]]:
+    """The marked words of :func:`place_marks` only, in order: ``(position, "B" or "I")``."""
+    found: list[tuple[int, str]] = []
+    if starts is None:
+        starts = [word[:1].isupper() for word in words]
+    after = 0  # a place found ends here
+    n = len(words)
+    for i in [i for i, start in enumerate(starts) if start]:  # few: the loop is over them, not every word
+        if i < after:
+            continue
+        for size in range(min(GAZETTEER_MAX_WORDS, n - i), 0, -1):
+            if " ".join(low[i : i + size]) in gazetteer:
+                found.append((i, "B"))
+                found += [(j, "I") for j in range(i + 1, i + size)]
+                after = i + size
+                break
+    return found
