@@ -298,44 +298,80 @@ def _features(
 
 def _word_entry(word: str, caps_line: bool, gazetteer: Gazetteer, model: CrfModel | None) -> tuple[Any, ...]:
     """What the token loop needs of one word (memoised in ``Gazetteer.memo``/``tag_memos``)."""
-    low = word.lower()
-    folded = low if low.isascii() else fold(low)
-    word_shape = ("C" + shape(word.title())) if caps_line else shape(word)
-    own, around = _word_features(word, low, folded, word_shape, caps_line, gazetteer)
-    groups: tuple[Any, ...] = (own, around[0:3], around[3:5], around[5:8], around[8:10])
-    pair_prev = pair_next = None
-    if model is not None:  # one vector: the groups' weights, concatenated
-        groups = (model.vector(groups), None, None, None, None)
-        pair_prev = model.pairs["-1w|w="].get(low)
-        pair_next = model.pairs["w|+1w="].get(low)
-    bare = low.rstrip(".")
-    capital = word[:1].isupper()
-    percue = bare in _PERSON_CUES
-    orgcue = bare in _ORG_CUES
-    placeprep = low in _PLACE_PREPS
-    first = folded in gazetteer.first_names
-    return (
-        *groups,
-        low,
-        folded,
-        capital,
-        percue,
-        orgcue,
-        placeprep,
-        first,
-        pair_prev,
-        pair_next,
-        percue or placeprep or first,
-        orgcue or low == ",",
-        capital and folded in gazetteer.place_starts,
-        percue
-        or placeprep
-        or first
-        or orgcue
-        or low == ","
-        or pair_prev is not None
-        or pair_next is not None,
-    )
+    return _word_entries([(word, caps_line)], gazetteer, model)[0]
+
+
+def _word_entries(
+    words: Sequence[tuple[str, bool]], gazetteer: Gazetteer, model: CrfModel | None
+) -> list[tuple[Any, ...]]:
+    """:func:`_word_entry` of many ``(word, caps_line)`` (with a model, all vectors at once)."""
+    found: list[tuple[str, str, str, tuple[Any, ...]]] = []
+    for word, caps_line in words:
+        low = word.lower()
+        folded = low if low.isascii() else fold(low)
+        word_shape = ("C" + shape(word.title())) if caps_line else shape(word)
+        own, around = _word_features(word, low, folded, word_shape, caps_line, gazetteer)
+        found.append((word, low, folded, (own, around[0:3], around[3:5], around[5:8], around[8:10])))
+    vectors = model.vectors([groups for *_, groups in found]) if model is not None else None
+    entries = []
+    for k, (word, low, folded, groups) in enumerate(found):
+        pair_prev = pair_next = None
+        if model is not None and vectors is not None:  # one vector: the groups' weights, concatenated
+            groups = (vectors[k], None, None, None, None)
+            pair_prev = model.pairs["-1w|w="].get(low)
+            pair_next = model.pairs["w|+1w="].get(low)
+        bare = low.rstrip(".")
+        capital = word[:1].isupper()
+        percue = bare in _PERSON_CUES
+        orgcue = bare in _ORG_CUES
+        placeprep = low in _PLACE_PREPS
+        first = folded in gazetteer.first_names
+        entries.append(
+            (
+                *groups,
+                low,
+                folded,
+                capital,
+                percue,
+                orgcue,
+                placeprep,
+                first,
+                pair_prev,
+                pair_next,
+                percue or placeprep or first,
+                orgcue or low == ",",
+                capital and folded in gazetteer.place_starts,
+                percue
+                or placeprep
+                or first
+                or orgcue
+                or low == ","
+                or pair_prev is not None
+                or pair_next is not None,
+            )
+        )
+    return entries
+
+
+def prefill(sentences: Sequence[Sequence[str]], gazetteer: Gazetteer, model: CrfModel) -> None:
+    """Memoise the entries of every word of ``sentences`` not yet memoised, all at once.
+
+    A word's weight vector is a handful of NumPy calls; made for each new word of a batch of
+    sentences together, their overhead is paid once (a cold memo's cost, in each indexing worker).
+    """
+    memo = gazetteer.tag_memos.get(model) or gazetteer.tag_memos.setdefault(model, {})
+    room = _TAG_MEMO_MAX - len(memo)
+    if room <= 0:
+        return
+    todo: dict[str, tuple[str, bool]] = {}
+    for words in sentences:
+        caps_line = _all_caps(words)
+        for word in words:
+            key = "\0" + word if caps_line else word
+            if key not in memo and key not in todo:
+                todo[key] = (word, caps_line)
+    keys = list(todo)[:room]
+    memo.update(zip(keys, _word_entries([todo[key] for key in keys], gazetteer, model), strict=True))
 
 
 def _word_features(

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EntityModelError
-from .features import tagging_parts
+from .features import prefill, tagging_parts
 from .gazetteer import Gazetteer
 
 __all__ = ["CrfModel", "marginals", "model_attributes", "viterbi", "word_pairs"]
@@ -71,12 +71,22 @@ class CrfModel:
 
     def vector(self, groups: Sequence[Sequence[str]]) -> Any:
         """The summed weights of each group of feature names, concatenated (one word's memo)."""
+        return self.vectors([groups])[0]
+
+    def vectors(self, words: Sequence[Sequence[Sequence[str]]]) -> list[Any]:
+        """:meth:`vector` of many words (each with the same number of groups), in one array operation."""
+        if not words:
+            return []
         ids, unknown = self.ids, self.unknown
-        starts = [0]
-        for group in groups[:-1]:
-            starts.append(starts[-1] + len(group))
-        rows = self.state[[ids.get(f, unknown) for group in groups for f in group]]
-        return np.add.reduceat(rows, starts, axis=0).ravel()  # no group is empty
+        starts = []
+        at = 0
+        for groups in words:
+            for group in groups:
+                starts.append(at)
+                at += len(group)
+        rows = self.state[[ids.get(f, unknown) for groups in words for group in groups for f in group]]
+        summed = np.add.reduceat(rows, starts, axis=0)  # no group is empty
+        return list(summed.reshape(len(words), -1))
 
     def tag(self, sentences: Sequence[Sequence[str]], gazetteer: Gazetteer) -> list[list[str]]:
         """The CRF's tags of each tokenised sentence (CRFsuite's, found for all of them at once).
@@ -96,6 +106,7 @@ class CrfModel:
 
     def scores(self, sentences: Sequence[Sequence[str]], gazetteer: Gazetteer) -> list[Any]:
         """Each (non-empty) sentence's label scores (tokens x labels): its features' summed weights."""
+        prefill(sentences, gazetteer, self)
         vectors: list[Any] = []
         tokens: list[int] = []
         ids: list[int] = []
