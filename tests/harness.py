@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,16 @@ SEGMENTS_CMD = [
     "import searchidx.segments as s; s.PARALLEL_MIN = 50; "
     "from searchidx.cli import main; main(prog_name='searchidx')",
 ]
+
+
+def until(done: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """Wait for ``done()`` to be true (polled every 50 ms); False after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if done():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def write_batch(folder: Path, batch: int, size: int) -> None:

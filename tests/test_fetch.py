@@ -24,6 +24,7 @@ from searchidx import fetch as fetch_module
 from searchidx.cli import main
 from searchidx.fetch import Fetcher, FetchError, Limits, poll
 from searchidx.models import Article
+from tests.harness import until
 
 FEED_V1 = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Local Wire</title><link>/</link>
@@ -486,15 +487,6 @@ def test_robots_txt_missing_allows_and_unreadable_forbids(web: _Server) -> None:
 # ---- searchidx watch polls feed URLs ---------------------------------------------------------
 
 
-def _wait_for(done: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if done():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.parametrize("with_folder", [True, False], ids=["folder-and-feed", "feed-only"])
 def test_watch_polls_its_feed_urls_and_commits_only_what_changed(
     web: _Server, tmp_path: Path, with_folder: bool
@@ -516,14 +508,14 @@ def test_watch_polls_its_feed_urls_and_commits_only_what_changed(
     )
     thread.start()
     try:
-        assert _wait_for(lambda: len(reports) == 1)
+        assert until(lambda: len(reports) == 1)
         assert reports[0].added == 2 + with_folder
         # Unchanged polls (304) commit nothing and report nothing.
-        assert _wait_for(lambda: len(web.hits("/feed.xml")) >= 3)
+        assert until(lambda: len(web.hits("/feed.xml")) >= 3)
         assert len(reports) == 1
         assert all(h.get("If-None-Match") == '"v1"' for h in web.hits("/feed.xml")[1:])
         web.routes["/feed.xml"] = feed(FEED_V2, '"v2"')
-        assert _wait_for(lambda: sum(r.added for r in reports) == 3 + with_folder)
+        assert until(lambda: sum(r.added for r in reports) == 3 + with_folder)
         with Index.open(tmp_path / "ix") as index:  # another reader sees the poll's commit
             assert index.search("harvests").total == 1
             assert set(index.roots) >= {web.url("/feed.xml")}

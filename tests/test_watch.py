@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +16,7 @@ from searchidx import Index
 from searchidx import watch as watch_module
 from searchidx.models import IndexReport
 from searchidx.watch import _Batch, watch
-
-
-def _until(done: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if done():
-            return True
-        time.sleep(0.05)
-    return False
+from tests.harness import until
 
 
 def test_watch_indexes_what_appears_changes_and_vanishes(tmp_path: Path) -> None:
@@ -47,15 +38,15 @@ def test_watch_indexes_what_appears_changes_and_vanishes(tmp_path: Path) -> None
     )
     thread.start()
     try:
-        assert _until(lambda: len(reports) == 1) and reports[0].added == 1
+        assert until(lambda: len(reports) == 1) and reports[0].added == 1
         time.sleep(0.5)  # the watcher is listening
         (src / "b.txt").write_text("Gas fell.\n", encoding="utf-8")
         (src / "notes.bin").write_bytes(b"\x00")  # not an article: no commit for it alone
-        assert _until(lambda: sum(r.added for r in reports) == 2)
+        assert until(lambda: sum(r.added for r in reports) == 2)
         with Index.open(tmp_path / "ix") as index:  # another reader sees the commit
             assert index.search("gas").total == 1
         (src / "a.txt").unlink()
-        assert _until(lambda: sum(r.removed for r in reports) == 1)
+        assert until(lambda: sum(r.removed for r in reports) == 1)
     finally:
         stop.set()
         thread.join(20)
@@ -108,7 +99,7 @@ def test_a_file_landing_during_the_first_scan_is_indexed(
     thread = _watching(tmp_path, src, reports, stop=stop, commit_seconds=0.2)
     try:
         # The watch listens before its first scan: the late file is its next batch (no other change comes).
-        assert _until(lambda: sum(r.added for r in reports) == 2, timeout=10)
+        assert until(lambda: sum(r.added for r in reports) == 2, timeout=10)
     finally:
         stop.set()
         thread.join(20)
@@ -124,7 +115,7 @@ def test_stopping_commits_what_landed_first(tmp_path: Path) -> None:
     stop = threading.Event()
     thread = _watching(tmp_path, src, reports, stop=stop, commit_seconds=600)  # no batch falls due
     try:
-        assert _until(lambda: len(reports) == 1)
+        assert until(lambda: len(reports) == 1)
         time.sleep(0.3)
         (src / "b.txt").write_text("Gas fell.\n", encoding="utf-8")
         time.sleep(0.3)  # noticed, or not yet: either way the stop commits it
