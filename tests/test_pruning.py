@@ -144,8 +144,7 @@ def test_sliced_blocks_decode_as_pickle_does(index: Index) -> None:
 
 def test_filtered_search_totals(index: Index) -> None:
     cache = index._snapshot()
-    cache._term_scores.clear()
-    cache._term_postings = 0
+    cache.forget_term_scores()
     results = index.search("oil price date:2020-03", limit=3)
     exact = index.count("oil price date:2020-03")
     assert exact == index.search("oil price date:2020-03", limit=0).total

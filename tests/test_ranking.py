@@ -11,6 +11,7 @@ import pytest
 from searchidx import Index
 from searchidx.ranking import top_scored
 from searchidx.search import prepare
+from searchidx.snapshot.budget import posting_scores_bytes
 
 VOCABULARY = "oil opec crude price gold silver bank japan tariff harvest merger pipeline election".split()
 QUERIES = [
@@ -108,16 +109,17 @@ def test_other_queries_are_left_to_whoosh(segmented: Index, query: str) -> None:
 
 
 def test_term_cache_is_bounded_and_reused(segmented: Index, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("searchidx.snapshot.searcher.TERM_CACHE_POSTINGS", 200)
     cache = segmented._snapshot()
-    cache._term_scores.clear()
-    cache._term_postings = 0
+    cache.forget_term_scores()
+    monkeypatch.setattr(cache._term_scores, "budget", 30_000)  # bytes: a few hundred postings
     built: list[str] = []
     first = cache.term_scores("body", "zzfake", lambda: built.append("zzfake") or {1: 1.0, 2: 2.0})
     assert cache.term_scores("body", "zzfake", lambda: built.append("again") or {}) is first
     for word in ("gold", "bank", "japan", "tariff", "merger"):
         segmented.search(word)
-        assert cache._term_postings <= 200 or len(cache._term_scores) == 1
+        assert cache._term_scores.bytes <= 30_000
     assert ("body", "zzfake") not in cache._term_scores  # the least recently used went first
     assert built == ["zzfake"]
-    assert sum(len(v) for v in cache._term_scores.values()) == cache._term_postings
+    assert len(cache._term_scores) > 1
+    entries = cache._term_scores.items()
+    assert sum(posting_scores_bytes(key, scores) for key, scores in entries) == cache._term_scores.bytes

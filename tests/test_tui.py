@@ -606,14 +606,14 @@ def _facets_as_before(index: Index, text: str, limit: int) -> Facets:
     cache = index._snapshot()
     parsed, compiled = prepare(cache, text, mode="all", filters=NO_FILTERS, allow_empty=True)
     docs = matching_docs(cache, parsed, compiled.allowed)
-    rows, by_doc, resolution = cache.entity_rows(), cache.dates.by_doc, cache.resolution()
+    by_doc, resolution = cache.dates.by_doc, cache.resolution()
     months: Counter[str] = Counter()
     counts: dict[str, Counter[str]] = {"person": Counter(), "place": Counter(), "org": Counter()}
     names: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     undated = 0
     for docnum in docs:
         seen: set[tuple[str, str]] = set()
-        for label, key, name in rows.get(docnum, ()):
+        for label, key, name in cache.entity_row(docnum):
             root = resolution.root(label, key)
             if root[0] not in counts:
                 continue

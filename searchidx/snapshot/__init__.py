@@ -26,6 +26,7 @@ package, not the modules.
 from __future__ import annotations
 
 from .columns import MISSING, DateColumn, from_ts
+from .mapped import release_pages
 from .postings import Matches, SegmentPostings, TermPostings, Unreadable
 from .protocols import BlockMatcher, WhooshReader, WhooshSearcher
 from .searcher import Snapshot
@@ -42,4 +43,5 @@ __all__ = [
     "WhooshReader",
     "WhooshSearcher",
     "from_ts",
+    "release_pages",
 ]

@@ -1,20 +1,25 @@
-"""Per-document columns of a snapshot, read once per searcher: dates (sorted) and entities.
+"""Per-document columns of a snapshot: dates (read once per searcher, sorted) and entities.
 
-Both are Whoosh columns, read segment by segment with
-:func:`searchidx.schema.live_column`. Dates are UTC epoch seconds; a document
-without one holds :data:`MISSING`.
+Both are Whoosh columns, read segment by segment (:func:`searchidx.schema.live_column`
+for a whole column). Dates are UTC epoch seconds; a document without one holds
+:data:`MISSING`. Entities are read a document at a time from the segment's memory
+map and decoded when asked for, never all kept: decoded, 76,172 Reuters articles'
+entities took 90 MB of Python objects.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+from array import array
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..dates import DateRange
 from ..schema import decode_entities, live_column
 from .protocols import WhooshReader
 
-__all__ = ["MISSING", "DateColumn", "entity_rows", "from_ts"]
+__all__ = ["MISSING", "DateColumn", "EntityColumn", "entity_rows", "from_ts"]
 
 MISSING = 2**63 - 1  # Whoosh's column default for a document without a date
 
@@ -29,21 +34,26 @@ def from_ts(value: int) -> dt.datetime:
 
 
 class DateColumn:
-    """Sorted ``(timestamp, docnum)`` pairs of the live, dated documents."""
+    """The live, dated documents' timestamps: by docnum, and sorted (``keys``, with ``docs`` in step).
+
+    The sorted copy is two arrays of machine integers, not a list of ``(timestamp, docnum)``
+    tuples: on 76,172 articles 1.2 MB instead of 6 MB.
+    """
 
     def __init__(self, reader: WhooshReader) -> None:
         self.by_doc: dict[int, int] = {
             docnum: value for docnum, value in live_column(reader, "date") if value != MISSING
         }
-        self.pairs = sorted((v, d) for d, v in self.by_doc.items())
-        self.keys = [v for v, _ in self.pairs]
-        self.undated = reader.doc_count() - len(self.pairs)
+        pairs = sorted((v, d) for d, v in self.by_doc.items())
+        self.keys = array("q", (v for v, _ in pairs))
+        self.docs = array("q", (d for _, d in pairs))
+        self.undated = reader.doc_count() - len(pairs)
 
     def docs_in(self, dates: DateRange) -> set[int]:
         """Return docnums dated within ``[start, end)``."""
         lo = 0 if dates.start is None else bisect.bisect_left(self.keys, _ts(dates.start))
         hi = len(self.keys) if dates.end is None else bisect.bisect_left(self.keys, _ts(dates.end))
-        return {d for _, d in self.pairs[lo:hi]}
+        return set(self.docs[lo:hi])
 
     def summary(self) -> tuple[dt.datetime | None, dt.datetime | None, int]:
         """Return the first date, the last date and the number of undated documents."""
@@ -52,11 +62,33 @@ class DateColumn:
         return from_ts(self.keys[0]), from_ts(self.keys[-1]), self.undated
 
 
-def entity_rows(reader: WhooshReader) -> dict[int, list[tuple[str, str, str]]]:
-    """``(label, key, name)`` entities of every live document that has any, by docnum."""
-    rows = {}
-    for docnum, value in live_column(reader, "entities"):
+def entity_rows(reader: WhooshReader) -> Iterator[list[tuple[str, str, str]]]:
+    """``(label, key, name)`` entities of every live document that has any, one document at a time."""
+    for _docnum, value in live_column(reader, "entities"):
         row = decode_entities(value)
         if row:
-            rows[docnum] = row
-    return rows
+            yield row
+
+
+class EntityColumn:
+    """The entity column of each segment, read one document at a time (nothing decoded is kept)."""
+
+    def __init__(self, reader: WhooshReader) -> None:
+        self._starts: list[int] = []
+        self._columns: list[Any] = []  # Whoosh column readers (their offsets are arrays)
+        self._deleted: list[Callable[[int], bool]] = []
+        for leaf, offset in reader.leaf_readers():
+            self._starts.append(offset)
+            # A segment reader fills in a column its segment lacks (see live_column).
+            self._columns.append(leaf.column_reader("entities") if leaf.doc_count() else None)
+            self._deleted.append(leaf.is_deleted)
+
+    def row(self, docnum: int) -> list[tuple[str, str, str]]:
+        """``(label, key, name)`` entities of one document (none if it is deleted or has none)."""
+        segment = bisect.bisect_right(self._starts, docnum) - 1
+        if segment < 0 or self._columns[segment] is None:
+            return []
+        local = docnum - self._starts[segment]
+        if self._deleted[segment](local):
+            return []
+        return decode_entities(self._columns[segment][local])

@@ -44,6 +44,12 @@ class WhooshReader(Protocol):
     def generation(self) -> int:
         """The index generation read."""
 
+    def column_reader(self, fieldname: str) -> Any:
+        """The field's column: ``reader[docnum]`` is a document's value (segment-local docnum)."""
+
+    def is_deleted(self, docnum: int) -> bool:
+        """Whether a (segment-local) document is deleted."""
+
 
 class WhooshSearcher(Protocol):
     """The calls made on a Whoosh ``Searcher`` (weighted by :class:`searchidx.ranking.RobertsonBM25F`)."""

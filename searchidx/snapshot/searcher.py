@@ -9,7 +9,7 @@ docstring (:mod:`searchidx.snapshot`) for the rule it keeps.
 from __future__ import annotations
 
 import bisect
-from collections import OrderedDict
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,9 @@ from .. import analysis
 from ..errors import SearchCancelled
 from ..schema import TEXT_FIELDS
 from ..storage import read_vocabulary
-from .columns import DateColumn, entity_rows
+from . import budget
+from .budget import LRU_ENTRY_BYTES, ByteLRU, posting_scores_bytes, str_list_bytes
+from .columns import DateColumn, EntityColumn, entity_rows
 from .mapped import install as install_mapped_reads
 from .postings import (
     Matches,
@@ -36,10 +38,7 @@ if TYPE_CHECKING:
 
     from ..resolution import Resolution
 
-__all__ = ["EXPANSIONS", "TERM_CACHE_POSTINGS", "Snapshot"]
-
-EXPANSIONS = 4096  # prefix and fuzzy expansions remembered per searcher
-TERM_CACHE_POSTINGS = 400_000  # ~40 MB of cached term scores (about 100 bytes each)
+__all__ = ["Snapshot"]
 
 
 class Snapshot:
@@ -58,16 +57,24 @@ class Snapshot:
         #: This index's words and their stems (``stems.json``), read when first needed.
         self.vocabulary: Mapping[str, str] | None = None
         self._words: list[str] | None = None
-        self._frequency: dict[str, int] = {}
-        self._field_frequency: dict[tuple[str, str], int] = {}
-        self._expansions: dict[tuple[str, str, int], list[str]] = {}
+        # The caches: each holds at most its byte budget (:mod:`.budget`).
+        budgets = self.budgets = budget.BUDGETS
+        self._frequency: ByteLRU[str, int] = ByteLRU(budgets.frequencies // 2, _frequency_bytes)
+        self._field_frequency: ByteLRU[tuple[str, str], int] = ByteLRU(
+            budgets.frequencies - budgets.frequencies // 2, _field_frequency_bytes
+        )
+        self._expansions: ByteLRU[tuple[str, str, int], list[str]] = ByteLRU(
+            budgets.expansions, _expansion_bytes
+        )
+        self._term_scores: ByteLRU[tuple[str, str], dict[int, float]] = ByteLRU(
+            budgets.term_scores, posting_scores_bytes
+        )
         self._resolution: Resolution | None = None
         self._entity_aliases: dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]] | None = None
-        self._rows: dict[int, list[tuple[str, str, str]]] | None = None
+        self._entity_column: EntityColumn | None = None
         self._norms: dict[str, list[float]] = {}
-        self._term_scores: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
-        self._term_postings = 0
-        #: What each article adds to facets, worked out by :mod:`searchidx.facets` and kept here.
+        #: What each article adds to facets, worked out by :mod:`searchidx.facets` and kept here
+        #: (within ``budgets.facet_memo`` bytes; its ``bytes`` says how many it holds).
         self.facet_parts: Any = None
 
     @classmethod
@@ -180,19 +187,13 @@ class Snapshot:
 
         Live search repeats the same words query after query; decoding their
         posting blocks again was most of a search. Least recently used terms
-        go first once the cached postings pass :data:`TERM_CACHE_POSTINGS`.
+        go first once the cache holds ``budgets.term_scores`` bytes.
         """
         key = (fieldname, text)
         found = self._term_scores.get(key)
-        if found is not None:
-            self._term_scores.move_to_end(key)
-            return found
-        found = build()
-        self._term_scores[key] = found
-        self._term_postings += len(found)
-        while self._term_postings > TERM_CACHE_POSTINGS and len(self._term_scores) > 1:
-            _key, dropped = self._term_scores.popitem(last=False)
-            self._term_postings -= len(dropped)
+        if found is None:
+            found = build()
+            self._term_scores.put(key, found)
         return found
 
     def has_term_scores(self, fieldname: str, text: str) -> bool:
@@ -202,7 +203,16 @@ class Snapshot:
     def forget_term_scores(self) -> None:
         """Empty the term-score cache (benchmarks time cold queries with it)."""
         self._term_scores.clear()
-        self._term_postings = 0
+
+    def cache_bytes(self) -> dict[str, int]:
+        """Estimated bytes each cache holds now; each stays within its budget in :attr:`budgets`."""
+        known = self.facet_parts
+        return {
+            "term_scores": self._term_scores.bytes,
+            "facet_memo": 0 if known is None else int(known.bytes),
+            "expansions": self._expansions.bytes,
+            "frequencies": self._frequency.bytes + self._field_frequency.bytes,
+        }
 
     def forget_lookups(self) -> None:
         """Empty the remembered expansions and document frequencies (for cold benchmarks)."""
@@ -310,7 +320,7 @@ class Snapshot:
 
             lists = shipped_lists()
             self._resolution = resolve_collection(
-                self.entity_rows().values(), lists.places, lists.first_names
+                entity_rows(self._searcher.reader()), lists.places, lists.first_names
             )
         return self._resolution
 
@@ -335,11 +345,14 @@ class Snapshot:
                     self._entity_aliases.setdefault((label, words), []).extend(others)
         return self._entity_aliases
 
-    def entity_rows(self) -> dict[int, list[tuple[str, str, str]]]:
-        """``(label, key, name)`` entities of every live document, decoded once per searcher."""
-        if self._rows is None:
-            self._rows = entity_rows(self._searcher.reader())
-        return self._rows
+    def entity_row(self, docnum: int) -> list[tuple[str, str, str]]:
+        """``(label, key, name)`` entities of one live document, read from the column when asked for.
+
+        Not kept: what facets need of them is in the facet memo (:mod:`searchidx.facets`).
+        """
+        if self._entity_column is None:
+            self._entity_column = EntityColumn(self._searcher.reader())
+        return self._entity_column.row(docnum)
 
     def words(self) -> list[str]:
         """The words of this index, sorted: what suggestions and prefix expansion choose from.
@@ -358,7 +371,8 @@ class Snapshot:
         found = self._frequency.get(stem)
         if found is None:
             reader = self._searcher.reader()
-            found = self._frequency[stem] = sum(reader.doc_frequency(f, stem) for f in TEXT_FIELDS)
+            found = sum(reader.doc_frequency(f, stem) for f in TEXT_FIELDS)
+            self._frequency.put(stem, found)
         return found
 
     def field_frequency(self, fieldname: str, term: str) -> int:
@@ -366,19 +380,17 @@ class Snapshot:
         key = (fieldname, term)
         found = self._field_frequency.get(key)
         if found is None:
-            if len(self._field_frequency) > 100_000:
-                self._field_frequency.clear()
-            found = self._field_frequency[key] = self._searcher.reader().doc_frequency(fieldname, term)
+            found = self._searcher.reader().doc_frequency(fieldname, term)
+            self._field_frequency.put(key, found)
         return found
 
     def expansion(self, kind: str, text: str, limit: int, build: Callable[[], list[str]]) -> list[str]:
-        """A prefix or fuzzy expansion, built once per searcher (the last :data:`EXPANSIONS` kept)."""
+        """A prefix or fuzzy expansion, kept for the next keystrokes (within ``budgets.expansions`` bytes)."""
         key = (kind, text, limit)
         found = self._expansions.get(key)
         if found is None:
-            if len(self._expansions) >= EXPANSIONS:
-                self._expansions.clear()
-            found = self._expansions[key] = build()
+            found = build()
+            self._expansions.put(key, found)
         return found
 
     def expand_prefix(self, prefix: str, limit: int = 16) -> list[str]:
@@ -404,6 +416,18 @@ class Snapshot:
         frequency = {s: self.doc_frequency(s) for s in stems}
         ranked = sorted((s for s in stems if frequency[s]), key=lambda s: (-frequency[s], s))
         return ranked[:limit]
+
+
+def _frequency_bytes(stem: str, _count: int) -> int:
+    return LRU_ENTRY_BYTES + sys.getsizeof(stem)
+
+
+def _field_frequency_bytes(key: tuple[str, str], _count: int) -> int:
+    return LRU_ENTRY_BYTES + sys.getsizeof(key[0]) + sys.getsizeof(key[1])
+
+
+def _expansion_bytes(key: tuple[str, str, int], terms: list[str]) -> int:
+    return LRU_ENTRY_BYTES + sys.getsizeof(key[1]) + str_list_bytes(terms)
 
 
 def _stoppable(child: Any, should_stop: Callable[[], bool]) -> Any:

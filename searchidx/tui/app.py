@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from ..index import Index
+from ..snapshot import release_pages
 from .messages import TypingPaused
 from .screens import HelpScreen, SearchScreen
 from .screens.search import COMMANDS
@@ -55,8 +56,14 @@ class SearchApp(App[None]):
         gc.set_threshold(self._thresholds[0], self._thresholds[1], FULL_COLLECTIONS_OFF)
 
     def collect_garbage(self) -> None:
-        """Run a full collection now (the user has paused; nobody waits for the screen)."""
+        """Run a full collection now (the user has paused; nobody waits for the screen).
+
+        And unmap the index pages the last queries read (:func:`searchidx.snapshot.release_pages`):
+        they stay in the page cache, but no longer count in the app's resident size, which
+        would otherwise come to hold most of the index (~190 MB at 76,172 Reuters articles).
+        """
         gc.collect()
+        release_pages()
 
     def on_typing_paused(self, message: TypingPaused) -> None:
         self.collect_garbage()
