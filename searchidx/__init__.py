@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ._version import __version__
 from .errors import (
+    ClusterError,
     EntityModelError,
     FetchError,
     IndexCorrupt,
@@ -47,6 +48,7 @@ from .models import (
 
 __all__ = [
     "Article",
+    "ClusterError",
     "Document",
     "Entity",
     "EntityModelError",

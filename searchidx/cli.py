@@ -208,6 +208,12 @@ main.add_command(search_command)
     is_flag=True,
     help="For feed URLs: also fetch each new entry's page and index its article text (robots.txt honoured).",
 )
+@click.option(
+    "--dask",
+    metavar="ADDRESS",
+    help="Write the new segments on a Dask cluster, e.g. tcp://HOST:8786: its workers need this "
+    'searchidx version and the index directory on shared storage (pip install "searchidx[dask]").',
+)
 @json_option("Print the report as one JSON line.")
 def index_command(
     paths: tuple[str, ...],
@@ -219,6 +225,7 @@ def index_command(
     follow_symlinks: bool,
     columns_spec: str | None,
     fetch_pages: bool,
+    dask: str | None,
     as_json: bool,
 ) -> None:
     """Add, update and remove articles: text, JSON Lines, CSV/TSV, web pages, WARC, feeds, directories.
@@ -252,6 +259,7 @@ def index_command(
                 follow_symlinks=follow_symlinks,
                 columns=columns,
                 fetch_pages=fetch_pages,
+                dask=dask,
             )
         report = index.last_report
         assert report is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 
 __all__ = [
+    "ClusterError",
     "EntityModelError",
     "FetchError",
     "IndexCorrupt",
@@ -232,3 +233,7 @@ class IndexingInterrupted(SearchidxError):
 
     def __init__(self) -> None:
         super().__init__("interrupted: nothing from this run was committed")
+
+
+class ClusterError(SearchidxError):
+    """The Dask cluster of ``--dask`` cannot be used, or lost a worker: nothing from the run was committed."""

@@ -98,6 +98,7 @@ class Index:
         follow_symlinks: bool = False,
         columns: Mapping[str, str] | None = None,
         fetch_pages: bool = False,
+        dask: str | None = None,
     ) -> Index:
         """Create (or refresh, or with ``rebuild`` replace) an index from article files and directories.
 
@@ -110,7 +111,8 @@ class Index:
         ``entities`` (extract people, places and organisations) defaults to the
         existing index's setting, or yes for a new one; a different explicit
         value on an existing index needs ``rebuild``. ``columns`` maps CSV/TSV
-        columns to article fields, and ``sources`` may hold feed URLs, as for :meth:`update`.
+        columns to article fields, ``sources`` may hold feed URLs, and ``dask`` names a
+        Dask scheduler whose workers write the new segments, as for :meth:`update`.
 
         Raises:
             IndexOptionError: ``entities`` differs from the index's and ``rebuild`` is not set.
@@ -120,7 +122,7 @@ class Index:
         """
         where = Path(path)
         roots, feeds = split_sources(sources)
-        run = Run(progress, workers, should_stop, follow_symlinks, columns, feeds, fetch_pages)
+        run = Run(progress, workers, should_stop, follow_symlinks, columns, feeds, fetch_pages, dask)
         check_apart(where, roots)
         state = inspect_location(where)
         if state == "index" and committed(where) and not rebuild:
@@ -201,6 +203,7 @@ class Index:
         follow_symlinks: bool = False,
         columns: Mapping[str, str] | None = None,
         fetch_pages: bool = False,
+        dask: str | None = None,
     ) -> IndexReport:
         """Bring the index up to date with ``sources`` in one atomic commit.
 
@@ -226,6 +229,9 @@ class Index:
                 ``id``, ``source``, ``author``) -> column name, for names not recognised.
             fetch_pages: For feed URLs: also fetch each new or changed entry's page (robots.txt
                 honoured) and index its article text instead of the feed's summary.
+            dask: A Dask scheduler's address (``tcp://HOST:8786``): its workers write the new
+                segments, into the index directory on storage they share (``pip install
+                "searchidx[dask]"``). A worker lost mid-run leaves the index at its last commit.
 
         Raises:
             SearchidxError: A URL that is not http or https.
@@ -235,7 +241,7 @@ class Index:
             IndexWriteError: The disk is full or the index read-only (nothing was committed).
         """
         roots, feeds = split_sources(sources)
-        run = Run(progress, workers, should_stop, follow_symlinks, columns, feeds, fetch_pages)
+        run = Run(progress, workers, should_stop, follow_symlinks, columns, feeds, fetch_pages, dask)
         return self._update(roots, lock_timeout, run)
 
     def _update(self, roots: Sequence[Path], lock_timeout: float, run: Run) -> IndexReport:

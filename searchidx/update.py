@@ -20,10 +20,12 @@ from typing import Any
 from . import analysis
 from .discovery import discover
 from .errors import IndexingInterrupted
+from .executors import DaskCluster, LocalSlots, connect
 from .ingest import iter_file
 from .models import Article, CanonicalEntity, IndexReport, Problem
 from .schema import document, live_column
-from .segments import PARALLEL_MIN, TAG_CHUNK, SegmentPool, start_indexing_worker
+from .segments import PARALLEL_MIN, TAG_CHUNK, SegmentPool
+from .workers import start_indexing_worker
 
 __all__ = ["BATCH", "Progress", "run_update"]
 
@@ -75,17 +77,27 @@ class _Sink:
     """Where a run's articles go, :data:`BATCH` at a time.
 
     Once a batch holds :data:`~searchidx.segments.PARALLEL_MIN` new articles
-    (and workers > 1), new articles go to worker processes that each write a
-    segment (see segments.py); replacements always stay here, as they delete
-    older versions through this writer.
+    (and workers > 1, or a Dask ``cluster``), new articles go to worker processes
+    that each write a segment (see segments.py); replacements always stay here,
+    as they delete older versions through this writer.
     """
 
-    def __init__(self, writer: Any, *, entities: bool, workers: int, check: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        writer: Any,
+        *,
+        entities: bool,
+        workers: int,
+        check: Callable[[], None],
+        cluster: DaskCluster | None = None,
+    ) -> None:
         self.writer = writer
         self.entities = entities
         self.workers = workers
         self.check = check
-        self.annotate = _Annotator(workers)
+        self.cluster = cluster
+        # No local process pool beside a Dask client: forking next to its threads is not safe.
+        self.annotate = _Annotator(1 if cluster is not None else workers)
         self.pool: SegmentPool | None = None
         self.pending: list[tuple[Article, bool]] = []  # article, replaces an older version
         self.added = self.updated = 0
@@ -98,12 +110,11 @@ class _Sink:
     def flush(self) -> None:
         batch, self.pending = self.pending, []
         new = [a for a, replaces in batch if not replaces]
-        if self.pool is None and self.workers > 1 and len(new) >= PARALLEL_MIN:
+        if self.pool is None and (self.cluster or self.workers > 1) and len(new) >= PARALLEL_MIN:
             self.annotate.close()  # the segment workers take the cores from now on
             self.annotate.workers = 1
-            self.pool = SegmentPool(
-                self.writer, entities=self.entities, workers=self.workers, should_stop=self._stopped
-            )
+            slots = self.cluster.slots() if self.cluster else LocalSlots(self.workers, entities=self.entities)
+            self.pool = SegmentPool(self.writer, slots, entities=self.entities, should_stop=self._stopped)
         if self.pool is not None and new:
             self.pool.send(new)
             self.added += len(new)
@@ -163,6 +174,7 @@ def run_update(
     fetch_pages: bool = False,
     feed_state: Mapping[str, Any] | None = None,
     polled: dict[str, dict[str, str]] | None = None,
+    dask: str | None = None,
 ) -> IndexReport:
     """Apply ``roots`` to an open Whoosh writer (the caller commits or cancels).
 
@@ -175,8 +187,12 @@ def run_update(
     ``feed_state``; ``polled`` receives, for each feed that answered, the
     validators to keep (empty when it had a problem, so the next run reads it whole).
 
+    With ``dask`` (a scheduler's address), new segments are written by the
+    cluster's workers (:mod:`searchidx.executors`), connected to before anything is read.
+
     Raises:
         IndexingInterrupted: ``should_stop`` said so (checked per file and per article).
+        ClusterError: ``dask`` cannot be used, or a worker was lost (nothing is committed).
     """
 
     def check() -> None:
@@ -198,7 +214,8 @@ def run_update(
     for doc_id, (_hash, path) in known.items():
         by_path.setdefault(path, []).append(doc_id)
     read = read if read is not None else {}
-    sink = _Sink(writer, entities=entities, workers=workers, check=check)
+    cluster = connect(dask) if dask else None
+    sink = _Sink(writer, entities=entities, workers=workers, check=check, cluster=cluster)
     try:
         for root, found in found_files:
             if isinstance(found, Problem):
@@ -252,6 +269,9 @@ def run_update(
     except BaseException:
         sink.abort()
         raise
+    finally:
+        if cluster is not None:
+            cluster.close()
     return IndexReport(
         sink.added, sink.updated, removed, unchanged, tuple(problems), time.perf_counter() - started
     )

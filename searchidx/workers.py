@@ -20,7 +20,7 @@ import time
 from . import analysis
 from .storage import held_locks
 
-__all__ = ["start_worker"]
+__all__ = ["start_indexing_worker", "start_worker"]
 
 _PR_SET_PDEATHSIG = 1
 WATCH_SECONDS = 0.5
@@ -59,3 +59,18 @@ def start_worker(parent: int, lean: bool) -> None:
     held_locks.clear()
     _die_with(parent)
     analysis.lean_nltk_import(lean)
+
+
+def start_indexing_worker(parent: int, lean: bool, entities: bool) -> None:
+    """Set up a local indexing worker (the segment writers' processes, ``update``'s entity pool).
+
+    :func:`start_worker`, then the entity model is loaded, when entities are
+    extracted. The parent loads it before starting the workers
+    (:func:`~searchidx.entities.tagger.preload`), so a forked worker inherits it
+    loaded and only another start method loads it here.
+    """
+    start_worker(parent, lean)
+    if entities:
+        from .entities.tagger import preload
+
+        preload()

@@ -83,6 +83,8 @@ class Run:
     feeds: tuple[str, ...] = ()
     #: Also fetch the page of each new feed entry and index its text (searchidx.fetch.with_page).
     fetch_pages: bool = False
+    #: A Dask scheduler's address: its workers write the new segments (searchidx.executors).
+    dask: str | None = None
 
 
 def versions() -> dict[str, str]:
@@ -250,6 +252,7 @@ def write(
                     fetch_pages=run.fetch_pages,
                     feed_state=feed_state,
                     polled=polled,
+                    dask=run.dask,
                 )
                 if fresh or report.added or report.updated or report.removed:
                     writer.commit()

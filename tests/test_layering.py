@@ -101,6 +101,27 @@ def test_the_core_never_imports_front_end_libraries() -> None:
         assert not _imports(name, path, modules)[1] & set(FRONT_ENDS), name
 
 
+#: Optional extras: imported only inside the functions of the one module that uses them, so that
+#: searchidx works (and starts as fast) without them.
+OPTIONAL = {"distributed": "searchidx.executors", "dask": "searchidx.executors"}
+
+
+def test_optional_extras_are_imported_only_when_asked_for() -> None:
+    modules = _modules()
+    for name, path in modules.items():
+        used = _imports(name, path, modules)[1] & set(OPTIONAL)
+        assert all(OPTIONAL[extra] == name for extra in used), name
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = {
+            alias.name.split(".")[0]
+            for node in tree.body
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        top |= {(node.module or "").split(".")[0] for node in tree.body if isinstance(node, ast.ImportFrom)}
+        assert not top & set(OPTIONAL), name
+
+
 #: The two sides of the core, by module or package (a package: every module in it). Each side may
 #: import the shared modules, never the other side, even through a shared module; the modules
 #: above both (the facade, the front ends) may import anything. ``python -m tests.structure``
@@ -111,8 +132,8 @@ SIDES = {
         "explain", "facets", "highlight", "spelling", "snapshot",
     ),
     "index": (
-        "update", "segments", "workers", "writing", "discovery", "ingest", "ingest_csv", "ingest_web",
-        "ingest_warc", "ingest_feed", "fetch", "compressed", "fields",
+        "update", "segments", "executors", "workers", "writing", "discovery", "ingest", "ingest_csv",
+        "ingest_web", "ingest_warc", "ingest_feed", "fetch", "compressed", "fields",
     ),
 }  # fmt: skip
 SHARED = (
