@@ -146,6 +146,7 @@ class Fetcher:
         self._robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
         self._delays: dict[str, float] = {}  # site -> seconds between requests (robots.txt)
         self._next: dict[str, float] = {}  # site -> monotonic time its next request may go
+        self._refused: set[str] = set()  # sites refused whole, already said
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
         """GET ``url``, following at most ``max_redirects`` redirects.
@@ -204,7 +205,7 @@ class Fetcher:
                         f"a broken {encoding} answer: try again later, or tell the site"
                     ) from None
                 if unpack.unconsumed_tail:
-                    raise FetchError(f"{over} (unpacked)")
+                    raise FetchError(f"unpacked, {over}")
             size += len(chunk)
             if size > limit:
                 raise FetchError(over)
@@ -236,18 +237,28 @@ class Fetcher:
         return f"network error with {host} ({text}): try again later"
 
     def robots_refusal(self, url: str) -> str | None:
-        """Why robots.txt forbids fetching ``url`` (None: allowed). Read once per host."""
+        """Why robots.txt forbids fetching ``url`` (None: allowed). Read once per host.
+
+        A refusal of the whole site (its robots.txt unreadable, or a crawl delay too long)
+        is given for its first page only: "" for the others (refused too, nothing new to say).
+        """
         site = _site(url)
         rules = self._robots.get(site)
         if rules is None:
             rules = self._robots[site] = self._read_robots(site)
-        if isinstance(rules, str):
-            return rules
-        if not rules.can_fetch(USER_AGENT, url):
-            return "robots.txt disallows it"
+        refusal = rules if isinstance(rules, str) else None
         delay = self._delays.get(site, 0.0)
-        if delay > MAX_CRAWL_DELAY:
-            return f"robots.txt asks for {delay:g} s between requests (more than {MAX_CRAWL_DELAY:g})"
+        if refusal is None and delay > MAX_CRAWL_DELAY:
+            refusal = (
+                f"robots.txt asks for {delay:g} s between requests (more than {MAX_CRAWL_DELAY:g}), "
+                "so nothing is fetched from that site"
+            )
+        if refusal is not None:
+            said = site in self._refused
+            self._refused.add(site)
+            return "" if said else refusal
+        if not isinstance(rules, str) and not rules.can_fetch(USER_AGENT, url):
+            return "robots.txt disallows it"
         return None
 
     def wait_turn(self, url: str) -> None:
@@ -386,7 +397,7 @@ def with_page(fetcher: Fetcher, article: Article) -> tuple[Article, list[Problem
     kept = "the feed's text is indexed instead"
     refusal = fetcher.robots_refusal(url)
     if refusal is not None:
-        return article, [Problem(url, f"{refusal}: {kept}", skipped=False)]
+        return article, [Problem(url, f"{refusal}: {kept}", skipped=False)] if refusal else []
     fetcher.wait_turn(url)
     try:
         answer = fetcher.get(url, {"Accept": _PAGE_ACCEPT})

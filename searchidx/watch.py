@@ -65,7 +65,8 @@ def watch(
         roots: Folders (or files) to watch, and feed URLs to poll; they are recorded as the
             index's roots.
         on_commit: Told the report of every update (the first one included; later feed polls
-            and the last one, when stopping, only if they changed something or had a problem).
+            and the last one, when stopping, only if they changed something or had a problem,
+            a feed poll only for a problem the poll before did not have).
         stop: Set it (from another thread or a signal handler) to end the watch cleanly:
             the current commit ends, then one more commits what landed since.
         commit_seconds: At most this long from a batch's first change to its commit.
@@ -87,11 +88,17 @@ def watch(
     feeds = [str(root) for root in roots if is_url(root)]
     paths = [Path(os.path.abspath(root)) for root in roots if not is_url(root)]
     index: Index | None = None
+    said: set[str] = set()  # the feeds' problems of the last poll: a feed failing again is not news
 
     def update(sources: Sequence[str | Path], always: bool) -> None:
+        nonlocal said
         assert index is not None
         done = index.update(sources, workers=workers, columns=columns)
-        if always or done.added or done.updated or done.removed or done.problems:
+        problems = {str(p) for p in done.problems}
+        news = bool(problems - said) if sources is feeds else bool(problems)
+        if sources is feeds:
+            said = problems
+        if always or done.added or done.updated or done.removed or news:
             on_commit(done)
 
     with contextlib.ExitStack() as stack:
@@ -109,6 +116,7 @@ def watch(
                 )
                 assert index.last_report is not None
                 on_commit(index.last_report)
+                said = {str(p) for p in index.last_report.problems}
                 next_poll = time.monotonic() + feed_seconds
                 continue  # what landed before the scan began, the scan has read
             batch.add({path for _change, path in changes if is_article_file(path)}, time.monotonic())

@@ -557,7 +557,7 @@ def test_the_size_limit_holds_for_the_unpacked_body(web: _Server) -> None:
     # 64 KB of zeros pack into about 100 bytes: under the limit as sent, far over it unpacked.
     web.routes["/bomb.xml"] = gzipped(b"\0" * 65536, "application/rss+xml")
     with pytest.raises(
-        FetchError, match=r"over the 4,096 bytes limit: abandoned; check the address \(unpacked\)"
+        FetchError, match=r"unpacked, over the 4,096 bytes limit: abandoned; check the address"
     ):
         Fetcher(Limits(max_bytes=4096)).get(web.url("/bomb.xml"))
     assert Fetcher(Limits(max_bytes=65536)).get(web.url("/bomb.xml")).body == b"\0" * 65536
@@ -609,9 +609,43 @@ def test_a_site_asking_for_a_very_long_crawl_delay_gets_no_page_requests(web: _S
     from searchidx.fetch import with_page
 
     web.routes["/robots.txt"] = page(b"User-agent: searchidx\nCrawl-delay: 3600\n", "text/plain")
-    article, [note] = with_page(Fetcher(), _article(web.url("/page/1.html")))
+    fetcher = Fetcher()
+    article, [note] = with_page(fetcher, _article(web.url("/page/1.html")))
     assert article.body == "Feed summary." and not note.skipped
     assert note.reason == (
-        "robots.txt asks for 3600 s between requests (more than 30): the feed's text is indexed instead"
+        "robots.txt asks for 3600 s between requests (more than 30), so nothing is fetched from that "
+        "site: the feed's text is indexed instead"
     )
-    assert web.hits("/page/1.html") == []
+    # Said once per site, not once per entry.
+    assert with_page(fetcher, _article(web.url("/page/3.html"))) == (_article(web.url("/page/3.html")), [])
+    assert web.hits("/page/1.html") == [] and web.hits("/page/3.html") == []
+
+
+def test_watch_says_a_failing_feed_once_until_it_changes(web: _Server, tmp_path: Path) -> None:
+    from searchidx.models import IndexReport
+    from searchidx.watch import watch
+
+    web.routes["/feed.xml"] = status(503)
+    reports: list[IndexReport] = []
+    stop = threading.Event()
+    options = {
+        "on_commit": reports.append,
+        "stop": stop,
+        "entities": False,
+        "workers": 1,
+        "feed_seconds": 0.2,
+    }
+    thread = threading.Thread(target=watch, args=(tmp_path / "ix", [web.url("/feed.xml")]), kwargs=options)
+    thread.start()
+    try:
+        assert until(lambda: len(reports) == 1) and "HTTP 503" in str(reports[0].problems[0])
+        assert until(lambda: len(web.hits("/feed.xml")) >= 4)
+        assert len(reports) == 1  # the same failure, poll after poll: said once
+        web.routes["/feed.xml"] = status(404)
+        assert until(lambda: len(reports) == 2) and "HTTP 404" in str(reports[1].problems[0])
+        web.routes["/feed.xml"] = feed(FEED_V1, '"v1"')
+        assert until(lambda: sum(r.added for r in reports) == 2)
+    finally:
+        stop.set()
+        thread.join(20)
+    assert not thread.is_alive()
