@@ -11,9 +11,9 @@ from types import FrameType
 
 import click
 
-from .cli_common import columns_mapping, columns_option, guard, index_option, say, workers_option
+from .cli_common import columns_mapping, columns_option, fail, guard, index_option, say, workers_option
 from .errors import SearchidxError
-from .index import resolve_index_path
+from .index import Index, resolve_index_path
 from .models import IndexReport
 from .render import neutralise
 from .watch import COMMIT_FILES, COMMIT_SECONDS, FEED_SECONDS, watch
@@ -37,7 +37,7 @@ def _sources(given: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @click.command("watch", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, required=True, callback=lambda _ctx, _param, value: _sources(value))
+@click.argument("paths", nargs=-1, callback=lambda _ctx, _param, value: _sources(value))
 @index_option
 @click.option(
     "--every",
@@ -77,6 +77,8 @@ def watch_command(
 ) -> None:
     """Index PATHS now, then every file that appears, changes or disappears under them.
 
+    Without PATHS, the index's recorded roots (folders and feeds) are watched.
+
     A feed URL among PATHS is polled every --feed-every seconds. Changes are
     committed in batches (every --every seconds, or at once after
     --batch changed files); searches and the TUI in other processes see each
@@ -85,6 +87,12 @@ def watch_command(
     with guard("searchidx"):
         mapping = columns_mapping("searchidx", columns_spec)
         where, _configured = resolve_index_path(index_dir)
+        if not paths:  # the index's own folders and feeds, as for a plain `searchidx index`
+            if not where.exists():
+                fail("searchidx", "give the folders (or feed URLs) to watch: searchidx watch ~/news")
+            paths = _sources(Index.recorded_roots(where))
+            if not paths:
+                fail("searchidx", f"{where} has no recorded roots: give the folders (or feed URLs) to watch")
         stop = threading.Event()
 
         def finish(_signum: int, _frame: FrameType | None) -> None:

@@ -140,3 +140,29 @@ def test_a_change_seen_after_a_slow_commit_has_waited_since_the_commit_began() -
     full = _Batch(seconds=60.0, files=2)
     full.add({"a.txt", "b.txt"}, 0.0)
     assert full.due(0.0)
+
+
+def test_the_watch_command_without_paths_watches_the_recorded_roots(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from searchidx.cli import main
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("Oil rose.\n", encoding="utf-8")
+    runner = CliRunner()
+    nothing = runner.invoke(main, ["watch", "--index", str(tmp_path / "ix")])
+    assert nothing.exit_code == 2 and "give the folders (or feed URLs) to watch" in nothing.output
+    Index.build(tmp_path / "ix", [src], entities=False, workers=1).close()
+    command = [sys.executable, "-c", "from searchidx.cli import main; main(prog_name='searchidx')"]
+    args = ["watch", "--index", str(tmp_path / "ix"), "--every", "0.2", "--workers", "1"]
+    with subprocess.Popen(
+        [*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        assert "1 unchanged" in proc.stdout.readline()  # the recorded folder, scanned
+        (src / "b.txt").write_text("Gas fell.\n", encoding="utf-8")
+        assert "1 added" in proc.stdout.readline()
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and f"watching {src}" in err
