@@ -204,6 +204,7 @@ class Index:
         columns: Mapping[str, str] | None = None,
         fetch_pages: bool = False,
         dask: str | None = None,
+        polls: Mapping[str, Any] | None = None,
     ) -> IndexReport:
         """Bring the index up to date with ``sources`` in one atomic commit.
 
@@ -232,6 +233,8 @@ class Index:
             dask: A Dask scheduler's address (``tcp://HOST:8786``): its workers write the new
                 segments, into the index directory on storage they share (``pip install
                 "searchidx[dask]"``). A worker lost mid-run leaves the index at its last commit.
+            polls: Feed URL -> its answer (:class:`searchidx.fetch.Polled`), fetched before the
+                call (outside the write lock, as ``searchidx watch`` does): not fetched again.
 
         Raises:
             SearchidxError: A URL that is not http or https.
@@ -241,7 +244,7 @@ class Index:
             IndexWriteError: The disk is full or the index read-only (nothing was committed).
         """
         roots, feeds = split_sources(sources)
-        run = Run(progress, workers, should_stop, follow_symlinks, columns, feeds, fetch_pages, dask)
+        run = Run(progress, workers, should_stop, follow_symlinks, columns, feeds, fetch_pages, dask, polls)
         return self._update(roots, lock_timeout, run)
 
     def _update(self, roots: Sequence[Path], lock_timeout: float, run: Run) -> IndexReport:

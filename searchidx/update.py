@@ -175,6 +175,7 @@ def run_update(
     feed_state: Mapping[str, Any] | None = None,
     polled: dict[str, dict[str, str]] | None = None,
     dask: str | None = None,
+    polls: Mapping[str, Any] | None = None,
 ) -> IndexReport:
     """Apply ``roots`` to an open Whoosh writer (the caller commits or cancels).
 
@@ -186,6 +187,8 @@ def run_update(
     ``feeds`` are then polled, conditionally with their validators in
     ``feed_state``; ``polled`` receives, for each feed that answered, the
     validators to keep (empty when it had a problem, so the next run reads it whole).
+    A feed in ``polls`` (its :class:`~searchidx.fetch.Polled` answer, fetched before
+    the run) is not fetched again.
 
     With ``dask`` (a scheduler's address), new segments are written by the
     cluster's workers (:mod:`searchidx.executors`), connected to before anything is read.
@@ -261,7 +264,7 @@ def run_update(
                 progress(min(done, total), total)
         if feeds:
             feed_run = _FeedRun(sink, known, seen_ids, problems, roots, check)
-            unchanged += feed_run.read(feeds, by_path, feed_state or {}, fetch_pages)
+            unchanged += feed_run.read(feeds, by_path, feed_state or {}, fetch_pages, polls or {})
             if polled is not None:
                 polled.update(feed_run.polled)
         removed = _remove_missing(writer, known, roots, seen_ids, seen_paths - kept_paths, kept_paths)
@@ -299,6 +302,7 @@ class _FeedRun:
         by_path: Mapping[str, list[str]],
         state: Mapping[str, Any],
         fetch_pages: bool,
+        polls: Mapping[str, Any],
     ) -> int:
         """Poll every feed; return how many articles are unchanged."""
         from .fetch import Fetcher, is_url, poll, with_page
@@ -309,7 +313,7 @@ class _FeedRun:
             self.check()
             before = len(self.problems)
             recorded = state.get(url)
-            result = poll(fetcher, url, recorded if isinstance(recorded, dict) else None)
+            result = polls.get(url) or poll(fetcher, url, recorded if isinstance(recorded, dict) else None)
             if result.not_modified:  # 304: what was read from it stands
                 ids = by_path.get(url, [])
                 self.seen_ids.update(ids)

@@ -16,7 +16,9 @@ The watcher listens before the first scan, so a file that lands during it is
 not missed; stopping commits whatever landed since the last commit.
 
 Feed URLs among the roots are polled every ``feed_seconds`` (a conditional GET:
-a feed that has not changed costs one request and commits nothing).
+a feed that has not changed costs one request and commits nothing), by a thread
+of their own and without the write lock: a feed server that is slow to answer
+delays no commit of the folders; what a poll brings is then one ordinary update.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .index import Index
 from .models import IndexReport
+
+if TYPE_CHECKING:
+    from .fetch import Polled
 
 __all__ = ["watch"]
 
@@ -90,10 +95,12 @@ def watch(
     index: Index | None = None
     said: set[str] = set()  # the feeds' problems of the last poll: a feed failing again is not news
 
-    def update(sources: Sequence[str | Path], always: bool) -> None:
+    def update(
+        sources: Sequence[str | Path], always: bool, polls: Mapping[str, Polled] | None = None
+    ) -> None:
         nonlocal said
         assert index is not None
-        done = index.update(sources, workers=workers, columns=columns)
+        done = index.update(sources, workers=workers, columns=columns, polls=polls)
         problems = {str(p) for p in done.problems}
         news = bool(problems - said) if sources is feeds else bool(problems)
         if sources is feeds:
@@ -102,7 +109,8 @@ def watch(
             on_commit(done)
 
     with contextlib.ExitStack() as stack:
-        next_poll = time.monotonic() + feed_seconds
+        poller = _Poller(Path(index_path), feeds, feed_seconds, stop)
+        stack.callback(poller.join)
         batch = _Batch(commit_seconds, commit_files)
         for changes in _changes(paths, stop, commit_seconds, force_polling):
             if index is None:
@@ -117,15 +125,15 @@ def watch(
                 assert index.last_report is not None
                 on_commit(index.last_report)
                 said = {str(p) for p in index.last_report.problems}
-                next_poll = time.monotonic() + feed_seconds
+                poller.start()
                 continue  # what landed before the scan began, the scan has read
             batch.add({path for _change, path in changes if is_article_file(path)}, time.monotonic())
             if batch.due(time.monotonic()):
                 batch.committing(time.monotonic())
                 update(paths, always=True)
-            if feeds and time.monotonic() >= next_poll:
-                update(feeds, always=False)
-                next_poll = time.monotonic() + feed_seconds
+            polls = poller.take()
+            if polls is not None and not all(p.not_modified for p in polls.values()):
+                update(feeds, always=False, polls=polls)  # only the write holds the lock
             if stop.is_set():
                 break
         if index is not None and paths:
@@ -158,6 +166,58 @@ def _changes(
         force_polling=force_polling or None,
         raise_interrupt=False,
     )
+
+
+class _Poller:
+    """Polls the feeds every ``seconds`` in a thread of its own, outside the write lock.
+
+    Each round's answers wait in :meth:`take` for the watch loop, which writes them in
+    one update; the validators sent are the ones of the index's last commit.
+    """
+
+    def __init__(self, where: Path, feeds: Sequence[str], seconds: float, stop: threading.Event) -> None:
+        self.where, self.feeds, self.seconds, self.stop = where, list(feeds), seconds, stop
+        self._ready: dict[str, Polled] | None = None
+        self._lock = threading.Lock()
+        self._taken = threading.Event()  # the last round was written: the next may start
+        self._thread = threading.Thread(target=self._run, name="searchidx-feed-poller", daemon=True)
+
+    def start(self) -> None:
+        if self.feeds:
+            self._taken.set()
+            self._thread.start()
+
+    def join(self) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout=1)  # a fetch in flight ends within its own timeout
+
+    def take(self) -> dict[str, Polled] | None:
+        """The answers of the last round, once (None: no round has ended since)."""
+        with self._lock:
+            ready, self._ready = self._ready, None
+        if ready is not None:
+            self._taken.set()
+        return ready
+
+    def _run(self) -> None:
+        from .fetch import Fetcher, poll
+        from .storage import FEEDS_FILE, read_json_object
+
+        while not self.stop.wait(self.seconds):
+            while not self._taken.wait(_WAKE_SECONDS):  # the last round is not written yet
+                if self.stop.is_set():
+                    return
+            state = read_json_object(self.where / FEEDS_FILE)
+            fetcher = Fetcher()
+            answers = {}
+            for url in self.feeds:
+                recorded = state.get(url)
+                answers[url] = poll(fetcher, url, recorded if isinstance(recorded, dict) else None)
+                if self.stop.is_set():
+                    return
+            with self._lock:
+                self._ready = answers
+                self._taken.clear()
 
 
 class _Batch:

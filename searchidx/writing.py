@@ -85,6 +85,9 @@ class Run:
     fetch_pages: bool = False
     #: A Dask scheduler's address: its workers write the new segments (searchidx.executors).
     dask: str | None = None
+    #: Feed URL -> its answer (:class:`searchidx.fetch.Polled`) fetched before the run, outside
+    #: the write lock (searchidx watch): used instead of polling that feed again.
+    polls: Mapping[str, Any] | None = None
 
 
 def versions() -> dict[str, str]:
@@ -252,6 +255,7 @@ def write(
                     fetch_pages=run.fetch_pages,
                     feed_state=feed_state,
                     polled=polled,
+                    polls=run.polls,
                     dask=run.dask,
                 )
                 if fresh or report.added or report.updated or report.removed:

@@ -649,3 +649,35 @@ def test_watch_says_a_failing_feed_once_until_it_changes(web: _Server, tmp_path:
         stop.set()
         thread.join(20)
     assert not thread.is_alive()
+
+
+def test_a_feed_slow_to_answer_delays_no_commit_of_the_folders(web: _Server, tmp_path: Path) -> None:
+    from searchidx.models import IndexReport
+    from searchidx.watch import watch
+
+    web.routes["/feed.xml"] = feed(FEED_V1, '"v1"')
+    (tmp_path / "src").mkdir()
+    reports: list[IndexReport] = []
+    stop = threading.Event()
+    options = {
+        "on_commit": reports.append,
+        "stop": stop,
+        "entities": False,
+        "workers": 1,
+        "feed_seconds": 0.2,
+    }
+    roots = [tmp_path / "src", web.url("/feed.xml")]
+    thread = threading.Thread(target=watch, args=(tmp_path / "ix", roots), kwargs=options)
+    thread.start()
+    try:
+        assert until(lambda: len(reports) == 1)
+        web.routes["/feed.xml"] = slow(6.0)  # accepts, then says nothing for 6 s
+        assert until(lambda: len(web.hits("/feed.xml")) >= 2)  # a poll is waiting on it
+        landed = time.monotonic()
+        (tmp_path / "src" / "a.txt").write_text("Gas fell.\n", encoding="utf-8")
+        assert until(lambda: sum(r.added for r in reports) == 3, timeout=5)
+        assert time.monotonic() - landed < 4.0  # not behind the feed's 6 s
+    finally:
+        stop.set()
+        thread.join(20)
+    assert not thread.is_alive()
