@@ -117,15 +117,16 @@ def watch(
                 # The watcher listens from the first step: a file that lands while the
                 # folders are scanned is its next change, not missed until another comes.
                 batch.committing(time.monotonic())
+                # With folders, the feeds' first poll is the poller's, at once: a slow feed
+                # server does not hold the folders' first commit.
+                first = [*paths] if paths else [*feeds]
                 index = stack.enter_context(
-                    Index.build(
-                        index_path, [*paths, *feeds], entities=entities, workers=workers, columns=columns
-                    )
+                    Index.build(index_path, first, entities=entities, workers=workers, columns=columns)
                 )
                 assert index.last_report is not None
                 on_commit(index.last_report)
                 said = {str(p) for p in index.last_report.problems}
-                poller.start()
+                poller.start(at_once=bool(paths))
                 continue  # what landed before the scan began, the scan has read
             batch.add({path for _change, path in changes if is_article_file(path)}, time.monotonic())
             if batch.due(time.monotonic()):
@@ -178,11 +179,14 @@ class _Poller:
     def __init__(self, where: Path, feeds: Sequence[str], seconds: float, stop: threading.Event) -> None:
         self.where, self.feeds, self.seconds, self.stop = where, list(feeds), seconds, stop
         self._ready: dict[str, Polled] | None = None
+        self._wait = seconds
         self._lock = threading.Lock()
         self._taken = threading.Event()  # the last round was written: the next may start
         self._thread = threading.Thread(target=self._run, name="searchidx-feed-poller", daemon=True)
 
-    def start(self) -> None:
+    def start(self, at_once: bool) -> None:
+        """Start polling: the first round at once, or after ``seconds``."""
+        self._wait = 0.0 if at_once else self.seconds
         if self.feeds:
             self._taken.set()
             self._thread.start()
@@ -203,7 +207,8 @@ class _Poller:
         from .fetch import Fetcher, poll
         from .storage import FEEDS_FILE, read_json_object
 
-        while not self.stop.wait(self.seconds):
+        while not self.stop.wait(self._wait):
+            self._wait = self.seconds
             while not self._taken.wait(_WAKE_SECONDS):  # the last round is not written yet
                 if self.stop.is_set():
                     return
