@@ -6,6 +6,7 @@ process): no test touches the network.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import socket
@@ -23,7 +24,7 @@ from searchidx import Index
 from searchidx import fetch as fetch_module
 from searchidx.cli import main
 from searchidx.fetch import Fetcher, FetchError, Limits, poll
-from searchidx.models import Article
+from searchidx.models import Article, IndexReport
 from tests.harness import until
 
 FEED_V1 = """<?xml version="1.0" encoding="UTF-8"?>
@@ -487,27 +488,37 @@ def test_robots_txt_missing_allows_and_unreadable_forbids(web: _Server) -> None:
 # ---- searchidx watch polls feed URLs ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("with_folder", [True, False], ids=["folder-and-feed", "feed-only"])
-def test_watch_polls_its_feed_urls_and_commits_only_what_changed(
-    web: _Server, tmp_path: Path, with_folder: bool
-) -> None:
-    from searchidx.models import IndexReport
+@contextlib.contextmanager
+def _watching(where: Path, roots: list[Any], feed_seconds: float) -> Iterator[list[IndexReport]]:
+    """``searchidx.watch.watch`` in a thread; its reports as they come; stopped and joined after."""
     from searchidx.watch import watch
 
-    web.routes["/feed.xml"] = feed(FEED_V1, '"v1"')
-    roots: list[str | Path] = [web.url("/feed.xml")]
-    if with_folder:
-        (tmp_path / "src").mkdir()
-        (tmp_path / "src" / "a.txt").write_text("Gas fell.\n", encoding="utf-8")
-        roots.insert(0, tmp_path / "src")
     reports: list[IndexReport] = []
     stop = threading.Event()
     options = {"on_commit": reports.append, "stop": stop, "entities": False, "workers": 1}
     thread = threading.Thread(
-        target=watch, args=(tmp_path / "ix", roots), kwargs={**options, "feed_seconds": 0.3}
+        target=watch, args=(where, roots), kwargs={**options, "feed_seconds": feed_seconds}
     )
     thread.start()
     try:
+        yield reports
+    finally:
+        stop.set()
+        thread.join(20)
+    assert not thread.is_alive()
+
+
+@pytest.mark.parametrize("with_folder", [True, False], ids=["folder-and-feed", "feed-only"])
+def test_watch_polls_its_feed_urls_and_commits_only_what_changed(
+    web: _Server, tmp_path: Path, with_folder: bool
+) -> None:
+    web.routes["/feed.xml"] = feed(FEED_V1, '"v1"')
+    roots: list[Any] = [web.url("/feed.xml")]
+    if with_folder:
+        (tmp_path / "src").mkdir()
+        (tmp_path / "src" / "a.txt").write_text("Gas fell.\n", encoding="utf-8")
+        roots.insert(0, tmp_path / "src")
+    with _watching(tmp_path / "ix", roots, 0.3) as reports:
         # With a folder, the folder is the first commit and the feed's first poll (at once) the next.
         assert until(lambda: sum(r.added for r in reports) == 2 + with_folder)
         assert len(reports) == 1 + with_folder
@@ -520,10 +531,6 @@ def test_watch_polls_its_feed_urls_and_commits_only_what_changed(
         with Index.open(tmp_path / "ix") as index:  # another reader sees the poll's commit
             assert index.search("harvests").total == 1
             assert set(index.roots) >= {web.url("/feed.xml")}
-    finally:
-        stop.set()
-        thread.join(20)
-    assert not thread.is_alive()
     assert all(not r.problems for r in reports)
 
 
@@ -623,22 +630,8 @@ def test_a_site_asking_for_a_very_long_crawl_delay_gets_no_page_requests(web: _S
 
 
 def test_watch_says_a_failing_feed_once_until_it_changes(web: _Server, tmp_path: Path) -> None:
-    from searchidx.models import IndexReport
-    from searchidx.watch import watch
-
     web.routes["/feed.xml"] = status(503)
-    reports: list[IndexReport] = []
-    stop = threading.Event()
-    options = {
-        "on_commit": reports.append,
-        "stop": stop,
-        "entities": False,
-        "workers": 1,
-        "feed_seconds": 0.2,
-    }
-    thread = threading.Thread(target=watch, args=(tmp_path / "ix", [web.url("/feed.xml")]), kwargs=options)
-    thread.start()
-    try:
+    with _watching(tmp_path / "ix", [web.url("/feed.xml")], 0.2) as reports:
         assert until(lambda: len(reports) == 1) and "HTTP 503" in str(reports[0].problems[0])
         assert until(lambda: len(web.hits("/feed.xml")) >= 4)
         assert len(reports) == 1  # the same failure, poll after poll: said once
@@ -646,31 +639,12 @@ def test_watch_says_a_failing_feed_once_until_it_changes(web: _Server, tmp_path:
         assert until(lambda: len(reports) == 2) and "HTTP 404" in str(reports[1].problems[0])
         web.routes["/feed.xml"] = feed(FEED_V1, '"v1"')
         assert until(lambda: sum(r.added for r in reports) == 2)
-    finally:
-        stop.set()
-        thread.join(20)
-    assert not thread.is_alive()
 
 
 def test_a_feed_slow_to_answer_delays_no_commit_of_the_folders(web: _Server, tmp_path: Path) -> None:
-    from searchidx.models import IndexReport
-    from searchidx.watch import watch
-
     web.routes["/feed.xml"] = feed(FEED_V1, '"v1"')
     (tmp_path / "src").mkdir()
-    reports: list[IndexReport] = []
-    stop = threading.Event()
-    options = {
-        "on_commit": reports.append,
-        "stop": stop,
-        "entities": False,
-        "workers": 1,
-        "feed_seconds": 0.2,
-    }
-    roots = [tmp_path / "src", web.url("/feed.xml")]
-    thread = threading.Thread(target=watch, args=(tmp_path / "ix", roots), kwargs=options)
-    thread.start()
-    try:
+    with _watching(tmp_path / "ix", [tmp_path / "src", web.url("/feed.xml")], 0.2) as reports:
         assert until(lambda: sum(r.added for r in reports) == 2)
         web.routes["/feed.xml"] = slow(6.0)  # accepts, then says nothing for 6 s
         assert until(lambda: len(web.hits("/feed.xml")) >= 2)  # a poll is waiting on it
@@ -678,7 +652,3 @@ def test_a_feed_slow_to_answer_delays_no_commit_of_the_folders(web: _Server, tmp
         (tmp_path / "src" / "a.txt").write_text("Gas fell.\n", encoding="utf-8")
         assert until(lambda: sum(r.added for r in reports) == 3, timeout=5)
         assert time.monotonic() - landed < 4.0  # not behind the feed's 6 s
-    finally:
-        stop.set()
-        thread.join(20)
-    assert not thread.is_alive()
