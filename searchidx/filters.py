@@ -42,8 +42,8 @@ __all__ = [
     "Mode",
     "Sort",
     "compile_filters",
+    "entity_docs",
     "resolve_filters",
-    "with_aliases",
 ]
 
 Sort = Literal["relevance", "newest", "oldest"]
@@ -228,16 +228,18 @@ def compile_filters(snapshot: Snapshot, text: str, parsed: ParsedQuery, filters:
         dates = bounds if dates is None else dates.intersect(bounds)
     allowed = None if dates is None else snapshot.dates.docs_in(dates)
     for query in entities:
-        docs = snapshot.docset(with_aliases(query, snapshot))
+        docs = entity_docs(query, snapshot)
         allowed = docs if allowed is None else allowed & docs
     return CompiledFilters(dates, entities, allowed)
 
 
-def with_aliases(query: wq.Query, snapshot: Snapshot) -> wq.Query:
-    """Let an entity filter match every name the collection resolves to the same entity.
+def entity_docs(query: wq.Query, snapshot: Snapshot) -> set[int]:
+    """The articles an entity filter matches, with every name the collection resolves to its entity.
 
-    ``person:reagan`` also finds articles that only say "Ronald Reagan" or that
-    tagged "Reagan" an organisation; ``org:imf`` finds "International Monetary Fund".
+    ``person:reagan`` also finds articles that only say "Ronald Reagan" or that tagged
+    "Reagan" an organisation; ``org:imf`` finds "International Monetary Fund". A name of
+    another type counts only as a whole name: the article that tagged "Reagan" an
+    organisation, not every organisation with the word in it ("Reagan Administration").
     """
     from whoosh import query as wq
 
@@ -245,13 +247,24 @@ def with_aliases(query: wq.Query, snapshot: Snapshot) -> wq.Query:
     from .schema import ENTITY_FIELDS
 
     if isinstance(query, wq.Not):
-        return wq.Not(with_aliases(query.query, snapshot))
-    if isinstance(query, (wq.Or, wq.And)):
-        return type(query)([with_aliases(q, snapshot) for q in query.subqueries])
+        return snapshot.docset(wq.Every()) - entity_docs(query.query, snapshot)
+    if isinstance(query, wq.Or):
+        return set().union(*(entity_docs(q, snapshot) for q in query.subqueries))
+    if isinstance(query, wq.And):
+        return set.intersection(*(entity_docs(q, snapshot) for q in query.subqueries))
     words = (
         query.words if isinstance(query, wq.Phrase) else [query.text] if isinstance(query, wq.Term) else None
     )
     if words is None or query.fieldname not in ENTITY_FIELDS or not snapshot.entities:
-        return query
-    others = snapshot.entity_aliases().get((query.fieldname, tuple(words)))
-    return wq.Or([query, *(entity_query(label, key) for label, key in others)]) if others else query
+        return snapshot.docset(query)
+    others = snapshot.entity_aliases().get((query.fieldname, tuple(words)), [])
+    same = [entity_query(label, key) for label, key in others if label == query.fieldname]
+    docs = snapshot.docset(wq.Or([query, *same]) if same else query)
+    for label, key in others:
+        if label != query.fieldname:  # the word may be part of longer names of that type: check
+            docs |= {
+                doc
+                for doc in snapshot.docset(entity_query(label, key)) - docs
+                if any((kind, name) == (label, key) for kind, name, _shown in snapshot.entity_row(doc))
+            }
+    return docs

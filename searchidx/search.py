@@ -19,7 +19,7 @@ from whoosh import query as wq
 from .duplicates import Sketch, fold_page, sketch
 from .errors import QueryError, SearchCancelled, SearchOptionError
 from .explain import filter_notes
-from .filters import MODES, NO_FILTERS, SORTS, CompiledFilters, Filters, Mode, compile_filters, with_aliases
+from .filters import MODES, NO_FILTERS, SORTS, CompiledFilters, Filters, Mode, compile_filters, entity_docs
 from .highlight import snippet, spans_within
 from .models import Document, Hit, SearchResults, Span
 from .query import ParsedQuery, parse
@@ -85,7 +85,7 @@ def run_search(
             snapshot,
             compiled.dates,
             compiled.entities,
-            lambda query: docset(snapshot, with_aliases(query, snapshot)),
+            lambda query: entity_docs(query, snapshot),
         )
         if not notes:
             suggestion = suggest(

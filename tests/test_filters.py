@@ -197,3 +197,47 @@ def test_compile_adds_the_filters_entities_after_the_querys(entity_index: Index)
     assert none.allowed == set()
     _, unfiltered = prepare(cache, "moscow", mode="all")
     assert unfiltered.allowed is None and unfiltered.entities == ()
+
+
+class _Snapshot:
+    """Just what entity filters read: postings by (field, words), aliases, each article's entities."""
+
+    entities = True
+    postings: typing.ClassVar[dict[tuple[str, tuple[str, ...]], set[int]]] = {
+        ("person", ("reagan",)): {1, 4},  # Ronald Reagan, Nancy Reagan
+        ("person", ("ronald", "reagan")): {1},
+        ("org", ("reagan",)): {2, 3},  # "Reagan" (tagged an organisation), "Reagan Administration"
+    }
+    rows: typing.ClassVar[dict[int, list[tuple[str, str, str]]]] = {
+        2: [("org", "reagan", "Reagan")],
+        3: [("org", "reagan administration", "Reagan Administration")],
+    }
+
+    def docset(self, query: typing.Any) -> set[int]:
+        from whoosh import query as wq
+
+        if isinstance(query, wq.Every):
+            return {1, 2, 3, 4, 5}
+        if isinstance(query, wq.Or):
+            return set().union(*(self.docset(q) for q in query.subqueries))
+        words = tuple(query.words) if isinstance(query, wq.Phrase) else (query.text,)
+        return set(self.postings.get((query.fieldname, words), set()))
+
+    def entity_aliases(self) -> dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]]:
+        return {("person", ("reagan",)): [("person", "ronald reagan"), ("org", "reagan")]}
+
+    def entity_row(self, doc: int) -> list[tuple[str, str, str]]:
+        return self.rows.get(doc, [])
+
+
+def test_an_alias_of_another_type_counts_only_as_a_whole_name() -> None:
+    from whoosh import query as wq
+
+    from searchidx.filters import entity_docs
+
+    snapshot: typing.Any = _Snapshot()
+    reagan = wq.Term("person", "reagan")
+    # The organisation "Reagan" is the person's alias; "Reagan Administration" is not.
+    assert entity_docs(reagan, snapshot) == {1, 2, 4}
+    assert entity_docs(wq.Not(reagan), snapshot) == {3, 5}
+    assert entity_docs(wq.And([reagan, wq.Term("person", "reagan")]), snapshot) == {1, 2, 4}
