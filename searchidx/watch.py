@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -98,12 +99,13 @@ def watch(
     def update(
         sources: Sequence[str | Path], always: bool, polls: Mapping[str, Polled] | None = None
     ) -> None:
+        """One update of ``sources`` (the feeds when ``polls`` holds their answers), reported if news."""
         nonlocal said
         assert index is not None
         done = index.update(sources, workers=workers, columns=columns, polls=polls)
         problems = {str(p) for p in done.problems}
-        news = bool(problems - said) if sources is feeds else bool(problems)
-        if sources is feeds:
+        news = bool(problems) if polls is None else bool(problems - said)
+        if polls is not None:
             said = problems
         if always or done.added or done.updated or done.removed or news:
             on_commit(done)
@@ -172,23 +174,20 @@ def _changes(
 class _Poller:
     """Polls the feeds every ``seconds`` in a thread of its own, outside the write lock.
 
-    Each round's answers wait in :meth:`take` for the watch loop, which writes them in
-    one update; the validators sent are the ones of the index's last commit.
+    A round's answers wait in :meth:`take` for the watch loop, which writes them in one
+    update; the next round waits until they are taken. Validators come from ``feeds.json``.
     """
 
     def __init__(self, where: Path, feeds: Sequence[str], seconds: float, stop: threading.Event) -> None:
         self.where, self.feeds, self.seconds, self.stop = where, list(feeds), seconds, stop
-        self._ready: dict[str, Polled] | None = None
-        self._wait = seconds
-        self._lock = threading.Lock()
-        self._taken = threading.Event()  # the last round was written: the next may start
+        self._rounds: queue.Queue[dict[str, Polled]] = queue.Queue(maxsize=1)
         self._thread = threading.Thread(target=self._run, name="searchidx-feed-poller", daemon=True)
+        self._first = seconds
 
     def start(self, at_once: bool) -> None:
         """Start polling: the first round at once, or after ``seconds``."""
-        self._wait = 0.0 if at_once else self.seconds
+        self._first = 0.0 if at_once else self.seconds
         if self.feeds:
-            self._taken.set()
             self._thread.start()
 
     def join(self) -> None:
@@ -197,21 +196,18 @@ class _Poller:
 
     def take(self) -> dict[str, Polled] | None:
         """The answers of the last round, once (None: no round has ended since)."""
-        with self._lock:
-            ready, self._ready = self._ready, None
-        if ready is not None:
-            self._taken.set()
-        return ready
+        try:
+            return self._rounds.get_nowait()
+        except queue.Empty:
+            return None
 
     def _run(self) -> None:
         from .fetch import Fetcher, poll
         from .storage import FEEDS_FILE, read_json_object
 
-        while not self.stop.wait(self._wait):
-            self._wait = self.seconds
-            while not self._taken.wait(_WAKE_SECONDS):  # the last round is not written yet
-                if self.stop.is_set():
-                    return
+        pause = self._first
+        while not self.stop.wait(pause):
+            pause = self.seconds
             state = read_json_object(self.where / FEEDS_FILE)
             fetcher = Fetcher()
             answers = {}
@@ -220,9 +216,12 @@ class _Poller:
                 answers[url] = poll(fetcher, url, recorded if isinstance(recorded, dict) else None)
                 if self.stop.is_set():
                     return
-            with self._lock:
-                self._ready = answers
-                self._taken.clear()
+            while not self.stop.is_set():  # until the last round is taken
+                try:
+                    self._rounds.put(answers, timeout=_WAKE_SECONDS)
+                    break
+                except queue.Full:
+                    continue
 
 
 class _Batch:
