@@ -37,11 +37,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, wait
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import analysis
 from .errors import ClusterError, IndexingInterrupted
-from .executors import Slots
 from .models import Article
 from .storage import (
     ENTITIES_FILE,
@@ -52,6 +51,9 @@ from .storage import (
     OURS_RE,
     STEMS_FILE,
 )
+
+if TYPE_CHECKING:  # the search side loads this module; executors are for indexing runs only
+    from .executors import Slots
 
 __all__ = [
     "PARALLEL_MIN",

@@ -103,13 +103,14 @@ def test_bundled_seeds_are_indexed_on_first_search(tmp_path: Path) -> None:
 
 
 def test_search_path_imports_neither_textual_nor_nltk(seeds_dir: str) -> None:
-    # Nor the tagger's CRF library: a search with facets and filters reads entities.json.
+    # Nor the tagger's CRF library: a search with facets and filters reads entities.json; nor
+    # what only indexing runs use (where segment writers run, Dask).
     probe = (
         "import sys\n"
         "from searchidx.cli import search_main\n"
         f"sys.argv = ['search', '--index', {seeds_dir!r}, '--facets', 'ceasefire talks person:putin']\n"
         "try:\n    search_main()\nexcept SystemExit:\n    pass\n"
-        "loaded = ('textual', 'nltk', 'rich', 'pycrfsuite')\n"
+        "loaded = ('textual', 'nltk', 'rich', 'pycrfsuite', 'searchidx.executors', 'distributed')\n"
         "print(sorted(m for m in loaded if m in sys.modules), file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
