@@ -7,14 +7,13 @@ Quality. ``bench/data-labels/reuters_duplicates.json`` holds pairs of story ids,
 each labelled ``same`` (one story: re-sent, corrected, shortened, re-run later or
 rewritten) or ``different`` (another event, company, day or market), with a
 one-line reason: every pair of exact duplicates (same body words) and pairs
-drawn and judged by reading (see the file's ``kinds``). For each pair this
-script asks searchidx's folding whether the two fold together in a result
-list: ``searchidx.duplicates.same_story`` on their sketches
-(``duplicates.sketch``, as stored at indexing) and the seconds between their
-publication times, the test ``fold_page`` applies to each hit and each
-better-ranked story. It prints precision and recall of that grouping over
-all pairs and by kind (issue 13's floor: both >= 0.9) and lists every pair it
-misjudges.
+drawn and judged by reading (see the file's ``kinds``). The script groups the
+whole collection into stories as the index does after each commit
+(``searchidx.duplicates.story_groups`` over every story's sketch and
+publication time: pairs ``same_story`` joins, directly or through copies
+between them), and asks for each pair whether both stories fall in one group.
+It prints precision and recall of that grouping over all pairs and by kind
+(issue 13's floor: both >= 0.9) and lists every pair it misjudges.
 
 Dates. ``bench/data/reuters.jsonl`` leaves 7,243 stories undated (the
 converter reads ``2-MAR-1987 16:27:15.42`` as 20 characters, keeping the
@@ -24,14 +23,15 @@ text alone. By default the dates are read from the collection's SGML
 converted`` uses the converted file's (the figures an index of it gives).
 
 Cost. Sketches are computed while indexing (``schema.document`` calls
-``duplicates.sketch`` for every article and stores it in the ``extra`` field)
-and there is no switch to turn them off, so the script indexes the collection
+``duplicates.sketch`` for every article and stores it in the ``sketch``
+column) and the stories are grouped after each commit (``stories.json``);
+there is no switch to turn them off, so the script indexes the collection
 (default settings: entities, 2 workers) twice into fresh temporary indexes:
 once as shipped and once with ``sketch`` replaced by a stub (worker processes
-are forked, so they inherit it), and prints both times (wall, and CPU of the
-indexer and its workers: steadier when other work shares the machine) and the
-ratio of the median CPU times (floor: within 1.15x). It also times ``sketch``
-alone over every article.
+are forked, so they inherit it; the grouping then has nothing to compare), and
+prints both times (wall, and CPU of the indexer and its workers: steadier when
+other work shares the machine) and the ratio of the median CPU times (floor:
+within 1.15x). It also times ``sketch`` alone over every article.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ from typing import Any
 
 from searchidx import Index, schema
 from searchidx.analysis import fold
-from searchidx.duplicates import Sketch, resemblance, same_story, sketch
+from searchidx.duplicates import Sketch, resemblance, sketch, story_groups
 
 ROOT = Path(__file__).resolve().parent
 DATA = ROOT / "data" / "reuters.jsonl"
@@ -132,11 +132,19 @@ def quality(
     if unlabelled:
         print(f"warning: {len(unlabelled)} exact-duplicate pairs have no label, e.g. {unlabelled[:3]}")
     undated = sum(1 for p in pairs if p["a"] not in dates or p["b"] not in dates)
+    numbers = {doc_id: n for n, doc_id in enumerate(stories)}
+    started = time.process_time()
+    story = story_groups(
+        (n, sketched(doc_id), None if doc_id not in dates else int(dates[doc_id]))
+        for doc_id, n in numbers.items()
+    )
+    print(f"grouped {len(stories)} stories in {time.process_time() - started:.2f} s CPU (sketches made)")
     rows = []
     for pair in pairs:
         a, b = pair["a"], pair["b"]
         apart = abs(dates[a] - dates[b]) if a in dates and b in dates else None
-        folded = same_story(sketched(a), sketched(b), apart)
+        na, nb = numbers[a], numbers[b]
+        folded = story.get(na, na) == story.get(nb, nb)
         rows.append({**pair, "folded": folded, "apart_h": None if apart is None else apart / 3600})
     print(
         f"quality ({source} dates; {len(pairs)} labelled pairs, {undated} with an undated story): "

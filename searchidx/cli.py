@@ -81,11 +81,12 @@ ALL_HITS = 1_000_000_000
 @click.option(
     "--all-copies",
     is_flag=True,
-    help="List every copy of a story (by default re-sent or corrected copies fold into the best one).",
+    help="List and count every copy of a story (by default copies fold into the best-ranked one, "
+    "and totals, -c and --facets count stories).",
 )
 @click.option("--tui", is_flag=True, help="Open the terminal UI instead (QUERY optional).")
 @json_option("JSON Lines: one hit per line, then a summary.")
-@click.option("-c", "--count", is_flag=True, help="Print only the number of matches.")
+@click.option("-c", "--count", is_flag=True, help="Print only the number of matching stories.")
 @click.option("-l", "--files-with-matches", "files_only", is_flag=True, help="Print only matching paths.")
 @click.option("-0", "--null", is_flag=True, help="With -l: end each path with NUL, unescaped (xargs -0).")
 @choice_option(
@@ -152,7 +153,7 @@ def search_command(
         facets = None
         if with_facets:
             started = time.perf_counter()
-            facets = index.facets(text, filters=filters, mode=mode)
+            facets = index.facets(text, filters=filters, mode=mode, fold=not all_copies)
             elapsed_ms = results.elapsed_ms + (time.perf_counter() - started) * 1000
             results = dataclasses.replace(results, elapsed_ms=elapsed_ms)  # the summary covers facets
         if as_json:

@@ -5,22 +5,29 @@ and a correction or another outlet's copy changes a few words. Each article
 keeps a small sketch of its text, computed once when it is indexed: a hash of
 its first :data:`LEAD_WORDS` words, its length in words, and the 16 smallest
 CRC-32 hashes of its three-word shingles (a bottom-k MinHash: Broder 1997, *On
-the resemblance and containment of documents*). A search folds a hit into the
-better-ranked hit that tells the same story (:func:`same_story`): published
-within :data:`WITHIN_SECONDS` of it and beginning with the same words or, by
-the sketches, sharing at least :data:`SAME_STORY` of its shingles; or, up to
-:data:`RERUN_SECONDS` apart, a story of at least :data:`RERUN_WORDS` words
-that is nearly the same text again (:data:`RERUN_SAME`: a weekend story re-run
-on Monday, a correction sent the next day). A routine bulletin sent every day
-in the same words is short, and a new story each day. The hit lists the
-copies it folded; totals still count every article.
+the resemblance and containment of documents*). Two articles tell one story
+(:func:`same_story`) when published within :data:`WITHIN_SECONDS` of each
+other and beginning with the same words or, by the sketches, sharing at least
+:data:`SAME_STORY` of their shingles; or, up to :data:`RERUN_SECONDS` apart,
+when both are stories of at least :data:`RERUN_WORDS` words and nearly the
+same text (:data:`RERUN_SAME`: a weekend story re-run on Monday, a correction
+sent the next day). A routine bulletin sent every day in the same words is
+short, and a new story each day.
+
+The index keeps each article's sketch in a column and, after each commit,
+groups the collection into stories (:func:`story_groups`: every pair that
+:func:`same_story` joins, directly or through copies between them). A result
+list shows each story once, as its best-ranked article, listing the copies
+it folded (:func:`fold_page`); totals and facets count stories
+(:mod:`searchidx.stories`).
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from .analysis import fold
 
@@ -36,6 +43,7 @@ __all__ = [
     "resemblance",
     "same_story",
     "sketch",
+    "story_groups",
 ]
 
 #: Hashes kept per article.
@@ -58,6 +66,9 @@ _FEW = 8
 #: :data:`_READ_AT_LEAST` (a story re-sent 30 times must not leave the page half empty).
 _READ_AHEAD = 8
 _READ_AT_LEAST = 400
+#: Hashes of each sketch an article is filed under to find its copies: two sketches that
+#: share :data:`SAME_STORY` of the 16 smallest hashes of their union share one of these.
+_KEYS = 4
 _WORD_RE = re.compile(r"\w+")
 
 Sketch = tuple[int, ...]
@@ -135,37 +146,36 @@ def _resemblance(a: Sketch, b: Sketch) -> float:
 
 def fold_page(
     ranked: Callable[[int], tuple[int, Ranked]],
-    sketch_of: Callable[[int], Sketch],
+    story_of: Callable[[int], int],
     limit: int,
     offset: int,
-    time_of: Callable[[int], int | None] = lambda _doc: None,
 ) -> tuple[int, Ranked, dict[int, list[int]]]:
     """One page of distinct stories, and the copies folded into each.
 
     Args:
         ranked: ``n -> (total, the first n (docnum, score))`` in result order.
-        sketch_of: A document's sketch.
+        story_of: A document's story (:func:`story_groups`: its first docnum, or its own).
         limit: Stories per page.
         offset: Stories to skip.
-        time_of: A document's publication time (epoch seconds), None when undated:
-            copies are published close together (see :func:`same_story`), while a
-            routine bulletin sent each day in the same words is a new story each day.
 
     Returns:
-        The total (every article), the page, and each page document's folded copies.
+        The total as ``ranked`` gives it, the page (each story as its best-ranked
+        article), and each page document's copies among the hits read, in rank order.
     """
     want = offset + limit
     read = want * 2 + 8
-    known: dict[int, Sketch] = {}
-
-    def sketched(docnum: int) -> Sketch:
-        if docnum not in known:
-            known[docnum] = sketch_of(docnum)
-        return known[docnum]
-
     while True:
         total, found = ranked(read)
-        kept, copies = _fold(found, sketched, time_of)
+        kept: Ranked = []
+        first: dict[int, int] = {}  # story -> its best-ranked docnum
+        copies: dict[int, list[int]] = {}
+        for docnum, score in found:
+            story = story_of(docnum)
+            if story in first:
+                copies.setdefault(first[story], []).append(docnum)
+            else:
+                first[story] = docnum
+                kept.append((docnum, score))
         exhausted = len(found) < read
         if len(kept) >= want or exhausted or read >= max(want * _READ_AHEAD, _READ_AT_LEAST):
             break
@@ -174,22 +184,93 @@ def fold_page(
     return total, page, {d: copies[d] for d, _score in page if copies.get(d)}
 
 
-def _fold(
-    found: Sequence[tuple[int, float]],
-    sketch_of: Callable[[int], Sketch],
-    time_of: Callable[[int], int | None],
-) -> tuple[Ranked, dict[int, list[int]]]:
-    kept: Ranked = []
-    seen: list[tuple[Sketch, int | None]] = []
-    copies: dict[int, list[int]] = {}
-    for docnum, score in found:
-        mine, when = sketch_of(docnum), time_of(docnum)
-        for (first, _score), (theirs, then) in zip(kept, seen, strict=True):
-            apart = None if when is None or then is None else abs(when - then)
-            if same_story(mine, theirs, apart):
-                copies.setdefault(first, []).append(docnum)
+def story_groups(sketched: Iterable[tuple[int, Sketch, int | None]]) -> dict[int, int]:
+    """The stories of a collection: each article that has copies, mapped to its story's first docnum.
+
+    Args:
+        sketched: ``(docnum, sketch, publication time or None)`` of every article.
+
+    Returns:
+        ``docnum -> the smallest docnum of its story`` for articles in stories of
+        two or more; an article alone in its story is left out.
+
+    Two articles are one story when :func:`same_story` says so, directly or
+    through copies between them. Candidates are found, not compared all with all:
+    each article is filed under its lead and its :data:`_KEYS` smallest hashes
+    (two articles sharing at least :data:`SAME_STORY` of the union's smallest
+    hashes share one of these), and compared with those filed beside it
+    published within :data:`RERUN_SECONDS`; identical sketches published at
+    the same second are one story without comparing.
+    """
+    parent: dict[int, int] = {}
+
+    def root(docnum: int) -> int:
+        while (up := parent.get(docnum, docnum)) != docnum:
+            parent[docnum] = parent.get(up, up)  # path halving
+            docnum = parent[docnum]
+        return docnum
+
+    def join(a: int, b: int) -> None:
+        a, b = root(a), root(b)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
+    first: dict[tuple[Sketch, int | None], int] = {}
+    known: dict[int, tuple[Sketch, int | None, frozenset[int]]] = {}
+    filed: defaultdict[tuple[bool, int], list[int]] = defaultdict(list)
+    for docnum, mine, when in sketched:
+        if not mine:
+            continue
+        seen = first.setdefault((mine, when), docnum)
+        if seen != docnum:
+            join(seen, docnum)
+            continue
+        hashes = _hashes(mine)
+        known[docnum] = (mine, when, frozenset(hashes))
+        filed[False, mine[0]].append(docnum)
+        for h in hashes[:_KEYS]:
+            filed[True, h].append(docnum)
+    for members in filed.values():
+        if len(members) > 1:
+            _compare(members, known, root, join)
+    return {docnum: root(docnum) for docnum in parent.keys() | parent.values()}
+
+
+def _compare(
+    members: list[int],
+    known: dict[int, tuple[Sketch, int | None, frozenset[int]]],
+    root: Callable[[int], int],
+    join: Callable[[int, int], None],
+) -> None:
+    """Join the articles filed under one key that tell one story (see :func:`story_groups`)."""
+    dated = sorted((d for d in members if known[d][1] is not None), key=lambda d: known[d][1] or 0)
+    undated = [d for d in members if known[d][1] is None]
+    for i, a in enumerate(dated):
+        when = known[a][1] or 0
+        for b in dated[i + 1 :]:
+            if (known[b][1] or 0) - when > RERUN_SECONDS:
                 break
-        else:
-            kept.append((docnum, score))
-            seen.append((mine, when))
-    return kept, copies
+            _maybe_join(a, b, known, root, join)
+    for i, a in enumerate(undated):
+        for b in undated[i + 1 :] + dated:
+            _maybe_join(a, b, known, root, join)
+
+
+def _maybe_join(
+    a: int,
+    b: int,
+    known: dict[int, tuple[Sketch, int | None, frozenset[int]]],
+    root: Callable[[int], int],
+    join: Callable[[int, int], None],
+) -> None:
+    if root(a) == root(b):
+        return
+    (mine, when, hashes), (theirs, then, others) = known[a], known[b]
+    shared = len(hashes & others)
+    # The estimate counts shared hashes among at least max(len) of the union's smallest: fewer
+    # shared than SAME_STORY of that cannot pass, and most pairs filed together stop here.
+    if mine[0] != theirs[0] and shared < SAME_STORY * max(len(hashes), len(others)):
+        return
+    apart = None if when is None or then is None else abs(when - then)
+    if same_story(mine, theirs, apart):
+        join(a, b)

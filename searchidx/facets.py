@@ -42,8 +42,11 @@ def run_facets(
     mode: Mode,
     filters: Filters = NO_FILTERS,
     should_stop: Callable[[], bool] | None = None,
+    fold: bool = True,
 ) -> Facets:
-    """Count entities and months over every article the query matches.
+    """Count entities and months over every story the query matches (every article, unless ``fold``).
+
+    A story told by several copies counts once, as its first matching copy.
 
     Raises:
         SearchOptionError: An unknown mode or a negative limit.
@@ -57,6 +60,8 @@ def run_facets(
 
     parsed, compiled = prepare(snapshot, text, mode=mode, filters=filters, allow_empty=True)
     docs = matching_docs(snapshot, parsed, compiled.allowed)
+    if fold:
+        docs = snapshot.stories().distinct(docs)
     check()
     known = _known(snapshot)
     try:

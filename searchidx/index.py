@@ -290,7 +290,8 @@ class Index:
                 :class:`SearchCancelled` (live search abandons searches a keystroke made stale).
             fold: Show each story once: copies of a better-ranked hit (re-sent, corrected,
                 or carried by another outlet) are folded into it and listed in its
-                ``copies``; ``limit`` and ``offset`` count stories, ``total`` articles.
+                ``copies``; ``limit``, ``offset`` and ``total`` count stories. False lists
+                and counts every article.
             **deprecated: ``since``, ``until``, ``people``, ``places``, ``orgs``: the
                 fields of :class:`Filters`, as keywords (a DeprecationWarning; removed in 0.3).
 
@@ -328,11 +329,13 @@ class Index:
         filters: Filters | None = None,
         mode: Mode = "all",
         prefix_terms: int = 16,
+        fold: bool = True,
         **deprecated: Unpack[FilterKeywords],
     ) -> int:
-        """The exact number of articles matching ``query`` (no hits made; never a lower bound).
+        """The exact number of stories matching ``query`` (no hits made; never a lower bound).
 
-        ``filters``, ``mode``, ``prefix_terms`` and the deprecated filter keywords are as in :meth:`search`.
+        ``filters``, ``mode``, ``prefix_terms``, ``fold`` (False: count every copy of
+        a story) and the deprecated filter keywords are as in :meth:`search`.
 
         Raises:
             QueryError: The query or a date cannot be understood.
@@ -340,7 +343,7 @@ class Index:
         """
         chosen = resolve_filters(filters, deprecated, "count")
         return self.search(
-            query, filters=chosen, limit=0, mode=mode, highlight=False, prefix_terms=prefix_terms
+            query, filters=chosen, limit=0, mode=mode, highlight=False, prefix_terms=prefix_terms, fold=fold
         ).total
 
     def facets(
@@ -351,12 +354,14 @@ class Index:
         limit: int = 10,
         mode: Mode = "all",
         should_stop: Callable[[], bool] | None = None,
+        fold: bool = True,
         **deprecated: Unpack[FilterKeywords],
     ) -> Facets:
-        """Top people, places and organisations among the matching articles, and a month histogram.
+        """Top people, places and organisations among the matching stories, and a month histogram.
 
-        An empty ``query`` means every article. ``filters``, ``mode`` and the deprecated
-        filter keywords are as in :meth:`search`.
+        An empty ``query`` means every article. A story carried by several copies
+        counts once; ``fold=False`` counts every copy. ``filters``, ``mode`` and the
+        deprecated filter keywords are as in :meth:`search`.
 
         Raises:
             QueryError: The query or a date cannot be understood.
@@ -369,7 +374,7 @@ class Index:
         chosen = resolve_filters(filters, deprecated, "facets")
         with self._reader.using() as snapshot:
             return run_facets(
-                snapshot, query, limit=limit, mode=mode, filters=chosen, should_stop=should_stop
+                snapshot, query, limit=limit, mode=mode, filters=chosen, should_stop=should_stop, fold=fold
             )
 
     def document(self, doc_id: str, query: str = "") -> Document | None:

@@ -176,6 +176,11 @@ class Hit:
     def __post_init__(self) -> None:
         _frozen(self, "entities", self.entities)
 
+    @property
+    def similar(self) -> int:
+        """How many copies of this hit's story were folded into it (``len(copies)``)."""
+        return len(self.copies)
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (dates as ISO 8601 UTC, spans as pairs)."""
         return {
@@ -193,6 +198,7 @@ class Hit:
             "snippet_spans": [[s.start, s.end] for s in self.snippet_spans],
             "title_spans": [[s.start, s.end] for s in self.title_spans],
             "entities": {label: list(names) for label, names in self.entities.items()},
+            "similar": self.similar,
             "copies": list(self.copies),
         }
 

@@ -225,13 +225,22 @@ def pruned_top(
     allowed: set[int] | None,
     k: int,
     should_stop: Callable[[], bool] | None = None,
+    story_of: Callable[[int], int] | None = None,
 ) -> tuple[int, bool, list[tuple[int, float]]]:
     """The best ``k`` matches, scoring only pieces of the docnum space that can hold them.
 
+    Args:
+        snapshot: The index as of one commit.
+        query: Terms, ANDs, ORs and NOTs.
+        allowed: The docnums a hit must be in (None: any).
+        k: How many to keep.
+        should_stop: Polled every 16 pieces; True raises :class:`SearchCancelled`.
+        story_of: Count the stories of the matches, not the matches (a docnum's story).
+
     Returns:
-        The number of matches counted, whether that is only a lower bound (some
-        pieces were skipped), and the top ``(docnum, score)`` pairs, best first;
-        equal scores in docnum order.
+        The number of matches (or stories) counted, whether that is only a lower
+        bound (some pieces were skipped), and the top ``(docnum, score)`` pairs,
+        best first; equal scores in docnum order.
 
     Raises:
         Unprunable: The query has a node this path does not score.
@@ -241,9 +250,14 @@ def pruned_top(
     pieces.sort(key=lambda piece: -piece[0])
     heap: list[tuple[float, int]] = []  # (score, -docnum): the worst kept hit on top
     counted = 0
+    told: set[int] = set()  # the stories counted, with story_of
+
+    def total() -> int:
+        return counted if story_of is None else len(told)
+
     for done, (bound, lo, hi, covering) in enumerate(pieces):
         if len(heap) >= k and bound < heap[0][0]:
-            return counted, True, _ranked(heap)
+            return total(), True, _ranked(heap)
         if should_stop is not None and not done & 15 and should_stop():
             raise SearchCancelled()
         for docnum in tree.candidates(tree.root, covering, lo, hi):
@@ -253,12 +267,14 @@ def pruned_top(
             if score is None:
                 continue
             counted += 1
+            if story_of is not None:
+                told.add(story_of(docnum))
             item = (score, -docnum)
             if len(heap) < k:
                 heapq.heappush(heap, item)
             elif item > heap[0]:
                 heapq.heapreplace(heap, item)
-    return counted, False, _ranked(heap)
+    return total(), False, _ranked(heap)
 
 
 def _ranked(heap: list[tuple[float, int]]) -> list[tuple[int, float]]:

@@ -37,6 +37,7 @@ from .snapshot import Unreadable
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
+    from .stories import Stories
 
 __all__ = ["PRUNING", "AtLeast", "RobertsonBM25F", "top_scored"]
 
@@ -217,13 +218,14 @@ def top_scored(
     allowed: set[int] | None,
     k: int,
     should_stop: Callable[[], bool] | None = None,
+    stories: Stories | None = None,
 ) -> tuple[int, list[tuple[int, float]]] | None:
     """Score every match and keep the best ``k``, or ``None`` if Whoosh must score this query.
 
     Returns:
-        The number of matches (an :class:`AtLeast` when it is only a lower bound)
-        and the top ``(docnum, score)`` pairs, best first; equal scores in docnum
-        order, as Whoosh's collector orders them.
+        The number of matches (of stories, with ``stories``; an :class:`AtLeast`
+        when it is only a lower bound) and the top ``(docnum, score)`` pairs, best
+        first; equal scores in docnum order, as Whoosh's collector orders them.
     """
     if PRUNING and allowed is not None and k > 0 and not _all_cached(snapshot, query):
         # Measured on Reuters: Whoosh's block headers bound every block near idf * (K1 + 1),
@@ -231,7 +233,9 @@ def top_scored(
         # with one (dates, entities) the pieces it empties are never read. Cached terms score
         # faster as whole maps, with an exact total.
         try:
-            counted, partial, best = pruned_top(snapshot, query, allowed, k, should_stop)
+            counted, partial, best = pruned_top(
+                snapshot, query, allowed, k, should_stop, None if stories is None else stories.of
+            )
         except Unprunable:
             pass
         else:
@@ -243,7 +247,7 @@ def top_scored(
     if allowed is not None:
         found = {d: s for d, s in found.items() if d in allowed}
     best = heapq.nsmallest(k, found.items(), key=lambda item: (-item[1], item[0]))
-    return len(found), best
+    return (len(found) if stories is None else stories.count(found.keys())), best
 
 
 def _all_cached(snapshot: Snapshot, query: wq.Query) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import pickle
+import struct
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from whoosh.analysis import Tokenizer
 from whoosh.system import pack_uint
 
 from . import analysis
-from .duplicates import sketch
+from .duplicates import Sketch, sketch
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -44,13 +45,15 @@ __all__ = [
     "Postings",
     "build_schema",
     "decode_entities",
+    "decode_sketch",
     "document",
     "encode_entities",
+    "encode_sketch",
     "live_column",
 ]
 
 #: Bump whenever a field is added, removed or changes type.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 #: Full-text fields searched when a query names no field.
 TEXT_FIELDS = ("title", "body")
 # Short title fields already score high through BM25F length normalisation; an extra boost
@@ -239,6 +242,22 @@ def decode_entities(value: bytes) -> list[tuple[str, str, str]]:
     return [tuple(item.split("\x1f", 2)) for item in value.decode().split("\x1e")]  # type: ignore[misc]
 
 
+def encode_sketch(value: Sketch) -> bytes:
+    """Pack a sketch (:func:`searchidx.duplicates.sketch`) for its column: unsigned 32-bit words."""
+    if not value:
+        return b""
+    lead, length, *hashes = value
+    return struct.pack(f"<{len(value)}I", lead, -length - 1, *hashes)
+
+
+def decode_sketch(value: bytes) -> Sketch:
+    """Unpack :func:`encode_sketch` (empty bytes: no sketch)."""
+    if not value:
+        return ()
+    lead, words, *hashes = struct.unpack(f"<{len(value) // 4}I", value)
+    return (lead, -words - 1, *hashes)
+
+
 def live_column(reader: Any, fieldname: str) -> Iterator[tuple[int, Any]]:
     """Yield ``(docnum, value)`` of a column for every live document, segment by segment.
 
@@ -280,6 +299,7 @@ def build_schema() -> fields.Schema:
         place=NameText(analyzer=names),
         org=NameText(analyzer=names),
         entities=fields.COLUMN(columns.VarBytesColumn()),
+        sketch=fields.COLUMN(columns.VarBytesColumn()),
     )
 
 
@@ -303,11 +323,11 @@ def document(article: Article, entities: Sequence[CanonicalEntity] = ()) -> dict
             "title_start": article.title_start,
             "url": article.url,
             "line": article.line,
-            "sketch": list(sketch(article.title, article.body)),
             "metadata": article.metadata,
             "entities": names,
         },
         "entities": encode_entities((e.label, e.key, e.name) for e in entities),
+        "sketch": encode_sketch(sketch(article.title, article.body)),
     }
     for label, values in names.items():
         if values:

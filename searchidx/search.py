@@ -16,7 +16,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from .duplicates import Sketch, fold_page, sketch
+from .duplicates import fold_page
 from .errors import QueryError, SearchCancelled, SearchOptionError
 from .explain import filter_notes
 from .filters import MODES, NO_FILTERS, SORTS, CompiledFilters, Filters, Mode, compile_filters, entity_docs
@@ -27,6 +27,7 @@ from .ranking import AtLeast, top_scored
 from .schema import TEXT_FIELDS
 from .snapshot import Matches, Snapshot, from_ts
 from .spelling import fuzzy_stems, suggest
+from .stories import Stories
 
 __all__ = ["check_options", "docset", "load_document", "matching_docs", "prepare", "run_search"]
 
@@ -53,27 +54,27 @@ def run_search(
     parsed, compiled = prepare(snapshot, text, mode=mode, filters=filters, prefix_terms=prefix_terms)
     allowed = compiled.allowed
     copies: dict[int, list[int]] = {}
-    loaded: dict[int, dict[str, Any]] = {}  # stored fields read once: to fold, then to show
+    stories = snapshot.stories() if fold else None
+    if stories is not None and limit:
+        total, page, copies = fold_page(
+            lambda n: _execute(snapshot, parsed, allowed, n, 0, sort, should_stop, stories),
+            stories.of,
+            limit,
+            offset,
+        )
+    else:
+        total, page = _execute(snapshot, parsed, allowed, limit, offset, sort, should_stop, stories)
+    if should_stop is not None and should_stop():
+        raise SearchCancelled()
+    terms = _highlight_terms(snapshot, parsed) if page and highlight else None
+    matches = snapshot.page_matches(terms, [d for d, _ in page]) if terms is not None else {}
+    loaded: dict[int, dict[str, Any]] = {}  # stored fields read once (a copy's id, then its hit)
 
     def stored(docnum: int) -> dict[str, Any]:
         if docnum not in loaded:
             loaded[docnum] = snapshot.stored_fields(docnum)
         return loaded[docnum]
 
-    if fold and limit:
-        total, page, copies = fold_page(
-            lambda n: _execute(snapshot, parsed, allowed, n, 0, sort, should_stop),
-            lambda d: _sketch(stored(d)),
-            limit,
-            offset,
-            snapshot.dates.by_doc.get,
-        )
-    else:
-        total, page = _execute(snapshot, parsed, allowed, limit, offset, sort, should_stop)
-    if should_stop is not None and should_stop():
-        raise SearchCancelled()
-    terms = _highlight_terms(snapshot, parsed) if page and highlight else None
-    matches = snapshot.page_matches(terms, [d for d, _ in page]) if terms is not None else {}
     hits = tuple(
         _hit(snapshot, stored, matches.get(d), d, score, offset + i + 1, copies.get(d, ()))
         for i, (d, score) in enumerate(page)
@@ -167,17 +168,26 @@ def _execute(
     offset: int,
     sort: str,
     should_stop: Callable[[], bool] | None = None,
+    stories: Stories | None = None,
 ) -> tuple[int, list[tuple[int, float]]]:
+    """The total and the ranked ``(docnum, score)`` pairs ``offset`` to ``offset + limit``.
+
+    With ``stories``, the total counts stories (copies of one story once), not articles.
+    """
     if allowed is not None and not allowed:
         return 0, []
+    count: Callable[[set[int]], int] = len if stories is None else stories.count
     if sort == "relevance":
         if limit == 0:
-            return len(matching_docs(snapshot, parsed, allowed)), []
-        fast = top_scored(snapshot, parsed.query, allowed, offset + limit, should_stop)
+            return count(matching_docs(snapshot, parsed, allowed)), []
+        fast = top_scored(snapshot, parsed.query, allowed, offset + limit, should_stop, stories)
         if fast is not None:
             return fast[0], fast[1][offset:]
         # Phrases, fuzzy terms, * and --any: Whoosh scores them.
-        return snapshot.whoosh_top(parsed.query, allowed, offset + limit, offset, should_stop)
+        total, page = snapshot.whoosh_top(parsed.query, allowed, offset + limit, offset, should_stop)
+        if stories is not None and stories.first:  # Whoosh counts articles: count the stories
+            total = stories.count(matching_docs(snapshot, parsed, allowed))
+        return total, page
     docs = matching_docs(snapshot, parsed, allowed)
     by_doc = snapshot.dates.by_doc
     newest = sort == "newest"
@@ -185,19 +195,13 @@ def _execute(
     ordered = sorted(
         docs, key=lambda d: (d not in by_doc, -by_doc.get(d, 0) if newest else by_doc.get(d, 0), d)
     )
-    return len(ordered), [(d, 0.0) for d in ordered[offset : offset + limit]]
+    return count(docs), [(d, 0.0) for d in ordered[offset : offset + limit]]
 
 
 def _highlight_terms(snapshot: Snapshot, parsed: ParsedQuery) -> list[tuple[str, bytes]]:
     """Every indexed term of the text fields the query can match, prefixes and fuzzy terms expanded."""
     terms = snapshot.indexed_terms(parsed.query)
     return sorted(t for t in terms if t[0] in TEXT_FIELDS)[:MAX_HIGHLIGHT_TERMS]
-
-
-def _sketch(stored: dict[str, Any]) -> Sketch:
-    """A document's sketch as indexed, or made now (an index written before sketches were kept)."""
-    kept = (stored.get("extra") or {}).get("sketch")
-    return tuple(kept) if kept is not None else sketch(stored.get("title", ""), stored.get("body", ""))
 
 
 def _hit(

@@ -50,6 +50,7 @@ from .storage import (
     META_FILE,
     OURS_RE,
     STEMS_FILE,
+    STORIES_FILE,
 )
 
 if TYPE_CHECKING:  # the search side loads this module; executors are for indexing runs only
@@ -429,7 +430,7 @@ def discard_uncommitted(path: Path, *, everything: bool = False) -> None:
             _remove(path / name)
     shutil.rmtree(path / f"{INDEX_NAME}.tmp", ignore_errors=True)
     if everything:
-        for name in (META_FILE, STEMS_FILE, ENTITIES_FILE, FILES_FILE, FEEDS_FILE):
+        for name in (META_FILE, STEMS_FILE, ENTITIES_FILE, FILES_FILE, FEEDS_FILE, STORIES_FILE):
             _remove(path / name)
 
 

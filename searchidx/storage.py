@@ -128,11 +128,13 @@ META_FILE = "searchidx.json"
 STEMS_FILE = "stems.json"
 #: One name per entity across the collection, resolved after each commit (entities.collection).
 ENTITIES_FILE = "entities.json"
+#: Which articles are copies of one story, grouped after each commit (stories.group_collection).
+STORIES_FILE = "stories.json"
 #: Size and times of each file read cleanly, so an update skips the untouched ones (update.signature).
 FILES_FILE = "files.json"
 #: ETag and Last-Modified of each feed URL polled cleanly, for the next conditional GET (fetch.poll).
 FEEDS_FILE = "feeds.json"
-_FILES = f"{re.escape(FILES_FILE)}|{re.escape(FEEDS_FILE)}"
+_FILES = f"{re.escape(FILES_FILE)}|{re.escape(FEEDS_FILE)}|{re.escape(STORIES_FILE)}"
 # Entries that may stand in a directory that is still "empty" for an index: a
 # filesystem's own folder, and the lock and scratch space searchidx itself creates.
 _IGNORABLE = frozenset({"lost+found", LOCK_FILE, f"{INDEX_NAME}.tmp"})

@@ -40,6 +40,7 @@ from .storage import (
     LOCK_FILE,
     META_FILE,
     STEMS_FILE,
+    STORIES_FILE,
     Location,
     file_mode,
     fsync_tree,
@@ -56,6 +57,7 @@ __all__ = [
     "committed",
     "create",
     "save_resolution",
+    "save_stories",
     "source_roots",
     "split_sources",
     "versions",
@@ -275,8 +277,10 @@ def write(
             _record(where, meta, [*roots, *polled], analysis.vocabulary(recorded), fresh=fresh)
             _record_files(where, signatures, read, roots)
             _record_feeds(where, feed_state, polled)
-            if entities and (fresh or report.added or report.updated or report.removed):
-                save_resolution(where)
+            if fresh or report.added or report.updated or report.removed:
+                save_stories(where)
+                if entities:
+                    save_resolution(where)
         except OSError as exc:
             if exc.errno in WRITE_ERRNOS:
                 raise IndexWriteError(str(where), exc) from None
@@ -313,6 +317,18 @@ def _record_feeds(where: Path, before: Mapping[str, Any], polled: Mapping[str, d
             feeds.pop(url, None)
     if feeds != before:
         write_json(where / FEEDS_FILE, feeds)
+
+
+def save_stories(where: Path) -> None:
+    """Group the collection into stories once per commit (``stories.json``), so searches need not.
+
+    As with the resolution, a search uses the file only for the generation it describes.
+    """
+    from .stories import group_collection, stories_json
+
+    with reading(where), whoosh_index(where, build_schema()).reader() as reader:  # the new commit's
+        generation, stories = reader.generation(), group_collection(reader)
+    write_json(where / STORIES_FILE, stories_json(generation, stories))
 
 
 def save_resolution(where: Path) -> None:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from searchidx import Index
+from searchidx import Filters, Index
 from searchidx.cli import search_command
-from searchidx.duplicates import resemblance, same_story, sketch
+from searchidx.duplicates import Sketch, resemblance, same_story, sketch, story_groups
+from searchidx.stories import Stories
 
 LEAD = (
     "OPEC believes world oil prices should be set around a fixed average price of 18 dlrs a barrel, "
@@ -56,13 +61,14 @@ def wire(tmp_path: Path) -> Path:
 def test_copies_fold_into_the_best_hit_and_routine_stories_do_not(wire: Path, tmp_path: Path) -> None:
     with Index.build(tmp_path / "ix", [wire], entities=False, workers=1) as index:
         results = index.search("oil", limit=10)
-        assert results.total == 6  # totals count every article
+        assert results.total == 4  # totals count stories: three copies, "other" and two bulletins
         shown = {h.id: set(h.copies) for h in results.hits}
         [story] = [i for i in shown if i in {"full", "short", "fixed"}]
         assert shown[story] == {"full", "short", "fixed"} - {story}
         assert "other" in shown and {"fed-1", "fed-2"} <= shown.keys()  # a day apart: two stories
         every = index.search("oil", limit=10, fold=False)
-        assert len(every.hits) == 6 and all(not h.copies for h in every.hits)
+        assert every.total == 6 and len(every.hits) == 6 and all(not h.copies for h in every.hits)
+        assert index.count("oil") == 4 and index.count("oil", fold=False) == 6
         # Paging counts stories: the second page starts after the first page's last story.
         first, second = index.search("oil", limit=2), index.search("oil", limit=2, offset=2)
         assert [h.id for h in first.hits + second.hits] == [h.id for h in results.hits][:4]
@@ -75,7 +81,10 @@ def test_the_cli_marks_copies_and_lists_them_all_on_request(wire: Path, tmp_path
     assert shown.exit_code == 0 and "+2 copies" in shown.stdout and shown.stdout.count("Opec wants") == 1
     every = runner.invoke(search_command, ["--index", str(tmp_path / "ix"), "--all-copies", "--json", "opec"])
     hits = [json.loads(line)["data"] for line in every.stdout.splitlines() if '"type": "hit"' in line]
-    assert len(hits) == 3 and all(h["copies"] == [] for h in hits)
+    assert len(hits) == 3 and all(h["copies"] == [] and h["similar"] == 0 for h in hits)
+    folded = runner.invoke(search_command, ["--index", str(tmp_path / "ix"), "--json", "opec"])
+    [hit] = [json.loads(line)["data"] for line in folded.stdout.splitlines() if '"type": "hit"' in line]
+    assert hit["similar"] == 2 and sorted(hit["copies"]) == sorted({"full", "short", "fixed"} - {hit["id"]})
 
 
 def test_sketches_tell_copies_from_other_stories() -> None:
@@ -139,3 +148,111 @@ def test_a_re_run_folds_into_the_story_in_results(tmp_path: Path) -> None:
     assert len(shown) == 2 and "fri" in shown and ({"sat", "mon"} & shown.keys())
     [kept] = {"sat", "mon"} & shown.keys()
     assert shown[kept] == {"sat", "mon"} - {kept} and shown["fri"] == set()
+
+
+# ---- stories: grouped once per commit; totals, counts and facets count them ----------------
+
+
+def _components(items: list[tuple[int, Sketch, int | None]]) -> dict[int, int]:
+    """The stories by brute force: every pair compared, then connected components."""
+    first = {d: d for d, _s, _t in items}
+
+    def root(d: int) -> int:
+        while first[d] != d:
+            d = first[d]
+        return d
+
+    for (a, sa, ta), (b, sb, tb) in itertools.combinations(items, 2):
+        apart = None if ta is None or tb is None else abs(ta - tb)
+        if same_story(sa, sb, apart):
+            ra, rb = root(a), root(b)
+            first[max(ra, rb)] = min(ra, rb)
+    found = {d: root(d) for d in first}
+    return {d: r for d, r in found.items() if d != r or list(found.values()).count(r) > 1}
+
+
+WORDS = [f"w{i}" for i in range(40)]
+
+
+@st.composite
+def _collections(draw: st.DrawFn) -> list[tuple[int, Sketch, int | None]]:
+    """Stories and lightly edited copies of them (a few words changed, cut or added), some undated."""
+    items: list[tuple[int, Sketch, int | None]] = []
+    for _story in range(draw(st.integers(1, 4))):
+        words = draw(st.lists(st.sampled_from(WORDS), min_size=2, max_size=90))
+        when = draw(st.one_of(st.none(), st.integers(0, 6 * DAY)))
+        for _copy in range(draw(st.integers(1, 4))):
+            edited = list(words)
+            for _edit in range(draw(st.integers(0, 3))):
+                at = draw(st.integers(0, len(edited)))
+                edited[at : at + draw(st.integers(0, 2))] = draw(st.lists(st.sampled_from(WORDS), max_size=2))
+            shift = draw(st.one_of(st.none(), st.integers(0, 5 * DAY)))
+            items.append(
+                (
+                    len(items),
+                    sketch("", " ".join(edited)),
+                    None if shift is None or when is None else when + shift,
+                )
+            )
+    return items
+
+
+@settings(max_examples=150, deadline=None)
+@given(_collections())
+def test_story_groups_are_the_components_of_every_pair_compared(
+    items: list[tuple[int, Sketch, int | None]],
+) -> None:
+    assert story_groups(items) == _components(items)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 20), max_size=60), st.sets(st.integers(0, 80)))
+def test_stories_count_and_keep_one_article_per_story(labels: list[int], docs: set[int]) -> None:
+    members: dict[int, list[int]] = {}
+    for docnum, label in enumerate(labels):  # docnum -> its story's label: groups as story_groups gives
+        members.setdefault(label, []).append(docnum)
+    first = {d: group[0] for group in members.values() if len(group) > 1 for d in group}
+    stories = Stories(first)
+    told = {stories.of(d) for d in docs}
+    assert stories.count(docs) == len(told)
+    kept = stories.distinct(set(docs))
+    assert kept <= docs and {stories.of(d) for d in kept} == told and len(kept) == len(told)
+    assert all(d == min(e for e in docs if stories.of(e) == stories.of(d)) for d in kept)
+
+
+def test_totals_counts_and_facets_count_stories_unless_every_copy_is_asked(
+    wire: Path, tmp_path: Path
+) -> None:
+    with Index.build(tmp_path / "ix", [wire], entities=False, workers=1) as index:
+        since = Filters(since=dt.datetime(1987, 3, 1, tzinfo=dt.UTC))  # a filter: the pruned ranking
+        for text, stories, articles in (("oil", 4, 6), ('"oil price"', 2, 4), ("opec", 1, 3)):
+            assert index.search(text, filters=since).total == stories  # first: its terms not cached
+            assert index.count(text) == stories and index.count(text, fold=False) == articles
+            assert index.search(text).total == stories and index.search(text, fold=False).total == articles
+            assert index.search(text, sort="newest").total == stories
+            assert index.facets(text).total == stories and index.facets(text, fold=False).total == articles
+        march = dict(index.facets("opec").months)
+        assert march == {"1987-03": 1} and dict(index.facets("opec", fold=False).months) == {"1987-03": 3}
+    runner = CliRunner()
+    where = ["--index", str(tmp_path / "ix")]
+    assert runner.invoke(search_command, [*where, "-c", "opec"]).stdout.strip() == "1"
+    assert runner.invoke(search_command, [*where, "-c", "--all-copies", "opec"]).stdout.strip() == "3"
+
+
+def test_stories_are_saved_per_commit_and_grouped_again_without_the_file(wire: Path, tmp_path: Path) -> None:
+    where = tmp_path / "ix"
+    Index.build(where, [wire], entities=False, workers=1).close()
+    saved = json.loads((where / "stories.json").read_text())
+    with Index.open(where) as index:
+        assert index.count("opec") == 1
+    assert len(saved["copies"]) == 3 * 2  # each copy with its story's first docnum (the story's own too)
+    (where / "stories.json").write_text(json.dumps({**saved, "copies": []}))
+    with Index.open(where) as index:
+        assert index.count("opec") == 3  # the file is trusted for its generation ...
+    stale = {"generation": saved["generation"] + 1, "copies": []}
+    (where / "stories.json").write_text(json.dumps(stale))
+    with Index.open(where) as index:
+        assert index.count("opec") == 1  # ... and a stale one is not: grouped in memory
+    (where / "stories.json").unlink()
+    with Index.open(where) as index:
+        assert index.count("opec") == 1

@@ -224,7 +224,7 @@ def test_reindexing_pages_and_archives_adds_nothing(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.stderr
         with Index.open(where) as index:
             assert index.last_report is None or index.last_report.added == added
-            assert index.search("ceasefire OR talks", limit=10).total == 3
+            assert index.count("ceasefire OR talks", fold=False) == 3  # articles (the pages are copies)
 
 
 def _read_page(tmp_path: Path, html: str) -> Article:

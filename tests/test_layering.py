@@ -138,7 +138,7 @@ SIDES = {
 }  # fmt: skip
 SHARED = (
     "_version", "errors", "models", "analysis", "dates", "schema", "storage", "duplicates",
-    "resolution", "entities",
+    "resolution", "stories", "entities",
 )  # fmt: skip
 FACADE = ("__init__", "index", "opening", "watch")  # the Index and what keeps it current
 FRONT = ("__main__", "render", "cli", "cli_common", "cli_entities", "cli_watch", "tui")

@@ -423,7 +423,7 @@ def test_file_links_out_of_the_root_are_skipped_unless_asked(tmp_path: Path) -> 
     assert result.exit_code == 2
     assert "link.txt: symbolic link to" in result.stderr and "--follow-symlinks" in result.stderr
     with Index.open(tmp_path / "ix") as index:
-        assert index.search("swordfish").total == 0 and index.search("oil").total == 2
+        assert index.search("swordfish").total == 0 and index.count("oil", fold=False) == 2  # a.txt twice
     followed = CliRunner().invoke(
         main, ["index", "--no-entities", "--follow-symlinks", "--index", str(tmp_path / "ix"), str(news)]
     )

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from whoosh import query as wq
 
     from ..resolution import Resolution
+    from ..stories import Stories
 
 __all__ = ["Snapshot"]
 
@@ -70,6 +71,7 @@ class Snapshot:
             budgets.term_scores, posting_scores_bytes
         )
         self._resolution: Resolution | None = None
+        self._stories: Stories | None = None
         self._entity_aliases: dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]] | None = None
         self._entity_column: EntityColumn | None = None
         self._norms: dict[str, list[float]] = {}
@@ -323,6 +325,21 @@ class Snapshot:
                 entity_rows(self._searcher.reader()), lists.places, lists.first_names
             )
         return self._resolution
+
+    def stories(self) -> Stories:
+        """Which articles are copies of one story (:mod:`searchidx.stories`), saved at the commit.
+
+        Grouped in memory when the commit's file is missing (an interrupted grouping).
+        """
+        if self._stories is None and self.path is not None:
+            from ..stories import load_stories
+
+            self._stories = load_stories(self.path, self._searcher.reader().generation())
+        if self._stories is None:
+            from ..stories import group_collection
+
+            self._stories = group_collection(self._searcher.reader())
+        return self._stories
 
     def entity_aliases(self) -> dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]]:
         """``(field, analysed words)`` of an entity filter -> the other names of that entity.
