@@ -243,34 +243,22 @@ def _compare(
     join: Callable[[int, int], None],
 ) -> None:
     """Join the articles filed under one key that tell one story (see :func:`story_groups`)."""
-    dated = sorted((d for d in members if known[d][1] is not None), key=lambda d: known[d][1] or 0)
-    undated = [d for d in members if known[d][1] is None]
-    for i, a in enumerate(dated):
-        when = known[a][1] or 0
-        for b in dated[i + 1 :]:
-            if (known[b][1] or 0) - when > RERUN_SECONDS:
+    rows = [(known[d], d) for d in members]
+    dated = sorted(((row[1], d, row) for row, d in rows if row[1] is not None), key=lambda r: r[0])
+    undated = [(d, row) for row, d in rows if row[1] is None]
+    pairs = []
+    for i, (when, a, mine) in enumerate(dated):
+        for then, b, theirs in dated[i + 1 :]:
+            if then - when > RERUN_SECONDS:
                 break
-            _maybe_join(a, b, known, root, join)
-    for i, a in enumerate(undated):
-        for b in undated[i + 1 :] + dated:
-            _maybe_join(a, b, known, root, join)
-
-
-def _maybe_join(
-    a: int,
-    b: int,
-    known: dict[int, tuple[Sketch, int | None, frozenset[int]]],
-    root: Callable[[int], int],
-    join: Callable[[int, int], None],
-) -> None:
-    if root(a) == root(b):
-        return
-    (mine, when, hashes), (theirs, then, others) = known[a], known[b]
-    shared = len(hashes & others)
-    # The estimate counts shared hashes among at least max(len) of the union's smallest: fewer
-    # shared than SAME_STORY of that cannot pass, and most pairs filed together stop here.
-    if mine[0] != theirs[0] and shared < SAME_STORY * max(len(hashes), len(others)):
-        return
-    apart = None if when is None or then is None else abs(when - then)
-    if same_story(mine, theirs, apart):
-        join(a, b)
+            pairs.append((a, mine, b, theirs))
+    for i, (a, mine) in enumerate(undated):
+        pairs += [(a, mine, b, theirs) for b, theirs in undated[i + 1 :]]
+        pairs += [(a, mine, b, theirs) for _t, b, theirs in dated]
+    for a, (sa, ta, ha), b, (sb, tb, hb) in pairs:
+        # The estimate counts shared hashes among at least max(len) of the union's smallest: fewer
+        # shared than SAME_STORY of that cannot pass, and most pairs filed together stop here.
+        if sa[0] != sb[0] and len(ha & hb) < SAME_STORY * max(len(ha), len(hb)):
+            continue
+        if root(a) != root(b) and same_story(sa, sb, None if ta is None or tb is None else abs(ta - tb)):
+            join(a, b)
