@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from .models import Facets, Hit, IndexReport, IndexStats, SearchResults, Span
+from .models import Document, Facets, Hit, IndexReport, IndexStats, SearchResults, Span
 
 __all__ = [
     "Style",
@@ -133,6 +133,13 @@ class Style:
         )
 
 
+def location(article: Hit | Document) -> str:
+    """Where to find an article: its file, or its own link for a feed's entry (its path is the feed's URL)."""
+    if article.url and article.path.startswith(("http://", "https://")):
+        return article.url
+    return article.path
+
+
 def shown_path(path: str) -> str:
     """A hit's path for the human line: short where a shorter one is unambiguous.
 
@@ -160,7 +167,7 @@ def hit_lines(hit: Hit, style: Style) -> Iterator[str]:
     title = style.marked(hit.title, hit.title_spans, "1;31", base="1") if hit.title else "(untitled)"
     yield f"{style.wrap(f'{hit.rank:>3}.', '2')} {title}"
     date = iso_day(hit.date) if hit.date else "undated"
-    meta = f"{date} · {neutralise(shown_path(hit.path))}"
+    meta = f"{date} · {neutralise(shown_path(location(hit)))}"
     if hit.score:
         meta += f" · score {hit.score:.2f}"
     if hit.copies:

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from searchidx import Index
 from searchidx import fetch as fetch_module
-from searchidx.cli import main
+from searchidx.cli import main, search_command
 from searchidx.fetch import Fetcher, FetchError, Limits, poll
 from searchidx.models import Article, IndexReport
 from tests.harness import until
@@ -207,6 +207,10 @@ def test_a_feed_url_is_indexed_remembered_and_polled_with_a_conditional_get(
         assert hit.url == web.url("/page/1.html")  # the relative link, resolved against the feed
         assert hit.date is not None and hit.date.isoformat() == "2020-03-06T07:30:00+00:00"
     assert json.loads((tmp_path / "ix" / "feeds.json").read_text()) == {url: {"etag": '"v1"'}}
+    shown = CliRunner().invoke(
+        search_command, ["--index", str(tmp_path / "ix"), "--color", "never", "ceasefire"]
+    )
+    assert f"· {web.url('/page/1.html')} ·" in shown.stdout and url not in shown.stdout  # the entry's link
     [first] = web.hits("/feed.xml")
     assert first["User-Agent"].startswith("searchidx/") and "If-None-Match" not in first
     with build(tmp_path / "ix", list(index.roots)) as again:  # a plain `searchidx index`
@@ -652,3 +656,26 @@ def test_a_feed_slow_to_answer_delays_no_commit_of_the_folders(web: _Server, tmp
         (tmp_path / "src" / "a.txt").write_text("Gas fell.\n", encoding="utf-8")
         assert until(lambda: sum(r.added for r in reports) == 3, timeout=5)
         assert time.monotonic() - landed < 4.0  # not behind the feed's 6 s
+
+
+async def test_the_tui_copies_a_feed_articles_link_and_has_no_file_to_edit(
+    web: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from searchidx.tui import SearchApp, create_app
+    from searchidx.tui.widgets import ResultsList
+    from tests.test_tui import until as shown
+
+    web.routes["/feed.xml"] = feed(FEED_V1, '"v1"')
+    ran: list[list[str]] = []
+    monkeypatch.setattr("searchidx.tui.screens.search.subprocess.run", lambda argv, **_kw: ran.append(argv))
+    monkeypatch.setattr(SearchApp, "suspend", lambda _self: contextlib.nullcontext())  # headless
+    with build(tmp_path / "ix", [web.url("/feed.xml")]) as index:
+        app = create_app(index=index, query="ceasefire", timings=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await shown(pilot, lambda: bool(app.screen.query_one(ResultsList).hits))
+            app.screen.query_one(ResultsList).focus()
+            await pilot.press("y")
+            assert app.clipboard == web.url("/page/1.html")  # the entry's link, not the feed's URL
+            await pilot.press("e")
+            await pilot.pause()
+            assert ran == [] and any("no file to edit" in str(n.message) for n in app._notifications)

@@ -20,7 +20,7 @@ from textual.widgets import OptionList, Static
 from ...filters import Filters
 from ...index import Index
 from ...models import Document, Hit
-from ...render import neutralise
+from ...render import location, neutralise
 from ..editor import editor_command
 from ..messages import CopiesLoaded, FiltersChanged, LoadMore, MoveSelection, OpenSelected, QuerySubmitted
 from ..widgets import FilterPanel, KeyHints, Preview, QueryBar, ResultsList, Timeline
@@ -289,7 +289,9 @@ class SearchScreen(LiveSearchScreen):
 
     def action_open_editor(self) -> None:
         article = self._article()
-        if article is not None:
+        if article is not None and location(article) != article.path:
+            self.notify("a feed's article has no file to edit: o shows it in the pager")
+        elif article is not None:
             editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
             with self.app.suspend():
                 subprocess.run(editor_command(editor, article.path, article.line), check=False)
@@ -297,7 +299,8 @@ class SearchScreen(LiveSearchScreen):
     def action_copy_path(self) -> None:
         article = self._article()
         if article is not None:
-            where = f"{article.path}:{article.line}" if article.line else article.path  # grep's path:line
+            where = location(article)
+            where = f"{where}:{article.line}" if article.line else where  # grep's path:line
             self.app.copy_to_clipboard(where)
             self.notify(f"copied {neutralise(where)}")
 
