@@ -68,15 +68,8 @@ def run_search(
         raise SearchCancelled()
     terms = _highlight_terms(snapshot, parsed) if page and highlight else None
     matches = snapshot.page_matches(terms, [d for d, _ in page]) if terms is not None else {}
-    loaded: dict[int, dict[str, Any]] = {}  # stored fields read once (a copy's id, then its hit)
-
-    def stored(docnum: int) -> dict[str, Any]:
-        if docnum not in loaded:
-            loaded[docnum] = snapshot.stored_fields(docnum)
-        return loaded[docnum]
-
     hits = tuple(
-        _hit(snapshot, stored, matches.get(d), d, score, offset + i + 1, copies.get(d, ()))
+        _hit(snapshot, matches.get(d), d, score, offset + i + 1, copies.get(d, ()))
         for i, (d, score) in enumerate(page)
     )
     suggestion: str | None = None
@@ -206,14 +199,13 @@ def _highlight_terms(snapshot: Snapshot, parsed: ParsedQuery) -> list[tuple[str,
 
 def _hit(
     snapshot: Snapshot,
-    stored: Callable[[int], dict[str, Any]],
     matches: Matches | None,
     docnum: int,
     score: float,
     rank: int,
     copies: Sequence[int] = (),
 ) -> Hit:
-    fields = stored(docnum)
+    fields = snapshot.stored_fields(docnum)
     extra = fields.get("extra") or {}
     body = fields.get("body", "")
     title = fields.get("title", "")
@@ -229,7 +221,7 @@ def _hit(
         title_spans=title_spans,
         rank=rank,
         title_derived=bool(extra.get("title_derived")),
-        copies=tuple(stored(d)["id"] for d in copies),
+        copies=tuple(snapshot.doc_id(d) for d in copies),
     )
 
 

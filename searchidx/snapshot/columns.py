@@ -1,4 +1,4 @@
-"""Per-document columns of a snapshot: dates (read once per searcher, sorted) and entities.
+"""Per-document columns of a snapshot: dates (read once per searcher, sorted), entities and ids.
 
 Both are Whoosh columns, read segment by segment (:func:`searchidx.schema.live_column`
 for a whole column). Dates are UTC epoch seconds; a document without one holds
@@ -19,7 +19,7 @@ from ..dates import DateRange
 from ..schema import decode_entities, live_column
 from .protocols import WhooshReader
 
-__all__ = ["MISSING", "DateColumn", "EntityColumn", "entity_rows", "from_ts"]
+__all__ = ["MISSING", "DateColumn", "DocColumn", "EntityColumn", "entity_rows", "from_ts"]
 
 MISSING = 2**63 - 1  # Whoosh's column default for a document without a date
 
@@ -70,25 +70,37 @@ def entity_rows(reader: WhooshReader) -> Iterator[list[tuple[str, str, str]]]:
             yield row
 
 
-class EntityColumn:
-    """The entity column of each segment, read one document at a time (nothing decoded is kept)."""
+class DocColumn:
+    """One column of each segment, read one live document at a time (nothing read is kept)."""
 
-    def __init__(self, reader: WhooshReader) -> None:
+    def __init__(self, reader: WhooshReader, fieldname: str) -> None:
         self._starts: list[int] = []
         self._columns: list[Any] = []  # Whoosh column readers (their offsets are arrays)
         self._deleted: list[Callable[[int], bool]] = []
         for leaf, offset in reader.leaf_readers():
             self._starts.append(offset)
             # A segment reader fills in a column its segment lacks (see live_column).
-            self._columns.append(leaf.column_reader("entities") if leaf.doc_count() else None)
+            self._columns.append(leaf.column_reader(fieldname) if leaf.doc_count() else None)
             self._deleted.append(leaf.is_deleted)
+
+    def value(self, docnum: int) -> Any:
+        """The column's value for one document (None if it is deleted)."""
+        segment = bisect.bisect_right(self._starts, docnum) - 1
+        if segment < 0 or self._columns[segment] is None:
+            return None
+        local = docnum - self._starts[segment]
+        if self._deleted[segment](local):
+            return None
+        return self._columns[segment][local]
+
+
+class EntityColumn(DocColumn):
+    """The entity column, decoded one document at a time (decoded rows are not kept)."""
+
+    def __init__(self, reader: WhooshReader) -> None:
+        super().__init__(reader, "entities")
 
     def row(self, docnum: int) -> list[tuple[str, str, str]]:
         """``(label, key, name)`` entities of one document (none if it is deleted or has none)."""
-        segment = bisect.bisect_right(self._starts, docnum) - 1
-        if segment < 0 or self._columns[segment] is None:
-            return []
-        local = docnum - self._starts[segment]
-        if self._deleted[segment](local):
-            return []
-        return decode_entities(self._columns[segment][local])
+        value = self.value(docnum)
+        return decode_entities(value) if value else []

@@ -20,7 +20,7 @@ from ..schema import TEXT_FIELDS
 from ..storage import read_vocabulary
 from . import budget
 from .budget import LRU_ENTRY_BYTES, ByteLRU, posting_scores_bytes, str_list_bytes
-from .columns import DateColumn, EntityColumn, entity_rows
+from .columns import DateColumn, DocColumn, EntityColumn, entity_rows
 from .mapped import install as install_mapped_reads
 from .postings import (
     Matches,
@@ -74,6 +74,7 @@ class Snapshot:
         self._stories: Stories | None = None
         self._entity_aliases: dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]] | None = None
         self._entity_column: EntityColumn | None = None
+        self._ids: DocColumn | None = None
         self._norms: dict[str, list[float]] = {}
         #: What each article adds to facets, worked out by :mod:`searchidx.facets` and kept here
         #: (within ``budgets.facet_memo`` bytes; its ``bytes`` says how many it holds).
@@ -106,6 +107,12 @@ class Snapshot:
     def doc_count_all(self) -> int:
         """Documents including deleted ones (the docnum space)."""
         return self._searcher.reader().doc_count_all()
+
+    def doc_id(self, docnum: int) -> str:
+        """A live document's article id, from the id column (no stored fields read)."""
+        if self._ids is None:
+            self._ids = DocColumn(self._searcher.reader(), "id")
+        return str(self._ids.value(docnum))
 
     def stored_fields(self, docnum: int) -> dict[str, Any]:
         """A document's stored fields (id, path, title, body, date, source, extra)."""
