@@ -24,6 +24,7 @@ it folded (:func:`fold_page`); totals and facets count stories
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
 from collections import defaultdict
@@ -149,6 +150,7 @@ def fold_page(
     story_of: Callable[[int], int],
     limit: int,
     offset: int,
+    spread: float = 1.0,
 ) -> tuple[int, Ranked, dict[int, list[int]]]:
     """One page of distinct stories, and the copies folded into each.
 
@@ -157,13 +159,16 @@ def fold_page(
         story_of: A document's story (:func:`story_groups`: its first docnum, or its own).
         limit: Stories per page.
         offset: Stories to skip.
+        spread: Articles per story in the collection: the hits read at first are
+            scaled by it, so a collection of many copies is ranked once, not again
+            for more hits.
 
     Returns:
         The total as ``ranked`` gives it, the page (each story as its best-ranked
         article), and each page document's copies among the hits read, in rank order.
     """
     want = offset + limit
-    read = want * 2 + 8
+    read = math.ceil((want * 2 + 8) * max(spread, 1.0))
     while True:
         total, found = ranked(read)
         kept: Ranked = []

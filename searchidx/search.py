@@ -61,6 +61,7 @@ def run_search(
             stories.of,
             limit,
             offset,
+            stories.spread(snapshot.doc_count()),
         )
     else:
         total, page = _execute(snapshot, parsed, allowed, limit, offset, sort, should_stop, stories)

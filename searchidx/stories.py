@@ -33,10 +33,16 @@ class Stories:
     Articles alone in their story are not in ``first`` (most articles, in most collections).
     """
 
-    __slots__ = ("first",)
+    __slots__ = ("first", "groups")
 
     def __init__(self, first: dict[int, int]) -> None:
         self.first = first
+        self.groups = len(set(first.values()))  # stories told by two or more articles
+
+    def spread(self, articles: int) -> float:
+        """Articles per story in a collection of ``articles`` (1.0: no copies)."""
+        stories = articles - len(self.first) + self.groups
+        return articles / stories if stories > 0 else 1.0
 
     def of(self, docnum: int) -> int:
         """The story of an article: the smallest docnum among its copies (its own if it has none)."""

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from searchidx import Filters, Index
 from searchidx.cli import search_command
-from searchidx.duplicates import Sketch, resemblance, same_story, sketch, story_groups
+from searchidx.duplicates import Sketch, fold_page, resemblance, same_story, sketch, story_groups
 from searchidx.stories import Stories
 
 LEAD = (
@@ -256,3 +256,20 @@ def test_stories_are_saved_per_commit_and_grouped_again_without_the_file(wire: P
     (where / "stories.json").unlink()
     with Index.open(where) as index:
         assert index.count("opec") == 1
+
+
+def test_a_collection_of_many_copies_is_ranked_once_for_a_page() -> None:
+    ranking = [(d, 1000.0 - d) for d in range(400)]  # stories of four copies: 0-3, 4-7, ...
+    asked: list[int] = []
+
+    def ranked(n: int) -> tuple[int, list[tuple[int, float]]]:
+        asked.append(n)
+        return 100, ranking[:n]
+
+    stories = Stories({d: d - d % 4 for d in range(400)})
+    assert stories.spread(400) == 4.0 and Stories({}).spread(10) == 1.0
+    _total, page, copies = fold_page(ranked, stories.of, 10, 0, stories.spread(400))
+    assert [d for d, _ in page] == list(range(0, 40, 4)) and copies[0] == [1, 2, 3]
+    assert len(asked) == 1  # read enough at once: not again for more hits
+    asked.clear()
+    assert fold_page(ranked, stories.of, 10, 0)[1] == page and len(asked) == 2  # without: read twice
