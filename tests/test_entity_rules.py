@@ -618,3 +618,27 @@ def test_run_cues_are_those_of_a_word_by_word_loop(words: list[str]) -> None:
 
     lows = [w.lower() for w in words]
     assert [list(c) for c in _run_cues(words, lows)] == _reference_run_cues(words, lows)
+
+
+def test_a_committee_of_two_subjects_is_one_name_and_a_congressman_is_a_title() -> None:
+    body = (
+        "Congressman Richard Gephardt told the House Ways and Means Committee that Greenpeace and "
+        "Oxfam agree."
+    )
+    found = clean_mentions(
+        [
+            mention("Congressman Richard Gephardt", "person", body),
+            mention("House Ways", "org", body),
+            mention("Means Committee", "org", body),
+            mention("Greenpeace", "org", body),
+            mention("Oxfam", "org", body),
+        ],
+        body,
+    )
+    assert [(e.text, e.label) for e in found] == [
+        ("Richard Gephardt", "person"),
+        ("House Ways and Means Committee", "org"),
+        ("Greenpeace", "org"),  # two bodies: no committee joins them
+        ("Oxfam", "org"),
+    ]
+    assert body[found[1].start : found[1].end] == "House Ways and Means Committee"

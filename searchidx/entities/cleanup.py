@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 #: Bump when a rule or table changes what is extracted (indexes then ask for a rebuild).
-RULES_VERSION = "10"
+RULES_VERSION = "11"
 
 # Words of wire boilerplate and financial tables: a mention made only of these is none.
 _BOILERPLATE = frozenset(
@@ -361,7 +361,11 @@ def _demonym(entity: Entity, places: Collection[str]) -> bool:
 
 
 def _join_people(text: str, entities: list[Entity]) -> list[Entity]:
-    """Join a first name and a surname tagged apart ("Vladimir" + "Putin" -> "Vladimir Putin")."""
+    """Join a first name and a surname tagged apart ("Vladimir" + "Putin" -> "Vladimir Putin").
+
+    And a committee named for two subjects, which the tagger splits at its "and"
+    ("House Ways" + "Means Committee" -> "House Ways and Means Committee").
+    """
     joined: list[Entity] = []
     for entity in entities:
         last = joined[-1] if joined else None
@@ -372,9 +376,20 @@ def _join_people(text: str, entities: list[Entity]) -> list[Entity]:
             and len(last.text.split()) == 1
         ):
             joined[-1] = Entity(text[last.start : entity.end], "person", last.start, entity.end)
+        elif (
+            last is not None
+            and last.label == entity.label == "org"
+            and text[last.end : entity.start] == " and "
+            and (_words(entity.text) or [""])[-1] in _COMMITTEES
+        ):
+            joined[-1] = Entity(text[last.start : entity.end], "org", last.start, entity.end)
         else:
             joined.append(entity)
     return joined
+
+
+# The last word of a body named for two subjects ("Senate Banking and Urban Affairs Committee").
+_COMMITTEES = frozenset("committee committees subcommittee commission".split())
 
 
 def clean_mentions(

@@ -18,7 +18,7 @@ Span = tuple[int, int, str]  # token start, token end (exclusive), CoNLL type
 PERSON_TITLES = frozenset(
     "president minister premier chancellor secretary senator sen governor gov mr mrs ms dr prof "
     "sir lord lady king queen prince pope sheikh spokesman spokeswoman ambassador mayor chairman "
-    "envoy general gen".split()
+    "envoy general gen congressman congresswoman".split()
 )
 TITLE_WORDS = PERSON_TITLES | frozenset(
     "vice foreign deputy prime former late interior defence defense finance economy trade "
