@@ -178,9 +178,10 @@ def _execute(
         if fast is not None:
             return fast[0], fast[1][offset:]
         # Phrases, fuzzy terms, * and --any: Whoosh scores them.
-        total, page = snapshot.whoosh_top(parsed.query, allowed, offset + limit, offset, should_stop)
-        if stories is not None and stories.first:  # Whoosh counts articles: count the stories
-            total = stories.count(matching_docs(snapshot, parsed, allowed))
+        matched = set[int]() if stories is not None and stories.first else None
+        total, page = snapshot.whoosh_top(parsed.query, allowed, offset + limit, offset, should_stop, matched)
+        if stories is not None and matched is not None:  # Whoosh counts articles: count the stories
+            total = stories.count(matched if allowed is None else matched & allowed)
         return total, page
     docs = matching_docs(snapshot, parsed, allowed)
     by_doc = snapshot.dates.by_doc

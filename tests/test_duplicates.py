@@ -273,3 +273,17 @@ def test_a_collection_of_many_copies_is_ranked_once_for_a_page() -> None:
     assert len(asked) == 1  # read enough at once: not again for more hits
     asked.clear()
     assert fold_page(ranked, stories.of, 10, 0)[1] == page and len(asked) == 2  # without: read twice
+
+
+def test_stories_are_counted_across_segments(wire: Path, tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    lines = wire.read_text(encoding="utf-8").splitlines()
+    (news / "a.jsonl").write_text("\n".join(lines[3:]), encoding="utf-8")  # "other" and the bulletins
+    with Index.build(tmp_path / "ix", [news], entities=False, workers=1) as index:
+        (news / "b.jsonl").write_text("\n".join(lines[:3]), encoding="utf-8")  # the three copies, later
+        index.update([news])
+        with index._reader.using() as snapshot:  # the copies' docnums start past the first segment's
+            assert len(snapshot.segment_starts()) == 2
+        for text, stories, articles in (('"oil price"', 2, 4), ("opec", 1, 3), ("oil", 4, 6)):
+            assert index.search(text).total == stories and index.count(text, fold=False) == articles

@@ -270,12 +270,14 @@ class Snapshot:
         k: int,
         offset: int,
         should_stop: Callable[[], bool] | None = None,
+        matched: set[int] | None = None,
     ) -> tuple[int, list[tuple[int, float]]]:
         """Whoosh's own scoring: the total, and the ``(docnum, score)`` pairs ranked ``offset`` to ``k``.
 
         Phrases, fuzzy terms, ``*`` and ``--any`` come here. One exact pass: Whoosh's
         default collector prunes sub-matchers once its heap is full, so its total is
-        wrong and ``len()`` re-runs the whole query.
+        wrong and ``len()`` re-runs the whole query. ``matched``, when given, is filled
+        with the docnums the query matches (before ``allowed`` filters them).
 
         Raises:
             SearchCancelled: ``should_stop`` said so (asked every 128 matches).
@@ -283,7 +285,7 @@ class Snapshot:
         from whoosh.collectors import FilterCollector, TopCollector
 
         top = TopCollector(limit=k, usequality=False, replace=0)
-        inner = top if should_stop is None else _stoppable(top, should_stop)
+        inner = top if should_stop is None and matched is None else _watched(top, should_stop, matched)
         collector = inner if allowed is None else FilterCollector(inner, allowed)
         self._searcher.search_with_collector(query, collector)
         results = collector.results()
@@ -454,19 +456,22 @@ def _expansion_bytes(key: tuple[str, str, int], terms: list[str]) -> int:
     return LRU_ENTRY_BYTES + sys.getsizeof(key[1]) + str_list_bytes(terms)
 
 
-def _stoppable(child: Any, should_stop: Callable[[], bool]) -> Any:
-    """A collector around ``child`` that asks ``should_stop`` every 128 matches.
+def _watched(child: Any, should_stop: Callable[[], bool] | None, matched: set[int] | None) -> Any:
+    """A collector around ``child`` that asks ``should_stop`` every 128 matches and notes each in ``matched``.
 
-    The check sits in ``matches()`` so it also runs under Whoosh's FilterCollector,
+    Both sit in ``matches()`` so they also run under Whoosh's FilterCollector,
     which iterates its child's matches itself.
     """
     from whoosh.collectors import WrappingCollector
 
-    class Stoppable(WrappingCollector):  # type: ignore[misc]
+    class Watched(WrappingCollector):  # type: ignore[misc]
         def matches(self) -> Iterator[int]:
+            offset = self.child.offset
             for seen, docnum in enumerate(self.child.matches()):
-                if not seen & 127 and should_stop():
+                if should_stop is not None and not seen & 127 and should_stop():
                     raise SearchCancelled()
+                if matched is not None:
+                    matched.add(offset + docnum)
                 yield docnum
 
-    return Stoppable(child)
+    return Watched(child)
