@@ -259,6 +259,63 @@ def latency_section(scaling: Any) -> list[str]:
     ]
 
 
+def big_section(big: Any) -> list[str]:
+    """The 304,688-article point (``bench.scaling --sizes 304688``): one build per engine, no entities."""
+    size = max(r["size"] for r in big["indexing"])
+    builds = [
+        [
+            NAMES[r["engine"]],
+            r["workers"],
+            f"{r['articles_per_s']:,.0f}",
+            f"{r['wall_s']:.0f}",
+            f"{r['cpu_s']:.0f}",
+            f"{r['peak_rss_mb']:.0f}",
+            f"{r['index_mb']:.0f}",
+        ]
+        for r in big["indexing"]
+    ]
+    runs = [*big["latency"], *big.get("reference", [])]
+    queries = []
+    for r in runs:
+        a, b, kinds = r["snippets"], r["no_snippets"], r["p95_by_kind"]
+        queries.append(
+            [
+                f"{r['size']:,}",
+                NAMES[r["engine"]] + (f" ({r['label']})" if r.get("label") else ""),
+                f"{a['p50']:.1f} / {a['p95']:.1f} / {a['p99']:.1f}",
+                f"{b['p50']:.1f} / {b['p95']:.1f} / {b['p99']:.1f}",
+                f"{kinds['multi-word']:.1f}",
+                f"{kinds['phrase']:.1f}",
+                f"{r['answered']}/{r['queries']}",
+                str(r.get("refused", 0)),
+            ]
+        )
+    return [
+        f"## {size:,} articles (`python -m bench.scaling --sizes {size}`)",
+        "",
+        "Reuters ×16 (distinct ids), each engine built once without entities with its faster",
+        "writer, and queried on that build with the same queries. searchidx refuses `place:` on an",
+        "index without entities and queries over its cost bound: refused queries are counted, not",
+        "timed. A reference row, when present, was measured with the same queries on a",
+        "76,172-article searchidx index built the same way, after this run.",
+        "",
+        *_table(["engine", "processes", "articles/s", "wall s", "CPU s", "peak RSS MB", "index MB"], builds),
+        *_table(
+            [
+                "articles",
+                "engine",
+                "p50 / p95 / p99 with snippets",
+                "p50 / p95 / p99 without",
+                "multi-word p95",
+                "phrase p95",
+                "queries with hits",
+                "refused",
+            ],
+            queries,
+        ),
+    ]
+
+
 def plot(scaling: Any, out: Path) -> None:
     import matplotlib
 
@@ -420,6 +477,9 @@ def render(results: Path, docs: Path) -> Path:
     if scaling:
         lines += indexing_section(scaling) + latency_section(scaling)
         plot(scaling, docs / "scaling.png")
+    big = _load(results, "scaling-304k")
+    if big:
+        lines += big_section(big)
     if quality:
         lines += quality_section(quality)
     if ner:
