@@ -189,3 +189,18 @@ def test_hits_name_entities_as_the_collection_does(entity_index: Index) -> None:
     assert "Vladimir Putin" in hit.entities["person"] and "Putin" not in hit.entities["person"]
     document = entity_index.document("b.txt")
     assert document is not None and document.entities == hit.entities
+
+
+def test_an_index_built_without_entities_reads_no_entity_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "title": "Talks", "text": "Putin spoke to reporters in Moscow."}')
+
+    def read(_reader: object) -> None:
+        raise AssertionError("the entity column was read")
+
+    monkeypatch.setattr("searchidx.snapshot.searcher.entity_rows", read)
+    with Index.build(tmp_path / "ix", [feed], entities=False, workers=1) as index:
+        [hit] = index.search("reporters").hits
+        assert hit.id == "a" and not any(hit.entities.values())

@@ -322,6 +322,10 @@ class Snapshot:
         Facets count by it and entity filters expand by it, so a filter on a
         facet value finds exactly the articles it counted.
         """
+        if self._resolution is None and not self.entities:  # built with --no-entities: nothing to read
+            from ..resolution import Resolution
+
+            self._resolution = Resolution({})
         if self._resolution is None and self.path is not None:
             from ..resolution import load_resolution
 
