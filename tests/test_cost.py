@@ -120,3 +120,19 @@ def test_many_repeats_cost_one(index: Index) -> None:
     index.search(" ".join(["oil~2"] * 64))
     index.search(" OR ".join(['"oil price"'] * 200))
     assert time.process_time() - started < 0.5
+
+
+def test_a_phrase_costs_what_its_rarest_word_lets_through() -> None:
+    from whoosh import query as wq
+
+    from searchidx.cost import query_cost
+
+    counts = {"candlewood": 16, "bank": 16_844, "money": 4_280, "market": 16_992}
+
+    def cost(*words: str) -> float:
+        return query_cost(wq.Phrase("body", list(words)), lambda _f, w: counts[w], 76_172)[0]
+
+    # Positions are compared only where every word occurs: a rare word makes a common one cheap.
+    assert cost("candlewood", "bank") < cost("money", "market") / 2
+    assert cost("candlewood", "bank") < 40_000 and cost("money", "market") > 40_000
+    assert cost("money", "market", "bank") > cost("money", "market")
