@@ -642,3 +642,20 @@ def test_a_committee_of_two_subjects_is_one_name_and_a_congressman_is_a_title() 
         ("Oxfam", "org"),
     ]
     assert body[found[1].start : found[1].end] == "House Ways and Means Committee"
+
+
+def test_a_party_members_descriptor_is_no_entity() -> None:
+    found = clean_mentions(
+        [
+            mention("Texas Democrat", "org"),
+            mention("New Jersey Democrat", "place"),
+            mention("Senate Republican", "org"),
+            mention("Senate Democratic", "org"),
+            mention("Republicans", "org"),
+            mention("Democratic Party", "org"),
+        ]
+    )
+    assert [(e.text, e.label) for e in found] == [
+        ("Republicans", "org"),
+        ("Democratic Party", "org"),
+    ]

@@ -207,6 +207,10 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
         return None
     if _PARTY_STATE_RE.match(text) or (label == "person" and words[0] in _MONTHS):
         return None  # "D-Conn"; "May One", "April One"
+    if len(words) > 1 and (
+        words[-1] in _PARTY_MEMBER or (words[0] in _CHAMBERS and words[-1] in _PARTY_WORDS)
+    ):
+        return None  # "Texas Democrat", "Senate Republican", "Senate Democratic": who a person is
     raw = text.split()  # whitespace tokens: what is cut below
     plain = [fold(t).strip(".,'’") for t in raw]
     if label == "person":
@@ -387,6 +391,11 @@ def _join_people(text: str, entities: list[Entity]) -> list[Entity]:
             joined.append(entity)
     return joined
 
+
+# A party member described by where they sit ("Texas Democrat Jim Wright"): no entity of its own.
+_PARTY_MEMBER = frozenset(("democrat", "republican"))
+_PARTY_WORDS = frozenset(("democrat", "democratic", "republican"))
+_CHAMBERS = frozenset(("senate", "house"))
 
 # The last word of a body named for two subjects ("Senate Banking and Urban Affairs Committee").
 _COMMITTEES = frozenset("committee committees subcommittee commission".split())
