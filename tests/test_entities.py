@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from searchidx import EntityModelError, Filters, Index, IndexVersionError
-from searchidx.entities import canonicalize, extract_entities, name_key
+from searchidx.entities import annotate, canonicalize, extract_entities, name_key
 from searchidx.entities.decode import decode, raw_spans
 from searchidx.entities.features import sentence_features, shape
 from searchidx.entities.gazetteer import Gazetteer, gazetteer_marks
@@ -204,3 +204,11 @@ def test_an_index_built_without_entities_reads_no_entity_column(
     with Index.build(tmp_path / "ix", [feed], entities=False, workers=1) as index:
         [hit] = index.search("reporters").hits
         assert hit.id == "a" and not any(hit.entities.values())
+
+
+def test_extract_entities_gives_what_an_indexed_body_gets() -> None:
+    text = "The bill, Congressman Richard Gephardt said on Tuesday, would pass, U.S. officials told the IMF."
+    found = [(e.text, e.label, text[e.start : e.end]) for e in extract_entities(text)]
+    assert ("Richard Gephardt", "person", "Richard Gephardt") in found  # the title cut off
+    assert ("United States", "place", "U.S.") in found  # the alias's full name, the offsets as written
+    assert [e.name for e in annotate("", text) if e.label == "person"] == ["Richard Gephardt"]

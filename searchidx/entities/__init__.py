@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..models import CanonicalEntity
+from ..models import CanonicalEntity, Entity
 from .canonical import best_display, canonicalize, name_key
 from .cleanup import RULES_VERSION, clean_mentions, title_mentions
 from .document import document_mentions
-from .tagger import ENTITY_LABELS, Tagger, _tagger, configured_model, extract_entities
+from .tagger import ENTITY_LABELS, Tagger, _tagger, configured_model
 from .tagger import model_info as _model_file_info
 
 __all__ = [
@@ -40,6 +40,25 @@ MAX_TAGGED_CHARS = 100_000
 def model_info() -> str:
     """Identify the entity model and rules for the index metadata (a change asks for a rebuild)."""
     return f"{_model_file_info()}+rules{RULES_VERSION}"
+
+
+def extract_entities(text: str) -> list[Entity]:
+    """Find people, places and organisations in ``text``, as an indexed article's body gets them.
+
+    Works offline on a fresh install: the model and name lists are package data. The
+    text is tagged, made consistent (:mod:`.document`) and cleaned (:mod:`.cleanup`),
+    as :func:`annotate` does before it canonicalises.
+
+    Returns:
+        Mentions in order, each with ``label`` in ``"person" | "place" | "org"`` and
+        character offsets into ``text``. ``text[start:end]`` is the mention as written;
+        ``Entity.text`` is the name the rules give it: the same, or an alias's full name
+        ("U.S." -> "United States").
+    """
+    tagger = _tagger(configured_model())
+    places = tagger.gazetteer.places
+    [(mentions, parsed)] = tagger.parse_many([text])
+    return clean_mentions(document_mentions(mentions, text, places, parsed), text, places)
 
 
 def annotate(title: str, body: str, *, title_derived: bool = False) -> list[CanonicalEntity]:

@@ -19,7 +19,6 @@ __all__ = [
     "DEFAULT_MODEL",
     "ENTITY_LABELS",
     "Tagger",
-    "extract_entities",
     "may_name",
     "model_info",
     "preload",
@@ -143,18 +142,6 @@ def _tagger(path: Path) -> Tagger:
 def preload() -> None:
     """Load the configured model now: before starting worker processes, a fork inherits it."""
     _tagger(configured_model())
-
-
-def extract_entities(text: str) -> list[Entity]:
-    """Find people, places and organisations in ``text``.
-
-    Works offline on a fresh install: the model and name lists are package data.
-
-    Returns:
-        Mentions in order, each with ``label`` in ``"person" | "place" | "org"``
-        and character offsets into ``text``.
-    """
-    return _tagger(configured_model()).extract(text)
 
 
 @lru_cache(maxsize=4)
