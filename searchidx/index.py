@@ -407,10 +407,11 @@ class Index:
         return cls.open(path)
 
     def stats(self) -> IndexStats:
-        """Return document count, date range, size on disk and versions."""
+        """Return document and story counts, date range, size on disk and versions."""
         with self._reader.using() as snapshot:
             first, last, undated = snapshot.dates.summary()
             documents = snapshot.doc_count()
+            stories = snapshot.stories().told(documents)
         size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
         recorded = {
             **versions(),
@@ -426,4 +427,5 @@ class Index:
             size_bytes=size,
             versions=recorded,
             roots=self.roots,
+            stories=stories,
         )

@@ -292,6 +292,7 @@ class IndexStats:
         size_bytes: Bytes on disk.
         versions: Schema, analyzer and library versions recorded in the index.
         roots: Paths that were indexed (re-scanned by a bare ``searchidx index``).
+        stories: The stories the articles tell (copies of one story count once).
     """
 
     path: str
@@ -302,6 +303,7 @@ class IndexStats:
     size_bytes: int
     versions: Mapping[str, str]
     roots: tuple[str, ...] = ()
+    stories: int = 0
 
     def __post_init__(self) -> None:
         _frozen(self, "versions", self.versions)
@@ -311,6 +313,7 @@ class IndexStats:
         return {
             "path": self.path,
             "documents": self.documents,
+            "stories": self.stories,
             "first_date": _iso(self.first_date),
             "last_date": _iso(self.last_date),
             "undated": self.undated,

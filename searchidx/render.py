@@ -309,7 +309,7 @@ def stats_lines(stats: IndexStats) -> Iterator[str]:
         return iso_day(value) if value else "-"
 
     yield f"index:      {neutralise(stats.path)}"
-    yield f"documents:  {stats.documents}"
+    yield f"documents:  {stats.documents} ({stats.stories} stories)"
     yield f"dates:      {day(stats.first_date)} .. {day(stats.last_date)} ({stats.undated} undated)"
     yield f"size:       {stats.size_bytes / 1e6:.2f} MB"
     yield "versions:   " + neutralise(", ".join(f"{k} {v}" for k, v in sorted(stats.versions.items())))

@@ -39,9 +39,13 @@ class Stories:
         self.first = first
         self.groups = len(set(first.values()))  # stories told by two or more articles
 
+    def told(self, articles: int) -> int:
+        """How many stories the whole collection of ``articles`` live articles tells."""
+        return articles - len(self.first) + self.groups
+
     def spread(self, articles: int) -> float:
         """Articles per story in a collection of ``articles`` (1.0: no copies)."""
-        stories = articles - len(self.first) + self.groups
+        stories = self.told(articles)
         return articles / stories if stories > 0 else 1.0
 
     def of(self, docnum: int) -> int:

@@ -287,3 +287,10 @@ def test_stories_are_counted_across_segments(wire: Path, tmp_path: Path) -> None
             assert len(snapshot.segment_starts()) == 2
         for text, stories, articles in (('"oil price"', 2, 4), ("opec", 1, 3), ("oil", 4, 6)):
             assert index.search(text).total == stories and index.count(text, fold=False) == articles
+
+
+def test_stats_count_the_stories_too(wire: Path, tmp_path: Path) -> None:
+    with Index.build(tmp_path / "ix", [wire], entities=False, workers=1) as index:
+        stats = index.stats()
+    assert (stats.documents, stats.stories) == (6, 4)  # three copies of one story
+    assert stats.to_dict()["stories"] == 4
