@@ -150,8 +150,9 @@ class _Known:
 
         The entities it counts for once each ("Putin" here and "Vladimir Putin" there are
         one person; Merrill Lynch is an org however tagged; common words are no names), the
-        names written for an entity stored under its own key (one per mention: the shown
-        spelling is the most written one), and its month.
+        names written for it (one per mention: the shown spelling is the most written one;
+        a short name stored under its own key, "Reagan", counts as the name the
+        collection shows it as, "Ronald Reagan"), and its month.
         """
         resolution = snapshot.resolution()
         with self._lock:
@@ -162,7 +163,9 @@ class _Known:
                 if root[0] not in KINDS:
                     continue  # a common word, not a name (entities.collection.common_words)
                 entity = self._id(self._entity_ids, self.entities, root, root[1])
-                if root[1] == key:
+                if root[1] != key:  # "Reagan" of Ronald Reagan: counted as the name it is shown as
+                    name = resolution.renames.get((label, name), (label, ""))[1]
+                if name:
                     names.append(self._id(self._spelling_ids, self.spellings, (entity, name), name))
                 roots.add(entity)
             stamp = snapshot.dates.by_doc.get(docnum)

@@ -212,3 +212,16 @@ def test_extract_entities_gives_what_an_indexed_body_gets() -> None:
     assert ("Richard Gephardt", "person", "Richard Gephardt") in found  # the title cut off
     assert ("United States", "place", "U.S.") in found  # the alias's full name, the offsets as written
     assert [e.name for e in annotate("", text) if e.label == "person"] == ["Richard Gephardt"]
+
+
+def test_a_facet_shows_the_collections_name_when_the_matches_write_only_a_short_one(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        '{"id": "a", "title": "Budget talks", "text": "President Ronald Reagan spoke to reporters in '
+        'Washington on Monday about the budget."}\n'
+        '{"id": "b", "title": "Trade talks", "text": "Reagan said on Tuesday that the trade talks with '
+        'Japan had failed, officials said."}\n'
+    )
+    with Index.build(tmp_path / "ix", [feed], workers=1) as index:
+        assert [(v.name, v.count) for v in index.facets("trade").people] == [("Ronald Reagan", 1)]
+        assert [(v.name, v.count) for v in index.facets("").people] == [("Ronald Reagan", 2)]
