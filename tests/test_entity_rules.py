@@ -659,3 +659,20 @@ def test_a_party_members_descriptor_is_no_entity() -> None:
         ("Republicans", "org"),
         ("Democratic Party", "org"),
     ]
+
+
+def test_british_and_american_spellings_of_one_body_are_one_name() -> None:
+    found = clean_mentions(
+        [
+            mention("Organisation of Petroleum Exporting Countries", "org"),
+            mention("Organization for Economic Cooperation and Development", "org"),
+            mention("Organisation for Economic Cooperation", "org"),  # cut at "and Development"
+            mention("International Coffee Organisation", "org"),
+        ]
+    )
+    assert [e.text for e in found] == [
+        "Organization of Petroleum Exporting Countries",
+        "Organisation for Economic Co-operation and Development",
+        "Organisation for Economic Co-operation and Development",
+        "International Coffee Organization",
+    ]
