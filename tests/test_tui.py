@@ -747,3 +747,22 @@ def test_snapshot_help(snap_compare, seeds_index: Index) -> None:  # type: ignor
 @pytest.fixture(autouse=True)
 def _no_seeds_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # nothing here may write ./index in the repo
+
+
+async def test_space_in_a_facet_list_ticks_its_first_name_once_entered(seeds_index: Index) -> None:
+    from textual.widgets import SelectionList
+
+    app = create_app(index=seeds_index, query="ceasefire", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        people = app.screen.query_one("#facet-person", SelectionList)
+        await until(pilot, lambda: people.option_count > 0)
+        people.focus()
+        await settle(pilot)
+        assert people.highlighted == 0  # entered with no row highlighted: the first is
+        first = people.get_option_at_index(0).value
+        await pilot.press("space")
+        await settle(pilot)
+        assert people.selected == [first]
+        await until(pilot, lambda: app.screen.results is not None and app.screen.results.total < 5)
+        await settle(pilot, 0.5)  # the facets of the filtered results refill the list
+        assert people.has_focus and people.highlighted is not None

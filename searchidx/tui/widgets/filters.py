@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, SelectionList
@@ -71,6 +72,8 @@ class FilterPanel(VerticalScroll, can_focus=False):
             Selection(Text(f"{counts.get(name, 0):>4} {neutralise(name)}"), name, name in ticked)
             for name in names
         )
+        if widget.has_focus:
+            _highlight_first(widget)
 
     def _changed(self) -> None:
         if self._updating:
@@ -85,6 +88,10 @@ class FilterPanel(VerticalScroll, can_focus=False):
             orgs=self.selected("org"),
         )
         self.post_message(FiltersChanged(filters, sort))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, SelectionList):
+            _highlight_first(event.widget)
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
         event.stop()
@@ -101,3 +108,9 @@ class FilterPanel(VerticalScroll, can_focus=False):
     def set_sort(self, sort: str) -> None:
         """Select a sort order (posts FiltersChanged through the Select)."""
         self.query_one("#sort", Select).value = sort
+
+
+def _highlight_first(widget: SelectionList[str]) -> None:
+    """A list entered (or refilled) with no row highlighted highlights its first: space then ticks it."""
+    if widget.highlighted is None and widget.option_count:
+        widget.highlighted = 0
