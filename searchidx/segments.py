@@ -367,7 +367,11 @@ def segment_writer(ix: Any) -> Any:
     """A Whoosh ``SegmentWriter`` over ``ix`` that takes no lock: the caller holds searchidx's."""
     from whoosh.writing import SegmentWriter
 
-    return SegmentWriter(ix, _lk=False)
+    from .posting_pool import TermPostingPool
+
+    writer = SegmentWriter(ix, _lk=False)
+    writer.pool = TermPostingPool(writer._tempstorage, writer.newsegment)
+    return writer
 
 
 class _Fresh:

@@ -132,8 +132,8 @@ SIDES = {
         "explain", "facets", "highlight", "spelling", "snapshot",
     ),
     "index": (
-        "update", "segments", "executors", "workers", "writing", "discovery", "ingest", "ingest_csv",
-        "ingest_web", "ingest_warc", "ingest_feed", "fetch", "compressed", "fields",
+        "update", "segments", "posting_pool", "executors", "workers", "writing", "discovery", "ingest",
+        "ingest_csv", "ingest_web", "ingest_warc", "ingest_feed", "fetch", "compressed", "fields",
     ),
 }  # fmt: skip
 SHARED = (
@@ -188,7 +188,8 @@ def test_the_cycle_check_can_fail() -> None:
 #: than ``self``/``cls``. Everywhere else, Whoosh is used through its public API only.
 WHOOSH_PLACES = {
     "read": ("searchidx.snapshot",),  # the package: one searcher and everything read from it
-    "write": ("searchidx.segments",),  # worker segments, the writer, tables of contents
+    # worker segments, the writer and its posting pool, tables of contents
+    "write": ("searchidx.segments", "searchidx.posting_pool"),
     "format": ("searchidx.schema",),
 }
 #: Whoosh's public API, importable anywhere in the core: module -> names (``None``: any public name).

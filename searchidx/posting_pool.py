@@ -1,0 +1,132 @@
+"""Whoosh's posting pool kept per term: fewer objects per posting, runs read back cheaply.
+
+Whoosh's ``SegmentWriter`` keeps every posting as a ``(field, term, docnum, weight,
+value)`` tuple, sorts them all when the segment is finished and, past its memory
+limit, spills sorted runs to disk with one pickle record per posting. Writing and
+reading those runs was a quarter of the CPU of indexing Reuters (19,043 articles,
+2 processes, no entities: the workers' CPU 35.6-39.1 s with Whoosh's pool, 28.1-30.6 s
+with this one, which spills nothing there). Here a term's postings are one flat list
+(docnum, weight, value, ...): a segment's documents arrive in docnum order, so each
+list is already sorted and only the terms are; a run holds one record per term. The
+codec receives the same stream of tuples as from Whoosh's pool (a test compares
+them), so the segment files are the same.
+"""
+
+from __future__ import annotations
+
+import heapq
+import marshal
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+from whoosh.writing import PostingPool
+
+__all__ = ["TermPostingPool"]
+
+# Bytes counted per posting and per term, roughly what CPython holds for them: three list
+# slots, an int, a float and a bytes object's header; a dict entry, its key tuple and list.
+_POSTING = 3 * 8 + 28 + 24 + 33
+_TERM = 64 + 56 + 33 + 56
+#: At most this many runs are read at once (Whoosh's own limit); more are merged first.
+_MAX_OPEN = 128
+
+_term = itemgetter(0, 1)
+
+#: What Whoosh's pools hold and yield: (fieldname, tbytes, docnum, weight, vbytes).
+_Posting = tuple[str, bytes, int, float, Any]
+
+
+class TermPostingPool(PostingPool):  # type: ignore[misc]
+    """A ``whoosh.writing.PostingPool`` that groups postings by (field, term); same interface."""
+
+    def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128) -> None:
+        super().__init__(tempstore, segment, limitmb=limitmb)
+        self.groups: dict[tuple[str, bytes], list[Any]] = {}
+        self.runs: list[str] = []
+
+    def add(self, item: _Posting) -> None:
+        """Add one ``(fieldname, tbytes, docnum, weight, vbytes)`` posting."""
+        fieldname, text, docnum, weight, value = item
+        key = (fieldname, text)
+        group = self.groups.get(key)
+        if group is None:
+            self.groups[key] = group = []
+            self.fieldnames.add(fieldname)
+            self.currentsize += _TERM + len(text)
+        group += (docnum, weight, value)
+        self.currentsize += _POSTING + (len(value) if value else 0)
+        if self.currentsize > self.limit:
+            self.save()
+
+    def save(self) -> None:
+        """Write the postings held in memory to a new run (sorted by field and term)."""
+        if self.groups:
+            groups, self.groups = self.groups, {}
+            self._write((*key, groups[key]) for key in sorted(groups))
+        self.currentsize = 0
+
+    def _write(self, records: Iterable[tuple[str, bytes, list[Any]]]) -> None:
+        path, handle = self._new_run()
+        dump = marshal.dump
+        try:
+            for record in records:
+                dump(record, handle, 2)
+        finally:
+            handle.close()
+        self.runs.append(path)
+
+    def iter_postings(self) -> Iterator[_Posting]:
+        """All postings in (field, term, docnum) order, as Whoosh's pool yields them."""
+        if not self.runs:
+            groups, self.groups = self.groups, {}
+            return _postings((*key, groups[key]) for key in sorted(groups))
+        self.save()
+        while len(self.runs) > _MAX_OPEN:  # merge the oldest runs into one, kept first
+            oldest, rest = self.runs[:_MAX_OPEN], self.runs[_MAX_OPEN:]
+            self.runs = []
+            self._write(_merged(oldest, self._read))
+            self.runs += rest
+        runs, self.runs = self.runs, []
+        return _postings(_merged(runs, self._read))
+
+    def _read(self, path: str) -> Iterator[tuple[str, bytes, list[Any]]]:
+        """One run's records, then the run is removed."""
+        handle = self._open_run(path)
+        load = marshal.load
+        try:
+            while True:
+                try:
+                    yield load(handle)
+                except EOFError:
+                    return
+        finally:
+            handle.close()
+            self._remove_run(path)
+
+    # Whoosh's SortingPool API, unused here: everything goes through add/save/iter_postings.
+    def items(self, maxfiles: int = _MAX_OPEN) -> Iterator[_Posting]:
+        """The same as :meth:`iter_postings`."""
+        return self.iter_postings()
+
+
+def _merged(runs: list[str], read: Any) -> Iterator[tuple[str, bytes, list[Any]]]:
+    """The runs' records by (field, term); one term's records in run order, joined."""
+    merged = heapq.merge(*(read(path) for path in runs), key=_term)
+    for key, records in groupby(merged, key=_term):
+        parts = [record[2] for record in records]
+        flat = parts[0]
+        for part in parts[1:]:
+            flat += part
+        yield (*key, flat)
+
+
+def _postings(records: Iterable[tuple[str, bytes, list[Any]]]) -> Iterator[_Posting]:
+    for fieldname, text, flat in records:
+        docnums = flat[0::3]
+        triples: Iterable[tuple[int, float, Any]] = zip(docnums, flat[1::3], flat[2::3], strict=True)
+        if docnums != sorted(docnums):  # postings merged in from other segments out of order
+            triples = sorted(triples, key=itemgetter(0))
+        for docnum, weight, value in triples:
+            yield fieldname, text, docnum, weight, value

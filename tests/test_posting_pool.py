@@ -1,0 +1,132 @@
+"""The posting pool grouped by term gives the codec the same stream as Whoosh's own pool."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import PostingPool
+
+from searchidx.posting_pool import TermPostingPool
+
+FIELDS = ("body", "org", "title")
+TERMS = [b"a", b"ab", b"b", b"ceasefire", b"\xc3\xa9t\xc3\xa9", b"z"]
+
+# One document's postings: (field, term) -> (weight, value or None).
+document = st.dictionaries(
+    st.tuples(st.sampled_from(FIELDS), st.sampled_from(TERMS)),
+    st.tuples(st.floats(0.5, 9.0), st.one_of(st.none(), st.binary(max_size=12))),
+    max_size=8,
+)
+
+
+def _drained(pool: PostingPool, items: list[tuple[str, bytes, int, float, bytes | None]]) -> list[tuple]:
+    for item in items:
+        pool.add(item)
+    try:
+        return list(pool.iter_postings())
+    finally:
+        pool.cleanup()
+
+
+def _both(items: list[tuple[str, bytes, int, float, bytes | None]], limit: int) -> tuple[list, list, int]:
+    with tempfile.TemporaryDirectory() as folder:
+        store = FileStorage(folder)
+        whoosh_pool = PostingPool(store, None)
+        ours = TermPostingPool(store, None)
+        whoosh_pool.limit = ours.limit = limit
+        expected = _drained(whoosh_pool, items)
+        for item in items:
+            ours.add(item)
+        runs = len(ours.runs)
+        try:
+            got = list(ours.iter_postings())
+        finally:
+            ours.cleanup()
+        assert not list(Path(folder).iterdir()), "runs are removed once read"
+        return expected, got, runs
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    docs=st.lists(document, max_size=30),
+    limit=st.sampled_from([300, 2_000, 10**9]),
+    shuffle=st.randoms(use_true_random=False),
+    in_order=st.booleans(),
+)
+def test_same_stream_as_whoosh_pool(docs, limit, shuffle, in_order) -> None:
+    """Runs or none, documents in docnum order or not (merged segments): the same tuples in the same order."""
+    items = [
+        (field, term, docnum, weight, value)
+        for docnum, postings in enumerate(docs)
+        for (field, term), (weight, value) in postings.items()
+    ]
+    if not in_order:
+        shuffle.shuffle(items)
+    expected, got, _runs = _both(items, limit)
+    assert got == expected
+
+
+def test_runs_are_spilled_and_merged() -> None:
+    """A small limit writes several runs; a term whose postings span runs comes back whole, in order."""
+    items = [("body", TERMS[d % 3], d, 1.0, bytes([d % 256])) for d in range(400)]
+    expected, got, runs = _both(items, 2_000)
+    assert runs > 3
+    assert got == expected
+    assert [d for f, t, d, w, v in got if t == TERMS[0]] == list(range(0, 400, 3))
+
+
+def test_many_runs_are_merged_first(monkeypatch) -> None:
+    """More runs than may be open at once are merged, oldest first, before the final merge."""
+    monkeypatch.setattr("searchidx.posting_pool._MAX_OPEN", 3)
+    items = [("title", TERMS[d % 4], d, 2.0, None) for d in range(300)]
+    expected, got, runs = _both(items, 1_000)
+    assert runs > 6
+    assert got == expected
+
+
+def _all_postings(path: Path) -> list[tuple]:
+    from searchidx.schema import build_schema
+    from searchidx.segments import whoosh_index
+
+    with whoosh_index(path, build_schema()).reader() as reader:
+        found = []
+        for field, text in reader.all_terms():
+            matcher = reader.postings(field, text)
+            while matcher.is_active():
+                found.append((field, text, matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+        return found
+
+
+def test_a_segment_writer_spilling_runs_writes_whooshs_index(tmp_path: Path) -> None:
+    """``segment_writer``, its pool spilling runs to Whoosh's ``_tempstorage``, writes stock Whoosh's."""
+    from whoosh.writing import SegmentWriter
+
+    from searchidx.models import Article
+    from searchidx.schema import build_schema, document
+    from searchidx.segments import segment_writer, whoosh_index
+
+    articles = [
+        Article(
+            id=f"d{n}", path=f"/d{n}.txt", title=f"Oil {n % 7}", body=f"Oil price {n} rose in Kuwait {n % 5}."
+        )
+        for n in range(60)
+    ]
+    ours_path, stock_path = tmp_path / "ours", tmp_path / "stock"
+    for path in (ours_path, stock_path):
+        path.mkdir()
+    ours = segment_writer(whoosh_index(ours_path, build_schema(), fresh=True))
+    assert isinstance(ours.pool, TermPostingPool)
+    ours.pool.limit = 3_000  # several runs on the writer's temporary storage
+    stock = SegmentWriter(whoosh_index(stock_path, build_schema(), fresh=True), _lk=False)
+    for writer in (ours, stock):
+        for article in articles:
+            writer.add_document(**document(article))
+    assert len(ours.pool.runs) > 2
+    ours.commit()
+    stock.commit()
+    assert _all_postings(ours_path) == _all_postings(stock_path)
