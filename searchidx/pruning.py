@@ -57,8 +57,8 @@ class _Block:
     bound: float
     segment: SegmentPostings
     position: int
-    ids: list[int] | None = None
-    scores: dict[int, float] | None = None
+    ids: Sequence[int] | None = None  # the segment's docnums (deleted ones too), once decoded
+    weights: Sequence[float] | None = None
 
 
 @dataclass(slots=True)
@@ -150,8 +150,12 @@ class _Tree:
             block = covering[node.leaf]
             if block is None:
                 return set()
-            ids = _decoded(self.leaves[node.leaf], block)
-            return set(ids[bisect.bisect_left(ids, lo) : bisect.bisect_left(ids, hi)])
+            ids = _decoded(block)[0]
+            offset = block.segment.offset  # deleted documents stay: they do not score
+            return {
+                i + offset
+                for i in ids[bisect.bisect_left(ids, lo - offset) : bisect.bisect_left(ids, hi - offset)]
+            }
         if node.kind == "and":
             # Any one clause's matches hold the AND's: take the rarest here.
             best: set[int] | None = None
@@ -174,9 +178,7 @@ class _Tree:
             block = covering[node.leaf]
             if block is None:
                 return None
-            _decoded(self.leaves[node.leaf], block)
-            assert block.scores is not None
-            total = block.scores.get(docnum)
+            total = _score(self.leaves[node.leaf], block, docnum)
             if total is None:
                 return None
         elif node.kind == "or":
@@ -200,20 +202,27 @@ class _Tree:
         return total * node.boost if node.boost != 1.0 else total
 
 
-def _decoded(leaf: _Leaf, block: _Block) -> list[int]:
-    """The block's live docnums (sorted), its scores decoded on first use."""
-    if block.ids is None:
-        segment = block.segment
-        ids, weights = segment.block(block.position)
-        offset, deleted, norms, idf, k1p1 = segment.offset, segment.deleted, leaf.norms, leaf.idf, leaf.k1p1
-        scores: dict[int, float] = {}
-        for i, w in zip(ids, weights, strict=True):
-            if i not in deleted:
-                d = i + offset
-                scores[d] = idf * ((w * k1p1) / (w + norms[d]))  # ranking._scored's formula
-        block.scores = scores
-        block.ids = list(scores)
-    return block.ids
+def _decoded(block: _Block) -> tuple[Sequence[int], Sequence[float]]:
+    """The block's segment docnums (sorted) and weights, read on first use."""
+    if block.ids is None or block.weights is None:
+        block.ids, block.weights = block.segment.block(block.position)
+    return block.ids, block.weights
+
+
+def _score(leaf: _Leaf, block: _Block, docnum: int) -> float | None:
+    """The term's score in one document of the block (``None``: not there, or deleted).
+
+    Only the documents asked for are scored: in an AND, a common word's block is
+    decoded for the few documents its rarer words let through, not scored whole.
+    """
+    ids, weights = _decoded(block)
+    segment = block.segment
+    local = docnum - segment.offset
+    at = bisect.bisect_left(ids, local)
+    if at == len(ids) or ids[at] != local or local in segment.deleted:
+        return None
+    w = weights[at]
+    return leaf.idf * ((w * leaf.k1p1) / (w + leaf.norms[docnum]))  # ranking._scored's formula
 
 
 # ---- the search -----------------------------------------------------------------------------
