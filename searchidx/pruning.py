@@ -38,7 +38,7 @@ from .snapshot import Unreadable
 if TYPE_CHECKING:
     from .snapshot import SegmentPostings, Snapshot
 
-__all__ = ["Unprunable", "pruned_top"]
+__all__ = ["Unprunable", "matched_top", "pruned_top"]
 
 #: Block bounds are raised by this share: rounding must never put a true score above its bound.
 _MARGIN = 1e-9
@@ -68,7 +68,16 @@ class _Leaf:
     idf: float
     k1p1: float
     norms: list[float]
+    count: int  # postings, deleted ones too
     blocks: list[_Block] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)  # each block's hi, to find a docnum's block
+
+    def block_at(self, docnum: int) -> _Block | None:
+        """The block whose docnum range holds ``docnum`` (``None``: none does)."""
+        at = bisect.bisect_left(self.ends, docnum)
+        if at < len(self.blocks) and self.blocks[at].lo <= docnum:
+            return self.blocks[at]
+        return None
 
 
 @dataclass(slots=True)
@@ -114,7 +123,7 @@ class _Tree:
         except Unreadable as exc:
             raise Unprunable(str(exc)) from None
         k1, b, avgfl = postings.k1, postings.b, postings.avgfl
-        leaf = _Leaf(postings.idf, k1 + 1, postings.norms)
+        leaf = _Leaf(postings.idf, k1 + 1, postings.norms, postings.count)
         for segment in postings.segments:
             offset = segment.offset
             for position, last, weight, shortest in segment.headers():
@@ -125,7 +134,45 @@ class _Tree:
                 previous = leaf.blocks[-1] if leaf.blocks else None
                 lo = previous.hi + 1 if previous is not None and previous.segment is segment else offset
                 leaf.blocks.append(_Block(lo, offset + last, bound, segment, position))
+                leaf.ends.append(offset + last)
         return leaf
+
+    def postings(self, node: _Node) -> int:
+        """At most how many documents the node matches (from the terms' document counts)."""
+        if node.kind == "term":
+            return self.leaves[node.leaf].count
+        sizes = [self.postings(child) for child in node.children]
+        return min(sizes) if node.kind == "and" else sum(sizes)
+
+    def matches(self, node: _Node, within: set[int] | None = None) -> set[int]:
+        """Docnums the node matches (of ``within``, if given; deleted ones too: they do not score).
+
+        Sets of ids are built at C speed (no score per posting). An AND intersects its
+        clauses' sets, rarest first, each clause reading only the blocks that hold a
+        document the ones before let through; only its true matches are then scored.
+        """
+        if node.kind == "term":
+            blocks = self.leaves[node.leaf].blocks
+            if within is not None and len(within) < _FEW * len(blocks):
+                leaf = self.leaves[node.leaf]
+                blocks = list({id(b): b for b in map(leaf.block_at, within) if b is not None}.values())
+            found: set[int] = set()
+            for block in blocks:
+                ids = _decoded(block)[0]
+                offset = block.segment.offset
+                found.update(map(offset.__add__, ids) if offset else ids)
+            return found if within is None else found & within
+        if node.kind == "or":
+            return set().union(*(self.matches(child, within) for child in node.children))
+        children = sorted(node.children, key=self.postings)
+        found = self.matches(children[0], within)
+        for child in children[1:]:
+            if not found:
+                break
+            found = self.matches(child, found)
+        for excluded in node.excluded:
+            found -= excluded
+        return found
 
     def bound(self, node: _Node, covering: Sequence[_Block | None]) -> float | None:
         """Upper bound of the node's score over a piece (``None``: it cannot match there)."""
@@ -284,6 +331,74 @@ def pruned_top(
             elif item > heap[0]:
                 heapq.heapreplace(heap, item)
     return total(), False, _ranked(heap)
+
+
+class _At:
+    """The covering blocks of one docnum, found as :meth:`_Tree.score` asks for each leaf's."""
+
+    __slots__ = ("docnum", "leaves")
+
+    def __init__(self, leaves: list[_Leaf], docnum: int) -> None:
+        self.leaves, self.docnum = leaves, docnum
+
+    def __getitem__(self, leaf: int) -> _Block | None:
+        return self.leaves[leaf].block_at(self.docnum)
+
+
+#: Below this many documents per block of a term, only the blocks holding them are read.
+_FEW = 8
+
+
+def matched_top(
+    snapshot: Snapshot,
+    query: wq.Query,
+    allowed: set[int] | None,
+    k: int,
+    should_stop: Callable[[], bool] | None = None,
+    story_of: Callable[[int], int] | None = None,
+) -> tuple[int, list[tuple[int, float]]] | None:
+    """The exact number of matches (or stories) and the best ``k`` of an AND, scoring only its matches.
+
+    The AND's documents are found as sets of ids, its rarest clause first, each
+    further clause reading only the blocks that hold a document still in; each match
+    is then scored by the tree (the exhaustive scorer's sums, bit for bit). On the
+    bench's multi-word queries at 76k this halves the CPU of scoring every term whole.
+
+    Args:
+        snapshot: The index as of one commit.
+        query: An AND of terms, ORs, ANDs and NOTs.
+        allowed: The docnums a hit must be in (None: any).
+        k: How many to keep.
+        should_stop: Polled every 1,024 matches; True raises :class:`SearchCancelled`.
+        story_of: Count the stories of the matches, not the matches (a docnum's story).
+
+    Returns:
+        ``None`` when the query is not an AND (whose intersection is what this saves).
+
+    Raises:
+        Unprunable: The query has a node this path does not score.
+    """
+    if not isinstance(query, wq.And):
+        return None
+    tree = _Tree(snapshot, query)
+    heap: list[tuple[float, int]] = []
+    counted = 0
+    told: set[int] = set()
+    for done, docnum in enumerate(sorted(tree.matches(tree.root, allowed))):
+        if should_stop is not None and not done & 1023 and should_stop():
+            raise SearchCancelled()
+        score = tree.score(tree.root, _At(tree.leaves, docnum), docnum)  # type: ignore[arg-type]
+        if score is None:
+            continue
+        counted += 1
+        if story_of is not None:
+            told.add(story_of(docnum))
+        item = (score, -docnum)
+        if len(heap) < k:
+            heapq.heappush(heap, item)
+        elif item > heap[0]:
+            heapq.heapreplace(heap, item)
+    return (counted if story_of is None else len(told)), _ranked(heap)
 
 
 def _ranked(heap: list[tuple[float, int]]) -> list[tuple[int, float]]:

@@ -106,6 +106,39 @@ def test_same_top_k_as_exhaustive_on_random_queries(index: Index) -> None:
     assert compared > 200 and skipped > 20  # the pruning was exercised, not just the fallback
 
 
+def test_matched_top_is_the_exhaustive_ranking_with_exact_totals(index: Index) -> None:
+    """An AND scored at its matches only: same top k and scores, exact totals, with or without a filter."""
+    cache = index._snapshot()
+    docnums = sorted(cache._searcher.reader().all_doc_ids())
+    rng = random.Random(99)
+    used = filtered = 0
+    for _ in range(300):
+        text = _query(rng)
+        parsed, compiled = prepare(cache, text, mode="all")
+        allowed = compiled.allowed
+        if rng.random() < 0.3:
+            allowed = set(rng.sample(docnums, rng.randint(1, len(docnums)))) & (allowed or set(docnums))
+        k = rng.choice((1, 3, 10, 28, 100))
+        try:
+            found = ranking._Scorer(cache, None).scores(parsed.query)
+            got = pruning.matched_top(cache, parsed.query, allowed, k, story_of=lambda d: d // 3)
+        except (ranking._Unsupported, pruning.Unprunable):
+            continue
+        if got is None:
+            assert not isinstance(parsed.query, ranking.wq.And)
+            continue
+        used += 1
+        filtered += allowed is not None
+        if allowed is not None:
+            found = {d: score for d, score in found.items() if d in allowed}
+        counted, best = got
+        expected = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:k]
+        assert best == expected, text  # documents, order and scores bit for bit
+        assert counted == len({d // 3 for d in found}), text  # every story counted, exactly
+        assert pruning.matched_top(cache, parsed.query, allowed, k) == (len(found), best), text
+    assert used > 100 and filtered > 30
+
+
 def test_block_bounds_hold(index: Index) -> None:
     cache = index._snapshot()
     for word in WORDS:

@@ -88,6 +88,7 @@ class TermPostings:
         avgfl: The field's average length (1 when unknown).
         norms: ``K1 * ((1 - B) + B * length / avglength)`` per global docnum (empty: term absent).
         segments: The segments holding the term, in docnum order.
+        count: Documents holding the term (deleted ones too, until segments merge).
     """
 
     idf: float
@@ -96,6 +97,7 @@ class TermPostings:
     avgfl: float
     norms: list[float]
     segments: list[SegmentPostings]
+    count: int = 0
 
 
 _LENGTHS = [byte_to_length(b) for b in range(256)]

@@ -169,6 +169,7 @@ class Snapshot:
         if (fieldname, btext) not in reader:
             return found
         found.idf = searcher.idf(fieldname, btext)
+        found.count = reader.doc_frequency(fieldname, btext)
         found.norms = self.field_norms(fieldname)
         for leaf, offset in reader.leaf_readers():
             if (fieldname, btext) not in leaf:
