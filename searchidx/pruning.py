@@ -304,33 +304,19 @@ def pruned_top(
     tree = _Tree(snapshot, query)
     pieces = _pieces(tree, allowed)
     pieces.sort(key=lambda piece: -piece[0])
-    heap: list[tuple[float, int]] = []  # (score, -docnum): the worst kept hit on top
-    counted = 0
-    told: set[int] = set()  # the stories counted, with story_of
-
-    def total() -> int:
-        return counted if story_of is None else len(told)
-
+    top = _Top(k, story_of)
     for done, (bound, lo, hi, covering) in enumerate(pieces):
-        if len(heap) >= k and bound < heap[0][0]:
-            return total(), True, _ranked(heap)
+        if len(top.heap) >= k and bound < top.heap[0][0]:
+            return top.total(), True, top.ranked()
         if should_stop is not None and not done & 15 and should_stop():
             raise SearchCancelled()
         for docnum in tree.candidates(tree.root, covering, lo, hi):
             if allowed is not None and docnum not in allowed:
                 continue
             score = tree.score(tree.root, covering, docnum)
-            if score is None:
-                continue
-            counted += 1
-            if story_of is not None:
-                told.add(story_of(docnum))
-            item = (score, -docnum)
-            if len(heap) < k:
-                heapq.heappush(heap, item)
-            elif item > heap[0]:
-                heapq.heapreplace(heap, item)
-    return total(), False, _ranked(heap)
+            if score is not None:
+                top.add(docnum, score)
+    return top.total(), False, top.ranked()
 
 
 class _At:
@@ -381,28 +367,41 @@ def matched_top(
     if not isinstance(query, wq.And):
         return None
     tree = _Tree(snapshot, query)
-    heap: list[tuple[float, int]] = []
-    counted = 0
-    told: set[int] = set()
+    top = _Top(k, story_of)
     for done, docnum in enumerate(sorted(tree.matches(tree.root, allowed))):
         if should_stop is not None and not done & 1023 and should_stop():
             raise SearchCancelled()
         score = tree.score(tree.root, _At(tree.leaves, docnum), docnum)  # type: ignore[arg-type]
-        if score is None:
-            continue
-        counted += 1
-        if story_of is not None:
-            told.add(story_of(docnum))
+        if score is not None:
+            top.add(docnum, score)
+    return top.total(), top.ranked()
+
+
+class _Top:
+    """The best ``k`` (docnum, score) seen and how many matches (or their stories) were counted."""
+
+    def __init__(self, k: int, story_of: Callable[[int], int] | None) -> None:
+        self.k, self.story_of = k, story_of
+        self.heap: list[tuple[float, int]] = []  # (score, -docnum): the worst kept hit on top
+        self.counted = 0
+        self.told: set[int] = set()  # the stories counted, with story_of
+
+    def add(self, docnum: int, score: float) -> None:
+        self.counted += 1
+        if self.story_of is not None:
+            self.told.add(self.story_of(docnum))
         item = (score, -docnum)
-        if len(heap) < k:
-            heapq.heappush(heap, item)
-        elif item > heap[0]:
-            heapq.heapreplace(heap, item)
-    return (counted if story_of is None else len(told)), _ranked(heap)
+        if len(self.heap) < self.k:
+            heapq.heappush(self.heap, item)
+        elif item > self.heap[0]:
+            heapq.heapreplace(self.heap, item)
 
+    def total(self) -> int:
+        return self.counted if self.story_of is None else len(self.told)
 
-def _ranked(heap: list[tuple[float, int]]) -> list[tuple[int, float]]:
-    return [(-negative, score) for score, negative in sorted(heap, reverse=True)]
+    def ranked(self) -> list[tuple[int, float]]:
+        """Best first; equal scores in docnum order."""
+        return [(-negative, score) for score, negative in sorted(self.heap, reverse=True)]
 
 
 Piece = tuple[float, int, int, list[_Block | None]]
