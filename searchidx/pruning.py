@@ -69,6 +69,7 @@ class _Leaf:
     k1p1: float
     norms: list[float]
     count: int  # postings, deleted ones too
+    cached: dict[int, float] | None = None  # the term's scores if the term-score cache holds them
     blocks: list[_Block] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)  # each block's hi, to find a docnum's block
 
@@ -124,6 +125,7 @@ class _Tree:
             raise Unprunable(str(exc)) from None
         k1, b, avgfl = postings.k1, postings.b, postings.avgfl
         leaf = _Leaf(postings.idf, k1 + 1, postings.norms, postings.count)
+        leaf.cached = self.snapshot.cached_term_scores(fieldname, text)  # a recent query's: read no block
         for segment in postings.segments:
             offset = segment.offset
             for position, last, weight, shortest in segment.headers():
@@ -152,6 +154,9 @@ class _Tree:
         document the ones before let through; only its true matches are then scored.
         """
         if node.kind == "term":
+            cached = self.leaves[node.leaf].cached
+            if cached is not None:
+                return set(cached) if within is None else {d for d in within if d in cached}
             blocks = self.leaves[node.leaf].blocks
             if within is not None and len(within) < _FEW * len(blocks):
                 leaf = self.leaves[node.leaf]
@@ -225,7 +230,8 @@ class _Tree:
             block = covering[node.leaf]
             if block is None:
                 return None
-            total = _score(self.leaves[node.leaf], block, docnum)
+            leaf = self.leaves[node.leaf]
+            total = _score(leaf, block, docnum) if leaf.cached is None else leaf.cached.get(docnum)
             if total is None:
                 return None
         elif node.kind == "or":

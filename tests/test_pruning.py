@@ -106,8 +106,17 @@ def test_same_top_k_as_exhaustive_on_random_queries(index: Index) -> None:
     assert compared > 200 and skipped > 20  # the pruning was exercised, not just the fallback
 
 
+def _terms(query: Any) -> list[Any]:
+    if isinstance(query, ranking.wq.Term):
+        return [query]
+    return [term for sub in getattr(query, "subqueries", ()) for term in _terms(sub)]
+
+
 def test_matched_top_is_the_exhaustive_ranking_with_exact_totals(index: Index) -> None:
-    """An AND scored at its matches only: same top k and scores, exact totals, with or without a filter."""
+    """An AND scored at its matches only: same top k and scores, exact totals, with or without a filter.
+
+    Some of its terms' scores are cached (read from the cache, not the blocks), some not.
+    """
     cache = index._snapshot()
     docnums = sorted(cache._searcher.reader().all_doc_ids())
     rng = random.Random(99)
@@ -119,9 +128,13 @@ def test_matched_top_is_the_exhaustive_ranking_with_exact_totals(index: Index) -
         if rng.random() < 0.3:
             allowed = set(rng.sample(docnums, rng.randint(1, len(docnums)))) & (allowed or set(docnums))
         k = rng.choice((1, 3, 10, 28, 100))
+        cache.forget_term_scores()
+        for term in _terms(parsed.query):  # some terms' scores cached by an earlier query
+            if rng.random() < 0.3:
+                ranking._Scorer(cache, None).term(term.fieldname, term.text)
         try:
-            found = ranking._Scorer(cache, None).scores(parsed.query)
             got = pruning.matched_top(cache, parsed.query, allowed, k, story_of=lambda d: d // 3)
+            found = ranking._Scorer(cache, None).scores(parsed.query)
         except (ranking._Unsupported, pruning.Unprunable):
             continue
         if got is None:

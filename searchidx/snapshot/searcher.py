@@ -206,6 +206,10 @@ class Snapshot:
             self._term_scores.put(key, found)
         return found
 
+    def cached_term_scores(self, fieldname: str, text: str) -> dict[int, float] | None:
+        """The term's scores if the term-score cache holds them (never mutate them), else ``None``."""
+        return self._term_scores.get((fieldname, text))
+
     def has_term_scores(self, fieldname: str, text: str) -> bool:
         """Whether the term's scores are in the term-score cache."""
         return (fieldname, text) in self._term_scores
