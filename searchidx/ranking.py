@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from .snapshot import Snapshot
     from .stories import Stories
 
-__all__ = ["PRUNING", "AtLeast", "RobertsonBM25F", "top_scored"]
+__all__ = ["PRUNING", "AtLeast", "RobertsonBM25F", "best_of", "top_scored"]
 
 #: Rank term/AND/OR queries by block-max pruning (:mod:`.pruning`) when their terms are not cached.
 PRUNING = True
@@ -251,8 +251,22 @@ def top_scored(
         return None
     if allowed is not None:
         found = {d: s for d, s in found.items() if d in allowed}
-    best = heapq.nsmallest(k, found.items(), key=lambda item: (-item[1], item[0]))
+    best = best_of(found, k)
     return (len(found) if stories is None else stories.count(found.keys())), best
+
+
+def best_of(found: dict[int, float], k: int) -> list[tuple[int, float]]:
+    """The ``k`` best ``(docnum, score)`` of a score map: highest first, equal scores in docnum order.
+
+    The k-th best score is found among the bare floats (C speed), then only the items
+    scoring at least that much are sorted: no key function called per match.
+    """
+    if k <= 0 or not found:
+        return []
+    if len(found) > k:
+        least = heapq.nlargest(k, found.values())[-1]
+        found = {d: s for d, s in found.items() if s >= least}
+    return sorted(found.items(), key=lambda item: (-item[1], item[0]))[:k]
 
 
 def _all_cached(snapshot: Snapshot, query: wq.Query) -> bool:

@@ -7,8 +7,10 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from searchidx import Index
+from searchidx import Index, ranking
 from searchidx.ranking import top_scored
 from searchidx.search import prepare
 from searchidx.snapshot.budget import posting_scores_bytes
@@ -123,3 +125,16 @@ def test_term_cache_is_bounded_and_reused(segmented: Index, monkeypatch: pytest.
     assert len(cache._term_scores) > 1
     entries = cache._term_scores.items()
     assert sum(posting_scores_bytes(key, scores) for key, scores in entries) == cache._term_scores.bytes
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    scores=st.dictionaries(
+        st.integers(0, 500), st.sampled_from([0.5, 1.0, 1.25, 2.0, 3.5, 7.0]), max_size=60
+    ),
+    k=st.integers(0, 70),
+)
+def test_best_of_is_the_k_best_with_ties_in_docnum_order(scores: dict[int, float], k: int) -> None:
+    """Few distinct scores, so ties straddle the k-th place: still the definition's order."""
+    expected = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+    assert ranking.best_of(scores, k) == expected
