@@ -28,7 +28,7 @@ import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from whoosh import query as wq
 
@@ -59,6 +59,12 @@ class _Block:
     position: int
     ids: Sequence[int] | None = None  # the segment's docnums (deleted ones too), once decoded
     weights: Sequence[float] | None = None
+
+
+class _Covering(Protocol):
+    """Each leaf's block over a piece of the docnum space (a list), or at one docnum (:class:`_At`)."""
+
+    def __getitem__(self, leaf: int, /) -> _Block | None: ...
 
 
 @dataclass(slots=True)
@@ -139,11 +145,11 @@ class _Tree:
                 leaf.ends.append(offset + last)
         return leaf
 
-    def postings(self, node: _Node) -> int:
+    def most_docs(self, node: _Node) -> int:
         """At most how many documents the node matches (from the terms' document counts)."""
         if node.kind == "term":
             return self.leaves[node.leaf].count
-        sizes = [self.postings(child) for child in node.children]
+        sizes = [self.most_docs(child) for child in node.children]
         return min(sizes) if node.kind == "and" else sum(sizes)
 
     def matches(self, node: _Node, within: set[int] | None = None) -> set[int]:
@@ -154,12 +160,11 @@ class _Tree:
         document the ones before let through; only its true matches are then scored.
         """
         if node.kind == "term":
-            cached = self.leaves[node.leaf].cached
-            if cached is not None:
-                return set(cached) if within is None else {d for d in within if d in cached}
-            blocks = self.leaves[node.leaf].blocks
+            leaf = self.leaves[node.leaf]
+            if leaf.cached is not None:
+                return set(leaf.cached) if within is None else {d for d in within if d in leaf.cached}
+            blocks = leaf.blocks
             if within is not None and len(within) < _FEW * len(blocks):
-                leaf = self.leaves[node.leaf]
                 blocks = list({id(b): b for b in map(leaf.block_at, within) if b is not None}.values())
             found: set[int] = set()
             for block in blocks:
@@ -169,7 +174,7 @@ class _Tree:
             return found if within is None else found & within
         if node.kind == "or":
             return set().union(*(self.matches(child, within) for child in node.children))
-        children = sorted(node.children, key=self.postings)
+        children = sorted(node.children, key=self.most_docs)
         found = self.matches(children[0], within)
         for child in children[1:]:
             if not found:
@@ -223,7 +228,7 @@ class _Tree:
             found |= self.candidates(child, covering, lo, hi)
         return found
 
-    def score(self, node: _Node, covering: Sequence[_Block | None], docnum: int) -> float | None:
+    def score(self, node: _Node, covering: _Covering, docnum: int) -> float | None:
         """The document's exact score, added up in the exhaustive scorer's order (``None``: no match)."""
         total: float | None = None
         if node.kind == "term":
@@ -377,7 +382,7 @@ def matched_top(
     for done, docnum in enumerate(sorted(tree.matches(tree.root, allowed))):
         if should_stop is not None and not done & 1023 and should_stop():
             raise SearchCancelled()
-        score = tree.score(tree.root, _At(tree.leaves, docnum), docnum)  # type: ignore[arg-type]
+        score = tree.score(tree.root, _At(tree.leaves, docnum), docnum)
         if score is not None:
             top.add(docnum, score)
     return top.total(), top.ranked()

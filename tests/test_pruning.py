@@ -6,6 +6,7 @@ import json
 import pickle
 import random
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,23 +78,30 @@ def _exhaustive(cache: Any, query: Any, allowed: set[int] | None, k: int) -> Any
         ranking.PRUNING = was
 
 
-def test_same_top_k_as_exhaustive_on_random_queries(index: Index) -> None:
-    cache = index._snapshot()
-    leaves = [reader for reader, _offset in cache._searcher.reader().leaf_readers()]
-    assert len(leaves) >= 2 and any(reader.has_deletions() for reader in leaves)
+def _cases(
+    cache: Any, rng: random.Random, filtered: float
+) -> Iterator[tuple[str, Any, set[int] | None, int]]:
+    """300 random queries, parsed: (text, parsed, allowed docnums, k); a share with a random filter."""
     docnums = sorted(cache._searcher.reader().all_doc_ids())
-    rng = random.Random(2024)
-    compared = skipped = 0
     for _ in range(300):
         text = _query(rng)
         parsed, compiled = prepare(cache, text, mode="all")
         allowed = compiled.allowed
-        if rng.random() < 0.25:
+        if rng.random() < filtered:
             allowed = set(rng.sample(docnums, rng.randint(1, len(docnums)))) & (allowed or set(docnums))
-        k = rng.choice((1, 3, 10, 28, 100))
+        yield text, parsed, allowed, rng.choice((1, 3, 10, 28, 100))
+
+
+def test_same_top_k_as_exhaustive_on_random_queries(index: Index) -> None:
+    cache = index._snapshot()
+    leaves = [reader for reader, _offset in cache._searcher.reader().leaf_readers()]
+    assert len(leaves) >= 2 and any(reader.has_deletions() for reader in leaves)
+    compared = skipped = 0
+    for text, parsed, allowed, k in _cases(cache, random.Random(2024), 0.25):
         expected = _exhaustive(cache, parsed.query, allowed, k)
         if expected is None:
             continue
+        cache.forget_term_scores()  # the blocks are scored, not the maps the exhaustive scorer cached
         try:
             counted, partial, best = pruning.pruned_top(cache, parsed.query, allowed, k)
         except pruning.Unprunable:
@@ -118,16 +126,9 @@ def test_matched_top_is_the_exhaustive_ranking_with_exact_totals(index: Index) -
     Some of its terms' scores are cached (read from the cache, not the blocks), some not.
     """
     cache = index._snapshot()
-    docnums = sorted(cache._searcher.reader().all_doc_ids())
     rng = random.Random(99)
     used = filtered = 0
-    for _ in range(300):
-        text = _query(rng)
-        parsed, compiled = prepare(cache, text, mode="all")
-        allowed = compiled.allowed
-        if rng.random() < 0.3:
-            allowed = set(rng.sample(docnums, rng.randint(1, len(docnums)))) & (allowed or set(docnums))
-        k = rng.choice((1, 3, 10, 28, 100))
+    for text, parsed, allowed, k in _cases(cache, rng, 0.3):
         cache.forget_term_scores()
         for term in _terms(parsed.query):  # some terms' scores cached by an earlier query
             if rng.random() < 0.3:
