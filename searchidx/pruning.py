@@ -36,7 +36,7 @@ from .errors import SearchCancelled
 from .snapshot import Unreadable
 
 if TYPE_CHECKING:
-    from .snapshot import SegmentPostings, Snapshot
+    from .snapshot import BlockHeader, SegmentPostings, Snapshot
 
 __all__ = ["Unprunable", "matched_top", "pruned_top"]
 
@@ -56,7 +56,7 @@ class _Block:
     hi: int  # inclusive
     bound: float
     segment: SegmentPostings
-    position: int
+    header: BlockHeader
     ids: Sequence[int] | None = None  # the segment's docnums (deleted ones too), once decoded
     weights: Sequence[float] | None = None
 
@@ -134,14 +134,15 @@ class _Tree:
         leaf.cached = self.snapshot.cached_term_scores(fieldname, text)  # a recent query's: read no block
         for segment in postings.segments:
             offset = segment.offset
-            for position, last, weight, shortest in segment.headers():
+            for header in segment.headers():
+                last, weight, shortest = header.last, header.weight, header.shortest
                 # The same formula as a posting's score, at the block's largest weight and
                 # shortest length (field lengths are stored as the same one-byte code).
                 norm = k1 * ((1 - b) + b * shortest / avgfl)
                 bound = leaf.idf * ((weight * leaf.k1p1) / (weight + norm)) * (1 + _MARGIN)
                 previous = leaf.blocks[-1] if leaf.blocks else None
                 lo = previous.hi + 1 if previous is not None and previous.segment is segment else offset
-                leaf.blocks.append(_Block(lo, offset + last, bound, segment, position))
+                leaf.blocks.append(_Block(lo, offset + last, bound, segment, header))
                 leaf.ends.append(offset + last)
         return leaf
 
@@ -263,7 +264,7 @@ class _Tree:
 def _decoded(block: _Block) -> tuple[Sequence[int], Sequence[float]]:
     """The block's segment docnums (sorted) and weights, read on first use."""
     if block.ids is None or block.weights is None:
-        block.ids, block.weights = block.segment.block(block.position)
+        block.ids, block.weights = block.segment.block(block.header)
     return block.ids, block.weights
 
 

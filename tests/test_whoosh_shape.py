@@ -14,6 +14,7 @@ import ast
 import inspect
 import json
 import re
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -121,12 +122,36 @@ def test_blocks_decode_as_whooshs_public_matcher_reads_them(snapshot: Snapshot) 
                     for i, w in zip(ids, weights, strict=True)
                     if i not in segment.deleted
                 ]
-            for position, last, largest, shortest in segment.headers():
-                ids, weights = segment.block(position)
-                assert ids[-1] == last and max(weights) <= largest and shortest >= 1
+            for header in segment.headers():
+                ids, weights = segment.block(header)
+                assert len(ids) == header.size and ids[-1] == header.last
+                assert max(weights) <= header.weight and header.shortest >= 1
         expected = list(reader.postings(fieldname, text).items_as("weight"))
         assert decoded == [(d, float(w)) for d, w in expected], (fieldname, text)
         assert len(decoded) > (100 if text in ("oil", "gold") else 0)
+
+
+def test_a_blocks_ids_and_weights_are_read_from_its_front_only(
+    snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The positions after them are never inflated: a whole-block ``zlib.decompress`` is not called."""
+    from searchidx.snapshot import postings
+
+    found = snapshot.term_postings("body", "oil")
+    expected = [block for segment in found.segments for block in segment.blocks()]
+
+    class FrontOnly:
+        decompressobj = staticmethod(zlib.decompressobj)
+
+        @staticmethod
+        def decompress(data: bytes) -> bytes:
+            raise AssertionError("a whole block was inflated")
+
+    monkeypatch.setattr(postings, "zlib", FrontOnly)
+    fresh = snapshot.term_postings("body", "oil")
+    headers = [header for segment in fresh.segments for header in segment.headers()]
+    assert all(header.compressed for header in headers)
+    assert [block for segment in fresh.segments for block in segment.blocks()] == expected
 
 
 def test_field_lengths_match_whooshs_doc_field_length(snapshot: Snapshot) -> None:

@@ -27,12 +27,13 @@ from __future__ import annotations
 
 from .columns import MISSING, DateColumn, from_ts
 from .mapped import release_pages
-from .postings import Matches, SegmentPostings, TermPostings, Unreadable
+from .postings import BlockHeader, Matches, SegmentPostings, TermPostings, Unreadable
 from .protocols import BlockMatcher, WhooshReader, WhooshSearcher
 from .searcher import Snapshot
 
 __all__ = [
     "MISSING",
+    "BlockHeader",
     "BlockMatcher",
     "DateColumn",
     "Matches",

@@ -11,32 +11,37 @@ Ranking needs only ids and weights, but ``pickle.loads`` also rebuilds every
 posting's positions and character offsets (in protocol 2 each ``bytes`` value
 is a ``_codecs.encode`` call): ~4x the cost of the ids and weights. The
 common layout (delta-coded ids under 256, weights as doubles) is sliced out
-of the pickle directly; anything else goes through ``pickle.loads``.
+of the pickle directly; anything else goes through ``pickle.loads``. Only the
+front of a block is inflated for that (ids and weights come first; the positions
+are two thirds of its bytes), and a term's blocks are read in one piece and
+walked in memory, not through the matcher's seek-and-read per header.
 """
 
 from __future__ import annotations
 
+import io
 import pickle
 import struct
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
 from .protocols import BlockMatcher
 
 __all__ = [
+    "BlockHeader",
     "Matches",
     "SegmentPostings",
     "TermPostings",
     "Unreadable",
     "block_data",
-    "blocks",
+    "extent",
     "field_lengths",
     "headers",
     "leaf_matcher",
@@ -50,31 +55,52 @@ class Unreadable(Exception):
     """A term's postings cannot be read in bulk (a field without lengths, or another codec)."""
 
 
+class BlockHeader(NamedTuple):
+    """One posting block's header, read without its data (:func:`headers`)."""
+
+    last: int  # the block's last (segment-local) docnum
+    weight: float  # its largest weight
+    shortest: int  # its shortest field length
+    start: int  # where its data starts, in the term's postings (:func:`extent`)
+    end: int  # where its data ends
+    size: int  # its postings
+    compressed: bool
+
+
 @dataclass(slots=True)
 class SegmentPostings:
     """One term's postings in one segment: its block matcher and the segment's deleted docnums.
 
     Attributes:
         offset: The segment's first global docnum (add it to the block's ids).
-        deleted: Segment-local docnums deleted since the segment was written.
+        deleted: The segment's deleted docnums.
         matcher: The segment's block matcher (read only through the methods below).
     """
 
     offset: int
     deleted: set[int]
     matcher: BlockMatcher
+    _extent: bytes | None = None
+
+    def extent(self) -> bytes:
+        """The term's postings in this segment, every block, read once (:func:`extent`)."""
+        if self._extent is None:
+            self._extent = extent(self.matcher)
+        return self._extent
 
     def blocks(self) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
         """Each block's segment-local docnums and weights (:func:`blocks`)."""
-        return blocks(self.matcher)
+        for header in self.headers():
+            yield self.block(header)
 
-    def headers(self) -> list[tuple[int, int, float, int]]:
-        """``(position, last id, largest weight, shortest length)`` of each block (:func:`headers`)."""
-        return headers(self.matcher)
+    def headers(self) -> list[BlockHeader]:
+        """Each block's header (:func:`headers`)."""
+        return headers(self.extent())
 
-    def block(self, position: int) -> tuple[Sequence[int], Sequence[float]]:
-        """The ids and weights of the block at ``position`` (:func:`block_data`)."""
-        return block_data(self.matcher, position)
+    def block(self, header: BlockHeader) -> tuple[Sequence[int], Sequence[float]]:
+        """The ids and weights of one block (:func:`block_data`)."""
+        matcher = self.matcher
+        return block_data(self.extent(), header, matcher._byteids)
 
 
 @dataclass(slots=True)
@@ -102,6 +128,8 @@ class TermPostings:
 
 _LENGTHS = [byte_to_length(b) for b in range(256)]
 _DOUBLES = struct.Struct(">xd")  # pickle's BINFLOAT: b"G" then a big-endian double
+_INT = struct.Struct("!i")  # a block's length, as Whoosh's StructFile writes it
+_MAGIC: bytes = WHOOSH3_HEADER_MAGIC
 _INT_SIZES = {ord("K"): 1, ord("M"): 2, ord("J"): 4}  # BININT1, BININT2, BININT (little-endian)
 
 
@@ -124,50 +152,73 @@ def leaf_matcher(segment: Any, fieldname: str, btext: bytes) -> tuple[BlockMatch
     return (matcher, deleted) if isinstance(matcher, W3LeafMatcher) else None
 
 
-def blocks(matcher: BlockMatcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    """Each posting block's docnums and weights, decoded in bulk."""
-    matcher.reset()
-    while matcher.is_active():
-        yield _decode(matcher)
-        matcher._next_block()
+def extent(matcher: BlockMatcher) -> bytes:
+    """All of a term's postings in one segment (a magic number, then its blocks), read at once."""
+    length = matcher._length
+    if isinstance(length, tuple):  # Whoosh-Reloaded keeps the unpacked 1-tuple of the term info
+        (length,) = length
+    return bytes(matcher._postfile.get(matcher._startoffset, length))
 
 
-def headers(matcher: BlockMatcher) -> list[tuple[int, int, float, int]]:
-    """``(position, last id, largest weight, shortest length)`` of each block, data unread."""
+def headers(data: bytes) -> list[BlockHeader]:
+    """The header of each block in a term's postings (:func:`extent`), no block data decoded.
+
+    Each block is a signed length (negative for the last one), a pickled
+    ``(count, last id, largest weight, compression, shortest length byte, longest length
+    byte)`` and the data: the same walk as ``W3LeafMatcher._goto``, over bytes in memory.
+    """
     found = []
-    matcher.reset()
-    position = matcher._baseoffset
+    stream = io.BytesIO(data)
+    position = len(_MAGIC)
+    if data[:position] != _MAGIC:
+        raise Unreadable("postings do not start with Whoosh's W3 block magic number")
     while True:
-        found.append((position, matcher._maxid, float(matcher._maxweight), matcher._minlength))
-        if matcher._lastblock:
+        length = _INT.unpack_from(data, position)[0]
+        stream.seek(position + _INT.size)
+        count, last, weight, compression, shortest, _longest = pickle.load(stream)
+        end = position + _INT.size + abs(length)
+        found.append(
+            BlockHeader(last, float(weight), _LENGTHS[shortest], stream.tell(), end, count, bool(compression))
+        )
+        if length < 0:  # the last block
             return found
-        position = matcher._nextoffset
-        matcher._goto(position)
+        position = end
 
 
-def block_data(matcher: BlockMatcher, position: int) -> tuple[Sequence[int], Sequence[float]]:
-    """The ids and weights of the block at ``position`` (from :func:`headers`)."""
-    matcher._goto(position)
-    return _decode(matcher)
+def block_data(
+    data: bytes, header: BlockHeader, byteids: Any = None
+) -> tuple[Sequence[int], Sequence[float]]:
+    """The docnums and weights of one block, as Whoosh's ``id()``/``weight()`` give them.
 
-
-def _decode(matcher: BlockMatcher) -> tuple[Sequence[int], Sequence[float]]:
-    """The current block's docnums and weights, as Whoosh's ``id()``/``weight()`` give them."""
-    count = matcher._blocklength
-    raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
-    if matcher._compression:
-        raw = zlib.decompress(raw)
-    sliced = None if matcher._byteids else _sliced(raw, count)
+    Only the front of a compressed block is inflated: ids and weights come first in its
+    pickle, the postings' positions and character offsets (most of its bytes) after.
+    """
+    raw = data[header.start : header.end]
+    count = header.size
+    if header.compressed:
+        front = zlib.decompressobj().decompress(raw, _front_size(count)) if not byteids else b""
+        sliced = _sliced(front, count) if front else None
+        if sliced is None:
+            raw = zlib.decompress(raw)
+    else:
+        sliced = None if byteids else _sliced(raw, count)
     if sliced is not None:
         ids, weights = sliced
     else:
-        data = pickle.loads(raw)
-        ids, weights = data[0], data[1]
-    if not matcher._byteids:
+        unpickled = pickle.loads(raw)
+        ids, weights = unpickled[0], unpickled[1]
+    if not byteids:
         ids = list(accumulate(ids))
     if weights is None or isinstance(weights, float):
         weights = [1.0 if weights is None else weights] * len(ids)
     return ids, weights
+
+
+def _front_size(count: int) -> int:
+    """Bytes of a block's pickle that hold its ids and weights, at most (:func:`_sliced`'s layout)."""
+    # PROTO, MARK, a first id of up to 4 bytes, count - 1 two-byte deltas, TUPLE + BINPUT,
+    # then MARK + count BINFLOATs + TUPLE: 16 + 11 * count covers it with room.
+    return 16 + 11 * count
 
 
 def _sliced(raw: bytes, count: int) -> tuple[list[int], Any] | None:

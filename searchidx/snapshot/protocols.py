@@ -91,26 +91,7 @@ class WhooshSearcher(Protocol):
 class BlockMatcher(Protocol):
     """What :mod:`.postings` reads of a ``whoosh.codec.whoosh3.W3LeafMatcher`` (private names included)."""
 
-    _baseoffset: int
-    _blocklength: int
     _byteids: Any
-    _compression: Any
-    _dataoffset: int
-    _lastblock: bool
-    _maxid: int
-    _maxweight: float
-    _minlength: int
-    _nextoffset: int
+    _length: int | tuple[int]
     _postfile: Any
-
-    def reset(self) -> None:
-        """Go back to the first block."""
-
-    def is_active(self) -> bool:
-        """Whether a block is left."""
-
-    def _next_block(self) -> None:
-        """Read the next block's header."""
-
-    def _goto(self, position: int) -> None:
-        """Read the header of the block at ``position``."""
+    _startoffset: int
