@@ -9,8 +9,10 @@ every posting is scored with the same BM25F formula and the same statistics as
 and the per-term scores are summed in dictionaries. Totals are exact; scores
 equal Whoosh's up to the order of the additions (last-bit differences).
 
-Queries with anything else (phrases, fuzzy terms, ``Every``, coordination
-scaling) return ``None`` and Whoosh scores them. Filtered term/AND/OR queries
+Phrases (slop 1) are the sum of their words' scores where the words stand
+together (:mod:`.phrases` reads the positions). Queries with anything else
+(fuzzy terms, ``Every``, coordination scaling) return ``None`` and Whoosh
+scores them. Filtered term/AND/OR queries
 whose terms are not all in the term cache go to the block-max path
 (:mod:`.pruning`), which ranks the same top ``k`` reading only the blocks
 that can reach it and may return only a lower bound of the total
@@ -32,6 +34,7 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from .errors import SearchCancelled
+from .phrases import PhraseUnsupported, phrase_scores
 from .pruning import Unprunable, matched_top, pruned_top
 from .snapshot import Unreadable
 
@@ -115,6 +118,11 @@ class _Scorer:
             found = self.coordinated(query.subqueries, query.scale)
         elif isinstance(query, wq.And):
             found = self.conjunction(query.subqueries)
+        elif isinstance(query, wq.Phrase):
+            try:
+                found = phrase_scores(self.snapshot, query, self.term)
+            except PhraseUnsupported as exc:
+                raise _Unsupported(str(exc)) from None
         else:
             raise _Unsupported(type(query).__name__)
         boost = getattr(query, "boost", 1.0)

@@ -41,6 +41,7 @@ __all__ = [
     "TermPostings",
     "Unreadable",
     "block_data",
+    "block_positions",
     "extent",
     "field_lengths",
     "headers",
@@ -96,6 +97,10 @@ class SegmentPostings:
     def headers(self) -> list[BlockHeader]:
         """Each block's header (:func:`headers`)."""
         return headers(self.extent())
+
+    def positions(self, header: BlockHeader, wanted: set[int]) -> dict[int, list[int]]:
+        """The positions of the wanted docnums in one block (:func:`block_positions`)."""
+        return block_positions(self.extent(), header, wanted)
 
     def block(self, header: BlockHeader) -> tuple[Sequence[int], Sequence[float]]:
         """The ids and weights of one block (:func:`block_data`)."""
@@ -212,6 +217,23 @@ def block_data(
     if weights is None or isinstance(weights, float):
         weights = [1.0 if weights is None else weights] * len(ids)
     return ids, weights
+
+
+def block_positions(data: bytes, header: BlockHeader, wanted: set[int]) -> dict[int, list[int]]:
+    """The positions of each wanted (segment-local) docnum in one block of a ``Characters`` field.
+
+    The block is unpickled once; only the wanted postings' values are decoded (each a
+    ``pack_uint`` count and a pickled list of ``(position, start, end)`` deltas, as
+    ``whoosh.formats.Characters.decode_positions`` reads it).
+    """
+    raw = data[header.start : header.end]
+    ids, _weights, values = pickle.loads(zlib.decompress(raw) if header.compressed else raw)
+    found: dict[int, list[int]] = {}
+    for docnum, value in zip(accumulate(ids), values, strict=True):
+        if docnum in wanted:
+            codes = pickle.loads(value[_INT.size :] if value.endswith(b".") else value[_INT.size :] + b".")
+            found[docnum] = list(accumulate(code[0] for code in codes))
+    return found
 
 
 def _front_size(count: int) -> int:

@@ -181,6 +181,13 @@ class Snapshot:
             found.segments.append(SegmentPostings(offset, deleted, matcher))
         return found
 
+    def has_characters(self, fieldname: str) -> bool:
+        """Whether the field's postings hold positions and character ranges (Whoosh's ``Characters``)."""
+        from whoosh.formats import Characters
+
+        schema = self._searcher.schema
+        return fieldname in schema and isinstance(schema[fieldname].format, Characters)
+
     def segment_starts(self) -> list[int]:
         """The first global docnum of each segment, in order."""
         return [offset for _leaf, offset in self._searcher.reader().leaf_readers()]
