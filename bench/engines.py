@@ -37,6 +37,8 @@ from typing import Any
 
 Query = dict[str, Any]
 Runner = Callable[[Query, bool], int]
+#: Empties the engine's in-process caches before a cold query (not timed).
+Reset = Callable[[], None]
 ENGINES = ("searchidx", "whoosh", "fts5", "tantivy")
 
 
@@ -159,10 +161,15 @@ REFUSED = -1
 # ---- querying ----------------------------------------------------------------------------
 
 
-def open_searchidx(where: Path) -> Runner:
+def open_searchidx(where: Path) -> tuple[Runner, Reset]:
     from searchidx import Index, QueryError
 
     index = Index.open(where)
+
+    def reset() -> None:  # the term scores and lookups the last queries cached
+        snapshot = index._snapshot()
+        snapshot.forget_term_scores()
+        snapshot.forget_lookups()
 
     def run(q: Query, snippets: bool) -> int:
         text = " ".join(q["words"] + ([f'"{" ".join(q["phrase"])}"'] if q["phrase"] else []))
@@ -173,18 +180,21 @@ def open_searchidx(where: Path) -> Runner:
         except QueryError:  # over the cost bound (a phrase of common words at 304k): refused
             return REFUSED
 
-    return run
-
-    return run
+    return run, reset
 
 
-def open_whoosh(where: Path) -> Runner:
+def open_whoosh(where: Path) -> tuple[Runner, Reset]:
     from whoosh import index, qparser
     from whoosh import query as wq
 
     ix = index.open_dir(str(where))
     parser = qparser.MultifieldParser(["title", "body"], ix.schema)
     searcher = ix.searcher()
+
+    def reset() -> None:  # a fresh searcher: its readers' caches start empty
+        nonlocal searcher
+        searcher.close()
+        searcher = ix.searcher()
 
     def run(q: Query, snippets: bool) -> int:
         query = parser.parse(" ".join(q["words"] + ([f'"{" ".join(q["phrase"])}"'] if q["phrase"] else [])))
@@ -202,11 +212,16 @@ def open_whoosh(where: Path) -> Runner:
                 hit.highlights("body")
         return len(results.top_n)
 
-    return run
+    return run, reset
 
 
-def open_fts5(where: Path) -> Runner:
+def open_fts5(where: Path) -> tuple[Runner, Reset]:
     db = sqlite3.connect(str(where / "fts5.db"))
+
+    def reset() -> None:  # a fresh connection: SQLite's page cache is per connection
+        nonlocal db
+        db.close()
+        db = sqlite3.connect(str(where / "fts5.db"))
 
     def run(q: Query, snippets: bool) -> int:
         terms = [f'"{w}"' for w in q["words"]] + ([f'"{" ".join(q["phrase"])}"'] if q["phrase"] else [])
@@ -222,15 +237,19 @@ def open_fts5(where: Path) -> Runner:
             args += [start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d")]
         return len(db.execute(sql + " ORDER BY bm25(t) LIMIT 10", args).fetchall())
 
-    return run
+    return run, reset
 
 
-def open_tantivy(where: Path) -> Runner:
+def open_tantivy(where: Path) -> tuple[Runner, Reset]:
     import tantivy
 
     index = tantivy.Index.open(str(where))
     schema = index.schema
     searcher = index.searcher()
+
+    def reset() -> None:  # a fresh searcher (tantivy keeps no per-searcher term cache beyond it)
+        nonlocal searcher
+        searcher = index.searcher()
 
     def run(q: Query, snippets: bool) -> int:
         parts = [f"+{w}" for w in q["words"]] + ([f'+"{" ".join(q["phrase"])}"'] if q["phrase"] else [])
@@ -247,10 +266,10 @@ def open_tantivy(where: Path) -> Runner:
                 generator.snippet_from_doc(searcher.doc(address)).to_html()
         return len(hits)
 
-    return run
+    return run, reset
 
 
-OPENERS: dict[str, Callable[[Path], Runner]] = {
+OPENERS: dict[str, Callable[[Path], tuple[Runner, Reset]]] = {
     "searchidx": open_searchidx,
     "whoosh": open_whoosh,
     "fts5": open_fts5,
@@ -267,33 +286,47 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(ordered), "p95": pick(0.95), "p99": pick(0.99)}
 
 
-def time_queries(run: Runner, queries: list[Query]) -> dict[str, Any]:
-    """p50/p95/p99 ms with and without snippets, after a warm-up over the first 10 queries.
+def time_queries(run: Runner, reset: Reset, queries: list[Query]) -> dict[str, Any]:
+    """Wall and CPU ms per query (p50/p95/p99), warm with and without snippets, and cold with them.
 
-    A query the engine refuses (searchidx's cost bound) is counted in ``refused`` and
-    left out of the percentiles: a refusal is fast, and would flatter them.
+    Warm: the engine's caches as the previous queries left them, after a warm-up over the
+    first 10 queries (live search repeats words). Cold: ``reset`` before each query (not
+    timed) empties the engine's in-process caches (searchidx: its term-score and lookup
+    caches; the peers: a fresh searcher or connection); the system's page cache stays warm
+    for every engine. A query the engine refuses (searchidx's cost bound) is counted in
+    ``refused`` and left out of the percentiles: a refusal is fast, and would flatter them.
     """
     for q in queries[:10]:
         run(q, True)
     out: dict[str, Any] = {"queries": len(queries)}
-    for label, snippets in (("snippets", True), ("no_snippets", False)):
-        samples: list[tuple[Query, float]] = []
+    passes = (("snippets", True, False), ("no_snippets", False, False), ("cold", True, True))
+    for label, snippets, cold in passes:
+        samples: list[tuple[Query, float, float]] = []
         hits = refused = 0
         for q in queries:
-            started = time.perf_counter()
+            if cold:
+                reset()
+            started, cpu = time.perf_counter(), time.process_time()
             found = run(q, snippets)
             elapsed = (time.perf_counter() - started) * 1000
+            cpu_ms = (time.process_time() - cpu) * 1000
             if found == REFUSED:
                 refused += 1
                 continue
             hits += found > 0
-            samples.append((q, elapsed))
-        out[label] = percentiles([ms for _q, ms in samples])
+            samples.append((q, elapsed, cpu_ms))
+        out[label] = percentiles([ms for _q, ms, _cpu in samples])
+        out[label]["cpu"] = percentiles([cpu for _q, _ms, cpu in samples])
         out["answered"], out["refused"] = hits, refused
         if snippets:  # where the tail comes from
             kinds = sorted({q.get("kind", "") for q in queries})
-            out["p95_by_kind"] = {
-                k: percentiles([ms for q, ms in samples if q.get("kind", "") == k] or [0.0])["p95"]
+            key = "cold_p95_by_kind" if cold else "p95_by_kind"
+            out[key] = {
+                k: percentiles([ms for q, ms, _cpu in samples if q.get("kind", "") == k] or [0.0])["p95"]
+                for k in kinds
+            }
+            out[key + "_cpu"] = {
+                k: percentiles([c for q, _ms, c in samples if q.get("kind", "") == k] or [0.0])["p95"]
                 for k in kinds
             }
     return out
@@ -338,7 +371,8 @@ def main() -> None:
             "index_mb": _disk_bytes(args.where) / 1e6,
         }
     else:
-        result = time_queries(OPENERS[args.engine](args.where), json.loads(args.queries.read_text()))
+        run, reset = OPENERS[args.engine](args.where)
+        result = time_queries(run, reset, json.loads(args.queries.read_text()))
     json.dump(result, sys.stdout)
     print()
 
