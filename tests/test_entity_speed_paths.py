@@ -89,6 +89,7 @@ def _texts() -> list[str]:
         TEXT,
         "JAPAN GET LUCKY WIN IN NEW YORK",
         "Mr. Smith , chairman of Apple Inc , flew to Paris .",
+        "President Mr Smith and Prime Minister Lee , Senator Kim , met in Ankara .",  # titles in a row
         *seeds,
     ]
 
@@ -117,6 +118,37 @@ def test_scores_are_the_summed_weights_of_the_training_features(tagger: Tagger) 
                 ]
                 expected = [model.state[row].sum(axis=0) for row in ids]
                 assert abs(scores - expected).max() < 1e-9
+
+
+def test_a_batch_scores_each_sentence_as_if_alone(tagger: Tagger) -> None:
+    """Cues lent to neighbours are found for the whole batch: none crosses into the next sentence."""
+    model = tagger.model
+    batch = [tokens for text in _texts() for tokens, _starts, _ends in sentences(text)]
+    batch += [["Mr"], ["said", "President"], [",", "Mr"], ["Smith", ","], ["in", "Paris"], ["Corp"]]
+    together = model.scores(batch, tagger.gazetteer)
+    for tokens, scores in zip(batch, together, strict=True):
+        (alone,) = model.scores([tokens], tagger.gazetteer)
+        assert abs(scores - alone).max() < 1e-9, tokens
+
+
+def test_words_past_the_memo_limit_score_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full memo: the batch's other words get rows that last until the next batch."""
+    from searchidx.entities import features
+
+    monkeypatch.setattr(features, "_TAG_MEMO_MAX", 12)
+    fresh = Tagger(DEFAULT_MODEL)
+    model = fresh.model
+    batches = [[tokens for tokens, _s, _e in sentences(text)] for text in _texts()]
+    for batch in batches + batches:  # the second time, the memo is full and the rows reused
+        for tokens, scores in zip(batch, model.scores(batch, fresh.gazetteer), strict=True):
+            ids = [
+                [model.ids.get(f, model.unknown) for f in feats]
+                for feats in sentence_features(tokens, fresh.gazetteer)
+            ]
+            assert abs(scores - [model.state[row].sum(axis=0) for row in ids]).max() < 1e-9
+    memo = fresh.gazetteer.tag_memos[model]
+    assert len(memo.words) == 12 and memo.kept == 12
+    assert 12 < memo.used <= 12 + sum(len(tokens) for tokens in batches[-1])  # the last batch's rows only
 
 
 def test_marginals_are_crfsuites(tagger: Tagger, crfsuite: Any) -> None:

@@ -16,9 +16,16 @@ from ..analysis import fold
 from .gazetteer import Gazetteer, place_mark_list, place_marks
 
 if TYPE_CHECKING:
-    from .scorer import CrfModel
+    from .scorer import CrfModel, TagMemo
 
 __all__ = [
+    "CAP",
+    "COMMA",
+    "FIRST",
+    "ORGCUE",
+    "PERCUE",
+    "PLACEPREP",
+    "neighbour_cues",
     "sentence_features",
     "shape",
     "tagging_parts",
@@ -120,7 +127,10 @@ _PAIR_PREV, _PAIR_NEXT = 12, 13  # the known word pairs it starts (tagging), els
 _CUE_BEFORE = 14  # _PERCUE or _PLACEPREP or _FIRST: it may add a feature to the next word
 _CUE_AFTER = 15  # _ORGCUE or a comma: it may add a feature to the word before
 _PLACE_START = 16  # a place name may start with it (else no gazetteer mark starts here)
-_LENDS = 17  # it may add a feature to a neighbour (tagging): a cue, a comma, a known pair's first word
+_PAIRS = 17  # it starts a known word pair (tagging)
+
+#: Word flags (:class:`~.scorer.TagMemo`), for the cues :func:`neighbour_cues` finds per batch.
+CAP, PERCUE, ORGCUE, PLACEPREP, FIRST, COMMA = 1, 2, 4, 8, 16, 32
 
 
 def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[str]]:
@@ -131,17 +141,19 @@ def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[s
 
 def tagging_parts(
     words: Sequence[str], gazetteer: Gazetteer, model: CrfModel
-) -> tuple[list[Any], list[int], list[int]]:
-    """What :func:`sentence_features` gives ``model``, in two parts (:mod:`.scorer` adds them up).
+) -> tuple[list[int], list[int], list[int]]:
+    """What :func:`sentence_features` gives ``model``, in parts (:mod:`.scorer` adds them up).
 
     The same features as training's token loop (:func:`_features`; a test compares their
-    weights), found from the few words that can add one: cue words, words that start a known
-    word pair, capitalised runs and gazetteer names. Most tokens add nothing here.
+    weights), found from the few words that can add one: capitalised runs, gazetteer names and
+    words that start a known word pair. The cues a word lends its neighbours (a title, a
+    preposition, a company word, a comma) are found for a whole batch at once by
+    :func:`neighbour_cues`, from the memo's word flags.
 
     Returns:
-        Each word's memoised weight vector (its own features, then the ones it lends the words
-        one and two before and after it, each summed over the labels), and the sentence's other
-        features (cues, known word pairs) as parallel lists of token positions and attribute ids.
+        Each word's row in the model's :class:`~.scorer.TagMemo` (its own features' summed
+        weights, then those it lends the words one and two before and after it), and the
+        sentence's other features as parallel lists of token positions and attribute ids.
     """
     entries, caps_line = _entries(words, gazetteer, model)
     names = _MODEL_NAMES.get(model) or _MODEL_NAMES.setdefault(model, _Names(model))
@@ -169,57 +181,75 @@ def tagging_parts(
                 tokens.append(i - 1)
                 ids.append(names.gaz_after[mark])
     known = model.ids
-    for k in [k for k, entry in enumerate(entries) if entry[_LENDS]]:
-        entry = entries[k]
-        after = entries[k + 1] if k + 1 < n else None
-        if after is not None:
-            if entry[_CUE_BEFORE]:  # features of the word after a title, first name, preposition
-                cap = after[_CAP]
-                if cap and entry[_FIRST] and entry[_CAP]:
-                    tokens.append(k + 1)
-                    ids.append(names.first)
-                if entry[_PERCUE]:
-                    tokens.append(k + 1)
-                    ids.append(names.percue1)
-                if cap and entry[_PLACEPREP]:
-                    tokens.append(k + 1)
-                    ids.append(names.placeprep)
-            if entry[_PAIR_PREV] is not None and after[_LOW] in entry[_PAIR_PREV]:
-                tokens.append(k + 1)
-                ids.append(known[f"-1w|w={entry[_LOW]}|{after[_LOW]}"])
-            if entry[_PAIR_NEXT] is not None and after[_LOW] in entry[_PAIR_NEXT]:
-                tokens.append(k)
-                ids.append(known[f"w|+1w={entry[_LOW]}|{after[_LOW]}"])
-            if entry[_PERCUE] and k + 2 < n and after[_CAP] and not after[_PERCUE]:
-                tokens.append(k + 2)  # "President Vladimir Putin": two words after the title
-                ids.append(names.percue2)
-        if k and entry[_CUE_AFTER]:  # features of the word before a company word or a comma
-            if entry[_ORGCUE]:
-                tokens.append(k - 1)
-                ids.append(names.orgcue)
-            if entry[_LOW] == "," and after is not None and after[_PERCUE]:
-                tokens.append(k - 1)
-                ids.append(names.percue_after)
+    for k in [k for k, entry in enumerate(entries[:-1]) if entry[_PAIRS]]:
+        entry, after = entries[k], entries[k + 1]
+        if entry[_PAIR_PREV] is not None and after[_LOW] in entry[_PAIR_PREV]:
+            tokens.append(k + 1)
+            ids.append(known[f"-1w|w={entry[_LOW]}|{after[_LOW]}"])
+        if entry[_PAIR_NEXT] is not None and after[_LOW] in entry[_PAIR_NEXT]:
+            tokens.append(k)
+            ids.append(known[f"w|+1w={entry[_LOW]}|{after[_LOW]}"])
     return [entry[_OWN] for entry in entries], tokens, ids
+
+
+def neighbour_cues(flags: Any, position: Any, left: Any, model: CrfModel) -> list[tuple[Any, Any]]:
+    """The cues words lend their neighbours, for a batch of sentences laid end to end.
+
+    Args:
+        flags: Each token's word flags (:data:`CAP`, :data:`PERCUE`, ...), a NumPy int array.
+        position: Each token's index in its sentence (a NumPy array).
+        left: How many tokens follow it in its sentence.
+        model: The model whose attribute ids are returned.
+
+    Returns:
+        ``(tokens, attribute id)`` pairs: the tokens (a NumPy index array, none twice) that
+        get the attribute, as training's token loop (:func:`_features`) gives them.
+    """
+    import numpy as np
+
+    names = _MODEL_NAMES.get(model) or _MODEL_NAMES.setdefault(model, _Names(model))
+
+    def has(bit: int) -> Any:
+        return (flags & bit) != 0
+
+    cap, percue = has(CAP), has(PERCUE)
+    after_cap = np.zeros_like(cap)
+    after_cap[:-1] = cap[1:]
+    after_percue = np.zeros_like(percue)
+    after_percue[:-1] = percue[1:]
+    before = left >= 1  # a word follows it in its sentence
+    behind = position >= 1  # a word precedes it
+    found = [
+        # after a first name, a title, a place preposition: the next word
+        (np.flatnonzero(before & has(FIRST) & cap & after_cap) + 1, names.first),
+        (np.flatnonzero(before & percue) + 1, names.percue1),
+        (np.flatnonzero(before & has(PLACEPREP) & after_cap) + 1, names.placeprep),
+        # "President Vladimir Putin": two words after the title
+        (np.flatnonzero((left >= 2) & percue & after_cap & ~after_percue) + 2, names.percue2),
+        # before a company word; before a comma that a title follows
+        (np.flatnonzero(behind & has(ORGCUE)) - 1, names.orgcue),
+        (np.flatnonzero(behind & before & has(COMMA) & after_percue) - 1, names.percue_after),
+    ]
+    return [(tokens, attribute) for tokens, attribute in found if len(tokens)]
 
 
 def _entries(words: Sequence[str], gazetteer: Gazetteer, model: CrfModel | None) -> tuple[list[Any], bool]:
     """Each word's memo entry (:func:`_word_entry`), and whether the line is in capitals."""
     caps_line = _all_caps(words)
-    if model is None:
-        memo = gazetteer.memo
-    else:
-        memo = gazetteer.tag_memos.get(model) or gazetteer.tag_memos.setdefault(model, {})
+    memo = gazetteer.memo if model is None else _tag_memo(gazetteer, model).words
     entries: list[Any] = [memo.get("\0" + word if caps_line else word) for word in words]
     if None in entries:
-        room = len(memo) < (
-            _MEMO_MAX if model is None else _TAG_MEMO_MAX
-        )  # full: the words seen first (the frequent ones) stay
-        for i, word in enumerate(words):
-            if entries[i] is None:
-                entries[i] = found = _word_entry(word, caps_line, gazetteer, model)
+        missing = [i for i, entry in enumerate(entries) if entry is None]
+        if model is not None:  # past the memo's limit (prefill memoised what fit): this batch only
+            made = _word_entries([(words[i], caps_line) for i in missing], gazetteer, model, keep=False)
+            for i, found in zip(missing, made, strict=True):
+                entries[i] = found
+        else:
+            room = len(memo) < _MEMO_MAX  # full: the words seen first (the frequent ones) stay
+            for i in missing:
+                entries[i] = found = _word_entry(words[i], caps_line, gazetteer, None)
                 if room:
-                    memo["\0" + word if caps_line else word] = found
+                    memo["\0" + words[i] if caps_line else words[i]] = found
     return entries, caps_line
 
 
@@ -298,13 +328,20 @@ def _features(
 
 def _word_entry(word: str, caps_line: bool, gazetteer: Gazetteer, model: CrfModel | None) -> tuple[Any, ...]:
     """What the token loop needs of one word (memoised in ``Gazetteer.memo``/``tag_memos``)."""
-    return _word_entries([(word, caps_line)], gazetteer, model)[0]
+    return _word_entries([(word, caps_line)], gazetteer, model, keep=False)[0]
 
 
 def _word_entries(
-    words: Sequence[tuple[str, bool]], gazetteer: Gazetteer, model: CrfModel | None
+    words: Sequence[tuple[str, bool]], gazetteer: Gazetteer, model: CrfModel | None, *, keep: bool = True
 ) -> list[tuple[Any, ...]]:
-    """:func:`_word_entry` of many ``(word, caps_line)`` (with a model, all vectors at once)."""
+    """:func:`_word_entry` of many ``(word, caps_line)``.
+
+    With a model, a word's features are summed into one row of weights (its own, then
+    those it lends the words one and two before and after it) in the model's
+    :class:`~.scorer.TagMemo`, all rows at once; the entry holds the row's number, and the
+    memo's ``flags`` the facts the scorer's batch cues read (:data:`CAP` ...). ``keep``:
+    the rows stay with the memo (else they last until the next batch is scored).
+    """
     found: list[tuple[str, str, str, tuple[Any, ...]]] = []
     for word, caps_line in words:
         low = word.lower()
@@ -312,12 +349,11 @@ def _word_entries(
         word_shape = ("C" + shape(word.title())) if caps_line else shape(word)
         own, around = _word_features(word, low, folded, word_shape, caps_line, gazetteer)
         found.append((word, low, folded, (own, around[0:3], around[3:5], around[5:8], around[8:10])))
-    vectors = model.vectors([groups for *_, groups in found]) if model is not None else None
     entries = []
-    for k, (word, low, folded, groups) in enumerate(found):
+    flags = []
+    for word, low, folded, groups in found:
         pair_prev = pair_next = None
-        if model is not None and vectors is not None:  # one vector: the groups' weights, concatenated
-            groups = (vectors[k], None, None, None, None)
+        if model is not None:
             pair_prev = model.pairs["-1w|w="].get(low)
             pair_next = model.pairs["w|+1w="].get(low)
         bare = low.rstrip(".")
@@ -326,8 +362,16 @@ def _word_entries(
         orgcue = bare in _ORG_CUES
         placeprep = low in _PLACE_PREPS
         first = folded in gazetteer.first_names
+        flags.append(
+            (CAP if capital else 0)
+            | (PERCUE if percue else 0)
+            | (ORGCUE if orgcue else 0)
+            | (PLACEPREP if placeprep else 0)
+            | (FIRST if first else 0)
+            | (COMMA if low == "," else 0)
+        )
         entries.append(
-            (
+            [
                 *groups,
                 low,
                 folded,
@@ -341,37 +385,47 @@ def _word_entries(
                 percue or placeprep or first,
                 orgcue or low == ",",
                 capital and folded in gazetteer.place_starts,
-                percue
-                or placeprep
-                or first
-                or orgcue
-                or low == ","
-                or pair_prev is not None
-                or pair_next is not None,
-            )
+                pair_prev is not None or pair_next is not None,
+            ]
         )
-    return entries
+    if model is not None:
+        memo = _tag_memo(gazetteer, model)
+        rows = memo.add(model.summed([entry[:5] for entry in entries]), flags, keep=keep)
+        for entry, row in zip(entries, rows, strict=True):
+            entry[_OWN : _AFTER2 + 1] = [row, None, None, None, None]
+    return [tuple(entry) for entry in entries]
+
+
+def _tag_memo(gazetteer: Gazetteer, model: CrfModel) -> TagMemo:
+    """The model's tagging memo in this gazetteer (made on first use)."""
+    memo = gazetteer.tag_memos.get(model)
+    if memo is None:
+        memo = gazetteer.tag_memos[model] = model.new_memo()
+    return memo
 
 
 def prefill(sentences: Sequence[Sequence[str]], gazetteer: Gazetteer, model: CrfModel) -> None:
     """Memoise the entries of every word of ``sentences`` not yet memoised, all at once.
 
-    A word's weight vector is a handful of NumPy calls; made for each new word of a batch of
+    A word's weight row is a handful of NumPy calls; made for each new word of a batch of
     sentences together, their overhead is paid once (a cold memo's cost, in each indexing worker).
+    Rows made for words past the memo's limit last until the next batch.
     """
-    memo = gazetteer.tag_memos.get(model) or gazetteer.tag_memos.setdefault(model, {})
-    room = _TAG_MEMO_MAX - len(memo)
+    memo = _tag_memo(gazetteer, model)
+    memo.forget_batch()
+    words = memo.words
+    room = _TAG_MEMO_MAX - len(words)
     if room <= 0:
         return
     todo: dict[str, tuple[str, bool]] = {}
-    for words in sentences:
-        caps_line = _all_caps(words)
-        for word in words:
+    for sentence in sentences:
+        caps_line = _all_caps(sentence)
+        for word in sentence:
             key = "\0" + word if caps_line else word
-            if key not in memo and key not in todo:
+            if key not in words and key not in todo:
                 todo[key] = (word, caps_line)
     keys = list(todo)[:room]
-    memo.update(zip(keys, _word_entries([todo[key] for key in keys], gazetteer, model), strict=True))
+    words.update(zip(keys, _word_entries([todo[key] for key in keys], gazetteer, model), strict=True))
 
 
 def _word_features(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..analysis import fold
 
 if TYPE_CHECKING:
-    from .scorer import CrfModel
+    from .scorer import CrfModel, TagMemo
 
 __all__ = [
     "GAZETTEER_MAX_WORDS",
@@ -46,9 +46,7 @@ class Gazetteer:
     #: Memo of what each word brings to its own and its neighbours' features (:func:`sentence_features`).
     memo: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False, repr=False)
     #: The same for :func:`tagging_parts`, one per model (the features' summed weights).
-    tag_memos: dict[CrfModel, dict[str, tuple[Any, ...]]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    tag_memos: dict[CrfModel, TagMemo] = field(default_factory=dict, compare=False, repr=False)
     #: Every start of a place name that ends at a word boundary ("new", "new york", "new york city").
     place_starts: frozenset[str] = field(init=False, compare=False, repr=False)
 

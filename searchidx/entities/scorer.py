@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import EntityModelError
-from .features import prefill, tagging_parts
+from .features import neighbour_cues, prefill, tagging_parts
 from .gazetteer import Gazetteer
 
-__all__ = ["CrfModel", "marginals", "model_attributes", "viterbi", "word_pairs"]
+__all__ = ["CrfModel", "TagMemo", "marginals", "model_attributes", "viterbi", "word_pairs"]
 
 
 class CrfModel:
@@ -69,14 +69,10 @@ class CrfModel:
         self.ids = {name: i for i, name in enumerate(names)}
         self.pairs = word_pairs(names)
 
-    def vector(self, groups: Sequence[Sequence[str]]) -> Any:
-        """The summed weights of each group of feature names, concatenated (one word's memo)."""
-        return self.vectors([groups])[0]
-
-    def vectors(self, words: Sequence[Sequence[Sequence[str]]]) -> list[Any]:
-        """:meth:`vector` of many words (each with the same number of groups), in one array operation."""
+    def summed(self, words: Sequence[Sequence[Sequence[str]]]) -> Any:
+        """Each word's groups of feature names summed into weights, concatenated: one row per word."""
         if not words:
-            return []
+            return np.zeros((0, 5 * len(self.labels)))
         ids, unknown = self.ids, self.unknown
         starts = []
         at = 0
@@ -86,7 +82,11 @@ class CrfModel:
                 at += len(group)
         rows = self.state[[ids.get(f, unknown) for groups in words for group in groups for f in group]]
         summed = np.add.reduceat(rows, starts, axis=0)  # no group is empty
-        return list(summed.reshape(len(words), -1))
+        return summed.reshape(len(words), -1)
+
+    def new_memo(self) -> TagMemo:
+        """An empty memo of word rows for this model (one per gazetteer: ``Gazetteer.tag_memos``)."""
+        return TagMemo(5 * len(self.labels))
 
     def tag(self, sentences: Sequence[Sequence[str]], gazetteer: Gazetteer) -> list[list[str]]:
         """The CRF's tags of each tokenised sentence (CRFsuite's, found for all of them at once).
@@ -107,28 +107,70 @@ class CrfModel:
     def scores(self, sentences: Sequence[Sequence[str]], gazetteer: Gazetteer) -> list[Any]:
         """Each (non-empty) sentence's label scores (tokens x labels): its features' summed weights."""
         prefill(sentences, gazetteer, self)
-        vectors: list[Any] = []
+        rows: list[int] = []
         tokens: list[int] = []
         ids: list[int] = []
         for words in sentences:
             own, at, found = tagging_parts(words, gazetteer, self)
-            offset = len(vectors)
-            vectors += own
+            offset = len(rows)
+            rows += own
             tokens += [offset + i for i in at]
             ids += found
+        memo = gazetteer.tag_memos[self]
         lengths = np.array([len(words) for words in sentences])
         ends = np.cumsum(lengths)
         position = np.arange(ends[-1]) - np.repeat(ends - lengths, lengths)  # index in its sentence
         left = np.repeat(ends, lengths) - np.arange(ends[-1]) - 1  # words after it in its sentence
         size = len(self.labels)
-        rows = np.array(vectors)  # a word's own weights, then those it lends at -1, -2, +1, +2
-        scores = rows[:, :size].copy()
-        scores[1:] += np.where((position[1:] >= 1)[:, None], rows[:-1, size : 2 * size], 0.0)
-        scores[:-1] += np.where((left[:-1] >= 1)[:, None], rows[1:, 3 * size : 4 * size], 0.0)
-        scores[2:] += np.where((position[2:] >= 2)[:, None], rows[:-2, 2 * size : 3 * size], 0.0)
-        scores[:-2] += np.where((left[:-2] >= 2)[:, None], rows[2:, 4 * size :], 0.0)
+        index = np.array(rows)
+        weights = memo.table[index]  # a word's own weights, then those it lends at -1, -2, +1, +2
+        scores = weights[:, :size].copy()
+        scores[1:] += np.where((position[1:] >= 1)[:, None], weights[:-1, size : 2 * size], 0.0)
+        scores[:-1] += np.where((left[:-1] >= 1)[:, None], weights[1:, 3 * size : 4 * size], 0.0)
+        scores[2:] += np.where((position[2:] >= 2)[:, None], weights[:-2, 2 * size : 3 * size], 0.0)
+        scores[:-2] += np.where((left[:-2] >= 2)[:, None], weights[2:, 4 * size :], 0.0)
+        for at_tokens, attribute in neighbour_cues(memo.flags[index], position, left, self):
+            scores[at_tokens] += self.state[attribute]
         np.add.at(scores, tokens, self.state[ids])
         return np.split(scores, ends[:-1])
+
+
+class TagMemo:
+    """A gazetteer's memo for one model: word -> memo entry, and the weight rows entries point at.
+
+    An entry's own slot is a row of :attr:`table`: the word's features' weights summed per
+    label (its own, then those it lends the words one and two before and after it), with
+    its flags (:data:`~.features.CAP` ...) in :attr:`flags`. One array instead of a vector
+    per word: a batch's rows are gathered in one indexing operation. Rows of words past the
+    memo's limit are kept only until the next batch (:meth:`forget_batch`).
+    """
+
+    def __init__(self, width: int) -> None:
+        self.words: dict[str, tuple[Any, ...]] = {}
+        self.table = np.zeros((1024, width))
+        self.flags = np.zeros(1024, dtype=np.int64)
+        self.kept = 0  # rows of memoised words
+        self.used = 0  # and after them, this batch's rows of words not memoised
+
+    def add(self, rows: Any, flags: Sequence[int], *, keep: bool) -> list[int]:
+        """Store rows (and their words' flags); their numbers. ``keep``: for memoised words."""
+        if keep and self.used != self.kept:
+            raise ValueError("memoised rows must be added before the batch's others")
+        start, end = self.used, self.used + len(rows)
+        if end > len(self.table):
+            size = max(end, 2 * len(self.table))
+            self.table = np.resize(self.table, (size, self.table.shape[1]))
+            self.flags = np.resize(self.flags, size)
+        self.table[start:end] = rows
+        self.flags[start:end] = flags
+        self.used = end
+        if keep:
+            self.kept = end
+        return list(range(start, end))
+
+    def forget_batch(self) -> None:
+        """Drop the last batch's rows of words not memoised (their entries are gone with it)."""
+        self.used = self.kept
 
 
 def _padded(scores: Sequence[Any], fill: float) -> tuple[list[int], Any, Any]:
