@@ -10,6 +10,10 @@ with this one, which spills nothing there). Here a term's postings are one flat 
 list is already sorted and only the terms are; a run holds one record per term. The
 codec receives the same stream of tuples as from Whoosh's pool (a test compares
 them), so the segment files are the same.
+
+The codec asks the segment's field length of every posting's document (for each block's
+shortest and longest), each time through the per-document column reader: a tenth of an
+indexing run. :class:`FieldLengths` reads each field's lengths once per segment.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 
 from whoosh.writing import PostingPool
 
-__all__ = ["TermPostingPool"]
+__all__ = ["FieldLengths", "TermPostingPool", "install"]
 
 # Bytes counted per posting and per term, roughly what CPython holds for them: three list
 # slots, an int, a float and a bytes object's header; a dict entry, its key tuple and list.
@@ -130,3 +134,36 @@ def _postings(records: Iterable[tuple[str, bytes, list[Any]]]) -> Iterator[_Post
             triples = sorted(triples, key=itemgetter(0))
         for docnum, weight, value in triples:
             yield fieldname, text, docnum, weight, value
+
+
+class FieldLengths:
+    """A segment's per-document reader for its posting writer: each field's lengths read once.
+
+    ``doc_field_length`` gives what the wrapped reader gives (``None`` for an empty field,
+    as Whoosh's W3 reader does), from a list made on the field's first posting.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._fields: dict[str, list[Any]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> Any:
+        """The document's length in the field (Whoosh's ``PerDocumentReader.doc_field_length``)."""
+        lengths = self._fields.get(fieldname)
+        if lengths is None:
+            read = self._reader.doc_field_length
+            count = self._reader.doc_count_all()
+            lengths = self._fields[fieldname] = [read(d, fieldname, default) for d in range(count)]
+        return lengths[docnum]
+
+    def close(self) -> None:
+        """Close the wrapped reader."""
+        self._reader.close()
+
+
+def install(writer: Any) -> Any:
+    """Give a Whoosh ``SegmentWriter`` this module's posting pool and field lengths; the writer."""
+    writer.pool = TermPostingPool(writer._tempstorage, writer.newsegment)
+    per_document_reader = writer.per_document_reader
+    writer.per_document_reader = lambda: FieldLengths(per_document_reader())
+    return writer

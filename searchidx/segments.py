@@ -367,11 +367,9 @@ def segment_writer(ix: Any) -> Any:
     """A Whoosh ``SegmentWriter`` over ``ix`` that takes no lock: the caller holds searchidx's."""
     from whoosh.writing import SegmentWriter
 
-    from .posting_pool import TermPostingPool
+    from .posting_pool import install
 
-    writer = SegmentWriter(ix, _lk=False)
-    writer.pool = TermPostingPool(writer._tempstorage, writer.newsegment)
-    return writer
+    return install(SegmentWriter(ix, _lk=False))
 
 
 class _Fresh:

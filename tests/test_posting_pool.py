@@ -5,12 +5,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import PostingPool
 
-from searchidx.posting_pool import TermPostingPool
+from searchidx.posting_pool import FieldLengths, TermPostingPool
 
 FIELDS = ("body", "org", "title")
 TERMS = [b"a", b"ab", b"b", b"ceasefire", b"\xc3\xa9t\xc3\xa9", b"z"]
@@ -95,15 +96,21 @@ def _all_postings(path: Path) -> list[tuple]:
     with whoosh_index(path, build_schema()).reader() as reader:
         found = []
         for field, text in reader.all_terms():
+            info = reader.term_info(field, text)  # lengths: what the writer's field lengths gave
+            found.append((field, text, info.min_length(), info.max_length(), info.max_weight()))
             matcher = reader.postings(field, text)
             while matcher.is_active():
+                found.append((matcher.block_min_length(), matcher.block_max_length()))
                 found.append((field, text, matcher.id(), matcher.weight(), matcher.value()))
                 matcher.next()
         return found
 
 
-def test_a_segment_writer_spilling_runs_writes_whooshs_index(tmp_path: Path) -> None:
-    """``segment_writer``, its pool spilling runs to Whoosh's ``_tempstorage``, writes stock Whoosh's."""
+def test_a_segment_writer_spilling_runs_writes_whooshs_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``segment_writer``, its pool spilling runs to Whoosh's ``_tempstorage`` and its field lengths
+    read once per field, writes stock Whoosh's postings, block and term statistics."""
     from whoosh.writing import SegmentWriter
 
     from searchidx.models import Article
@@ -112,7 +119,10 @@ def test_a_segment_writer_spilling_runs_writes_whooshs_index(tmp_path: Path) -> 
 
     articles = [
         Article(
-            id=f"d{n}", path=f"/d{n}.txt", title=f"Oil {n % 7}", body=f"Oil price {n} rose in Kuwait {n % 5}."
+            id=f"d{n}",
+            path=f"/d{n}.txt",
+            title=f"Oil {n % 7}",
+            body=f"Oil price {n} rose in Kuwait {n % 5}." + " Crude fell." * (n % 40),
         )
         for n in range(60)
     ]
@@ -121,6 +131,11 @@ def test_a_segment_writer_spilling_runs_writes_whooshs_index(tmp_path: Path) -> 
         path.mkdir()
     ours = segment_writer(whoosh_index(ours_path, build_schema(), fresh=True))
     assert isinstance(ours.pool, TermPostingPool)
+    fields: list[str] = []
+    reading = FieldLengths.doc_field_length
+    monkeypatch.setattr(
+        FieldLengths, "doc_field_length", lambda self, d, f, *a: fields.append(f) or reading(self, d, f, *a)
+    )
     ours.pool.limit = 3_000  # several runs on the writer's temporary storage
     stock = SegmentWriter(whoosh_index(stock_path, build_schema(), fresh=True), _lk=False)
     for writer in (ours, stock):
@@ -129,4 +144,5 @@ def test_a_segment_writer_spilling_runs_writes_whooshs_index(tmp_path: Path) -> 
     assert len(ours.pool.runs) > 2
     ours.commit()
     stock.commit()
+    assert {"body", "title"} <= set(fields)  # the codec read the lengths through FieldLengths
     assert _all_postings(ours_path) == _all_postings(stock_path)
