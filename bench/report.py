@@ -361,6 +361,18 @@ def big_section(big: Any) -> list[str]:
                 str(r.get("refused", 0)),
             ]
         )
+    ratio_line = []
+    ours = next((r for r in big["latency"] if r["engine"] == "searchidx"), None)
+    reference = next((r for r in big.get("reference", []) if r["engine"] == "searchidx"), None)
+    if _cold(ours) and _cold(reference):
+        a, b = _cold(reference), _cold(ours)
+        assert a is not None and b is not None
+        verdict = _verdict(b / a <= 2, f"{b / a / 2:.2f}× over")
+        ratio_line = [
+            f"Target cold p95 at {size:,} ≤ 2× cold p95 at {reference['size']:,} (the reference row): "
+            f"{b / a:.2f}× ({b:.1f} vs {a:.1f} ms), {verdict}.",
+            "",
+        ]
     return [
         f"## {size:,} articles (`python -m bench.scaling --sizes {size}`)",
         "",
@@ -385,6 +397,7 @@ def big_section(big: Any) -> list[str]:
             ],
             queries,
         ),
+        *ratio_line,
     ]
 
 
