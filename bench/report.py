@@ -509,8 +509,9 @@ def ner_section(ner: Any) -> list[str]:
     return [
         "## Entity quality (`python -m bench.ner_eval`)",
         "",
-        "Entity-level exact match, PER/LOC/ORG (MISC ignored). The shipped model is trained on wikigold",
-        "only (CoNLL-2003 may not be redistributed; see `searchidx/entities/MODEL_CARD.md`).",
+        "Entity-level exact match, PER/LOC/ORG (MISC ignored). The shipped model is trained on openly",
+        "licensed data only (wikigold without its held-out documents, the Broad Twitter Corpus, WNUT-17;",
+        "CoNLL-2003 and GMB are for evaluation: see `searchidx/entities/MODEL_CARD.md`).",
         "",
         *_table(["model and data", "PER F1", "LOC F1", "ORG F1", "all F1", "tokens/s"], rows),
     ]
