@@ -53,28 +53,26 @@ def _feed(path: Path, count: int, seed: int, prefix: str) -> Path:
     return path
 
 
+def _two_segments(root: Path, sizes: tuple[int, int], seed: int, replaced: int) -> Index:
+    """An index of two segments, the first with ``replaced`` documents replaced (deleted, added again)."""
+    first = _feed(root / "first.jsonl", sizes[0], seed, "a")
+    index = Index.build(root / "ix", [first], workers=1, entities=False)
+    index.update([_feed(root / "second.jsonl", sizes[1], seed + 1, "b")], workers=1)
+    first.write_text(first.read_text().replace('"oil ', '"gold ', replaced))  # replacements delete old docs
+    assert index.update([first], workers=1).updated > 0
+    return index
+
+
 @pytest.fixture(scope="module")
 def segmented(tmp_path_factory: pytest.TempPathFactory) -> Index:
     """Two segments, the first with deleted (replaced) documents."""
-    root = tmp_path_factory.mktemp("ranking")
-    first = _feed(root / "first.jsonl", 150, 1, "a")
-    index = Index.build(root / "ix", [first], workers=1, entities=False)
-    index.update([_feed(root / "second.jsonl", 80, 2, "b")], workers=1)
-    first.write_text(first.read_text().replace('"oil ', '"gold ', 12))  # replacements delete old docs
-    assert index.update([first], workers=1).updated > 0
-    return index
+    return _two_segments(tmp_path_factory.mktemp("ranking"), (150, 80), 1, 12)
 
 
 @pytest.fixture(scope="module")
 def blocks(tmp_path_factory: pytest.TempPathFactory) -> Index:
     """Common words over several posting blocks (128 postings each) in each of two segments."""
-    root = tmp_path_factory.mktemp("blocks")
-    first = _feed(root / "first.jsonl", 420, 3, "a")
-    index = Index.build(root / "ix", [first], workers=1, entities=False)
-    index.update([_feed(root / "second.jsonl", 300, 4, "b")], workers=1)
-    first.write_text(first.read_text().replace('"oil ', '"gold ', 30))
-    assert index.update([first], workers=1).updated > 0
-    return index
+    return _two_segments(tmp_path_factory.mktemp("blocks"), (420, 300), 3, 30)
 
 
 def _whoosh(index: Index, query: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float]]:
