@@ -48,12 +48,10 @@ def _latency(scaling: Any, engine: str, size: int) -> Any:
     return next((r for r in scaling["latency"] if (r["engine"], r["size"]) == (engine, size)), None)
 
 
-def _cold(row: Any, key: str = "p95", cpu: bool = False) -> float | None:
-    """A cold-cache percentile of a latency row (``None`` for a run from before cold timing)."""
+def _cold(row: Any) -> float | None:
+    """A latency row's cold-cache p95 (``None`` for a run from before cold timing)."""
     cold = row.get("cold") if row else None
-    if not cold:
-        return None
-    return float(cold["cpu"][key] if cpu else cold[key])
+    return float(cold["p95"]) if cold else None
 
 
 def _query_targets(scaling: Any, sizes: list[int]) -> list[list[object]]:
@@ -346,7 +344,7 @@ def big_section(big: Any) -> list[str]:
     runs = [*big["latency"], *big.get("reference", [])]
     queries = []
     for r in runs:
-        kinds = r.get("cold_p95_by_kind_cpu") or r["p95_by_kind"]
+        kinds = r.get("cold_p95_by_kind_cpu")  # absent in runs from before cold timing
         cold = r.get("cold")
         queries.append(
             [
@@ -355,18 +353,17 @@ def big_section(big: Any) -> list[str]:
                 _triple(cold),
                 f"{cold['cpu']['p95']:.1f}" if cold else "–",
                 _triple(r["snippets"]),
-                f"{kinds['multi-word']:.1f}",
-                f"{kinds['phrase']:.1f}",
+                f"{kinds['multi-word']:.1f}" if kinds else "–",
+                f"{kinds['phrase']:.1f}" if kinds else "–",
                 f"{r['answered']}/{r['queries']}",
                 str(r.get("refused", 0)),
             ]
         )
     ratio_line = []
-    ours = next((r for r in big["latency"] if r["engine"] == "searchidx"), None)
     reference = next((r for r in big.get("reference", []) if r["engine"] == "searchidx"), None)
-    if _cold(ours) and _cold(reference):
-        a, b = _cold(reference), _cold(ours)
-        assert a is not None and b is not None
+    a = _cold(reference)
+    b = _cold(next((r for r in big["latency"] if r["engine"] == "searchidx"), None))
+    if a and b is not None and reference is not None:
         verdict = _verdict(b / a <= 2, f"{b / a / 2:.2f}× over")
         ratio_line = [
             f"Target cold p95 at {size:,} ≤ 2× cold p95 at {reference['size']:,} (the reference row): "

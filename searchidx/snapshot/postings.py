@@ -74,7 +74,7 @@ class SegmentPostings:
 
     Attributes:
         offset: The segment's first global docnum (add it to the block's ids).
-        deleted: The segment's deleted docnums.
+        deleted: Segment-local docnums deleted since the segment was written.
         matcher: The segment's block matcher (read only through the methods below).
     """
 
@@ -82,6 +82,7 @@ class SegmentPostings:
     deleted: set[int]
     matcher: BlockMatcher
     _extent: bytes | None = None
+    _headers: list[BlockHeader] | None = None
 
     def extent(self) -> bytes:
         """The term's postings in this segment, every block, read once (:func:`extent`)."""
@@ -90,13 +91,15 @@ class SegmentPostings:
         return self._extent
 
     def blocks(self) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-        """Each block's segment-local docnums and weights (:func:`blocks`)."""
+        """Each block's segment-local docnums and weights, in order (:meth:`block` of each header)."""
         for header in self.headers():
             yield self.block(header)
 
     def headers(self) -> list[BlockHeader]:
-        """Each block's header (:func:`headers`)."""
-        return headers(self.extent())
+        """Each block's header (:func:`headers`), walked once."""
+        if self._headers is None:
+            self._headers = headers(self.extent())
+        return self._headers
 
     def positions(self, header: BlockHeader, wanted: set[int]) -> dict[int, list[int]]:
         """The positions of the wanted docnums in one block (:func:`block_positions`)."""
@@ -200,13 +203,14 @@ def block_data(
     """
     raw = data[header.start : header.end]
     count = header.size
-    if header.compressed:
-        front = zlib.decompressobj().decompress(raw, _front_size(count)) if not byteids else b""
-        sliced = _sliced(front, count) if front else None
-        if sliced is None:
-            raw = zlib.decompress(raw)
+    if byteids:
+        sliced = None
+    elif header.compressed:
+        sliced = _sliced(zlib.decompressobj().decompress(raw, _front_size(count)), count)
     else:
-        sliced = None if byteids else _sliced(raw, count)
+        sliced = _sliced(raw, count)
+    if sliced is None and header.compressed:
+        raw = zlib.decompress(raw)
     if sliced is not None:
         ids, weights = sliced
     else:
