@@ -7,10 +7,11 @@ import pytest
 from searchidx import EntityModelError, Filters, Index, IndexVersionError
 from searchidx.entities import annotate, canonicalize, extract_entities, name_key
 from searchidx.entities.decode import decode, raw_spans
-from searchidx.entities.features import sentence_features, shape
+from searchidx.entities.features import sentence_features
 from searchidx.entities.gazetteer import Gazetteer, gazetteer_marks
 from searchidx.entities.tokens import sentences
 from searchidx.entities.train import evaluate, read_conll, spans_from_bio, to_bio2
+from searchidx.entities.word_entries import shape
 from searchidx.models import Entity
 
 

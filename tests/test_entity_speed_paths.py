@@ -133,9 +133,9 @@ def test_a_batch_scores_each_sentence_as_if_alone(tagger: Tagger) -> None:
 
 def test_words_past_the_memo_limit_score_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     """A full memo: the batch's other words get rows that last until the next batch."""
-    from searchidx.entities import features
+    from searchidx.entities import word_entries
 
-    monkeypatch.setattr(features, "_TAG_MEMO_MAX", 12)
+    monkeypatch.setattr(word_entries, "_TAG_MEMO_MAX", 12)
     fresh = Tagger(DEFAULT_MODEL)
     model = fresh.model
     batches = [[tokens for tokens, _s, _e in sentences(text)] for text in _texts()]

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import EntityModelError
-from .features import neighbour_cues, prefill, tagging_parts
+from .features import neighbour_cues, tagging_parts
 from .gazetteer import Gazetteer
+from .word_entries import prefill
 
 __all__ = ["CrfModel", "TagMemo", "marginals", "model_attributes", "viterbi", "word_pairs"]
 
@@ -140,7 +141,7 @@ class TagMemo:
 
     An entry's own slot is a row of :attr:`table`: the word's features' weights summed per
     label (its own, then those it lends the words one and two before and after it), with
-    its flags (:data:`~.features.CAP` ...) in :attr:`flags`. One array instead of a vector
+    its flags (:data:`~.word_entries.CAP` ...) in :attr:`flags`. One array instead of a vector
     per word: a batch's rows are gathered in one indexing operation. Rows of words past the
     memo's limit are kept only until the next batch (:meth:`forget_batch`).
     """

@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .features import shape
+from .word_entries import shape
 
 __all__ = ["coarse_clusters", "exchange_clusters", "write_clusters"]
 

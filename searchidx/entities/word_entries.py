@@ -1,0 +1,295 @@
+"""A word's memo entry for the CRF tagger: its features as itself and as a neighbour, and its facts.
+
+Every token of a sentence is looked up here (:func:`sentence_entries`): the word's own
+features (shape, affixes, casing, clusters, name lists), those it lends the words one and
+two before and after it, and facts the sentence's cues read (a title, a place preposition,
+a company word, a first name, the word pairs it starts). Training keeps the feature strings
+(``Gazetteer.memo``); tagging keeps their weights summed into one row of the model's
+:class:`~.scorer.TagMemo` and the facts as bit flags (:data:`CAP` ...), made for a batch's
+new words at once (:func:`prefill`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..analysis import fold
+from .gazetteer import Gazetteer
+
+if TYPE_CHECKING:
+    from .scorer import CrfModel, TagMemo
+
+__all__ = [
+    "CAP",
+    "COMMA",
+    "FIRST",
+    "ORGCUE",
+    "PERCUE",
+    "PLACEPREP",
+    "all_caps",
+    "prefill",
+    "sentence_entries",
+    "shape",
+    "tag_memo",
+    "word_entries",
+    "word_entry",
+]
+
+_PERSON_CUES = frozenset(
+    "mr mrs ms miss dr prof sir lady lord president minister premier chancellor senator sen rep "
+    "governor gov king queen prince princess pope sheikh general gen colonel col captain capt "
+    "secretary spokesman spokeswoman chairman chairwoman chief ambassador judge mayor leader "
+    "coach striker midfielder defender goalkeeper analyst economist dealer trader director".split()
+)
+_ORG_CUES = frozenset(
+    "inc corp corporation co ltd plc ag sa nv llc group bank bancorp party council ministry "
+    "agency university association union committee commission army navy airlines airways "
+    "exchange fund institute organisation organization federation club united city rovers "
+    "police court parliament assembly board authority company holdings industries motors".split()
+)
+
+_PLACE_PREPS = frozenset("in at from near to into across outside inside via towards toward".split())
+
+
+_SHAPES: dict[str, str] = {}
+#: Memo sizes (words): about 17 MB of feature strings (training), enough for the frequent words.
+_MEMO_MAX = 10_000
+#: Tagging keeps more words, about 1 KB each (one weight vector, shared strings): a word past
+#: the limit is recomputed at every use, at 8 times a memoised word's cost. Half of Reuters
+#: (one of two workers) has 43,000 distinct words; a limit of 25,000 left 88,000 of the
+#: 114,000 computations of the whole collection to be redone, 21% of tagging's CPU.
+_TAG_MEMO_MAX = 100_000
+
+
+def shape(word: str) -> str:
+    """Compressed word shape: ``Erdogan`` -> ``Xx``, ``U.S.`` -> ``X.X.``, ``1987`` -> ``d``."""
+    known = _SHAPES.get(word)
+    if known is not None:
+        return known
+    code = _shape(word)
+    if len(_SHAPES) < _MEMO_MAX:  # full: the words seen first (the frequent ones) stay
+        _SHAPES[word] = code
+    return code
+
+
+def _shape(word: str) -> str:
+    out: list[str] = []
+    for ch in word:
+        if ch.isupper():
+            code = "X"
+        elif ch.islower():
+            code = "x"
+        elif ch.isdigit():
+            code = "d"
+        else:
+            code = ch
+        if not out or out[-1] != code:
+            out.append(code)
+    return "".join(out)
+
+
+# A memo entry (one word, in running text or in an all-capitals line), by position:
+# its features, as itself and as the neighbour one and two before and after a word:
+AT_OWN, AT_BEFORE1, AT_BEFORE2, AT_AFTER1, AT_AFTER2 = 0, 1, 2, 3, 4
+# facts about it:
+AT_LOW, AT_FOLDED, AT_CAP, AT_PERCUE, AT_ORGCUE, AT_PLACEPREP, AT_FIRST = 5, 6, 7, 8, 9, 10, 11
+AT_PAIR_PREV, AT_PAIR_NEXT = 12, 13  # the known word pairs it starts (tagging), else None
+AT_CUE_BEFORE = 14  # AT_PERCUE or AT_PLACEPREP or AT_FIRST: it may add a feature to the next word
+AT_CUE_AFTER = 15  # AT_ORGCUE or a comma: it may add a feature to the word before
+AT_PLACE_START = 16  # a place name may start with it (else no gazetteer mark starts here)
+AT_PAIRS = 17  # it starts a known word pair (tagging)
+
+#: Word flags (:class:`~.scorer.TagMemo`), for the cues :func:`~.features.neighbour_cues` finds per batch.
+CAP, PERCUE, ORGCUE, PLACEPREP, FIRST, COMMA = 1, 2, 4, 8, 16, 32
+
+
+def sentence_entries(
+    words: Sequence[str], gazetteer: Gazetteer, model: CrfModel | None
+) -> tuple[list[Any], bool]:
+    """Each word's memo entry (:func:`word_entry`), and whether the line is in capitals."""
+    caps_line = all_caps(words)
+    memo = gazetteer.memo if model is None else tag_memo(gazetteer, model).words
+    entries: list[Any] = [memo.get("\0" + word if caps_line else word) for word in words]
+    if None in entries:
+        missing = [i for i, entry in enumerate(entries) if entry is None]
+        if model is not None:  # past the memo's limit (prefill memoised what fit): this batch only
+            made = word_entries([(words[i], caps_line) for i in missing], gazetteer, model, keep=False)
+            for i, found in zip(missing, made, strict=True):
+                entries[i] = found
+        else:
+            room = len(memo) < _MEMO_MAX  # full: the words seen first (the frequent ones) stay
+            for i in missing:
+                entries[i] = found = word_entry(words[i], caps_line, gazetteer, None)
+                if room:
+                    memo["\0" + words[i] if caps_line else words[i]] = found
+    return entries, caps_line
+
+
+def word_entry(word: str, caps_line: bool, gazetteer: Gazetteer, model: CrfModel | None) -> tuple[Any, ...]:
+    """What the token loop needs of one word (memoised in ``Gazetteer.memo``/``tag_memos``)."""
+    return word_entries([(word, caps_line)], gazetteer, model, keep=False)[0]
+
+
+def word_entries(
+    words: Sequence[tuple[str, bool]], gazetteer: Gazetteer, model: CrfModel | None, *, keep: bool = True
+) -> list[tuple[Any, ...]]:
+    """:func:`word_entry` of many ``(word, caps_line)``.
+
+    With a model, a word's features are summed into one row of weights (its own, then
+    those it lends the words one and two before and after it) in the model's
+    :class:`~.scorer.TagMemo`, all rows at once; the entry holds the row's number, and the
+    memo's ``flags`` the facts the scorer's batch cues read (:data:`CAP` ...). ``keep``:
+    the rows stay with the memo (else they last until the next batch is scored).
+    """
+    found: list[tuple[str, str, str, tuple[Any, ...]]] = []
+    for word, caps_line in words:
+        low = word.lower()
+        folded = low if low.isascii() else fold(low)
+        word_shape = ("C" + shape(word.title())) if caps_line else shape(word)
+        own, around = _word_features(word, low, folded, word_shape, caps_line, gazetteer)
+        found.append((word, low, folded, (own, around[0:3], around[3:5], around[5:8], around[8:10])))
+    entries = []
+    flags = []
+    for word, low, folded, groups in found:
+        pair_prev = pair_next = None
+        if model is not None:
+            pair_prev = model.pairs["-1w|w="].get(low)
+            pair_next = model.pairs["w|+1w="].get(low)
+        bare = low.rstrip(".")
+        capital = word[:1].isupper()
+        percue = bare in _PERSON_CUES
+        orgcue = bare in _ORG_CUES
+        placeprep = low in _PLACE_PREPS
+        first = folded in gazetteer.first_names
+        flags.append(
+            (CAP if capital else 0)
+            | (PERCUE if percue else 0)
+            | (ORGCUE if orgcue else 0)
+            | (PLACEPREP if placeprep else 0)
+            | (FIRST if first else 0)
+            | (COMMA if low == "," else 0)
+        )
+        entries.append(
+            [
+                *groups,
+                low,
+                folded,
+                capital,
+                percue,
+                orgcue,
+                placeprep,
+                first,
+                pair_prev,
+                pair_next,
+                percue or placeprep or first,
+                orgcue or low == ",",
+                capital and folded in gazetteer.place_starts,
+                pair_prev is not None or pair_next is not None,
+            ]
+        )
+    if model is not None:
+        memo = tag_memo(gazetteer, model)
+        rows = memo.add(model.summed([entry[:5] for entry in entries]), flags, keep=keep)
+        for entry, row in zip(entries, rows, strict=True):
+            entry[AT_OWN : AT_AFTER2 + 1] = [row, None, None, None, None]
+    return [tuple(entry) for entry in entries]
+
+
+def tag_memo(gazetteer: Gazetteer, model: CrfModel) -> TagMemo:
+    """The model's tagging memo in this gazetteer (made on first use)."""
+    memo = gazetteer.tag_memos.get(model)
+    if memo is None:
+        memo = gazetteer.tag_memos[model] = model.new_memo()
+    return memo
+
+
+def prefill(sentences: Sequence[Sequence[str]], gazetteer: Gazetteer, model: CrfModel) -> None:
+    """Memoise the entries of every word of ``sentences`` not yet memoised, all at once.
+
+    A word's weight row is a handful of NumPy calls; made for each new word of a batch of
+    sentences together, their overhead is paid once (a cold memo's cost, in each indexing worker).
+    Rows made for words past the memo's limit last until the next batch.
+    """
+    memo = tag_memo(gazetteer, model)
+    memo.forget_batch()
+    words = memo.words
+    room = _TAG_MEMO_MAX - len(words)
+    if room <= 0:
+        return
+    todo: dict[str, tuple[str, bool]] = {}
+    for sentence in sentences:
+        caps_line = all_caps(sentence)
+        for word in sentence:
+            key = "\0" + word if caps_line else word
+            if key not in words and key not in todo:
+                todo[key] = (word, caps_line)
+    keys = list(todo)[:room]
+    words.update(zip(keys, word_entries([todo[key] for key in keys], gazetteer, model), strict=True))
+
+
+def _word_features(
+    word: str, low: str, folded: str, word_shape: str, caps_line: bool, gazetteer: Gazetteer
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A word's own features, and its features as a neighbour (memoised in ``Gazetteer.memo``)."""
+    feats = [
+        "b",
+        f"w={low}",
+        f"s={word_shape}",
+        f"p3={low[:3]}",
+        f"x2={low[-2:]}",
+        f"x3={low[-3:]}",
+        f"x4={low[-4:]}",
+        f"len={min(len(word), 8)}",
+    ]
+    capital = word[:1].isupper()
+    if caps_line:
+        feats.append("capsline")
+    elif capital:
+        feats.append("cap")
+        if word.isupper() and len(word) > 1:
+            feats.append("upper")
+    if word[:1].isalpha():
+        case = gazetteer.casing.get(low, "?")
+        feats.append(f"tc={case}")
+        if caps_line:
+            feats.append(f"ctc={case}")
+    if "-" in word:
+        feats.append("hyph")
+        feats.append(f"hx={low.rsplit('-', 1)[-1][-3:]}")
+    if capital:
+        if folded in gazetteer.first_names:
+            feats.append("first")
+        if folded in gazetteer.last_names:
+            feats.append("last")
+    if low in _ORG_CUES:
+        feats.append("orgcue")
+    clusters = gazetteer.clusters
+    cluster = clusters.get(word)
+    if cluster is None and caps_line:
+        cluster = clusters.get(word.title()) or clusters.get(low)
+    cluster = cluster or "?-?"
+    coarse, _, fine = cluster.partition("-")
+    feats.append(f"c={fine}")
+    feats.append(f"cc={coarse}")
+    around = (
+        f"-1w={low}",
+        f"-1s={word_shape}",
+        f"-1c={coarse}",
+        f"-2w={low}",
+        f"-2s={word_shape}",
+        f"+1w={low}",
+        f"+1s={word_shape}",
+        f"+1c={coarse}",
+        f"+2w={low}",
+        f"+2s={word_shape}",
+    )
+    return tuple(feats), around
+
+
+def all_caps(words: Sequence[str]) -> bool:
+    """True for a headline or table line in capitals (at least 3 letters-words, none lower-case)."""
+    if any(len(w) > 1 and w.islower() for w in words):
+        return False  # the common case, decided without looking at every character
+    letters = [w for w in words if any(c.isalpha() for c in w)]
+    return len(letters) >= 3 and all(w.isupper() for w in letters if len(w) > 1)
