@@ -25,6 +25,7 @@ import struct
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any, NamedTuple
 
@@ -275,7 +276,13 @@ def _sliced(raw: bytes, count: int) -> tuple[list[int], Any] | None:
     stop = at + 1 + 9 * count
     if kind != b"(" or raw[at + 1 : stop : 9] != b"G" * count or raw[stop : stop + 1] != b"t":
         return None
-    return ids, [w for (w,) in _DOUBLES.iter_unpack(raw[at + 1 : stop])]
+    return ids, _binfloats(count).unpack_from(raw, at + 1)
+
+
+@lru_cache(maxsize=256)
+def _binfloats(count: int) -> struct.Struct:
+    """``count`` pickle BINFLOATs (``G`` + a big-endian double each), read in one C call."""
+    return struct.Struct(">" + "xd" * count)
 
 
 def page_matches(
