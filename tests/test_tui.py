@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, SelectionList, Static
@@ -21,7 +22,7 @@ from searchidx.filters import NO_FILTERS
 from searchidx.models import Facets
 from searchidx.tui import SearchApp, create_app
 from searchidx.tui.editor import editor_command
-from searchidx.tui.screens.search import PAGE, SearchScreen
+from searchidx.tui.screens.search import FACETS_AFTER_SECONDS, PAGE, SearchScreen
 from searchidx.tui.text import MATCH_STYLE, live_query
 from searchidx.tui.widgets import FilterPanel, KeyHints, Preview, QueryBar, ResultsList
 from searchidx.tui.widgets.preview import build, paragraphs, reflow
@@ -31,21 +32,44 @@ from searchidx.tui.widgets.timeline import month_series
 SIZE = (120, 36)
 
 
-async def settle(pilot: Pilot[None], pause: float = 0.08) -> None:
-    """Let debounce timers fire and search workers finish (facets need pause >= 0.15)."""
-    for _ in range(3):
+async def settle(pilot: Pilot[None], pause: float = 0.0) -> None:
+    """Wait until the app is idle: no search or detail worker running, no debounce or pause pending.
+
+    The app's own timers decide how long that takes (the query bar's debounce, the pause
+    after which preview and facets follow), not a fixed sleep; ``pause`` waits that long first.
+    """
+    if pause:
         await pilot.pause(pause)
+    deadline = time.monotonic() + 20.0  # a loaded machine runs the workers late
+    while True:
+        await pilot.pause()
         with contextlib.suppress(WorkerCancelled):  # superseded by a newer search: the point
             await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+        await pilot.pause()
+        if not busy(pilot.app):
+            return
+        assert time.monotonic() < deadline, "the app never went idle"
+        await pilot.pause(0.01)
+
+
+def busy(app: App[None]) -> bool:
+    """A worker still runs, or a debounce or typing-pause timer is pending on a screen."""
+    if any(not worker.is_finished for worker in app.workers):
+        return True
+    for screen in app.screen_stack:
+        if getattr(screen, "_pause_timer", None) is not None:
+            return True
+        if any(bar._timer is not None for bar in screen.query(QueryBar)):
+            return True
+    return False
 
 
 async def until(pilot: Pilot[None], done: Callable[[], bool], timeout: float = 5.0) -> None:
     """Settle until ``done()`` holds (a loaded machine runs the search workers late)."""
     deadline = time.monotonic() + timeout
-    await settle(pilot, 0.2)
+    await settle(pilot)
     while not done() and time.monotonic() < deadline:
-        await settle(pilot, 0.1)
+        await settle(pilot, 0.02)
 
 
 def styled(text: Text, style: str = MATCH_STYLE) -> list[str]:
@@ -223,6 +247,23 @@ async def test_facet_toggle_filters_results(entity_index: Index) -> None:
         await pilot.press("x")  # clear filters
         await settle(pilot)
         assert len(app.screen.query_one(ResultsList).hits) == 3
+
+
+async def test_a_ticked_facet_searches_once_and_the_app_goes_idle(
+    entity_index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refilling the facets re-ticks the ticked name: that must not start the search again."""
+    searches: list[str] = []
+    original = SearchScreen.search
+    monkeypatch.setattr(SearchScreen, "search", lambda self, r: (searches.append(r.query), original(self, r)))
+    app = create_app(index=entity_index, query="moscow OR sochi OR idlib", timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = len(searches)
+        app.screen.query_one("#facet-person", SelectionList).select("Vladimir Putin")
+        await pilot.pause(4 * FACETS_AFTER_SECONDS)  # each refill came 0.3 s after its search
+        assert len(searches) == before + 1
+        assert not busy(app)
 
 
 async def test_invalid_query_shows_inline_error_and_keeps_results(seeds_index: Index) -> None:

@@ -182,6 +182,10 @@ class SearchScreen(LiveSearchScreen):
         self.search(replace(self.request, query=message.query, offset=0))
 
     def on_filters_changed(self, message: FiltersChanged) -> None:
+        if (message.filters, message.sort) == (self.request.filters, self.request.sort):
+            # Refilling the facet lists re-ticks the ticked names, and their SelectedChanged
+            # messages arrive after the refill: searching again would refill them again, forever.
+            return
         self.search(replace(self.request, filters=message.filters, sort=message.sort, offset=0))
 
     def on_load_more(self, message: LoadMore) -> None:
