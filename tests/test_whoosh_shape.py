@@ -24,9 +24,10 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 
 from searchidx import Article, Index
-from searchidx.schema import NewsTokenizer, build_schema, document, text_postings
+from searchidx.schema import NewsTokenizer, build_schema, document, live_column, text_postings
 from searchidx.segments import whoosh_index
 from searchidx.snapshot import BlockMatcher, Snapshot, WhooshReader, WhooshSearcher
+from searchidx.snapshot.columns import MISSING, DateColumn, numeric_column
 from searchidx.snapshot.postings import field_lengths
 from searchidx.storage import INDEX_NAME
 
@@ -161,6 +162,30 @@ def test_field_lengths_match_whooshs_doc_field_length(snapshot: Snapshot) -> Non
         assert len(lengths) == leaf.doc_count_all()
         for docnum, length in enumerate(lengths):
             assert length == leaf.doc_field_length(docnum, "body", 0), (offset, docnum)
+
+
+def test_numeric_columns_read_at_once_match_whooshs_reader(snapshot: Snapshot) -> None:
+    """Every segment's dates as Whoosh's column reader gives them (an undated segment falls back)."""
+    reader = snapshot._searcher.reader()
+    read_at_once = 0
+    for leaf, _offset in reader.leaf_readers():
+        column = leaf.column_reader("date")
+        expected = [column[docnum] for docnum in range(leaf.doc_count_all())]
+        found = numeric_column(leaf, "date")
+        if found is not None:
+            read_at_once += 1
+            assert found == expected
+    assert read_at_once >= 2
+
+
+def test_the_date_column_sorts_the_live_dated_documents(snapshot: Snapshot) -> None:
+    """Keys, docnums, undated count and the by-docnum map, as the per-document definition gives them."""
+    reader = snapshot._searcher.reader()
+    by_doc = {d: v for d, v in live_column(reader, "date") if v != MISSING}
+    pairs = sorted((v, d) for d, v in by_doc.items())
+    dates = DateColumn(reader)
+    assert list(zip(dates.keys, dates.docs, strict=True)) == pairs
+    assert dates.by_doc == by_doc and dates.undated == reader.doc_count() - len(pairs) == 1
 
 
 def test_filter_matcher_keeps_deleted_ids_and_child() -> None:
