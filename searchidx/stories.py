@@ -101,7 +101,7 @@ def load_stories(where: Path, generation: int) -> Stories | None:
         if data["generation"] != generation:
             return None
         flat: list[int] = data["copies"]
-        if not all(isinstance(n, int) for n in flat) or len(flat) % 2:
+        if not set(map(type, flat)) <= {int} or len(flat) % 2:
             return None
         return Stories(dict(zip(flat[::2], flat[1::2], strict=True)))
     except (OSError, ValueError, KeyError, TypeError):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from searchidx import Filters, Index
 from searchidx.cli import search_command
 from searchidx.duplicates import Sketch, fold_page, resemblance, same_story, sketch, story_groups
-from searchidx.stories import Stories
+from searchidx.stories import Stories, load_stories
 
 LEAD = (
     "OPEC believes world oil prices should be set around a fixed average price of 18 dlrs a barrel, "
@@ -256,6 +256,11 @@ def test_stories_are_saved_per_commit_and_grouped_again_without_the_file(wire: P
     (where / "stories.json").unlink()
     with Index.open(where) as index:
         assert index.count("opec") == 1
+    for damaged in (["0", "0"], [0, 0.0], [True, 0], [0], {"0": 0}):  # not pairs of docnums: regrouped
+        (where / "stories.json").write_text(json.dumps({**saved, "copies": damaged}))
+        assert load_stories(where, saved["generation"]) is None, damaged
+    (where / "stories.json").write_text(json.dumps(saved))
+    assert load_stories(where, saved["generation"]) is not None
 
 
 def test_a_collection_of_many_copies_is_ranked_once_for_a_page() -> None:

@@ -43,10 +43,12 @@ __all__ = [
     "Unreadable",
     "block_data",
     "block_positions",
+    "code_lengths",
     "extent",
     "field_lengths",
     "headers",
     "leaf_matcher",
+    "length_codes",
     "page_matches",
 ]
 
@@ -144,12 +146,26 @@ _INT_SIZES = {ord("K"): 1, ord("M"): 2, ord("J"): 4}  # BININT1, BININT2, BININT
 
 def field_lengths(reader: Any, fieldname: str) -> list[int]:
     """Field length of every document in one segment (0 where the field is empty)."""
+    return [_LENGTHS[code] for code in length_codes(reader, fieldname)]
+
+
+def length_codes(reader: Any, fieldname: str) -> bytes:
+    """The one-byte length code of every document in one segment (0, a length of 0, where empty).
+
+    Whoosh stores a field's lengths as ``length_to_byte`` codes, and scores with the
+    lengths they stand for: anything computed from a length has at most 256 values.
+    """
     count = reader.doc_count_all()
     column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
     if column is None:
-        return [0] * count
+        return bytes(count)
     raw = column._dbfile.get(column._basepos, column._count * column._fixedlen)
-    return [_LENGTHS[b] for b in raw] + [0] * (count - column._count)
+    return bytes(raw) + bytes(count - column._count)
+
+
+def code_lengths() -> list[int]:
+    """The length each one-byte code stands for (:func:`length_codes`), by code."""
+    return list(_LENGTHS)
 
 
 def leaf_matcher(segment: Any, fieldname: str, btext: bytes) -> tuple[BlockMatcher, set[int]] | None:

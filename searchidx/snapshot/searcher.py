@@ -27,8 +27,9 @@ from .postings import (
     SegmentPostings,
     TermPostings,
     Unreadable,
-    field_lengths,
+    code_lengths,
     leaf_matcher,
+    length_codes,
     page_matches,
 )
 from .protocols import WhooshSearcher
@@ -138,10 +139,12 @@ class Snapshot:
         """
         if fieldname not in self._norms:
             k1, b, avgfl = self._bm25(fieldname)
+            # One norm per length code (256), looked up per document at C speed: the same floats.
+            by_code = [k1 * ((1 - b) + b * fl / avgfl) for fl in code_lengths()]
             norms: list[float] = []
             for reader, offset in self._searcher.reader().leaf_readers():
                 assert offset == len(norms)  # segments are numbered back to back
-                norms.extend(k1 * ((1 - b) + b * fl / avgfl) for fl in field_lengths(reader, fieldname))
+                norms.extend(map(by_code.__getitem__, length_codes(reader, fieldname)))
             self._norms[fieldname] = norms
         return self._norms[fieldname]
 
