@@ -94,7 +94,25 @@ def _query_targets(scaling: Any, sizes: list[int]) -> list[list[object]]:
     return rows
 
 
-def targets(cold: Any, scaling: Any, quality: Any, tui: Any) -> list[str]:
+def _paired_size_targets(results: Path | None) -> list[list[object]]:
+    """The size targets timed alternately on two indexes (``bench.size_ratio``), when run."""
+    rows: list[list[object]] = []
+    for path in sorted((results or Path()).glob("size_ratio-*.json"), key=lambda p: p.stat().st_mtime):
+        found = json.loads(path.read_text())
+        small, large = found["small"], found["large"]
+        ratio = large["p95"] / small["p95"]
+        rows.append(
+            [
+                f"cold p95 at {large['documents']:,} ≤ 2× cold p95 at {small['documents']:,}, "
+                "timed alternately (`bench.size_ratio`, CPU)",
+                f"{ratio:.2f}× ({large['p95']:.1f} vs {small['p95']:.1f} ms)",
+                _verdict(ratio <= 2, f"{ratio / 2:.2f}× over"),
+            ]
+        )
+    return rows
+
+
+def targets(cold: Any, scaling: Any, quality: Any, tui: Any, results: Path | None = None) -> list[str]:
     rows: list[list[object]] = []
     if cold:
         ms = cold["ms"]
@@ -181,6 +199,7 @@ def targets(cold: Any, scaling: Any, quality: Any, tui: Any) -> list[str]:
                         _verdict(ours_map >= ANSERINI_CACM["AP"], f"by {ANSERINI_CACM['AP'] - ours_map:.4f}"),
                     ]
                 )
+    rows += _paired_size_targets(results)
     if tui:
         rows.append(
             [
@@ -557,7 +576,7 @@ def render(results: Path, docs: Path) -> Path:
             + ".",
             "",
         ]
-    lines += targets(cold, scaling, quality, tui)
+    lines += targets(cold, scaling, quality, tui, results)
     if cold:
         lines += cold_section(cold)
     if scaling:
