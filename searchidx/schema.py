@@ -19,6 +19,8 @@ from __future__ import annotations
 import itertools
 import pickle
 import struct
+import sys
+from array import array
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -269,11 +271,48 @@ def live_column(reader: Any, fieldname: str) -> Iterator[tuple[int, Any]]:
     for leaf, offset in reader.leaf_readers():
         if leaf.doc_count() == 0:
             continue
-        column = leaf.column_reader(fieldname)  # a segment reader fills in missing columns
-        deleted = leaf.is_deleted
-        for docnum in range(leaf.doc_count_all()):
-            if not deleted(docnum):
-                yield offset + docnum, column[docnum]
+        values = column_values(leaf, fieldname)
+        if leaf.has_deletions():
+            deleted = leaf.is_deleted
+            yield from ((offset + d, value) for d, value in enumerate(values) if not deleted(d))
+        else:
+            yield from zip(range(offset, offset + len(values)), values, strict=True)
+
+
+def column_values(leaf: Any, fieldname: str) -> list[Any]:
+    """Every document's value of a column in one segment (deleted ones too), read at once where it can be.
+
+    Whoosh reads a column a document at a time (a seek, a read and a translation: 2-5 us
+    each): on 304,688 articles an update's manifest and its commit's story grouping spent
+    seconds there. A variable-length column is sliced from one read of its data, a 64-bit
+    ``NUMERIC`` one unpacked from one (big-endian, shifted by 2**63 when signed); any
+    other (a segment lacking the column reads Whoosh's filler) a document at a time.
+    """
+    column = leaf.column_reader(fieldname)
+    count = leaf.doc_count_all()
+    raw = column.raw_column() if isinstance(column, columns.TranslatingColumnReader) else column
+    field = leaf.schema[fieldname]
+    if isinstance(raw, columns.VarBytesColumn.Reader) and len(raw._lengths) == count:
+        offsets, lengths = raw._offsets, raw._lengths
+        data = raw._dbfile.get(raw._basepos, offsets[-1] + lengths[-1]) if count else b""
+        values = [data[at : at + size] for at, size in zip(offsets, lengths, strict=True)]
+        return values if raw is column else list(map(column._translate, values))
+    if (
+        isinstance(raw, columns.NumericColumn.Reader)
+        and raw._typecode == "Q"
+        and raw._count <= count
+        and isinstance(field, fields.NUMERIC)
+        and field.numtype is int
+        and field.bits == 64
+        and not field.decimal_places
+    ):
+        stored = array("Q", raw._dbfile.get(raw._basepos, raw._count * 8))
+        if sys.byteorder == "little":
+            stored.byteswap()
+        shift = 1 << 63 if field.signed else 0
+        tail = [column[raw._count]] * (count - raw._count) if count > raw._count else []  # the default
+        return [value - shift for value in stored] + tail
+    return [column[docnum] for docnum in range(count)]
 
 
 def build_schema() -> fields.Schema:

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 
 from searchidx import Article, Index
-from searchidx.schema import NewsTokenizer, build_schema, document, live_column, text_postings
+from searchidx.schema import NewsTokenizer, build_schema, column_values, document, live_column, text_postings
 from searchidx.segments import whoosh_index
 from searchidx.snapshot import BlockMatcher, Snapshot, WhooshReader, WhooshSearcher
-from searchidx.snapshot.columns import MISSING, DateColumn, numeric_column
+from searchidx.snapshot.columns import MISSING, DateColumn
 from searchidx.snapshot.postings import field_lengths
 from searchidx.storage import INDEX_NAME
 
@@ -164,18 +164,39 @@ def test_field_lengths_match_whooshs_doc_field_length(snapshot: Snapshot) -> Non
             assert length == leaf.doc_field_length(docnum, "body", 0), (offset, docnum)
 
 
-def test_numeric_columns_read_at_once_match_whooshs_reader(snapshot: Snapshot) -> None:
-    """Every segment's dates as Whoosh's column reader gives them (an undated segment falls back)."""
+@pytest.mark.parametrize("fieldname", ["id", "path", "hash", "date", "sketch", "entities"])
+def test_columns_read_at_once_match_whooshs_reader(snapshot: Snapshot, fieldname: str) -> None:
+    """Every segment's values as Whoosh's column reader gives them, a document at a time."""
     reader = snapshot._searcher.reader()
-    read_at_once = 0
     for leaf, _offset in reader.leaf_readers():
-        column = leaf.column_reader("date")
+        column = leaf.column_reader(fieldname)
         expected = [column[docnum] for docnum in range(leaf.doc_count_all())]
-        found = numeric_column(leaf, "date")
-        if found is not None:
-            read_at_once += 1
-            assert found == expected
-    assert read_at_once >= 2
+        assert column_values(leaf, fieldname) == expected, fieldname
+    live = [(d, v) for d, v in live_column(reader, fieldname)]
+    assert [d for d, _v in live] == sorted(reader.all_doc_ids())  # deleted documents left out
+
+
+def test_columns_are_sliced_or_unpacked_not_read_per_document(
+    snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fixture's id, path and date columns take the read-at-once paths, not the fallback."""
+    from whoosh import columns
+
+    def per_document(self: Any, docnum: int) -> Any:
+        raise AssertionError("read a document at a time")
+
+    leaf = snapshot._searcher.reader().leaf_readers()[0][0]
+    expected = {name: column_values(leaf, name) for name in ("id", "path", "date")}
+    monkeypatch.setattr(columns.VarBytesColumn.Reader, "__getitem__", per_document)
+    monkeypatch.setattr(columns.NumericColumn.Reader, "__getitem__", per_document)
+    count = leaf.doc_count_all()
+    assert {name: column_values(leaf, name) for name in ("id", "path")} == {
+        name: expected[name] for name in ("id", "path")
+    }
+    assert len(expected["date"]) == count
+    raw = leaf.column_reader("date").raw_column()
+    if raw._count == count:  # no default past the values written: no per-document read at all
+        assert column_values(leaf, "date") == expected["date"]
 
 
 def test_the_date_column_sorts_the_live_dated_documents(snapshot: Snapshot) -> None:
@@ -224,6 +245,14 @@ WRITE_AND_FORMAT = {
         "from whoosh.analysis import Token",
         "from whoosh.analysis import Tokenizer",
         "from whoosh.system import pack_uint",
+        # column_values: test_columns_read_at_once_match_whooshs_reader and the next test
+        "raw._lengths",
+        "raw._offsets",
+        "raw._dbfile",
+        "raw._basepos",
+        "raw._typecode",
+        "raw._count",
+        "column._translate",
     },
 }
 

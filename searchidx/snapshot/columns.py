@@ -12,16 +12,15 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
-import sys
 from array import array
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..dates import DateRange
-from ..schema import decode_entities, live_column
+from ..schema import column_values, decode_entities, live_column
 from .protocols import WhooshReader
 
-__all__ = ["MISSING", "DateColumn", "DocColumn", "EntityColumn", "entity_rows", "from_ts", "numeric_column"]
+__all__ = ["MISSING", "DateColumn", "DocColumn", "EntityColumn", "entity_rows", "from_ts"]
 
 MISSING = 2**63 - 1  # Whoosh's column default for a document without a date
 
@@ -40,7 +39,7 @@ class DateColumn:
 
     The sorted copy is two arrays of machine integers, not a list of ``(timestamp, docnum)``
     tuples: on 76,172 articles 1.2 MB instead of 6 MB. The column is read a segment at a
-    time (:func:`numeric_column`): a date filter's first use on 304,688 articles took 0.9 s
+    time (:func:`searchidx.schema.column_values`): a date filter's first use on 304,688 articles took 0.9 s
     CPU when Whoosh read it a document at a time.
     """
 
@@ -49,10 +48,7 @@ class DateColumn:
         for leaf, offset in reader.leaf_readers():
             count = leaf.doc_count_all()
             values += [MISSING] * (offset - len(values))
-            found = numeric_column(leaf, "date") if leaf.doc_count() else [MISSING] * count
-            if found is None:  # another column layout: Whoosh's reader, one document at a time
-                column = leaf.column_reader("date")
-                found = [column[docnum] for docnum in range(count)]
+            found = column_values(leaf, "date") if leaf.doc_count() else [MISSING] * count
             if leaf.has_deletions():
                 for docnum in [d for d in range(count) if leaf.is_deleted(d)]:
                     found[docnum] = MISSING
@@ -79,37 +75,6 @@ class DateColumn:
         if not self.keys:
             return None, None, self.undated
         return from_ts(self.keys[0]), from_ts(self.keys[-1]), self.undated
-
-
-def numeric_column(leaf: WhooshReader, fieldname: str) -> list[int] | None:
-    """Every document's value in one segment's 64-bit integer column, read at once (None: another layout).
-
-    Whoosh reads a ``NUMERIC`` column a document at a time (a seek, an unpack and a
-    translation: ~2 us each). Its layout is a run of big-endian unsigned 8-byte values,
-    shifted up by 2**63 for signed numbers, then the default for the documents past the run.
-    """
-    from whoosh.columns import NumericColumn
-    from whoosh.fields import NUMERIC
-
-    column = leaf.column_reader(fieldname)
-    field = leaf.schema[fieldname]
-    raw = column.raw_column() if hasattr(column, "raw_column") else None
-    if not (
-        isinstance(raw, NumericColumn.Reader)
-        and raw._typecode == "Q"
-        and isinstance(field, NUMERIC)
-        and field.numtype is int
-        and field.bits == 64
-        and not field.decimal_places
-    ):
-        return None
-    stored = array("Q", raw._dbfile.get(raw._basepos, raw._count * 8))
-    if sys.byteorder == "little":
-        stored.byteswap()
-    shift = 1 << 63 if field.signed else 0
-    count = leaf.doc_count_all()
-    tail = [column[raw._count]] * (count - raw._count) if count > raw._count else []  # the default
-    return [value - shift for value in stored] + tail
 
 
 def entity_rows(reader: WhooshReader) -> Iterator[list[tuple[str, str, str]]]:
