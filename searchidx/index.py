@@ -145,6 +145,7 @@ class Index:
             current = cls.open(where)
             return write(current.path, current._ix, current._meta, roots, run)
 
+        _mapped_reads()
         report = create(
             where,
             roots,
@@ -249,6 +250,7 @@ class Index:
 
     def _update(self, roots: Sequence[Path], lock_timeout: float, run: Run) -> IndexReport:
         check_apart(self.path, roots)
+        _mapped_reads()
         with write_lock(self.path, lock_timeout):
             report = write(self.path, self._ix, self._meta, roots, run)
         self._reader.refresh()
@@ -429,3 +431,15 @@ class Index:
             roots=self.roots,
             stories=stories,
         )
+
+
+def _mapped_reads() -> None:
+    """Read segments through their maps, as searches do, in the indexing runs too.
+
+    A run reads the index (its manifest, the commit's stories, entities and vocabulary): with
+    Whoosh's copies of each segment file, adding 10 articles to 304,688 peaked at 1.8 GB (350
+    MB through the maps).
+    """
+    from .snapshot import install_mapped_reads
+
+    install_mapped_reads()

@@ -26,6 +26,7 @@ package, not the modules.
 from __future__ import annotations
 
 from .columns import MISSING, DateColumn, from_ts
+from .mapped import install as install_mapped_reads
 from .mapped import release_pages
 from .postings import BlockHeader, Matches, SegmentPostings, TermPostings, Unreadable
 from .protocols import BlockMatcher, WhooshReader, WhooshSearcher
@@ -44,5 +45,6 @@ __all__ = [
     "WhooshReader",
     "WhooshSearcher",
     "from_ts",
+    "install_mapped_reads",
     "release_pages",
 ]
