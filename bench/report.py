@@ -97,7 +97,9 @@ def _query_targets(scaling: Any, sizes: list[int]) -> list[list[object]]:
 def _paired_size_targets(results: Path | None) -> list[list[object]]:
     """The size targets timed alternately on two indexes (``bench.size_ratio``), when run."""
     rows: list[list[object]] = []
-    for path in sorted((results or Path()).glob("size_ratio-*.json"), key=lambda p: p.stat().st_mtime):
+    if results is None:
+        return rows
+    for path in sorted(results.glob("size_ratio-*.json"), key=lambda p: p.stat().st_mtime):
         found = json.loads(path.read_text())
         small, large = found["small"], found["large"]
         ratio = large["p95"] / small["p95"]

@@ -28,7 +28,7 @@ from searchidx.schema import NewsTokenizer, build_schema, column_values, documen
 from searchidx.segments import whoosh_index
 from searchidx.snapshot import BlockMatcher, Snapshot, WhooshReader, WhooshSearcher
 from searchidx.snapshot.columns import MISSING, DateColumn
-from searchidx.snapshot.postings import field_lengths
+from searchidx.snapshot.postings import code_lengths, length_codes
 from searchidx.storage import INDEX_NAME
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "searchidx" / "snapshot"
@@ -157,8 +157,9 @@ def test_a_blocks_ids_and_weights_are_read_from_its_front_only(
 
 def test_field_lengths_match_whooshs_doc_field_length(snapshot: Snapshot) -> None:
     reader = snapshot._searcher.reader()
+    by_code = code_lengths()
     for leaf, offset in reader.leaf_readers():
-        lengths = field_lengths(leaf, "body")
+        lengths = [by_code[code] for code in length_codes(leaf, "body")]
         assert len(lengths) == leaf.doc_count_all()
         for docnum, length in enumerate(lengths):
             assert length == leaf.doc_field_length(docnum, "body", 0), (offset, docnum)

@@ -45,7 +45,6 @@ __all__ = [
     "block_positions",
     "code_lengths",
     "extent",
-    "field_lengths",
     "headers",
     "leaf_matcher",
     "length_codes",
@@ -142,11 +141,6 @@ _DOUBLES = struct.Struct(">xd")  # pickle's BINFLOAT: b"G" then a big-endian dou
 _INT = struct.Struct("!i")  # a block's length, as Whoosh's StructFile writes it
 _MAGIC: bytes = WHOOSH3_HEADER_MAGIC
 _INT_SIZES = {ord("K"): 1, ord("M"): 2, ord("J"): 4}  # BININT1, BININT2, BININT (little-endian)
-
-
-def field_lengths(reader: Any, fieldname: str) -> list[int]:
-    """Field length of every document in one segment (0 where the field is empty)."""
-    return [_LENGTHS[code] for code in length_codes(reader, fieldname)]
 
 
 def length_codes(reader: Any, fieldname: str) -> bytes:

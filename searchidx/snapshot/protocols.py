@@ -50,13 +50,6 @@ class WhooshReader(Protocol):
     def is_deleted(self, docnum: int) -> bool:
         """Whether a (segment-local) document is deleted."""
 
-    def has_deletions(self) -> bool:
-        """Whether any document is deleted."""
-
-    @property
-    def schema(self) -> Any:
-        """The index's schema (its fields by name)."""
-
 
 class WhooshSearcher(Protocol):
     """The calls made on a Whoosh ``Searcher`` (weighted by :class:`searchidx.ranking.RobertsonBM25F`)."""

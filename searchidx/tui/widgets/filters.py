@@ -46,20 +46,19 @@ class FilterPanel(VerticalScroll, can_focus=False):
         for title, kind in KINDS:
             yield Label(title)
             yield SelectionList[str](id=f"facet-{kind}")
-        self._updating = False
 
     def selected(self, kind: str) -> tuple[str, ...]:
         """Names ticked under ``kind`` (``person``, ``place`` or ``org``)."""
         return tuple(self.query_one(f"#facet-{kind}", SelectionList).selected)
 
     def show(self, facets: Facets) -> None:
-        """Refresh the facet lists, keeping ticked names at the top and ticked."""
-        self._updating = True
-        try:
-            for label, values in (("person", facets.people), ("place", facets.places), ("org", facets.orgs)):
-                self._fill(self.query_one(f"#facet-{label}", SelectionList), values)
-        finally:
-            self._updating = False
+        """Refresh the facet lists, keeping ticked names at the top and ticked.
+
+        Re-ticking posts ``SelectedChanged`` messages, handled after the refill: the
+        ``FiltersChanged`` they lead to changes nothing, and the screen starts no search for it.
+        """
+        for label, values in (("person", facets.people), ("place", facets.places), ("org", facets.orgs)):
+            self._fill(self.query_one(f"#facet-{label}", SelectionList), values)
 
     @staticmethod
     def _fill(widget: SelectionList[str], values: tuple[FacetValue, ...]) -> None:
@@ -76,8 +75,6 @@ class FilterPanel(VerticalScroll, can_focus=False):
             _highlight_first(widget)
 
     def _changed(self) -> None:
-        if self._updating:
-            return
         chosen = self.query_one("#sort", Select).value
         sort = SORT_ORDERS[SORT_ORDERS.index(chosen)] if chosen in SORT_ORDERS else "relevance"
         filters = Filters(
