@@ -676,3 +676,42 @@ def test_british_and_american_spellings_of_one_body_are_one_name() -> None:
         "Organisation for Economic Co-operation and Development",
         "International Coffee Organization",
     ]
+
+
+def test_a_firm_with_and_without_its_legal_form_is_one_name() -> None:
+    from searchidx.entities.canonical import canonicalize
+
+    # In one article: the short name joins the one longer name that only adds a legal form.
+    merged = canonicalize(
+        [
+            mention("Newmont Gold Co", "org"),
+            mention("Newmont Gold", "org"),
+            mention("Newmont Gold", "org"),
+            mention("Newmont Mining Corp", "org"),
+            mention("Newmont", "org"),  # begins two firms: stays itself
+            mention("Acme", "org"),
+            mention("Acme Co", "org"),
+            mention("Acme Corp", "org"),  # two legal forms in one article: Acme stays too
+        ]
+    )
+    assert sorted((e.name, e.mentions) for e in merged) == [
+        ("Acme", 1),
+        ("Acme Co", 1),
+        ("Acme Corp", 1),
+        ("Newmont", 1),
+        ("Newmont Gold Co", 3),
+        ("Newmont Mining Corp", 1),
+    ]
+    # Across the collection: legal forms of one firm are one, under the most used.
+    rows = [[("org", "newmont gold co", "Newmont Gold Co")]] * 4
+    rows += [[("org", "newmont gold corp", "Newmont Gold Corp")]] * 2
+    rows += [[("org", "newmont gold", "Newmont Gold")]] * 6
+    rows += [[("org", "newmont mining corp", "Newmont Mining Corp")]]
+    found = resolve_collection(rows)
+    for key in ("newmont gold", "newmont gold corp", "newmont gold co"):
+        assert found.root("org", key) == ("org", "newmont gold co")
+    assert found.root("org", "newmont mining corp") == ("org", "newmont mining corp")
+    # A list of firms: "and" after a legal form starts the next firm, it does not grow into one.
+    body = "Kidder, Peabody and Co, Lazard Freres and Co and Salomon Brothers Inc said."
+    cleaned = clean_mentions([mention("Salomon Brothers Inc", "org", body)], body)
+    assert [(e.text, e.label) for e in cleaned] == [("Salomon Brothers Inc", "org")]

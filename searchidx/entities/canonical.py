@@ -2,7 +2,8 @@
 
 Within one article a shorter person mention resolves to a fuller name already
 seen ("Erdogan" -> "Recep Tayyip Erdogan", "Assad" -> "Bashar al-Assad").
-Keys fold case and diacritics and drop name particles, so "Çavuşoğlu" and
+A company named with and without its legal form ("Newmont Gold", "Newmont
+Gold Co") is the longer name. Keys fold case and diacritics and drop name particles, so "Çavuşoğlu" and
 "Cavusoglu", or "Bashar Assad" and "Bashar al-Assad", are one facet value.
 """
 
@@ -16,7 +17,10 @@ from functools import lru_cache
 from ..analysis import fold
 from ..models import CanonicalEntity, Entity
 
-__all__ = ["best_display", "canonicalize", "name_key", "resolve_people"]
+__all__ = ["LEGAL_WORDS", "best_display", "canonicalize", "legal_variant", "name_key", "resolve_people"]
+
+#: Words giving a firm's legal form ("Newmont Gold Co" and "Newmont Gold Corp" are one firm).
+LEGAL_WORDS = frozenset("corp corporation inc co cos company ltd plc ag sa nv bv gmbh llc lp".split())
 
 # Articles and particles that vary within one name ("al-Assad" / "Assad").
 _PARTICLES = frozenset("al el bin ibn abu de da di du van von der den le la the".split())
@@ -76,6 +80,24 @@ def _person_root(key: str, target: dict[str, str]) -> str | None:
     return roots.pop() if len(roots) == 1 else None
 
 
+def legal_variant(short: str, longer: str) -> bool:
+    """Whether ``longer`` is ``short`` and a legal form ("newmont gold" / "newmont gold and co inc")."""
+    if not longer.startswith(short + " "):
+        return False
+    rest = longer[len(short) + 1 :].split()
+    return rest[-1] in LEGAL_WORDS and all(w in LEGAL_WORDS or w in ("and", "&") for w in rest)
+
+
+def _firm_targets(orgs: Collection[str]) -> dict[str, str]:
+    """Org key -> the one longer org key of the same article that only adds a legal form."""
+    found = {}
+    for key in orgs:
+        longer = [other for other in orgs if legal_variant(key, other)]
+        if len(longer) == 1:
+            found[key] = longer[0]
+    return found
+
+
 def _split_pairs(mentions: list[tuple[str, str, str]], people: set[str]) -> list[tuple[str, str, str]]:
     """Split "Erdogan and Putin" into two people when both halves name known people."""
     out: list[tuple[str, str, str]] = []
@@ -110,13 +132,17 @@ def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset
     mentions = [m for m in mentions if m[1]]
     mentions = _split_pairs(mentions, {k for label, k, _ in mentions if label == "person"})
     target = resolve_people(k for label, k, _ in mentions if label == "person")
+    firms = _firm_targets({k for label, k, _ in mentions if label == "org"})
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     resolved: list[tuple[str, str, str, bool]] = []  # label, root, display, is_root_spelling
     for label, key, display in mentions:
         root = target[key] if label == "person" and key in target else None
         if root is None and key not in places:
             root = _person_root(key, target)
-        if root is not None and root != key:
+        if root is None and label == "org" and key in firms:
+            votes[firms[key]]["org"] += 1
+            resolved.append(("org", firms[key], display, False))
+        elif root is not None and root != key:
             votes[root]["person"] += 1
             resolved.append(("person", root, display, False))
         else:

@@ -30,8 +30,9 @@ __all__ = [
     "title_mentions",
 ]
 
-#: Bump when a rule or table changes what is extracted (indexes then ask for a rebuild).
-RULES_VERSION = "11"
+#: Bump when a rule or table here or in :mod:`.collection` changes what is extracted or how
+#: names resolve (indexes then ask for a rebuild, which also redoes the collection's resolution).
+RULES_VERSION = "12"
 
 # Words of wire boilerplate and financial tables: a mention made only of these is none.
 _BOILERPLATE = frozenset(
@@ -268,6 +269,7 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
 
 
 _LEGAL_ONLY = frozenset("sons son brothers partners co company inc corp ltd plc".split())
+_LEGAL_FORMS = frozenset("co inc corp ltd plc llc".split())  # the end of a firm's name, never inside it
 _LEFT_WORD_RE = re.compile(r"(?:([A-Z][\w.'’-]*|&|and)(,?)[ \t]+)$")
 _PARTNERS_RE = re.compile(r" and | ?& ?")
 _NOT_LEFT = frozenset("The A An In On At For From By With To Of And Its Their His Her".split())
@@ -295,6 +297,7 @@ def _whole_company(text: str, entity: Entity, ends: Collection[int] = frozenset(
                 before is None
                 or before.group(1) in (None, "&", "and")
                 or before.group(1) in _NOT_LEFT
+                or before.group(1).lower().rstrip(".") in _LEGAL_FORMS  # "... and Co and Salomon Brothers"
                 or before.group(2)
                 or match.start() - 1 in ends
                 or match.start() in ends

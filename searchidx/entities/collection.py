@@ -18,7 +18,8 @@ collection, so facets count one entity once and a filter finds every alias:
   organisation name whose initials it is and that shares an article with it.
 * **Short company names:** an organisation key that begins exactly one longer
   company name resolves to it ("Moody" -> "Moody's Investors Service Inc"), or to
-  the dominant one.
+  the dominant one; names differing only in their legal form ("Newmont Gold Co",
+  "Newmont Gold Corp") are one, under the most used.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from itertools import chain
 from operator import itemgetter
 
 from ..resolution import Pair, Resolution
-from .canonical import name_key
+from .canonical import LEGAL_WORDS, name_key
 from .cleanup import ALIASES, COMPANY_ENDS, company_roots, title_like
 from .gazetteer import Gazetteer, read_gazetteer
 
@@ -122,9 +123,6 @@ def _company_names(org_keys: Iterable[str]) -> set[str]:
     return names
 
 
-_LEGAL = frozenset("corp corporation inc co cos company ltd plc ag sa nv bv gmbh llc lp".split())
-
-
 def _legal_form(root: str, rest: Sequence[str]) -> bool:
     """The rest of a longer name only gives a legal form ("Corp", "and Co").
 
@@ -132,11 +130,11 @@ def _legal_form(root: str, rest: Sequence[str]) -> bool:
     "Moody's Investors Service Inc"); anything else names a subsidiary
     ("Citicorp Industrial Credit Inc", "General Motors Acceptance Corp").
     """
-    if not rest or rest[-1] not in _LEGAL:
+    if not rest or rest[-1] not in LEGAL_WORDS:
         return False
     if root.endswith("'s"):
-        return not any(w in COMPANY_ENDS - _LEGAL or w == "international" for w in rest)
-    return all(w in _LEGAL or w in ("and", "&") for w in rest)
+        return not any(w in COMPANY_ENDS - LEGAL_WORDS or w == "international" for w in rest)
+    return all(w in LEGAL_WORDS or w in ("and", "&") for w in rest)
 
 
 def _prefix_targets(org_keys: Collection[str], weight: Mapping[str, int]) -> dict[str, str]:
@@ -152,19 +150,46 @@ def _prefix_targets(org_keys: Collection[str], weight: Mapping[str, int]) -> dic
             rest = key[len(root) :].split()
             while rest and rest[0] in ("and", "&"):
                 rest.pop(0)
-            other = " ".join(rest) in org_keys and not all(w in _LEGAL for w in rest)  # "... and World Bank"
+            # "... and World Bank": another organisation, not a legal form
+            other = " ".join(rest) in org_keys and not all(w in LEGAL_WORDS for w in rest)
             if other or len(rest) > 3 or not _legal_form(root, rest):
                 continue
             longer[root].append(key)
             if root.endswith("'s"):
                 longer[root[:-2]].append(key)
-    target = {}
+    # "Newmont Gold Co" and "Newmont Gold Corp" are one firm: its best-known legal form.
+    target = _legal_variants(org_keys, weight)
+    combined: Counter[str] = Counter()
+    for key in org_keys:
+        combined[target.get(key, key)] += weight.get(key, 0)
     for key in org_keys:
         if key.split()[-1] in COMPANY_ENDS:
             continue  # a whole company name already: "General Electric Co" is not GEC Plc
-        found = _dominant(longer.get(key, ()), weight)
+        found = _dominant({target.get(c, c) for c in longer.get(key, ())}, combined)
         if found is not None and found != key:
             target[key] = found
+    return target
+
+
+def _legal_variants(org_keys: Collection[str], weight: Mapping[str, int]) -> dict[str, str]:
+    """Company key -> the most used key naming the same firm with another legal form.
+
+    Keys that differ only in their last legal words ("co", "corp", "and co inc") are
+    one firm; the others go to the one in the most articles (ties: the first in order).
+    """
+    firms: dict[str, list[str]] = defaultdict(list)
+    for key in org_keys:
+        words = key.split()
+        if len(words) < 2 or words[-1] not in LEGAL_WORDS:
+            continue
+        n = len(words)
+        while n > 1 and (words[n - 1] in LEGAL_WORDS or words[n - 1] in ("and", "&")):
+            n -= 1
+        firms[" ".join(words[:n])].append(key)
+    target = {}
+    for keys in firms.values():
+        best = min(keys, key=lambda k: (-weight.get(k, 0), k))
+        target.update({k: best for k in keys if k != best})
     return target
 
 
