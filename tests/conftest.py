@@ -105,3 +105,18 @@ def entity_index(fixture_model: Path, tmp_path: Path, monkeypatch: pytest.Monkey
     )
     (corpus / "c.txt").write_text("Warning on Idlib\n\nThe United Nations warned about Idlib .\n")
     return Index.build(tmp_path / "ix", [corpus], workers=1)
+
+
+@pytest.fixture
+def quick_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual's pilot looks for an idle app in 5 ms windows instead of 20 ms ones.
+
+    ``pilot.press`` waits for idle twice per key (40 ms a key at least: most of a TUI
+    test's time went there); the same test of "idle" (under 5% of a core busy over the
+    window), checked more often. The app's own timers are untouched, and tests still wait
+    for the app itself with their own ``settle``.
+    """
+    import textual._wait as wait
+
+    monkeypatch.setattr(wait, "SLEEP_GRANULARITY", 0.005)
+    monkeypatch.setattr(wait, "SLEEP_IDLE", 0.005 / 20)

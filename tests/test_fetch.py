@@ -658,6 +658,7 @@ def test_a_feed_slow_to_answer_delays_no_commit_of_the_folders(web: _Server, tmp
         assert time.monotonic() - landed < 4.0  # not behind the feed's 6 s
 
 
+@pytest.mark.usefixtures("quick_idle")
 async def test_the_tui_copies_a_feed_articles_link_and_has_no_file_to_edit(
     web: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

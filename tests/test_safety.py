@@ -385,6 +385,7 @@ def test_open_index_sees_a_rebuild_and_a_replaced_directory(tmp_path: Path) -> N
     assert reader.search("oil").total == 1 and reader.search("wheat").total == 0
 
 
+@pytest.mark.usefixtures("quick_idle")
 async def test_tui_sees_a_rebuild(tmp_path: Path) -> None:
     from textual.widgets import Input
 

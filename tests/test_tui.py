@@ -29,6 +29,8 @@ from searchidx.tui.widgets.preview import build, paragraphs, reflow
 from searchidx.tui.widgets.results import hit_text, top_entities
 from searchidx.tui.widgets.timeline import month_series
 
+pytestmark = pytest.mark.usefixtures("quick_idle")
+
 SIZE = (120, 36)
 
 

@@ -19,6 +19,8 @@ from searchidx.tui.screens.search import SearchScreen
 from searchidx.tui.widgets import Preview, ResultsList
 from tests.test_tui import SIZE, settle, until
 
+pytestmark = pytest.mark.usefixtures("quick_idle")
+
 LEAD = (
     "OPEC believes world oil prices should be set around a fixed average price of 18 dlrs a barrel, "
     "an OAPEC official said today in Luxembourg."
