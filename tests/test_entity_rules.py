@@ -715,3 +715,16 @@ def test_a_firm_with_and_without_its_legal_form_is_one_name() -> None:
     body = "Kidder, Peabody and Co, Lazard Freres and Co and Salomon Brothers Inc said."
     cleaned = clean_mentions([mention("Salomon Brothers Inc", "org", body)], body)
     assert [(e.text, e.label) for e in cleaned] == [("Salomon Brothers Inc", "org")]
+
+
+def test_a_firm_is_shown_as_most_articles_name_it() -> None:
+    rows = [[("person", "merrill lynch", "Merrill Lynch")]] * 5
+    rows += [[("org", "merrill lynch co inc", "Merrill Lynch Co Inc")]]
+    rows += [[("org", "moody", "Moody")]] * 5
+    rows += [[("org", "moody's investors service inc", "Moody's Investors Service Inc")]]
+    found = resolve_collection(rows)
+    assert found.root("person", "merrill lynch") == ("org", "merrill lynch co inc")  # one firm
+    assert found.renames["person", "Merrill Lynch"] == ("org", "Merrill Lynch")  # as 5 of 6 name it
+    # A short name that is more than the firm's name without its legal form is not shown instead.
+    assert found.root("org", "moody") == ("org", "moody's investors service inc")
+    assert found.renames["org", "Moody"] == ("org", "Moody's Investors Service Inc")

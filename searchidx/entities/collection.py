@@ -31,7 +31,7 @@ from itertools import chain
 from operator import itemgetter
 
 from ..resolution import Pair, Resolution
-from .canonical import LEGAL_WORDS, name_key
+from .canonical import LEGAL_WORDS, legal_variant, name_key
 from .cleanup import ALIASES, COMPANY_ENDS, company_roots, title_like
 from .gazetteer import Gazetteer, read_gazetteer
 
@@ -312,6 +312,10 @@ def resolve_collection(
     # A name from the alias table is the one it gives ("International Business Machines"), no prefix.
     prefixes = _prefix_targets(orgs - _ALIAS_KEYS, weight)
     roots: dict[Pair, Pair] = {}
+    # A firm is shown as most of its articles name it: "Merrill Lynch" (120 articles), not
+    # the "Merrill Lynch Co Inc" of one that its short name resolves to (the short name
+    # without a legal form only: "Moody" stays "Moody's Investors Service Inc").
+    firm_name: dict[str, str] = {}
     for key, v in votes.items():
         label = label_of[key]
         if label == "person":
@@ -319,6 +323,10 @@ def resolve_collection(
         elif label == "org":
             target = acronyms.get(key) or prefixes.get(key, key)
             target = prefixes.get(target, target)
+            if key in prefixes and key not in acronyms and legal_variant(key, target):
+                known = firm_name.get(target, target)
+                if weight[key] > weight.get(known, 0):
+                    firm_name[target] = key
         else:
             target = key
         if target == key and key in common:
@@ -331,5 +339,6 @@ def resolve_collection(
         for label in votes[key]:
             root = changed.get((label, key))
             if root is not None:
-                renames[label, name] = (root[0], name if root[1] == key else displays.get(root[1], root[1]))
+                shown_as = firm_name.get(root[1], root[1])
+                renames[label, name] = (root[0], name if root[1] == key else displays.get(shown_as, shown_as))
     return Resolution(changed, renames)
