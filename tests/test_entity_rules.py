@@ -728,3 +728,40 @@ def test_a_firm_is_shown_as_most_articles_name_it() -> None:
     # A short name that is more than the firm's name without its legal form is not shown instead.
     assert found.root("org", "moody") == ("org", "moody's investors service inc")
     assert found.renames["org", "Moody"] == ("org", "Moody's Investors Service Inc")
+
+
+def test_a_first_word_standing_for_the_one_name_it_begins_joins_it() -> None:
+    from searchidx.entities.canonical import canonicalize
+
+    def merged(*found: tuple[str, str]) -> list[tuple[str, str, int]]:
+        found_ = canonicalize([mention(t, lab) for t, lab in found])
+        return sorted((e.label, e.name, e.mentions) for e in found_)
+
+    assert merged(("Merrill Lynch", "org"), ("Merrill", "person"), ("Merrill", "org")) == [
+        ("org", "Merrill Lynch", 3)
+    ]
+    assert merged(("Moody's", "person"), ("Moody Corp", "org")) == [("org", "Moody Corp", 2)]  # a firm: org
+    # Not the first word of another entity, of a longer name, or of two names; never a place.
+    assert merged(("Reagan", "person"), ("Reagan Administration", "org")) == [
+        ("org", "Reagan Administration", 1),
+        ("person", "Reagan", 1),
+    ]
+    assert merged(("Citicorp", "org"), ("Citicorp Industrial Credit Inc", "org")) == [
+        ("org", "Citicorp", 1),
+        ("org", "Citicorp Industrial Credit Inc", 1),
+    ]
+    assert merged(("George", "person"), ("George Shultz", "person"), ("George Bush", "person")) == [
+        ("person", "George", 1),
+        ("person", "George Bush", 1),
+        ("person", "George Shultz", 1),
+    ]
+    assert merged(("Texas", "place"), ("Texas Instruments", "org")) == [
+        ("org", "Texas Instruments", 1),
+        ("place", "Texas", 1),
+    ]
+    jordan = canonicalize([mention("Jordan", "person"), mention("Jordan Marsh", "org")], places={"jordan"})
+    assert sorted(e.name for e in jordan) == ["Jordan", "Jordan Marsh"]  # a place name stays itself
+    assert merged(("Hong", "person"), ("Hong Kong", "place")) == [
+        ("person", "Hong", 1),
+        ("place", "Hong Kong", 1),
+    ]

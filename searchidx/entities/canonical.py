@@ -3,8 +3,10 @@
 Within one article a shorter person mention resolves to a fuller name already
 seen ("Erdogan" -> "Recep Tayyip Erdogan", "Assad" -> "Bashar al-Assad").
 A company named with and without its legal form ("Newmont Gold", "Newmont
-Gold Co") is the longer name. Keys fold case and diacritics and drop name particles, so "Çavuşoğlu" and
-"Cavusoglu", or "Bashar Assad" and "Bashar al-Assad", are one facet value.
+Gold Co") is the longer name, and so is a first word standing for the one name of
+the article it begins ("Merrill" for "Merrill Lynch"). Keys fold case and
+diacritics and drop name particles, so "Çavuşoğlu" and "Cavusoglu", or "Bashar
+Assad" and "Bashar al-Assad", are one facet value.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from ..models import CanonicalEntity, Entity
 
 __all__ = ["LEGAL_WORDS", "best_display", "canonicalize", "legal_variant", "name_key", "resolve_people"]
 
+# Last words of a name that is a body or a firm's other part, not a name its first word stands for.
+_BODY_WORDS = frozenset(
+    "administration government party department ministry commission agency office council committee "
+    "board union fund bank group court house exchange association institute".split()
+)
 #: Words giving a firm's legal form ("Newmont Gold Co" and "Newmont Gold Corp" are one firm).
 LEGAL_WORDS = frozenset("corp corporation inc co cos company ltd plc ag sa nv bv gmbh llc lp".split())
 
@@ -98,6 +105,32 @@ def _firm_targets(orgs: Collection[str]) -> dict[str, str]:
     return found
 
 
+def _head_targets(
+    mentions: Sequence[tuple[str, str, str]], places: Collection[str], firms: dict[str, str]
+) -> dict[str, str]:
+    """One-word key -> the one longer name of the article it begins ("merrill" -> "merrill lynch").
+
+    Wire copy shortens a firm to its first word ("Merrill's earnings"); places never join
+    a name they begin ("Texas" and "Texas Instruments Inc" are two).
+    """
+    longer: dict[str, set[str]] = defaultdict(set)
+    for label, key, _ in mentions:
+        words = key.split()
+        if len(words) > 1 and label != "place":
+            # Only a two-word name is the first word's own ("Merrill Lynch", "Bashar Assad"); a
+            # longer one or one ending in a body's word is another entity ("Citicorp Industrial
+            # Credit Inc", "Reagan Administration", "Labour Party").
+            own = len(words) == 2 and words[1] not in _BODY_WORDS
+            longer[_POSSESSIVE_RE.sub("", words[0])].add(firms.get(key, key) if own else "")
+    found = {}
+    for label, key, _ in mentions:
+        names = longer.get(key)
+        one_word = " " not in key and label != "place" and key not in places
+        if one_word and names and len(names) == 1 and "" not in names:
+            found[key] = next(iter(names))
+    return found
+
+
 def _split_pairs(mentions: list[tuple[str, str, str]], people: set[str]) -> list[tuple[str, str, str]]:
     """Split "Erdogan and Putin" into two people when both halves name known people."""
     out: list[tuple[str, str, str]] = []
@@ -133,6 +166,7 @@ def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset
     mentions = _split_pairs(mentions, {k for label, k, _ in mentions if label == "person"})
     target = resolve_people(k for label, k, _ in mentions if label == "person")
     firms = _firm_targets({k for label, k, _ in mentions if label == "org"})
+    heads = _head_targets(mentions, places, firms)
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     resolved: list[tuple[str, str, str, bool]] = []  # label, root, display, is_root_spelling
     for label, key, display in mentions:
@@ -142,6 +176,11 @@ def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset
         if root is None and label == "org" and key in firms:
             votes[firms[key]]["org"] += 1
             resolved.append(("org", firms[key], display, False))
+        elif root in (None, key) and key in heads:
+            # "Moody" of "Moody's Investors Service Inc": a firm's name, however "Moody" is tagged.
+            label = "org" if heads[key].rsplit(" ", 1)[-1] in LEGAL_WORDS else label
+            votes[heads[key]][label] += 1
+            resolved.append((label, heads[key], display, False))
         elif root is not None and root != key:
             votes[root]["person"] += 1
             resolved.append(("person", root, display, False))
