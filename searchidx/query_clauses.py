@@ -230,7 +230,7 @@ def _aliased(name: str, field: str | None) -> str:
     """
     if field not in ENTITY_QUERY_FIELDS:
         return name
-    from .entities.cleanup import alias
+    from .entities.aliases import alias
 
     known = alias(name)
     return known[1] if known is not None and field in (known[0], "entity") else name

@@ -31,8 +31,9 @@ from itertools import chain
 from operator import itemgetter
 
 from ..resolution import Pair, Resolution
+from .aliases import ALIASES
 from .canonical import LEGAL_WORDS, legal_variant, name_key
-from .cleanup import ALIASES, COMPANY_ENDS, company_roots, title_like
+from .cleanup import COMPANY_ENDS, company_roots, title_like
 from .gazetteer import Gazetteer, read_gazetteer
 
 __all__ = ["DOMINANT", "NO_ENTITY", "common_words", "initials", "resolve_collection", "shipped_lists"]

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import bisect
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import analysis
-from ..errors import SearchCancelled
 from ..schema import TEXT_FIELDS
 from ..storage import read_vocabulary
-from . import budget
+from . import budget, matching
 from .budget import LRU_ENTRY_BYTES, ByteLRU, posting_scores_bytes, str_list_bytes
 from .columns import DateColumn, DocColumn, EntityColumn, entity_rows
 from .mapped import install as install_mapped_reads
@@ -247,36 +246,8 @@ class Snapshot:
     # ---- matching ----------------------------------------------------------------------
 
     def docset(self, query: wq.Query) -> set[int]:
-        """Docnums a query matches, by set algebra over posting lists.
-
-        Much faster than walking Whoosh's Python union matchers for wide ORs
-        (prefix expansions); phrases and fuzzy terms fall back to Whoosh.
-        """
-        from whoosh import query as wq
-
-        reader = self._searcher.reader()
-        if isinstance(query, wq.Term):
-            if (query.fieldname, query.text) not in reader:
-                return set()
-            return set(reader.postings(query.fieldname, query.text).all_ids())
-        if isinstance(query, wq.Every):
-            return set(reader.all_doc_ids())
-        if isinstance(query, wq.Or):
-            found: set[int] = set()
-            for sub in query.subqueries:
-                found |= self.docset(sub)
-            return found
-        if isinstance(query, wq.And):
-            positive = [q for q in query.subqueries if not isinstance(q, wq.Not)]
-            sets = sorted((self.docset(q) for q in positive), key=len) or [set(reader.all_doc_ids())]
-            result = sets[0].intersection(*sets[1:])
-            for q in query.subqueries:
-                if isinstance(q, wq.Not):
-                    result -= self.docset(q.query)
-            return result
-        if isinstance(query, wq.Not):
-            return set(reader.all_doc_ids()) - self.docset(query.query)
-        return set(self._searcher.docs_for_query(query))
+        """Docnums a query matches, by set algebra over posting lists (:func:`.matching.docset`)."""
+        return matching.docset(self._searcher, query)
 
     def whoosh_top(
         self,
@@ -287,28 +258,8 @@ class Snapshot:
         should_stop: Callable[[], bool] | None = None,
         matched: set[int] | None = None,
     ) -> tuple[int, list[tuple[int, float]]]:
-        """Whoosh's own scoring: the total, and the ``(docnum, score)`` pairs ranked ``offset`` to ``k``.
-
-        Phrases, fuzzy terms, ``*`` and ``--any`` come here. One exact pass: Whoosh's
-        default collector prunes sub-matchers once its heap is full, so its total is
-        wrong and ``len()`` re-runs the whole query. ``matched``, when given, is filled
-        with the docnums the query matches (before ``allowed`` filters them).
-
-        Raises:
-            SearchCancelled: ``should_stop`` said so (asked every 128 matches).
-        """
-        from whoosh.collectors import FilterCollector, TopCollector
-
-        top = TopCollector(limit=k, usequality=False, replace=0)
-        inner = top if should_stop is None and matched is None else _watched(top, should_stop, matched)
-        collector = inner if allowed is None else FilterCollector(inner, allowed)
-        self._searcher.search_with_collector(query, collector)
-        results = collector.results()
-        page = [
-            (results.docnum(i), float(results.score(i) or 0.0))
-            for i in range(offset, results.scored_length())
-        ]
-        return top.count(), page
+        """Whoosh's own scoring: the total and ranks ``offset`` to ``k`` (:func:`.matching.whoosh_top`)."""
+        return matching.whoosh_top(self._searcher, query, allowed, k, offset, should_stop, matched)
 
     def indexed_terms(self, query: wq.Query) -> set[tuple[str, bytes]]:
         """Every indexed ``(field, term)`` the query can match, prefixes and fuzzy terms expanded.
@@ -473,24 +424,3 @@ def _field_frequency_bytes(key: tuple[str, str], _count: int) -> int:
 
 def _expansion_bytes(key: tuple[str, str, int], terms: list[str]) -> int:
     return LRU_ENTRY_BYTES + sys.getsizeof(key[1]) + str_list_bytes(terms)
-
-
-def _watched(child: Any, should_stop: Callable[[], bool] | None, matched: set[int] | None) -> Any:
-    """A collector around ``child`` that asks ``should_stop`` every 128 matches and notes each in ``matched``.
-
-    Both sit in ``matches()`` so they also run under Whoosh's FilterCollector,
-    which iterates its child's matches itself.
-    """
-    from whoosh.collectors import WrappingCollector
-
-    class Watched(WrappingCollector):  # type: ignore[misc]
-        def matches(self) -> Iterator[int]:
-            offset = self.child.offset
-            for seen, docnum in enumerate(self.child.matches()):
-                if should_stop is not None and not seen & 127 and should_stop():
-                    raise SearchCancelled()
-                if matched is not None:
-                    matched.add(offset + docnum)
-                yield docnum
-
-    return Watched(child)

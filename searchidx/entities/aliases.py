@@ -1,0 +1,78 @@
+"""One name per entity: the shipped table of aliases ("U.S." is the place United States).
+
+Hand-written from common knowledge (country, state and organisation abbreviations);
+:mod:`.cleanup` renames a mention found here, and :mod:`.collection` never resolves
+one of these names further.
+"""
+
+from __future__ import annotations
+
+from ..analysis import fold
+
+__all__ = ["ALIASES", "alias"]
+
+_STATE_ABBREVIATIONS = {
+    "tenn": "Tennessee", "conn": "Connecticut", "mass": "Massachusetts", "fla": "Florida", "ill": "Illinois",
+    "mich": "Michigan", "minn": "Minnesota", "okla": "Oklahoma", "ariz": "Arizona", "colo": "Colorado",
+    "penn": "Pennsylvania", "wis": "Wisconsin", "calif": "California",
+}  # fmt: skip
+
+# One name per entity: folded spellings -> (label, canonical display).
+_ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("place", "United States"): ("u.s", "u.s.", "us", "usa", "u.s.a", "u.s.a.", "united states of america"),
+    ("place", "Britain"): ("uk", "u.k", "u.k.", "united kingdom", "great britain"),
+    ("place", "Soviet Union"): ("ussr", "u.s.s.r", "u.s.s.r.", "soviet"),
+    ("place", "New Zealand"): ("n.z", "n.z."),
+    ("place", "United Arab Emirates"): ("uae", "u.a.e", "u.a.e."),
+    ("org", "International Monetary Fund"): ("imf",),
+    ("org", "European Community"): ("ec", "european economic community", "eec"),
+    ("org", "European Union"): ("eu",),
+    ("org", "United Nations"): ("un", "u.n", "u.n."),
+    ("org", "Securities and Exchange Commission"): ("sec",),
+    ("org", "Federal Reserve"): ("fed", "federal reserve board", "federal reserve system"),
+    ("org", "U.S. Agriculture Department"): (
+        "usda",
+        "agriculture department",
+        "u.s. department of agriculture",
+    ),
+    ("org", "Organization of Petroleum Exporting Countries"): (
+        "opec",
+        "organisation of petroleum exporting countries",
+    ),
+    ("org", "General Agreement on Tariffs and Trade"): ("gatt", "agreement on tariffs and trade"),
+    ("org", "Standard and Poor's Corp"): ("standard and poor", "standard and poor's", "s&p", "s and p"),
+    ("org", "Organisation for Economic Co-operation and Development"): (
+        "oecd",
+        "organization for economic co-operation and development",
+        "organization for economic cooperation and development",
+        "organisation for economic cooperation and development",
+        # the tagger's cut at "and": "Organisation for Economic Cooperation" and Development
+        "organisation for economic cooperation",
+        "organization for economic cooperation",
+        "organisation for economic co-operation",
+        "organisation of economic cooperation",
+    ),
+    ("org", "North Atlantic Treaty Organization"): ("nato",),
+    ("org", "International Coffee Organization"): ("ico", "international coffee organisation"),
+    ("org", "Central Intelligence Agency"): ("cia",),
+    ("org", "Al Qaeda"): ("al-qaeda", "al qaida", "al-qaida"),
+    ("org", "New York Stock Exchange"): ("nyse",),
+    ("org", "International Business Machines"): (
+        "ibm",
+        "international business machines corp",
+        "international business machines co",
+    ),
+    ("org", "Commodity Credit Corporation"): ("ccc",),
+    ("place", "West Germany"): ("west german",),
+    **{("place", name): (abbreviation,) for abbreviation, name in _STATE_ABBREVIATIONS.items()},
+    ("org", "General Motors"): ("gm", "general motors corp"),
+}
+#: Folded spelling -> (label, display) for every alias and canonical name.
+ALIASES: dict[str, tuple[str, str]] = {
+    spelling: key for key, spellings in _ALIAS_TABLE.items() for spelling in (*spellings, fold(key[1]))
+}
+
+
+def alias(text: str) -> tuple[str, str] | None:
+    """``(label, display)`` of a name in the alias table (``"U.S."`` -> place United States)."""
+    return ALIASES.get(fold(" ".join(text.split())).rstrip())
