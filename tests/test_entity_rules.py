@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from searchidx.entities.cleanup import alias, clean_mentions, company_roots, title_mentions
 from searchidx.entities.collection import common_words, initials, resolve_collection
-from searchidx.entities.context import grow_right
+from searchidx.entities.context import and_co, grow_right
 from searchidx.models import Entity
 from searchidx.query import entity_query
 
@@ -765,3 +765,46 @@ def test_a_first_word_standing_for_the_one_name_it_begins_joins_it() -> None:
         ("person", "Hong", 1),
         ("place", "Hong Kong", 1),
     ]
+
+
+def test_and_co_makes_a_firm_and_lists_of_firms_stay_apart() -> None:
+    from searchidx.entities.canonical import canonicalize, name_key
+
+    def cleaned(body: str, *found: tuple[str, str]) -> list[tuple[str, str]]:
+        return [(e.text, e.label) for e in clean_mentions([mention(t, lab, body) for t, lab in found], body)]
+
+    body = "Kidder, Peabody and Co, Lazard Freres and Co and Salomon Brothers Inc said."
+    tagged = [("Peabody", "place"), ("Lazard Freres", "person"), ("Salomon Brothers Inc", "org")]
+    assert cleaned(body, *tagged) == [
+        ("Kidder, Peabody and Co", "org"),
+        ("Lazard Freres and Co", "org"),
+        ("Salomon Brothers Inc", "org"),
+    ]
+    body = "Kidder, Peabody and Co Inc, Lazard Freres and Co and Salomon Brothers Inc said."
+    assert cleaned(body, ("Kidder, Peabody and Co Inc", "org"), ("Lazard Freres", "person"))[1] == (
+        "Lazard Freres and Co",
+        "org",
+    )
+    body = "Its auditors Touche Ross and Co. said; Merrill Lynch and Co Inc agreed."
+    assert cleaned(body, ("Touche Ross", "person"), ("Merrill Lynch", "person")) == [
+        ("Touche Ross and Co.", "org"),
+        ("Merrill Lynch and Co Inc", "org"),
+    ]
+    body = "Talks on Smith and Co-operation."
+    assert and_co(body, mention("Smith", "person", body)) == mention("Smith", "person", body)
+    # A firm's name in another language, or its legal form first, is an organisation.
+    body = "Societe Generale and NV Philips Gloeilampenfabrieken bought."
+    assert cleaned(body, ("Societe Generale", "person"), ("NV Philips Gloeilampenfabrieken", "person")) == [
+        ("Societe Generale", "org"),
+        ("NV Philips Gloeilampenfabrieken", "org"),
+    ]
+    assert name_key("Sears, Roebuck and Co") == name_key("Sears Roebuck and Co") == "sears roebuck and co"
+    # In one article: the person-tagged short name and the first word join the firm.
+    merged = canonicalize(
+        [
+            mention("Merrill", "person"),
+            mention("Merrill Lynch", "person"),
+            mention("Merrill Lynch and Co Inc", "org"),
+        ]
+    )
+    assert [(e.label, e.name, e.mentions) for e in merged] == [("org", "Merrill Lynch and Co Inc", 3)]

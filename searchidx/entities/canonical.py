@@ -31,7 +31,7 @@ LEGAL_WORDS = frozenset("corp corporation inc co cos company ltd plc ag sa nv bv
 
 # Articles and particles that vary within one name ("al-Assad" / "Assad").
 _PARTICLES = frozenset("al el bin ibn abu de da di du van von der den le la the".split())
-_SPLIT_RE = re.compile(r"[\s\-‐‑]+")
+_SPLIT_RE = re.compile(r"[\s,\-‐‑]+")  # "Sears, Roebuck and Co" is "sears roebuck and co"
 _POSSESSIVE_RE = re.compile(r"['’´]s$")
 _EDGE_RE = re.compile(r"^[\W_]+|[\W_]+$")
 
@@ -46,7 +46,7 @@ def clean(text: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def name_key(text: str) -> str:
-    """Folded key of a name: ``"Bashar al-Assad"`` -> ``"bashar assad"``."""
+    """Folded key of a name: ``"Bashar al-Assad"`` -> ``"bashar assad"`` (no commas, hyphens or particles)."""
     tokens = [t for t in _SPLIT_RE.split(fold(clean(text))) if t]
     kept = [t for t in tokens if t not in _PARTICLES]
     return " ".join(kept or tokens)
@@ -95,8 +95,16 @@ def legal_variant(short: str, longer: str) -> bool:
     return rest[-1] in LEGAL_WORDS and all(w in LEGAL_WORDS or w in ("and", "&") for w in rest)
 
 
+def _without_legal_form(words: list[str]) -> list[str]:
+    """A name's words before its legal form ("merrill lynch and co inc" -> "merrill lynch")."""
+    n = len(words)
+    while n > 1 and (words[n - 1] in LEGAL_WORDS or words[n - 1] in ("and", "&")):
+        n -= 1
+    return words[:n] if n < len(words) and words[-1] in LEGAL_WORDS else words
+
+
 def _firm_targets(orgs: Collection[str]) -> dict[str, str]:
-    """Org key -> the one longer org key of the same article that only adds a legal form."""
+    """Key -> the one longer key of the same article that only adds a legal form (an org's)."""
     found = {}
     for key in orgs:
         longer = [other for other in orgs if legal_variant(key, other)]
@@ -117,10 +125,11 @@ def _head_targets(
     for label, key, _ in mentions:
         words = key.split()
         if len(words) > 1 and label != "place":
-            # Only a two-word name is the first word's own ("Merrill Lynch", "Bashar Assad"); a
-            # longer one or one ending in a body's word is another entity ("Citicorp Industrial
-            # Credit Inc", "Reagan Administration", "Labour Party").
-            own = len(words) == 2 and words[1] not in _BODY_WORDS
+            # Only a two-word name (and its legal form) is the first word's own ("Merrill Lynch
+            # and Co", "Bashar Assad"); a longer one or one ending in a body's word is another
+            # entity ("Citicorp Industrial Credit Inc", "Reagan Administration", "Labour Party").
+            stem = _without_legal_form(words)
+            own = len(stem) == 2 and stem[1] not in _BODY_WORDS
             longer[_POSSESSIVE_RE.sub("", words[0])].add(firms.get(key, key) if own else "")
     found = {}
     for label, key, _ in mentions:
@@ -165,7 +174,7 @@ def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset
     mentions = [m for m in mentions if m[1]]
     mentions = _split_pairs(mentions, {k for label, k, _ in mentions if label == "person"})
     target = resolve_people(k for label, k, _ in mentions if label == "person")
-    firms = _firm_targets({k for label, k, _ in mentions if label == "org"})
+    firms = _firm_targets({k for label, k, _ in mentions if label != "place"})
     heads = _head_targets(mentions, places, firms)
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     resolved: list[tuple[str, str, str, bool]] = []  # label, root, display, is_root_spelling
@@ -173,7 +182,7 @@ def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset
         root = target[key] if label == "person" and key in target else None
         if root is None and key not in places:
             root = _person_root(key, target)
-        if root is None and label == "org" and key in firms:
+        if root in (None, key) and key in firms:  # "Merrill Lynch" of "Merrill Lynch and Co Inc"
             votes[firms[key]]["org"] += 1
             resolved.append(("org", firms[key], display, False))
         elif root in (None, key) and key in heads:

@@ -18,7 +18,7 @@ from ..analysis import fold
 from ..models import Entity
 from .aliases import ALIASES, alias
 from .context import PORTFOLIOS as _PORTFOLIOS
-from .context import complete_by_acronym, grow_right, partner_firms, place_heads, qualify_bodies
+from .context import and_co, complete_by_acronym, grow_right, partner_firms, place_heads, qualify_bodies
 from .decode import PERSON_TITLES, TITLE_WORDS
 
 __all__ = [
@@ -68,6 +68,8 @@ COMPANY_ENDS = frozenset(
     "corp corporation inc co company ltd plc ag sa nv bv gmbh group bank brothers partners association "
     "holdings industries airlines markets securities capital".split()
 )
+# First words of a firm's name in other languages, or a legal form written first ("NV Philips").
+_FIRM_HEADS = frozenset("banque banco banca societe compagnie cie caisse credit groupe nv ab kk oy".split())
 _PLACE_WORDS = frozenset("island islands city county province state republic".split())
 # Last words of a government body: "U.S. Treasury" tagged a place is an organisation.
 _BODY_ENDS = frozenset(
@@ -195,8 +197,8 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
         return None  # "Kuwaiti", "Latin Americans"
     if known is not None:
         label, text = known  # one name per entity: "U.S." is the place United States
-    elif words[-1] in COMPANY_ENDS and len(words) > 1:
-        label = "org"  # "Motors Corp", "Merrill Lynch Capital Markets"
+    elif (words[-1] in COMPANY_ENDS or words[0] in _FIRM_HEADS) and len(words) > 1:
+        label = "org"  # "Motors Corp", "Merrill Lynch Capital Markets", "Societe Generale"
     elif label == "person" and words[-1] in _PLACE_WORDS:
         label = "place"
     elif label == "place" and len(words) > 1 and (words[-1] in _BODY_ENDS or words[-1] in _GROUP_ENDS):
@@ -225,8 +227,10 @@ def _whole_company(text: str, entity: Entity, ends: Collection[int] = frozenset(
         word = match.group(1) if match else None
         if match is None or word is None or word in _NOT_LEFT:
             break
-        if match.group(2) and not _PARTNERS_RE.search(text, start, entity.end):
-            break  # "In Tokyo, Sony Corp": a comma ends the name unless partners follow
+        if match.group(2) and (
+            not _PARTNERS_RE.search(text, start, entity.end) or word.lower().rstrip(".") in _LEGAL_FORMS
+        ):
+            break  # "In Tokyo, Sony Corp": a comma ends the name unless partners follow, and after "Inc,"
         if word in ("&", "and"):
             before = _LEFT_WORD_RE.search(text, max(0, match.start() - 40), match.start())
             if (
@@ -377,7 +381,7 @@ def clean_mentions(
         Entity(e.text, "org", e.start, e.end) if _AGENCY_AFTER_RE.match(text, e.end) else e for e in fixed
     ]
     people = {e.start for e in fixed if e.label == "person"}
-    fixed = [grow_right(text, complete_by_acronym(text, e), people) for e in fixed]
+    fixed = [grow_right(text, complete_by_acronym(text, and_co(text, e)), people) for e in fixed]
     fixed = qualify_bodies(text, fixed, lambda name: alias(name) is not None)
     ends = {e.end for e in fixed}
     grown = [

@@ -21,6 +21,7 @@ from .decode import PERSON_TITLES
 
 __all__ = [
     "PORTFOLIOS",
+    "and_co",
     "complete_by_acronym",
     "grow_right",
     "partner_firms",
@@ -105,6 +106,23 @@ def grow_right(text: str, entity: Entity, stops: Collection[int] = frozenset()) 
         return entity
     end = entity.end + len(" ".join(["", *words]))
     return Entity(text[entity.start : end], "org", entity.start, end)
+
+
+# "and Co" after a name, and a legal form after that: "Touche Ross and Co", "Merrill Lynch and Co Inc".
+_AND_CO_RE = re.compile(r",?[ \t]+(?:and|&)[ \t]+Co(?![\w-])\.?(?:,?[ \t]+(?:Inc|Ltd|Plc|LP)(?![\w-])\.?)?")
+
+
+def and_co(text: str, entity: Entity) -> Entity:
+    """A name followed by "and Co" is a firm's: "Touche Ross" + " and Co" -> the org "Touche Ross and Co".
+
+    The tagger reads "Touche Ross" and "Arthur Andersen" as people, and "Peabody" of
+    "Kidder, Peabody and Co" as a place, and leaves "and Co" out; no person's or place's
+    name goes on "and Co" ("and Co-operation" is not "and Co").
+    """
+    match = _AND_CO_RE.match(text, entity.end)
+    if match is None:
+        return entity
+    return Entity(text[entity.start : match.end()], "org", entity.start, match.end())
 
 
 _ACRONYM_AFTER_RE = re.compile(r"\s*\(([A-Z]{2,6})\)")
