@@ -808,3 +808,33 @@ def test_and_co_makes_a_firm_and_lists_of_firms_stay_apart() -> None:
         ]
     )
     assert [(e.label, e.name, e.mentions) for e in merged] == [("org", "Merrill Lynch and Co Inc", 3)]
+
+
+def test_state_abbreviations_markets_embassies_and_a_firm_tagged_a_place() -> None:
+    def cleaned(body: str, *found: tuple[str, str]) -> list[tuple[str, str]]:
+        return [(e.text, e.label) for e in clean_mentions([mention(t, lab, body) for t, lab in found], body)]
+
+    assert alias("N.J.") == alias("N.J") == ("place", "New Jersey")
+    assert alias("Pa") == alias("Penn.") == ("place", "Pennsylvania")
+    assert alias("Ala") == ("place", "Alabama")
+    assert alias("Miss") is None  # a title, not Mississippi
+    body = "Shares on the U.S. Market rose, the U.S. Embassy said."
+    assert cleaned(body, ("U.S. Market", "place"), ("U.S. Embassy", "place")) == [("U.S. Embassy", "org")]
+    rows = [[("place", "ford", "Ford")]] * 5 + [[("org", "ford", "Ford")]]
+    rows += [[("org", "ford motor co", "Ford Motor Co")]] * 3
+    rows += [[("place", "texas", "Texas")]] * 5 + [[("person", "texas", "Texas")]]
+    rows += [[("org", "texas instruments inc", "Texas Instruments Inc")]]
+    found = resolve_collection(rows, places={"texas"})
+    assert found.root("place", "ford")[0] == "org"
+    assert found.root("place", "texas") == ("place", "texas")  # the place list knows it
+
+
+def test_a_place_word_beside_its_person_in_nearly_every_article_is_the_surname() -> None:
+    rows = [[("person", "nigel lawson", "Nigel Lawson"), ("place", "lawson", "Lawson")]] * 5
+    rows += [[("person", "nigel lawson", "Nigel Lawson")]] * 3
+    rows += [[("place", "washington", "Washington")]] * 20
+    harold = ("person", "harold washington", "Harold Washington")
+    rows += [[harold, ("place", "washington", "Washington")]] * 2
+    found = resolve_collection(rows, places={"lawson", "washington"})
+    assert found.root("place", "lawson") == ("person", "nigel lawson")
+    assert found.root("place", "washington") == ("place", "washington")  # beside him in 2 of 22

@@ -11,10 +11,18 @@ from ..analysis import fold
 
 __all__ = ["ALIASES", "alias"]
 
+# U.S. states as wire copy abbreviates them ("Lufkin, Texas", "Newark, N.J."), each with and
+# without its last full stop; none that is also a word or a title ("Miss", "La", "Me", "Ore").
 _STATE_ABBREVIATIONS = {
     "tenn": "Tennessee", "conn": "Connecticut", "mass": "Massachusetts", "fla": "Florida", "ill": "Illinois",
     "mich": "Michigan", "minn": "Minnesota", "okla": "Oklahoma", "ariz": "Arizona", "colo": "Colorado",
-    "penn": "Pennsylvania", "wis": "Wisconsin", "calif": "California",
+    "penn": "Pennsylvania", "wis": "Wisconsin", "calif": "California", "n.j": "New Jersey",
+    "n.y": "New York", "pa": "Pennsylvania", "ga": "Georgia", "ala": "Alabama", "va": "Virginia",
+    "w.va": "West Virginia", "n.c": "North Carolina", "s.c": "South Carolina", "n.d": "North Dakota",
+    "s.d": "South Dakota", "n.h": "New Hampshire", "n.m": "New Mexico", "r.i": "Rhode Island",
+    "md": "Maryland", "ky": "Kentucky", "kan": "Kansas", "neb": "Nebraska", "nev": "Nevada",
+    "tex": "Texas", "wyo": "Wyoming", "vt": "Vermont", "ind": "Indiana", "del": "Delaware",
+    "wash": "Washington State", "mo": "Missouri", "ark": "Arkansas",
 }  # fmt: skip
 
 # One name per entity: folded spellings -> (label, canonical display).
@@ -23,6 +31,7 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("place", "Britain"): ("uk", "u.k", "u.k.", "united kingdom", "great britain"),
     ("place", "Soviet Union"): ("ussr", "u.s.s.r", "u.s.s.r.", "soviet"),
     ("place", "New Zealand"): ("n.z", "n.z."),
+    ("place", "Brazil"): ("brasil",),
     ("place", "United Arab Emirates"): ("uae", "u.a.e", "u.a.e."),
     ("org", "International Monetary Fund"): ("imf",),
     ("org", "European Community"): ("ec", "european economic community", "eec"),
@@ -64,7 +73,8 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("org", "Commodity Credit Corporation"): ("ccc",),
     ("place", "West Germany"): ("west german",),
-    **{("place", name): (abbreviation,) for abbreviation, name in _STATE_ABBREVIATIONS.items()},
+    **{("place", name): (a, a + ".") for a, name in _STATE_ABBREVIATIONS.items() if name != "Pennsylvania"},
+    ("place", "Pennsylvania"): ("penn", "penn.", "pa", "pa."),
     ("org", "General Motors"): ("gm", "general motors corp"),
 }
 #: Folded spelling -> (label, display) for every alias and canonical name.

@@ -74,7 +74,7 @@ _PLACE_WORDS = frozenset("island islands city county province state republic".sp
 # Last words of a government body: "U.S. Treasury" tagged a place is an organisation.
 _BODY_ENDS = frozenset(
     "treasury department ministry administration commission agency office council committee court "
-    "senate congress parliament government cabinet".split()
+    "senate congress parliament government cabinet embassy consulate".split()
 )
 # Last words of a gathering or a monitoring group: "Munich Security Conference" tagged a place is one.
 _GROUP_ENDS = frozenset("conference observatory forum institute foundation".split())
@@ -199,6 +199,8 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
         label, text = known  # one name per entity: "U.S." is the place United States
     elif (words[-1] in COMPANY_ENDS or words[0] in _FIRM_HEADS) and len(words) > 1:
         label = "org"  # "Motors Corp", "Merrill Lynch Capital Markets", "Societe Generale"
+    elif label == "place" and len(words) > 1 and words[-1] in ("market", "markets"):
+        return None  # "U.S. Market", "Japanese Markets": where trading happens, no place's name
     elif label == "person" and words[-1] in _PLACE_WORDS:
         label = "place"
     elif label == "place" and len(words) > 1 and (words[-1] in _BODY_ENDS or words[-1] in _GROUP_ENDS):
