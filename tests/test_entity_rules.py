@@ -838,3 +838,23 @@ def test_a_place_word_beside_its_person_in_nearly_every_article_is_the_surname()
     found = resolve_collection(rows, places={"lawson", "washington"})
     assert found.root("place", "lawson") == ("person", "nigel lawson")
     assert found.root("place", "washington") == ("place", "washington")  # beside him in 2 of 22
+
+
+def test_a_firm_without_its_legal_form_and_names_cut_at_and_join_the_whole_name() -> None:
+    rows = [[("org", "salomon brothers inc", "Salomon Brothers Inc")]] * 7
+    rows += [[("org", "salomon brothers", "Salomon Brothers")]] * 2
+    rows += [[("org", "securities and exchange commission", "Securities and Exchange Commission")]] * 20
+    rows += [[("org", "exchange commission", "Exchange Commission")]] * 2
+    us_sec = "U.S. Securities and Exchange Commission"
+    rows += [[("org", us_sec.lower(), us_sec)]] * 3
+    rows += [[("org", "u.s. securities", "U.S. Securities")]] * 2
+    rows += [[("org", "world bank", "World Bank")]] * 5
+    rows += [[("org", "inter-american bank and world bank", "Inter-American Bank and World Bank")]]
+    rows += [[("org", "food and drug administration", "Food and Drug Administration")]] * 5
+    rows += [[("org", "food", "Food")]]
+    found = resolve_collection(rows)
+    assert found.root("org", "food") == ("org", "food")  # one word: too little to go on
+    assert found.root("org", "salomon brothers") == ("org", "salomon brothers inc")
+    assert found.root("org", "exchange commission") == ("org", "securities and exchange commission")
+    assert found.root("org", "u.s. securities") == ("org", "u.s. securities and exchange commission")
+    assert found.root("org", "world bank") == ("org", "world bank")  # never into a less used name

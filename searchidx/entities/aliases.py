@@ -37,7 +37,7 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("org", "European Community"): ("ec", "european economic community", "eec"),
     ("org", "European Union"): ("eu",),
     ("org", "United Nations"): ("un", "u.n", "u.n."),
-    ("org", "Securities and Exchange Commission"): ("sec",),
+    ("org", "Securities and Exchange Commission"): ("sec", "u.s. securities and exchange commission"),
     ("org", "Federal Reserve"): ("fed", "federal reserve board", "federal reserve system"),
     ("org", "U.S. Agriculture Department"): (
         "usda",

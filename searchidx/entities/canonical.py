@@ -19,7 +19,15 @@ from functools import lru_cache
 from ..analysis import fold
 from ..models import CanonicalEntity, Entity
 
-__all__ = ["LEGAL_WORDS", "best_display", "canonicalize", "legal_variant", "name_key", "resolve_people"]
+__all__ = [
+    "LEGAL_WORDS",
+    "best_display",
+    "canonicalize",
+    "legal_variant",
+    "name_key",
+    "resolve_people",
+    "without_legal_form",
+]
 
 # Last words of a name that is a body or a firm's other part, not a name its first word stands for.
 _BODY_WORDS = frozenset(
@@ -95,7 +103,7 @@ def legal_variant(short: str, longer: str) -> bool:
     return rest[-1] in LEGAL_WORDS and all(w in LEGAL_WORDS or w in ("and", "&") for w in rest)
 
 
-def _without_legal_form(words: list[str]) -> list[str]:
+def without_legal_form(words: list[str]) -> list[str]:
     """A name's words before its legal form ("merrill lynch and co inc" -> "merrill lynch")."""
     n = len(words)
     while n > 1 and (words[n - 1] in LEGAL_WORDS or words[n - 1] in ("and", "&")):
@@ -128,7 +136,7 @@ def _head_targets(
             # Only a two-word name (and its legal form) is the first word's own ("Merrill Lynch
             # and Co", "Bashar Assad"); a longer one or one ending in a body's word is another
             # entity ("Citicorp Industrial Credit Inc", "Reagan Administration", "Labour Party").
-            stem = _without_legal_form(words)
+            stem = without_legal_form(words)
             own = len(stem) == 2 and stem[1] not in _BODY_WORDS
             longer[_POSSESSIVE_RE.sub("", words[0])].add(firms.get(key, key) if own else "")
     found = {}

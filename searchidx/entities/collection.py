@@ -32,7 +32,7 @@ from operator import itemgetter
 
 from ..resolution import Pair, Resolution
 from .aliases import ALIASES
-from .canonical import LEGAL_WORDS, legal_variant, name_key
+from .canonical import LEGAL_WORDS, legal_variant, name_key, without_legal_form
 from .cleanup import COMPANY_ENDS, company_roots, title_like
 from .gazetteer import Gazetteer, read_gazetteer
 
@@ -176,21 +176,46 @@ def _legal_variants(org_keys: Collection[str], weight: Mapping[str, int]) -> dic
     """Company key -> the most used key naming the same firm with another legal form.
 
     Keys that differ only in their last legal words ("co", "corp", "and co inc") are
-    one firm; the others go to the one in the most articles (ties: the first in order).
+    one firm; the others go to the one in the most articles (ties: the first in order),
+    and so does the firm's name without any ("Salomon Brothers" of "Salomon Brothers
+    Inc", which :func:`_prefix_targets` leaves, as it ends in a company word).
     """
     firms: dict[str, list[str]] = defaultdict(list)
     for key in org_keys:
         words = key.split()
-        if len(words) < 2 or words[-1] not in LEGAL_WORDS:
-            continue
-        n = len(words)
-        while n > 1 and (words[n - 1] in LEGAL_WORDS or words[n - 1] in ("and", "&")):
-            n -= 1
-        firms[" ".join(words[:n])].append(key)
+        kept = without_legal_form(words)
+        if len(kept) < len(words):
+            firms[" ".join(kept)].append(key)
     target = {}
-    for keys in firms.values():
+    for bare, keys in firms.items():
         best = min(keys, key=lambda k: (-weight.get(k, 0), k))
         target.update({k: best for k in keys if k != best})
+        if bare in org_keys:
+            target[bare] = best
+    return target
+
+
+def _cut_targets(org_keys: Collection[str], weight: Mapping[str, int]) -> dict[str, str]:
+    """Org key -> the one (or dominant) more used org name it was cut from at "and".
+
+    The tagger cuts names at "and": "Exchange Commission" and "U.S. Securities" of
+    "U.S. Securities and Exchange Commission". Only names of two words or more, and only
+    into a name more articles use ("World Bank" never goes to a stray "International
+    Monetary Fund and World Bank").
+    """
+    around: dict[str, list[str]] = defaultdict(list)
+    for key in org_keys:
+        words = key.split()
+        for i, word in enumerate(words):
+            if word == "and" and i >= 2:
+                around[" ".join(words[:i])].append(key)
+            if word == "and" and len(words) - i > 2:
+                around[" ".join(words[i + 1 :])].append(key)
+    target = {}
+    for key in org_keys:
+        found = _dominant(around.get(key, ()), weight)
+        if found is not None and weight.get(found, 0) > weight.get(key, 0):
+            target[key] = found
     return target
 
 
@@ -335,6 +360,7 @@ def resolve_collection(
     acronyms = _acronym_targets(orgs, displays, rows)
     # A name from the alias table is the one it gives ("International Business Machines"), no prefix.
     prefixes = _prefix_targets(orgs - _ALIAS_KEYS, weight)
+    cuts = _cut_targets(orgs, weight)
     roots: dict[Pair, Pair] = {}
     # A firm is shown as most of its articles name it: "Merrill Lynch" (120 articles), not
     # the "Merrill Lynch Co Inc" of one that its short name resolves to (the short name
@@ -345,7 +371,7 @@ def resolve_collection(
         if label == "person":
             target = surnames.get(key, key)
         elif label == "org":
-            target = acronyms.get(key) or prefixes.get(key, key)
+            target = acronyms.get(key) or prefixes.get(key) or cuts.get(key, key)
             target = prefixes.get(target, target)
             if key in prefixes and key not in acronyms and legal_variant(key, target):
                 known = firm_name.get(target, target)
