@@ -19,6 +19,11 @@ def mention(text: str, label: str, body: str = "") -> Entity:
     return Entity(text, label, start, start + len(text))
 
 
+def cleaned(body: str, *found: tuple[str, str]) -> list[tuple[str, str]]:
+    """``(text, label)`` of the mentions ``found`` in ``body`` after the rules."""
+    return [(e.text, e.label) for e in clean_mentions([mention(t, lab, body) for t, lab in found], body)]
+
+
 def test_boilerplate_generic_words_and_table_labels_are_no_entities() -> None:
     found = clean_mentions(
         [
@@ -274,9 +279,6 @@ def test_rules_never_fail_on_any_mention(found: list[tuple[str, str]]) -> None:
 
 
 def test_firm_names_grow_whole_and_two_organisations_split() -> None:
-    def cleaned(body: str, *found: tuple[str, str]) -> list[tuple[str, str]]:
-        return [(e.text, e.label) for e in clean_mentions([mention(t, lab, body) for t, lab in found], body)]
-
     body = "The Food and Drug Administration and Goldman, Sachs and Co agreed."
     assert cleaned(body, ("Drug Administration", "org"), ("Sachs and Co", "org")) == [
         ("Food and Drug Administration", "org"),
@@ -770,9 +772,6 @@ def test_a_first_word_standing_for_the_one_name_it_begins_joins_it() -> None:
 def test_and_co_makes_a_firm_and_lists_of_firms_stay_apart() -> None:
     from searchidx.entities.canonical import canonicalize, name_key
 
-    def cleaned(body: str, *found: tuple[str, str]) -> list[tuple[str, str]]:
-        return [(e.text, e.label) for e in clean_mentions([mention(t, lab, body) for t, lab in found], body)]
-
     body = "Kidder, Peabody and Co, Lazard Freres and Co and Salomon Brothers Inc said."
     tagged = [("Peabody", "place"), ("Lazard Freres", "person"), ("Salomon Brothers Inc", "org")]
     assert cleaned(body, *tagged) == [
@@ -811,9 +810,6 @@ def test_and_co_makes_a_firm_and_lists_of_firms_stay_apart() -> None:
 
 
 def test_state_abbreviations_markets_embassies_and_a_firm_tagged_a_place() -> None:
-    def cleaned(body: str, *found: tuple[str, str]) -> list[tuple[str, str]]:
-        return [(e.text, e.label) for e in clean_mentions([mention(t, lab, body) for t, lab in found], body)]
-
     assert alias("N.J.") == alias("N.J") == ("place", "New Jersey")
     assert alias("Pa") == alias("Penn.") == ("place", "Pennsylvania")
     assert alias("Ala") == ("place", "Alabama")
