@@ -761,6 +761,14 @@ def test_a_first_word_standing_for_the_one_name_it_begins_joins_it() -> None:
         ("org", "Texas Instruments", 1),
         ("place", "Texas", 1),
     ]
+    assert merged(("Burma", "place"), ("Burma's Shan", "person")) == [
+        ("person", "Burma's Shan", 1),
+        ("place", "Burma", 1),
+    ]
+    assert merged(("Burma", "person"), ("Burma's Shan", "person")) == [
+        ("person", "Burma", 1),
+        ("person", "Burma's Shan", 1),
+    ]  # "X's Y" is no name X's first word stands for
     jordan = canonicalize([mention("Jordan", "person"), mention("Jordan Marsh", "org")], places={"jordan"})
     assert sorted(e.name for e in jordan) == ["Jordan", "Jordan Marsh"]  # a place name stays itself
     assert merged(("Hong", "person"), ("Hong Kong", "place")) == [
@@ -789,6 +797,8 @@ def test_and_co_makes_a_firm_and_lists_of_firms_stay_apart() -> None:
         ("Touche Ross and Co.", "org"),
         ("Merrill Lynch and Co Inc", "org"),
     ]
+    body = "A Hamas Thursday statement."
+    assert cleaned(body, ("Hamas Thursday", "org")) == [("Hamas", "org")]  # a day glued to the name
     body = "Talks on Smith and Co-operation."
     assert and_co(body, mention("Smith", "person", body)) == mention("Smith", "person", body)
     # A firm's name in another language, or its legal form first, is an organisation.

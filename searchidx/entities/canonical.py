@@ -138,7 +138,7 @@ def _head_targets(
             # entity ("Citicorp Industrial Credit Inc", "Reagan Administration", "Labour Party").
             stem = without_legal_form(words)
             own = len(stem) == 2 and stem[1] not in _BODY_WORDS
-            longer[_POSSESSIVE_RE.sub("", words[0])].add(firms.get(key, key) if own else "")
+            longer[words[0]].add(firms.get(key, key) if own else "")  # not "burma" of "burma's shan"
     found = {}
     for label, key, _ in mentions:
         names = longer.get(key)

@@ -43,7 +43,10 @@ _BOILERPLATE = frozenset(
     "dividend shares sales revenues tonnes bushels stg yen marks francs lire guilders".split()
 )
 # Trailing words that turn a place into a currency or a table label ("U.S. Dlrs" -> "U.S.").
-_TRAILING = frozenset("dlr dlrs dollar dollars currency cts mln billion".split())
+_TRAILING = frozenset(
+    "dlr dlrs dollar dollars currency cts mln billion monday tuesday wednesday thursday friday saturday "
+    "sunday".split()
+)
 # Capitalised common nouns that are no name on their own ("Bank", "House", "Standard").
 _GENERIC = frozenset(
     "bank house senate congress government ministry department state agency court exchange market "
@@ -184,8 +187,8 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
         raw = raw[: plain.index("of", 1)]  # "Philip Fricke of Goldman Sachs"
     if len(raw) > 1 and fold(raw[0]) == "the":
         raw = raw[1:]  # "The Bank of England"
-    while len(raw) > 1 and fold(raw[-1]).strip(".") in _TRAILING:  # "U.S. Dlrs" -> "U.S."
-        raw.pop()
+    while len(raw) > 1 and fold(raw[-1]).strip(".,") in _TRAILING:  # "U.S. Dlrs" -> "U.S."
+        raw.pop()  # and "Hamas Thursday": a day glued to the name before it
     text = " ".join(raw)
     words = _words(text)
     if not words:
