@@ -864,3 +864,21 @@ def test_a_firm_without_its_legal_form_and_names_cut_at_and_join_the_whole_name(
     assert found.root("org", "exchange commission") == ("org", "securities and exchange commission")
     assert found.root("org", "u.s. securities") == ("org", "u.s. securities and exchange commission")
     assert found.root("org", "world bank") == ("org", "world bank")  # never into a less used name
+
+
+def test_an_org_the_place_lists_know_is_a_place() -> None:
+    places = {"sri lanka", "lazaro cardenas", "bank of tokyo", "jordan"}
+    found = clean_mentions(
+        [
+            mention(t, lab)
+            for t, lab in (("Sri Lanka", "org"), ("Lazaro Cardenas", "person"), ("Bank of Tokyo", "org"))
+        ]
+        + [mention("Jordan", "org")],
+        places=places,
+    )
+    assert [(e.text, e.label) for e in found] == [
+        ("Sri Lanka", "place"),
+        ("Lazaro Cardenas", "person"),  # a person's name: cities are named after people
+        ("Bank of Tokyo", "org"),  # an organisation's word
+        ("Jordan", "org"),  # one word
+    ]

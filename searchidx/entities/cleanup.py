@@ -316,6 +316,21 @@ def _named(entity: Entity) -> Entity:
 _DEMONYM_ENDS = ("an", "ish", "ese", "i")  # Russian, Korean, German, Turkish, Chinese, Iraqi
 
 
+def _known_place(entity: Entity, places: Collection[str]) -> Entity:
+    """An organisation of two words or more that the place lists know is a place ("Sri Lanka").
+
+    Not one word, not a name holding an organisation's word, and not a person's name
+    (cities are named after people: "Lazaro Cardenas"); the alias table's names are
+    already what it says.
+    """
+    if entity.label != "org" or " " not in entity.text or alias(entity.text) is not None:
+        return entity
+    words = _words(entity.text)
+    if any(w in _GROWN_ENDS or w in _FIRM_HEADS for w in words) or " ".join(words) not in places:
+        return entity
+    return Entity(entity.text, "place", entity.start, entity.end)
+
+
 def _demonym(entity: Entity, places: Collection[str]) -> bool:
     """A nationality word tagged as a place ("Russian", "Kuwaiti"): not in the place lists.
 
@@ -373,7 +388,7 @@ def clean_mentions(
         places: Folded place names (a nationality word that is none is no place).
     """
     fixed = [
-        part
+        _known_place(part, places)
         for e in entities
         if (f := _fix(e)) is not None and not _demonym(f, places)
         for whole in _split_title(f)
