@@ -882,3 +882,19 @@ def test_an_org_the_place_lists_know_is_a_place() -> None:
         ("Bank of Tokyo", "org"),  # an organisation's word
         ("Jordan", "org"),  # one word
     ]
+
+
+def test_an_attributive_place_and_italian_firms() -> None:
+    body = "The London-based arm of Gruppo Finanziario Tessile S.P.A. and Benetton Group SpA said."
+    body += " Gruppo Ferruzzi too."
+    tagged = [
+        ("London-based", "place"),
+        ("Gruppo Finanziario Tessile", "person"),
+        ("Benetton Group SpA", "person"),
+    ]
+    assert cleaned(body, *tagged) == [
+        ("London", "place"),
+        ("Gruppo Finanziario Tessile S.P.A.", "org"),
+        ("Benetton Group SpA", "org"),
+    ]
+    assert cleaned(body, ("Gruppo Ferruzzi", "person")) == [("Gruppo Ferruzzi", "org")]

@@ -69,10 +69,12 @@ _NATIONALITIES = frozenset(
 )
 COMPANY_ENDS = frozenset(
     "corp corporation inc co company ltd plc ag sa nv bv gmbh group bank brothers partners association "
-    "holdings industries airlines markets securities capital".split()
+    "holdings industries airlines markets securities capital spa s.p.a".split()
 )
 # First words of a firm's name in other languages, or a legal form written first ("NV Philips").
-_FIRM_HEADS = frozenset("banque banco banca societe compagnie cie caisse credit groupe nv ab kk oy".split())
+_FIRM_HEADS = frozenset(
+    "banque banco banca societe compagnie cie caisse credit groupe gruppo grupo nv ab kk oy".split()
+)
 _PLACE_WORDS = frozenset("island islands city county province state republic".split())
 # Last words of a government body: "U.S. Treasury" tagged a place is an organisation.
 _BODY_ENDS = frozenset(
@@ -182,6 +184,8 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
         return None  # "Treasury Secretary", "Soviet Foreign Minister": a title, no organisation
     while len(raw) > 1 and _ATTRIBUTIVE_RE.search(raw[0]):
         raw = raw[1:]  # "Britain-based Syrian Observatory", "Russia-backed forces"
+    if len(raw) == 1 and (attributive := _ATTRIBUTIVE_RE.search(raw[0])):
+        raw = [raw[0][: attributive.start()]]  # "London-based": London
     plain = [fold(t).strip(".,'’") for t in raw]
     if label == "person" and "of" in plain[1:-1]:
         raw = raw[: plain.index("of", 1)]  # "Philip Fricke of Goldman Sachs"
