@@ -20,6 +20,18 @@ from .aliases import ALIASES, alias
 from .context import PORTFOLIOS as _PORTFOLIOS
 from .context import and_co, complete_by_acronym, grow_right, partner_firms, place_heads, qualify_bodies
 from .decode import PERSON_TITLES, TITLE_WORDS
+from .name_words import (
+    BODY_ENDS,
+    BOILERPLATE,
+    COMPANY_ENDS,
+    FIRM_HEADS,
+    GENERIC,
+    GROUP_ENDS,
+    GROWN_ENDS,
+    NATIONALITIES,
+    PLACE_WORDS,
+    TRAILING,
+)
 
 __all__ = [
     "ALIASES",
@@ -35,56 +47,6 @@ __all__ = [
 #: names resolve (indexes then ask for a rebuild, which also redoes the collection's resolution).
 RULES_VERSION = "12"
 
-# Words of wire boilerplate and financial tables: a mention made only of these is none.
-_BOILERPLATE = frozenset(
-    "note reuter reuters pct qtr qtrs net shr shrs cts ct dlr dlrs mln mlns bln billion vs avg revs "
-    "oper gmt est edt cst pst ltd inc corp co plc nil loss profit prior year qtly div pay record gdp gnp "
-    "cpi aaa aa class "
-    "dividend shares sales revenues tonnes bushels stg yen marks francs lire guilders".split()
-)
-# Trailing words that turn a place into a currency or a table label ("U.S. Dlrs" -> "U.S.").
-_TRAILING = frozenset(
-    "dlr dlrs dollar dollars currency cts mln billion monday tuesday wednesday thursday friday saturday "
-    "sunday".split()
-)
-# Capitalised common nouns that are no name on their own ("Bank", "House", "Standard").
-_GENERIC = frozenset(
-    "bank house senate congress government ministry department state agency court exchange market "
-    "standard company group board fund union party commission committee council treasury parliament "
-    "president minister chairman officials official analysts traders dealers sources stock split "
-    "federal national international central general first world new old north south east west western "
-    "eastern agreement budget easter christmas sterling dollar dollars yen ecu tv radio".split()
-)
-# Nationality words and their plurals: CoNLL's MISC, never a person, place or organisation.
-# ("West German" is an alias of West Germany, so the alias table is asked first.)
-_NATIONALITIES = frozenset(
-    "american latin-american british english scottish welsh irish french german dutch belgian swiss "
-    "austrian italian spanish portuguese greek turkish cypriot russian soviet ukrainian polish czech "
-    "hungarian romanian bulgarian yugoslav swedish norwegian danish finnish icelandic japanese chinese "
-    "korean taiwanese vietnamese thai malaysian indonesian filipino philippine singaporean indian "
-    "pakistani afghan iranian iraqi kuwaiti saudi israeli palestinian jordanian syrian lebanese "
-    "egyptian libyan algerian moroccan tunisian nigerian kenyan ethiopian african zambian zimbabwean "
-    "canadian mexican brazilian argentine argentinian chilean peruvian colombian venezuelan ecuadorean "
-    "bolivian cuban nicaraguan australian arab arabian asian european western".split()
-)
-COMPANY_ENDS = frozenset(
-    "corp corporation inc co company ltd plc ag sa nv bv gmbh group bank brothers partners association "
-    "holdings industries airlines markets securities capital spa s.p.a".split()
-)
-# First words of a firm's name in other languages, or a legal form written first ("NV Philips").
-_FIRM_HEADS = frozenset(
-    "banque banco banca societe compagnie cie caisse credit groupe gruppo grupo nv ab kk oy".split()
-)
-_PLACE_WORDS = frozenset("island islands city county province state republic".split())
-# Last words of a government body: "U.S. Treasury" tagged a place is an organisation.
-_BODY_ENDS = frozenset(
-    "treasury department ministry administration commission agency office council committee court "
-    "senate congress parliament government cabinet embassy consulate".split()
-)
-# Last words of a gathering or a monitoring group: "Munich Security Conference" tagged a place is one.
-_GROUP_ENDS = frozenset("conference observatory forum institute foundation".split())
-# Last words of an organisation grown leftwards over "X and" ("Food and Drug Administration").
-_GROWN_ENDS = COMPANY_ENDS | _BODY_ENDS - {"court", "senate", "congress", "government"}
 # Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...");
 # the tagger's own title lists (decode.py) plus what wire copy adds.
 _ROLE_WORDS = TITLE_WORDS | frozenset(
@@ -112,9 +74,9 @@ def title_like(word: str) -> bool:
 
 def _nationality(words: Sequence[str]) -> bool:
     """A nationality word ("Kuwaiti", "Kuwaitis"), maybe after a region word ("Latin American")."""
-    last = words[-1][:-1] if words[-1].endswith("s") and words[-1][:-1] in _NATIONALITIES else words[-1]
+    last = words[-1][:-1] if words[-1].endswith("s") and words[-1][:-1] in NATIONALITIES else words[-1]
     lead = set(words[:-1]) <= {"latin", "north", "south", "east", "west", "central", "western", "eastern"}
-    return last in _NATIONALITIES and lead
+    return last in NATIONALITIES and lead
 
 
 def _trailing_title(raw: Sequence[str]) -> bool:
@@ -128,7 +90,7 @@ def _trailing_title(raw: Sequence[str]) -> bool:
 def _office_word(word: str) -> bool:
     """A word of a title's office ("Treasury", "Soviet Foreign", "National Economy"), no name."""
     plain = fold(word).strip(".,'’")
-    return plain in _PORTFOLIOS or plain in _NATIONALITIES or plain in ("treasury", "state", "national")
+    return plain in _PORTFOLIOS or plain in NATIONALITIES or plain in ("treasury", "state", "national")
 
 
 def _words(text: str) -> list[str]:
@@ -160,7 +122,7 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
     """:func:`_fix` on a text: None, or the name, its label and its start in ``name`` (-1: renamed)."""
     text = name.split("<", 1)[0].rstrip()  # "Citicorp <CCI>": a ticker
     words = _words(text)
-    if not words or all(w in _BOILERPLATE or w.isdigit() or len(w) == 1 for w in words):
+    if not words or all(w in BOILERPLATE or w.isdigit() or len(w) == 1 for w in words):
         return None
     if _PARTY_STATE_RE.match(text) or (label == "person" and words[0] in _MONTHS):
         return None  # "D-Conn"; "May One", "April One"
@@ -191,26 +153,26 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
         raw = raw[: plain.index("of", 1)]  # "Philip Fricke of Goldman Sachs"
     if len(raw) > 1 and fold(raw[0]) == "the":
         raw = raw[1:]  # "The Bank of England"
-    while len(raw) > 1 and fold(raw[-1]).strip(".,") in _TRAILING:  # "U.S. Dlrs" -> "U.S."
+    while len(raw) > 1 and fold(raw[-1]).strip(".,") in TRAILING:  # "U.S. Dlrs" -> "U.S."
         raw.pop()  # and "Hamas Thursday": a day glued to the name before it
     text = " ".join(raw)
     words = _words(text)
     if not words:
         return None
-    if len(words) == 1 and (words[0] in _GENERIC or (text.isupper() and len(text) > 4 and not alias(text))):
+    if len(words) == 1 and (words[0] in GENERIC or (text.isupper() and len(text) > 4 and not alias(text))):
         return None  # "Bank", "House"; an all-caps word that is no known acronym ("NOTE", "REUTER")
     known = alias(text)
     if known is None and _nationality(words):
         return None  # "Kuwaiti", "Latin Americans"
     if known is not None:
         label, text = known  # one name per entity: "U.S." is the place United States
-    elif (words[-1] in COMPANY_ENDS or words[0] in _FIRM_HEADS) and len(words) > 1:
+    elif (words[-1] in COMPANY_ENDS or words[0] in FIRM_HEADS) and len(words) > 1:
         label = "org"  # "Motors Corp", "Merrill Lynch Capital Markets", "Societe Generale"
     elif label == "place" and len(words) > 1 and words[-1] in ("market", "markets"):
         return None  # "U.S. Market", "Japanese Markets": where trading happens, no place's name
-    elif label == "person" and words[-1] in _PLACE_WORDS:
+    elif label == "person" and words[-1] in PLACE_WORDS:
         label = "place"
-    elif label == "place" and len(words) > 1 and (words[-1] in _BODY_ENDS or words[-1] in _GROUP_ENDS):
+    elif label == "place" and len(words) > 1 and (words[-1] in BODY_ENDS or words[-1] in GROUP_ENDS):
         label = "org"  # "U.S. Treasury", "Brazilian Finance Ministry", "Syrian Observatory"
     return text, label, name.find(text)  # trimmed in place, or renamed by the alias table (-1: offsets kept)
 
@@ -268,7 +230,7 @@ def _split_partners(entity: Entity) -> list[Entity]:
         return [entity]
     head, _, tail = entity.text.partition(" and ")
     whole = [
-        alias(part) is not None or (len(part.split()) > 1 and _words(part)[-1] in _GROWN_ENDS)
+        alias(part) is not None or (len(part.split()) > 1 and _words(part)[-1] in GROWN_ENDS)
         for part in (head, tail)
     ]
     if not all(whole) or tail.split()[0][0].islower():
@@ -301,7 +263,7 @@ def _split_title(entity: Entity) -> list[Entity]:
             word in _SPLIT_TITLES
             and 2 <= len(tail_words) <= 3
             and all(w[:1].isupper() for w in raw[i + 1 :])
-            and not any(w in COMPANY_ENDS or w in _BOILERPLATE or title_like(w) for w in tail_words)
+            and not any(w in COMPANY_ENDS or w in BOILERPLATE or title_like(w) for w in tail_words)
         ):
             head_end, tail_at = tokens[i - 1].end(), tokens[i + 1].start()
             parts = [
@@ -330,7 +292,7 @@ def _known_place(entity: Entity, places: Collection[str]) -> Entity:
     if entity.label != "org" or " " not in entity.text or alias(entity.text) is not None:
         return entity
     words = _words(entity.text)
-    if any(w in _GROWN_ENDS or w in _FIRM_HEADS for w in words) or " ".join(words) not in places:
+    if any(w in GROWN_ENDS or w in FIRM_HEADS for w in words) or " ".join(words) not in places:
         return entity
     return Entity(entity.text, "place", entity.start, entity.end)
 
@@ -413,7 +375,7 @@ def clean_mentions(
         for e in fixed
         for part in (
             _split_partners(_named(_whole_company(text, e, ends)))
-            if e.label == "org" and _words(e.text)[-1] in _GROWN_ENDS
+            if e.label == "org" and _words(e.text)[-1] in GROWN_ENDS
             else [e]
         )
     ]

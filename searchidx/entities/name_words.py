@@ -1,0 +1,72 @@
+"""Word lists of the clean-up rules (:mod:`.cleanup`).
+
+Boilerplate, generic words, nationalities, and the words that begin or end a firm's, a
+body's or a place's name. Hand-written from common knowledge of wire copy and news
+writing (no data set's words).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BODY_ENDS",
+    "BOILERPLATE",
+    "COMPANY_ENDS",
+    "FIRM_HEADS",
+    "GENERIC",
+    "GROUP_ENDS",
+    "GROWN_ENDS",
+    "NATIONALITIES",
+    "PLACE_WORDS",
+    "TRAILING",
+]
+
+# Words of wire boilerplate and financial tables: a mention made only of these is none.
+BOILERPLATE = frozenset(
+    "note reuter reuters pct qtr qtrs net shr shrs cts ct dlr dlrs mln mlns bln billion vs avg revs "
+    "oper gmt est edt cst pst ltd inc corp co plc nil loss profit prior year qtly div pay record gdp gnp "
+    "cpi aaa aa class "
+    "dividend shares sales revenues tonnes bushels stg yen marks francs lire guilders".split()
+)
+# Trailing words that turn a place into a currency or a table label ("U.S. Dlrs" -> "U.S.").
+TRAILING = frozenset(
+    "dlr dlrs dollar dollars currency cts mln billion monday tuesday wednesday thursday friday saturday "
+    "sunday".split()
+)
+# Capitalised common nouns that are no name on their own ("Bank", "House", "Standard").
+GENERIC = frozenset(
+    "bank house senate congress government ministry department state agency court exchange market "
+    "standard company group board fund union party commission committee council treasury parliament "
+    "president minister chairman officials official analysts traders dealers sources stock split "
+    "federal national international central general first world new old north south east west western "
+    "eastern agreement budget easter christmas sterling dollar dollars yen ecu tv radio".split()
+)
+# Nationality words and their plurals: CoNLL's MISC, never a person, place or organisation.
+# ("West German" is an alias of West Germany, so the alias table is asked first.)
+NATIONALITIES = frozenset(
+    "american latin-american british english scottish welsh irish french german dutch belgian swiss "
+    "austrian italian spanish portuguese greek turkish cypriot russian soviet ukrainian polish czech "
+    "hungarian romanian bulgarian yugoslav swedish norwegian danish finnish icelandic japanese chinese "
+    "korean taiwanese vietnamese thai malaysian indonesian filipino philippine singaporean indian "
+    "pakistani afghan iranian iraqi kuwaiti saudi israeli palestinian jordanian syrian lebanese "
+    "egyptian libyan algerian moroccan tunisian nigerian kenyan ethiopian african zambian zimbabwean "
+    "canadian mexican brazilian argentine argentinian chilean peruvian colombian venezuelan ecuadorean "
+    "bolivian cuban nicaraguan australian arab arabian asian european western".split()
+)
+COMPANY_ENDS = frozenset(
+    "corp corporation inc co company ltd plc ag sa nv bv gmbh group bank brothers partners association "
+    "holdings industries airlines markets securities capital spa s.p.a".split()
+)
+# First words of a firm's name in other languages, or a legal form written first ("NV Philips").
+FIRM_HEADS = frozenset(
+    "banque banco banca societe compagnie cie caisse credit groupe gruppo grupo nv ab kk oy".split()
+)
+PLACE_WORDS = frozenset("island islands city county province state republic".split())
+# Last words of a government body: "U.S. Treasury" tagged a place is an organisation.
+BODY_ENDS = frozenset(
+    "treasury department ministry administration commission agency office council committee court "
+    "senate congress parliament government cabinet embassy consulate".split()
+)
+# Last words of a gathering or a monitoring group: "Munich Security Conference" tagged a place is one.
+GROUP_ENDS = frozenset("conference observatory forum institute foundation".split())
+# Last words of an organisation grown leftwards over "X and" ("Food and Drug Administration").
+GROWN_ENDS = COMPANY_ENDS | BODY_ENDS - {"court", "senate", "congress", "government"}
