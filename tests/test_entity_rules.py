@@ -898,3 +898,14 @@ def test_an_attributive_place_and_italian_firms() -> None:
         ("Benetton Group SpA", "org"),
     ]
     assert cleaned(body, ("Gruppo Ferruzzi", "person")) == [("Gruppo Ferruzzi", "org")]
+
+
+def test_legal_forms_alone_attributive_words_before_firms_and_banks_first() -> None:
+    assert cleaned("Oy said.", ("Oy", "person")) == []  # a legal form alone names nothing
+    body = "The London-based Reed International Plc, Bank Julius Baer and Ferrado Oy said."
+    tagged = [("Reed International Plc", "org"), ("Bank Julius Baer", "person"), ("Ferrado Oy", "person")]
+    assert cleaned(body, *tagged) == [
+        ("Reed International Plc", "org"),
+        ("Bank Julius Baer", "org"),
+        ("Ferrado Oy", "org"),
+    ]

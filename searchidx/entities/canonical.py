@@ -35,7 +35,9 @@ _BODY_WORDS = frozenset(
     "board union fund bank group court house exchange association institute".split()
 )
 #: Words giving a firm's legal form ("Newmont Gold Co" and "Newmont Gold Corp" are one firm).
-LEGAL_WORDS = frozenset("corp corporation inc co cos company ltd plc ag sa spa nv bv gmbh llc lp".split())
+LEGAL_WORDS = frozenset(
+    "corp corporation inc co cos company ltd plc ag sa spa nv bv gmbh llc lp oy oyj ab".split()
+)
 
 # Articles and particles that vary within one name ("al-Assad" / "Assad").
 _PARTICLES = frozenset("al el bin ibn abu de da di du van von der den le la the".split())

@@ -196,8 +196,8 @@ def _whole_company(text: str, entity: Entity, ends: Collection[int] = frozenset(
     while True:
         match = _LEFT_WORD_RE.search(text, max(0, start - 40), start)
         word = match.group(1) if match else None
-        if match is None or word is None or word in _NOT_LEFT:
-            break
+        if match is None or word is None or word in _NOT_LEFT or _ATTRIBUTIVE_RE.search(word):
+            break  # "London-based Reed International Plc": the firm is Reed International Plc
         if match.group(2) and (
             not _PARTNERS_RE.search(text, start, entity.end) or word.lower().rstrip(".") in _LEGAL_FORMS
         ):

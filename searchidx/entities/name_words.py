@@ -23,7 +23,8 @@ __all__ = [
 # Words of wire boilerplate and financial tables: a mention made only of these is none.
 BOILERPLATE = frozenset(
     "note reuter reuters pct qtr qtrs net shr shrs cts ct dlr dlrs mln mlns bln billion vs avg revs "
-    "oper gmt est edt cst pst ltd inc corp co plc nil loss profit prior year qtly div pay record gdp gnp "
+    "oper gmt est edt cst pst ltd inc corp co plc ag sa nv ab oy spa gmbh nil loss profit prior year qtly "
+    "div pay record gdp gnp "
     "cpi aaa aa class "
     "dividend shares sales revenues tonnes bushels stg yen marks francs lire guilders".split()
 )
@@ -54,11 +55,11 @@ NATIONALITIES = frozenset(
 )
 COMPANY_ENDS = frozenset(
     "corp corporation inc co company ltd plc ag sa nv bv gmbh group bank brothers partners association "
-    "holdings industries airlines markets securities capital spa s.p.a".split()
+    "holdings industries airlines markets securities capital spa s.p.a oy oyj ab asa".split()
 )
 # First words of a firm's name in other languages, or a legal form written first ("NV Philips").
 FIRM_HEADS = frozenset(
-    "banque banco banca societe compagnie cie caisse credit groupe gruppo grupo nv ab kk oy".split()
+    "bank banque banco banca societe compagnie cie caisse credit groupe gruppo grupo nv ab kk oy".split()
 )
 PLACE_WORDS = frozenset("island islands city county province state republic".split())
 # Last words of a government body: "U.S. Treasury" tagged a place is an organisation.
