@@ -18,9 +18,9 @@ from functools import lru_cache
 
 from ..analysis import fold
 from ..models import CanonicalEntity, Entity
+from .name_words import BODY_ENDS, LEGAL_WORDS
 
 __all__ = [
-    "LEGAL_WORDS",
     "best_display",
     "canonicalize",
     "legal_variant",
@@ -30,13 +30,8 @@ __all__ = [
 ]
 
 # Last words of a name that is a body or a firm's other part, not a name its first word stands for.
-_BODY_WORDS = frozenset(
-    "administration government party department ministry commission agency office council committee "
-    "board union fund bank group court house exchange association institute".split()
-)
-#: Words giving a firm's legal form ("Newmont Gold Co" and "Newmont Gold Corp" are one firm).
-LEGAL_WORDS = frozenset(
-    "corp corporation inc co cos company ltd plc ag sa spa nv bv gmbh llc lp oy oyj ab".split()
+_BODY_WORDS = BODY_ENDS | frozenset(
+    "party board union fund bank group house exchange association institute".split()
 )
 
 # Articles and particles that vary within one name ("al-Assad" / "Assad").

@@ -32,10 +32,10 @@ from operator import itemgetter
 
 from ..resolution import Pair, Resolution
 from .aliases import ALIASES
-from .canonical import LEGAL_WORDS, legal_variant, name_key, without_legal_form
+from .canonical import legal_variant, name_key, without_legal_form
 from .cleanup import company_roots, title_like
 from .gazetteer import Gazetteer, read_gazetteer
-from .name_words import COMPANY_ENDS
+from .name_words import COMPANY_ENDS, LEGAL_WORDS
 
 __all__ = ["DOMINANT", "NO_ENTITY", "common_words", "initials", "resolve_collection", "shipped_lists"]
 

@@ -15,6 +15,7 @@ __all__ = [
     "GENERIC",
     "GROUP_ENDS",
     "GROWN_ENDS",
+    "LEGAL_WORDS",
     "NATIONALITIES",
     "PLACE_WORDS",
     "TRAILING",
@@ -53,9 +54,13 @@ NATIONALITIES = frozenset(
     "canadian mexican brazilian argentine argentinian chilean peruvian colombian venezuelan ecuadorean "
     "bolivian cuban nicaraguan australian arab arabian asian european western".split()
 )
-COMPANY_ENDS = frozenset(
-    "corp corporation inc co company ltd plc ag sa nv bv gmbh group bank brothers partners association "
-    "holdings industries airlines markets securities capital spa s.p.a oy oyj ab asa".split()
+#: Words giving a firm's legal form ("Newmont Gold Co" and "Newmont Gold Corp" are one firm).
+LEGAL_WORDS = frozenset(
+    "corp corporation inc co cos company ltd plc ag sa spa s.p.a nv bv gmbh llc lp oy oyj ab asa".split()
+)
+#: Last words of a firm's name: its legal form, or a word firms end in.
+COMPANY_ENDS = LEGAL_WORDS | frozenset(
+    "group bank brothers partners association holdings industries airlines markets securities capital".split()
 )
 # First words of a firm's name in other languages, or a legal form written first ("NV Philips").
 FIRM_HEADS = frozenset(
