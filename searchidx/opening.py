@@ -13,7 +13,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +102,8 @@ def open_checked(where: Path) -> tuple[Any, dict[str, Any]]:
     for attempt in range(REOPEN_ATTEMPTS):
         try:
             ix = windex.open_dir(str(where))
+            # Whoosh reads the newest table of contents again for the schema: inside the retry.
+            tokenizer = ix.schema["body"].analyzer
             break
         except windex.EmptyIndexError:
             raise IndexNotFound(str(where), "its first indexing run did not finish") from None
@@ -112,7 +114,6 @@ def open_checked(where: Path) -> tuple[Any, dict[str, Any]]:
                 raise IndexCorrupt(str(where), f"{type(exc).__name__}: {exc}") from None
         except Exception as exc:  # Whoosh raises anything from OSError to unpickling errors
             raise IndexCorrupt(str(where), f"{type(exc).__name__}: {exc}") from None
-    tokenizer = ix.schema["body"].analyzer
     if getattr(tokenizer, "version", None) != analysis.ANALYZER_VERSION:
         found = getattr(tokenizer, "version", "unknown")
         raise IndexVersionError(str(where), "analyzer version", found, analysis.ANALYZER_VERSION)
@@ -209,5 +210,6 @@ class Reader:
                     # Another process committed between our reading its table of contents
                     # and opening a segment that commit then deleted: read the new one.
                     self._snapshot = None
-                    self.ix = windex.open_dir(str(self.path))
+                    with suppress(FileNotFoundError):  # yet another commit: the next attempt reads it
+                        self.ix = windex.open_dir(str(self.path))
         raise AssertionError("unreachable")

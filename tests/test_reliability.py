@@ -297,3 +297,32 @@ def _extra(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "x.txt").write_text("Extra\n\nMore about Idlib.\n")
     return folder
+
+
+def test_opening_survives_a_commit_deleting_the_table_of_contents_it_was_reading(
+    seeds_index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whoosh reads the newest table of contents when opened and again for the schema; a commit
+    # between the two deletes the one it listed (seen in CI as a FileNotFoundError from a search).
+    from whoosh import index as windex
+
+    real = windex.open_dir
+    vanished: list[int] = []
+
+    class Stale:
+        def __init__(self, ix: object) -> None:
+            self.ix = ix
+
+        @property
+        def schema(self) -> object:
+            vanished.append(1)
+            raise FileNotFoundError(2, "No such file or directory", "_MAIN_0.toc")
+
+    def open_dir(*args: object, **kwargs: object) -> object:
+        ix = real(*args, **kwargs)
+        return Stale(ix) if not vanished else ix
+
+    monkeypatch.setattr(windex, "open_dir", open_dir)
+    with Index.open(seeds_index.path) as index:
+        assert index.search("ceasefire").total == 5
+    assert vanished == [1]
