@@ -909,3 +909,14 @@ def test_legal_forms_alone_attributive_words_before_firms_and_banks_first() -> N
         ("Bank Julius Baer", "org"),
         ("Ferrado Oy", "org"),
     ]
+
+
+def test_republics_and_the_west_bank_are_places() -> None:
+    body = "The Czech Republic, the Republic of Korea, Republic Airways and the West Bank."
+    tagged = [("Czech Republic", "org"), ("Republic of Korea", "org"), ("Republic Airways", "org")]
+    assert cleaned(body, *tagged, ("West Bank", "org")) == [
+        ("Czech Republic", "place"),
+        ("Republic of Korea", "place"),
+        ("Republic Airways", "org"),
+        ("West Bank", "place"),
+    ]

@@ -32,6 +32,7 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("place", "Soviet Union"): ("ussr", "u.s.s.r", "u.s.s.r.", "soviet"),
     ("place", "New Zealand"): ("n.z", "n.z."),
     ("place", "Brazil"): ("brasil",),
+    ("place", "West Bank"): (),  # "Bank" makes the tagger read an organisation
     ("place", "United Arab Emirates"): ("uae", "u.a.e", "u.a.e."),
     ("org", "International Monetary Fund"): ("imf",),
     ("org", "European Community"): ("ec", "european economic community", "eec"),

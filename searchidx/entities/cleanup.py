@@ -172,6 +172,8 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
         return None  # "U.S. Market", "Japanese Markets": where trading happens, no place's name
     elif label == "person" and words[-1] in PLACE_WORDS:
         label = "place"
+    elif label == "org" and len(words) > 1 and (words[-1] == "republic" or words[:2] == ["republic", "of"]):
+        label = "place"  # "Czech Republic", "Republic of Korea" (not "Republic Airways")
     elif label == "place" and len(words) > 1 and (words[-1] in BODY_ENDS or words[-1] in GROUP_ENDS):
         label = "org"  # "U.S. Treasury", "Brazilian Finance Ministry", "Syrian Observatory"
     return text, label, name.find(text)  # trimmed in place, or renamed by the alias table (-1: offsets kept)
