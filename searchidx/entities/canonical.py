@@ -94,10 +94,7 @@ def _person_root(key: str, target: dict[str, str]) -> str | None:
 
 def legal_variant(short: str, longer: str) -> bool:
     """Whether ``longer`` is ``short`` and a legal form ("newmont gold" / "newmont gold and co inc")."""
-    if not longer.startswith(short + " "):
-        return False
-    rest = longer[len(short) + 1 :].split()
-    return rest[-1] in LEGAL_WORDS and all(w in LEGAL_WORDS or w in ("and", "&") for w in rest)
+    return longer != short and " ".join(without_legal_form(longer.split())) == short
 
 
 def without_legal_form(words: list[str]) -> list[str]:
@@ -191,7 +188,7 @@ def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset
             votes[firms[key]]["org"] += 1
             resolved.append(("org", firms[key], display, False))
         elif root in (None, key) and key in heads:
-            # "Moody" of "Moody's Investors Service Inc": a firm's name, however "Moody" is tagged.
+            # "Merrill" of "Merrill Lynch and Co Inc": a firm's name, however "Merrill" is tagged.
             label = "org" if heads[key].rsplit(" ", 1)[-1] in LEGAL_WORDS else label
             votes[heads[key]][label] += 1
             resolved.append((label, heads[key], display, False))
