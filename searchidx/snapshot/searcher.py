@@ -87,8 +87,15 @@ class Snapshot:
         ``weighting`` is the Whoosh weighting model its searcher scores with
         (:class:`searchidx.ranking.RobertsonBM25F`).
         """
+        from whoosh.searching import Searcher
+
         install_mapped_reads()  # before any segment is opened: read the map, do not copy it
-        return cls(index.searcher(weighting=weighting), entities=entities, path=path)
+        # Not index.searcher(): Whoosh's reader() retries a missing file ten times, 50 ms
+        # apart, and a damaged index took 1.5 s to report. A file a commit deleted is
+        # handled by the caller (Reader._current), which reads the newer table of contents.
+        toc = index._read_toc()
+        reader = index._reader(index.storage, toc.schema, toc.segments, toc.generation)
+        return cls(Searcher(reader, fromindex=index, weighting=weighting), entities=entities, path=path)
 
     def up_to_date(self) -> bool:
         """Whether no commit happened since this snapshot was opened."""
