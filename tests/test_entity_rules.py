@@ -920,3 +920,28 @@ def test_republics_and_the_west_bank_are_places() -> None:
         ("Republic Airways", "org"),
         ("West Bank", "place"),
     ]
+
+
+def test_a_lower_case_word_after_and_ends_the_firm_name_before_it() -> None:
+    # "Telephone Corp" or "Loan Association" names no firm alone: the mention before "and" begins it.
+    body = "Nippon Telegraph and Telephone Corp and Home Savings and Loan Association said."
+    tagged = [("Nippon Telegraph", "org"), ("Telephone Corp", "org"), ("Home Savings", "org")]
+    assert cleaned(body, *tagged, ("Loan Association", "org")) == [
+        ("Nippon Telegraph and Telephone Corp", "org"),
+        ("Home Savings and Loan Association", "org"),
+    ]
+    body = "Citizens Bank and Loan Association said."
+    assert cleaned(body, ("Citizens Bank and Loan Association", "org")) == [
+        ("Citizens Bank and Loan Association", "org")  # not split in two: "Loan Association" is no firm
+    ]
+    # A name that may stand alone after "and" keeps the two apart; so does growth past a word first.
+    body = "The IMF and World Bank, Chrysler and Pennzoil Co, Ford and General Telephone Corp."
+    tagged = [("IMF", "org"), ("World Bank", "org"), ("Chrysler", "org"), ("Pennzoil Co", "org")]
+    assert cleaned(body, *tagged, ("Ford", "org"), ("Telephone Corp", "org")) == [
+        ("International Monetary Fund", "org"),  # the alias table's name
+        ("World Bank", "org"),
+        ("Chrysler", "org"),
+        ("Pennzoil Co", "org"),
+        ("Ford", "org"),
+        ("General Telephone Corp", "org"),
+    ]

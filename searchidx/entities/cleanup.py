@@ -20,6 +20,7 @@ from .aliases import ALIASES, alias
 from .context import PORTFOLIOS as _PORTFOLIOS
 from .context import and_co, complete_by_acronym, grow_right, partner_firms, place_heads, qualify_bodies
 from .decode import PERSON_TITLES, TITLE_WORDS
+from .gazetteer import shipped_casing
 from .name_words import (
     BODY_ENDS,
     BOILERPLATE,
@@ -45,7 +46,7 @@ __all__ = [
 
 #: Bump when a rule or table here or in :mod:`.collection` changes what is extracted or how
 #: names resolve (indexes then ask for a rebuild, which also redoes the collection's resolution).
-RULES_VERSION = "12"
+RULES_VERSION = "13"
 
 # Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...");
 # the tagger's own title lists (decode.py) plus what wire copy adds.
@@ -181,20 +182,38 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
 
 _LEGAL_ONLY = frozenset("sons son brothers partners co company inc corp ltd plc".split())
 _LEGAL_FORMS = frozenset("co inc corp ltd plc llc".split())  # the end of a firm's name, never inside it
+# Not across a line break: wire copy's lists and tables put one name per line.
 _LEFT_WORD_RE = re.compile(r"(?:([A-Z][\w.'’-]*|&|and)(,?)[ \t]+)$")
 _PARTNERS_RE = re.compile(r" and | ?& ?")
 _NOT_LEFT = frozenset("The A An In On At For From By With To Of And Its Their His Her".split())
+
+
+def _generic_firm(name: str) -> bool:
+    """A name that is one lower-case word and organisation words: "Telephone Corp", "Loan Association".
+
+    No firm goes by such a name alone: after "and" it is the end of a longer one
+    ("Nippon Telegraph and Telephone Corp", "Savings and Loan Association"). Words
+    also common in names ("World Bank", "Trust Co", "Electric Co") are not taken as
+    lower-case ones.
+    """
+    words = _words(name)
+    while len(words) > 1 and words[-1] in GROWN_ENDS:
+        words.pop()
+    return len(words) == 1 and shipped_casing().get(words[0]) == "l"
 
 
 def _whole_company(text: str, entity: Entity, ends: Collection[int] = frozenset()) -> Entity:
     """Grow "Motors Corp" to "American Motors Corp", "Sachs and Co" to "Goldman, Sachs and Co".
 
     Growth stops at a word that ends another mention before "and" ("Chrysler and
-    Ford Motor Co" are two), and crosses a comma only inside an "X, Y and Co" firm name.
+    Ford Motor Co" are two) unless what follows "and" names no firm alone ("Telephone
+    Corp"), and crosses a comma only inside an "X, Y and Co" firm name.
     """
     start = entity.start
     if all(w in _LEGAL_ONLY for w in _words(entity.text)):
         ends = frozenset()  # "Alex Brown" + "and Sons Inc": "Sons Inc" names no firm alone
+    # "Nippon Telegraph" + "and Telephone Corp": the mention before this "and" is the name's start.
+    generic = _generic_firm(entity.text)
     while True:
         match = _LEFT_WORD_RE.search(text, max(0, start - 40), start)
         word = match.group(1) if match else None
@@ -212,8 +231,10 @@ def _whole_company(text: str, entity: Entity, ends: Collection[int] = frozenset(
                 or before.group(1) in _NOT_LEFT
                 or before.group(1).lower().rstrip(".") in _LEGAL_FORMS  # "... and Co and Salomon Brothers"
                 or before.group(2)
-                or match.start() - 1 in ends
-                or match.start() in ends
+                or (
+                    not (generic and start == entity.start)
+                    and (match.start() - 1 in ends or match.start() in ends)
+                )
             ):
                 break
         start = match.start()
@@ -232,7 +253,12 @@ def _split_partners(entity: Entity) -> list[Entity]:
         return [entity]
     head, _, tail = entity.text.partition(" and ")
     whole = [
-        alias(part) is not None or (len(part.split()) > 1 and _words(part)[-1] in GROWN_ENDS)
+        alias(part) is not None
+        or (
+            len(part.split()) > 1
+            and _words(part)[-1] in GROWN_ENDS
+            and not (part is tail and _generic_firm(part))
+        )
         for part in (head, tail)
     ]
     if not all(whole) or tail.split()[0][0].islower():

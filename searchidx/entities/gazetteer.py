@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ __all__ = [
     "read_casing",
     "read_clusters",
     "read_gazetteer",
+    "shipped_casing",
 ]
 
 GAZETTEER_MAX_WORDS = 4
@@ -66,6 +68,12 @@ def read_casing(data_dir: Path) -> dict[str, str]:
         return {}
     pairs = (line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines() if line)
     return {word: case for case, word in pairs}
+
+
+@lru_cache(maxsize=1)
+def shipped_casing() -> dict[str, str]:
+    """The packaged ``casing.txt`` (:func:`read_casing`), read once: the name rules use it too."""
+    return read_casing(Path(__file__).with_name("data"))
 
 
 def read_clusters(data_dir: Path) -> dict[str, str]:
