@@ -8,9 +8,12 @@ are kept as found (``to_dict`` too); escaping them is the renderers' job.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
+
+from .frozen import FrozenMap, freeze_field, iso_utc
+from .reports import IndexReport, IndexStats, Problem  # named here too: the values crossing the boundary
 
 __all__ = [
     "Article",
@@ -27,49 +30,6 @@ __all__ = [
     "SearchResults",
     "Span",
 ]
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class FrozenMap(Mapping[K, V]):
-    """A read-only, hashable mapping: what a frozen value holds instead of a dict.
-
-    ``hit.entities["person"] = ...`` raises ``TypeError`` and ``hash(hit)`` works.
-    """
-
-    __slots__ = ("_data", "_hash")
-
-    def __init__(self, data: Mapping[K, V] | None = None) -> None:
-        self._data: dict[K, V] = dict(data or {})
-        self._hash: int | None = None
-
-    def __getitem__(self, key: K) -> V:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[K]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __hash__(self) -> int:
-        if self._hash is None:
-            self._hash = hash(frozenset(self._data.items()))
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return dict(self._data) == dict(other) if isinstance(other, Mapping) else NotImplemented
-
-    def __repr__(self) -> str:
-        return f"FrozenMap({self._data!r})"
-
-
-def _frozen(value: Any, name: str, data: Mapping[Any, Any]) -> None:
-    """Store ``data`` as a :class:`FrozenMap` on a frozen dataclass (from ``__post_init__``)."""
-    if not isinstance(data, FrozenMap):
-        object.__setattr__(value, name, FrozenMap(data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,27 +74,6 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    """A per-file (or per-line) problem found while ingesting.
-
-    Attributes:
-        path: The file concerned.
-        reason: What is wrong and how to fix it.
-        line: 1-based line number where it applies, else 0.
-        skipped: True when the record was not indexed; False for a warning.
-    """
-
-    path: str
-    reason: str
-    line: int = 0
-    skipped: bool = True
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.reason}"
-
-
-@dataclass(frozen=True, slots=True)
 class Hit:
     """One search result, detached from the index.
 
@@ -174,7 +113,7 @@ class Hit:
     copies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _frozen(self, "entities", self.entities)
+        freeze_field(self, "entities", self.entities)
 
     @property
     def similar(self) -> int:
@@ -189,7 +128,7 @@ class Hit:
             "path": self.path,
             "title": self.title,
             "title_derived": self.title_derived,
-            "date": _iso(self.date),
+            "date": iso_utc(self.date),
             "score": round(self.score, 4),
             "source": self.source,
             "url": self.url,
@@ -229,109 +168,6 @@ class SearchResults:
     elapsed_ms: float = 0.0
     notes: tuple[str, ...] = ()
     total_is_lower_bound: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class IndexReport:
-    """What one indexing run did.
-
-    Attributes:
-        added: Articles new to the index.
-        updated: Articles whose content changed and were replaced.
-        removed: Articles whose file disappeared from an indexed root.
-        unchanged: Articles seen with the same content hash.
-        problems: Files or lines that were skipped or warned about.
-        elapsed_s: Wall time of the run.
-    """
-
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    problems: tuple[Problem, ...] = ()
-    elapsed_s: float = 0.0
-
-    @property
-    def skipped(self) -> int:
-        """Number of problems that kept a record out of the index."""
-        return sum(1 for p in self.problems if p.skipped)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict (``errors`` counts skipped records)."""
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "errors": self.skipped,
-            "elapsed_s": round(self.elapsed_s, 3),
-            "problems": [
-                {"path": p.path, "line": p.line, "reason": p.reason, "skipped": p.skipped}
-                for p in self.problems
-            ],
-        }
-
-    def summary(self) -> str:
-        """One human line: counts and time."""
-        return (
-            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
-            f"{self.unchanged} unchanged, {self.skipped} errors in {self.elapsed_s:.2f}s"
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class IndexStats:
-    """Facts about an index.
-
-    Attributes:
-        path: Index directory.
-        documents: Number of live articles.
-        first_date: Earliest publication date, if any article has one.
-        last_date: Latest publication date.
-        undated: Articles without a date.
-        size_bytes: Bytes on disk.
-        versions: Schema, analyzer and library versions recorded in the index.
-        roots: Paths that were indexed (re-scanned by a bare ``searchidx index``).
-        stories: The stories the articles tell (copies of one story count once).
-    """
-
-    path: str
-    documents: int
-    first_date: dt.datetime | None
-    last_date: dt.datetime | None
-    undated: int
-    size_bytes: int
-    versions: Mapping[str, str]
-    roots: tuple[str, ...] = ()
-    stories: int = 0
-
-    def __post_init__(self) -> None:
-        _frozen(self, "versions", self.versions)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict."""
-        return {
-            "path": self.path,
-            "documents": self.documents,
-            "stories": self.stories,
-            "first_date": _iso(self.first_date),
-            "last_date": _iso(self.last_date),
-            "undated": self.undated,
-            "size_bytes": self.size_bytes,
-            "versions": dict(self.versions),
-            "roots": list(self.roots),
-        }
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    """ISO 8601 UTC to the second, the year always 4 digits (``0001-01-01T00:00:00Z``).
-
-    A naive value is UTC already (``strftime("%Y")`` would print year 1 as ``1``).
-    """
-    if value is None:
-        return None
-    utc = value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
-    return utc.isoformat(timespec="seconds") + "Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -453,4 +289,4 @@ class Document:
     line: int = 0
 
     def __post_init__(self) -> None:
-        _frozen(self, "entities", self.entities)
+        freeze_field(self, "entities", self.entities)

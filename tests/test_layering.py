@@ -137,8 +137,8 @@ SIDES = {
     ),
 }  # fmt: skip
 SHARED = (
-    "_version", "errors", "models", "analysis", "dates", "schema", "storage", "duplicates",
-    "resolution", "stories", "entities",
+    "_version", "errors", "models", "frozen", "reports", "analysis", "dates", "schema", "storage",
+    "duplicates", "resolution", "stories", "entities",
 )  # fmt: skip
 FACADE = ("__init__", "index", "opening", "watch")  # the Index and what keeps it current
 FRONT = ("__main__", "render", "cli", "cli_common", "cli_entities", "cli_watch", "tui")
