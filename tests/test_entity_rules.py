@@ -945,3 +945,18 @@ def test_a_lower_case_word_after_and_ends_the_firm_name_before_it() -> None:
         ("Ford", "org"),
         ("General Telephone Corp", "org"),
     ]
+
+
+def test_a_place_of_several_words_that_other_articles_give_a_legal_form_is_the_firm() -> None:
+    rows = [[("place", "northern telecom", "Northern Telecom")]] * 4
+    rows += [[("org", "northern telecom ltd", "Northern Telecom Ltd")]] * 6
+    rows += [[("place", "wall street", "Wall Street")]] * 5 + [[("org", "wall street", "Wall Street")]]
+    rows += [[("place", "new york", "New York")]] * 5 + [[("org", "new york times co", "New York Times Co")]]
+    rows += [[("place", "west texas", "West Texas")]] * 5 + [[("org", "west texas co", "West Texas Co")]]
+    rows += [[("place", "west coast", "West Coast")]] * 3 + [[("place", "west coast co", "West Coast Co")]]
+    found = resolve_collection(rows, places={"west texas"})
+    assert found.root("place", "northern telecom") == ("org", "northern telecom ltd")
+    assert found.root("place", "west coast")[0] == "place"  # its longer name is no org either
+    assert found.root("place", "wall street") == ("place", "wall street")  # no firm with a legal form
+    assert found.root("place", "new york") == ("place", "new york")  # begins a firm's name, is no firm
+    assert found.root("place", "west texas") == ("place", "west texas")  # the place list knows it

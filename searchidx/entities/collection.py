@@ -345,6 +345,16 @@ def resolve_collection(
     for key in [k for k, lab in label_of.items() if lab == "place" and " " not in k and k in companies]:
         if key not in places and votes[key]["org"] + votes[key]["person"]:
             label_of[key] = "org"
+    # "Northern Telecom", tagged a place where "Ltd" is left out: a longer name of several words
+    # that other articles give with its legal form, and no place list knows.
+    stems = {
+        " ".join(stem)
+        for k, v in votes.items()
+        if v["org"] and len(stem := without_legal_form(words := k.split())) < len(words)
+    }
+    for key in [k for k, lab in label_of.items() if lab == "place" and " " in k and k in stems]:
+        if key not in places:
+            label_of[key] = "org"
     # A surname tagged a place or an org in most articles is still the person ("Lawson said").
     strays = {
         k
