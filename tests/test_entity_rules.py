@@ -960,3 +960,13 @@ def test_a_place_of_several_words_that_other_articles_give_a_legal_form_is_the_f
     assert found.root("place", "wall street") == ("place", "wall street")  # no firm with a legal form
     assert found.root("place", "new york") == ("place", "new york")  # begins a firm's name, is no firm
     assert found.root("place", "west texas") == ("place", "west texas")  # the place list knows it
+
+
+def test_military_ranks_are_titles_not_names() -> None:
+    body = "Marine Lt. Col. Oliver North told Admiral John Poindexter and Prime Minister John Major."
+    tagged = [("Marine Lt", "person"), ("Col. Oliver North", "person"), ("Admiral John Poindexter", "person")]
+    assert cleaned(body, *tagged, ("John Major", "person")) == [
+        ("Oliver North", "person"),
+        ("John Poindexter", "person"),
+        ("John Major", "person"),  # "major" is no rank here: a surname too
+    ]

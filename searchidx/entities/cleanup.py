@@ -46,7 +46,7 @@ __all__ = [
 
 #: Bump when a rule or table here or in :mod:`.collection` changes what is extracted or how
 #: names resolve (indexes then ask for a rebuild, which also redoes the collection's resolution).
-RULES_VERSION = "14"
+RULES_VERSION = "15"
 
 # Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...");
 # the tagger's own title lists (decode.py) plus what wire copy adds.
@@ -55,8 +55,12 @@ _ROLE_WORDS = TITLE_WORDS | frozenset(
     "developer vice deputy".split()
 )
 # Nouns that end a title before a name ("Japanese Finance Minister Kiichi Miyazawa").
-_TITLE_NOUNS = PERSON_TITLES | frozenset(
-    "speaker director leader representative commissioner treasurer judge chief staff rep".split()
+_TITLE_NOUNS = (
+    PERSON_TITLES
+    | frozenset("speaker director leader representative commissioner treasurer judge chief staff rep".split())
+    | frozenset(  # military ranks ("Lt. Col. Oliver North"); not "major", a surname too
+        "lt col colonel lieutenant capt captain sgt sergeant cmdr commander brig admiral".split()
+    )
 )
 _PARTY_STATE_RE = re.compile(r"^[DR]-[A-Z][a-z]+\.?$")  # "D-Conn": a senator's party and state
 _MONTHS = frozenset(
