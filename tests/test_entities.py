@@ -51,6 +51,10 @@ def test_decode_trims_titles_and_context() -> None:
     words = "Dmitry Peskov told RIA Novosti".split()
     assert decode(words, ["B-PER"] + ["I-PER"] * 4) == [(0, 2, "PER"), (3, 5, "PER")]
     assert raw_spans(["I-LOC", "O"]) == [(0, 1, "LOC")]
+    # "General" and one word: a firm when the word is a plural or common word and no name.
+    for name, spans in [("Motors", [(0, 2, "ORG")]), ("Electric", [(0, 2, "ORG")]), ("Zia", [(1, 2, "PER")])]:
+        assert decode(["General", name, "said"], ["B-ORG", "I-ORG", "O"]) == spans, name
+    assert decode(["General", "Williams", "said"], ["B-ORG", "I-ORG", "O"]) == [(1, 2, "PER")]  # a surname
 
 
 def test_name_keys_fold_and_drop_particles() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .gazetteer import shipped_casing, shipped_person_words
+
 __all__ = ["PERSON_TITLES", "TITLE_WORDS", "decode", "raw_spans", "results_line"]
 
 Span = tuple[int, int, str]  # token start, token end (exclusive), CoNLL type
@@ -37,6 +39,18 @@ _NUMBER_RE = re.compile(r"[\d.,:/-]*\d[\d.,:/-]*")
 _JOINERS = frozenset("of for and de da di du del la le van von der den al el bin ibn the on".split())
 
 
+# Titles that begin firms' names too ("General Motors", but "General Zia").
+_FIRM_OR_TITLE = frozenset({"general", "gen"})
+
+
+def _firm_word(word: str) -> bool:
+    """After "General": no first or last name, and a common word or a plural ("Electric", "Motors")."""
+    low = word.lower()
+    return low not in shipped_person_words() and (
+        shipped_casing().get(low) in ("l", "M") or low.endswith("s")
+    )
+
+
 def raw_spans(tags: Sequence[str]) -> list[Span]:
     """Decode BIO tags (a stray ``I-`` starts an entity) into token spans."""
     spans: list[Span] = []
@@ -61,6 +75,13 @@ def _trim(words: Sequence[str], span: Span) -> list[Span]:
     while titled < end - 1 and words[titled].lower().rstrip(".") in TITLE_WORDS:
         titled += 1
     last_title = words[titled - 1].lower().rstrip(".") if titled > start else ""
+    if (
+        last_title in _FIRM_OR_TITLE
+        and titled - start == 1
+        and end - titled == 1
+        and _firm_word(words[titled])
+    ):
+        last_title = ""  # "General Motors", "General Electric": no general and no name follows
     if last_title in PERSON_TITLES and words[titled][:1].isupper():
         start, kind = titled, "PER" if kind in ("ORG", "PER") else kind
     # Split at a lower-case word that cannot be part of a name ("Peskov told RIA").

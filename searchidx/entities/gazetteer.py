@@ -26,6 +26,7 @@ __all__ = [
     "read_clusters",
     "read_gazetteer",
     "shipped_casing",
+    "shipped_person_words",
 ]
 
 GAZETTEER_MAX_WORDS = 4
@@ -74,6 +75,18 @@ def read_casing(data_dir: Path) -> dict[str, str]:
 def shipped_casing() -> dict[str, str]:
     """The packaged ``casing.txt`` (:func:`read_casing`), read once: the name rules use it too."""
     return read_casing(Path(__file__).with_name("data"))
+
+
+@lru_cache(maxsize=1)
+def shipped_person_words() -> frozenset[str]:
+    """The packaged first and last names (folded), read once: the name rules use them too."""
+    data = Path(__file__).with_name("data")
+    return frozenset(
+        line
+        for name in ("first.txt", "last.txt")
+        for line in (data / name).read_text(encoding="utf-8").splitlines()
+        if line
+    )
 
 
 def read_clusters(data_dir: Path) -> dict[str, str]:
