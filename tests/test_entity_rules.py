@@ -658,7 +658,7 @@ def test_a_party_members_descriptor_is_no_entity() -> None:
         ]
     )
     assert [(e.text, e.label) for e in found] == [
-        ("Republicans", "org"),
+        ("Republican Party", "org"),  # the party its members name
         ("Democratic Party", "org"),
     ]
 
@@ -969,4 +969,21 @@ def test_military_ranks_are_titles_not_names() -> None:
         ("Oliver North", "person"),
         ("John Poindexter", "person"),
         ("John Major", "person"),  # "major" is no rank here: a surname too
+    ]
+
+
+def test_parties_named_by_their_members_and_agency_acronyms_are_one_name_each() -> None:
+    assert alias("Democrats") == ("org", "Democratic Party")
+    assert alias("Republicans") == alias("Republican") == alias("GOP") == ("org", "Republican Party")
+    assert alias("Labour") == alias("Labour Party") == ("org", "Labour Party")
+    fda = ("org", "Food and Drug Administration")
+    assert alias("FDA") == alias("U.S. Food and Drug Administration") == fda
+    assert alias("Ministry of International Trade") == alias("MITI")  # cut at "and Industry"
+    assert alias("Christian Democrats") is None  # another party
+    body = "Democrats, Republicans and the FDA met."
+    tagged = [("Democrats", "org"), ("Republicans", "org"), ("FDA", "org")]
+    assert [name for name, _ in cleaned(body, *tagged)] == [
+        "Democratic Party",
+        "Republican Party",
+        "Food and Drug Administration",
     ]

@@ -77,6 +77,16 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     **{("place", name): (a, a + ".") for a, name in _STATE_ABBREVIATIONS.items() if name != "Pennsylvania"},
     ("place", "Pennsylvania"): ("penn", "penn.", "pa", "pa."),
     ("org", "General Motors"): ("gm", "general motors corp"),
+    ("org", "Food and Drug Administration"): ("fda", "u.s. food and drug administration"),
+    ("org", "Commodity Futures Trading Commission"): ("cftc",),
+    # the tagger's cut at "and" too: "Ministry of International Trade" and Industry
+    ("org", "Ministry of International Trade and Industry"): ("miti", "ministry of international trade"),
+    ("org", "Volkswagen AG"): ("vw", "volkswagen"),
+    # parties as their members are named ("Democrats said"), one name each
+    ("org", "Democratic Party"): ("democrats",),
+    ("org", "Republican Party"): ("republicans", "republican", "gop"),
+    ("org", "Conservative Party"): ("conservatives", "tories"),
+    ("org", "Labour Party"): ("labour",),
 }
 #: Folded spelling -> (label, display) for every alias and canonical name.
 ALIASES: dict[str, tuple[str, str]] = {
