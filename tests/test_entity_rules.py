@@ -987,3 +987,18 @@ def test_parties_named_by_their_members_and_agency_acronyms_are_one_name_each() 
         "Republican Party",
         "Food and Drug Administration",
     ]
+
+
+def test_an_acronym_joins_the_expansion_most_of_its_articles_share() -> None:
+    fdic = [("org", "fdic", "FDIC")]
+    rows = [[*fdic, ("org", "federal deposit insurance corp", "Federal Deposit Insurance Corp")]] * 5
+    rows += [[*fdic, ("org", "federal deposit insurance corporation", "FDIC's long name")]]
+    uaw = [("org", "uaw", "UAW")]
+    rows += [[*uaw, ("org", "united auto workers", "United Auto Workers")]] * 3
+    rows += [[*uaw, ("org", "united automobile workers", "United Automobile Workers")]] * 2
+    rows += [fdic, uaw]  # alone in an article
+    rows += [[("org", "fhlbb", "FHLBB")], [("org", "federal home loan bank board", "FHLBB's name")]]
+    found = resolve_collection(rows)
+    assert found.root("org", "fhlbb") == ("org", "fhlbb")  # its expansion is in no article of its own
+    assert found.root("org", "fdic") == ("org", "federal deposit insurance corp")  # 5 of 6 articles
+    assert found.root("org", "uaw") == ("org", "uaw")  # 3 of 5: no expansion is the one

@@ -223,7 +223,13 @@ def _cut_targets(org_keys: Collection[str], weight: Mapping[str, int]) -> dict[s
 def _acronym_targets(
     org_keys: Collection[str], displays: Mapping[str, str], rows: Iterable[Sequence[tuple[str, str, str]]]
 ) -> dict[str, str]:
-    """All-capitals org -> the one org sharing an article whose initials it spells."""
+    """All-capitals org -> the org sharing its articles whose initials it spells.
+
+    With several such orgs, the one in :data:`DOMINANT` of the articles they share with it
+    ("FDIC": Federal Deposit Insurance Corp in 17 of 20, Federal Deposit Insurance
+    Corporation in 3); none when no one is ("UAW": United Auto Workers 8, United
+    Automobile Workers 6).
+    """
     by_initials: dict[str, list[str]] = defaultdict(list)
     for key in org_keys:
         if " " in key:
@@ -236,12 +242,17 @@ def _acronym_targets(
         and displays.get(key, "").isupper()
         and key.replace(".", "") in by_initials
     }
-    seen: dict[str, set[str]] = defaultdict(set)
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
         keys = {key for label, key, _ in row}
         for key in keys & candidates.keys():
-            seen[key] |= candidates[key] & keys
-    return {key: found.pop() for key, found in seen.items() if len(found) == 1}
+            seen[key].update(candidates[key] & keys)
+    targets = {}
+    for key, found in seen.items():
+        for best, n in found.most_common(1):  # none: no expansion shares an article with it
+            if n >= DOMINANT * found.total():
+                targets[key] = best
+    return targets
 
 
 class _Votes(dict[str, int]):
