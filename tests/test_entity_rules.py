@@ -1002,3 +1002,17 @@ def test_an_acronym_joins_the_expansion_most_of_its_articles_share() -> None:
     assert found.root("org", "fhlbb") == ("org", "fhlbb")  # its expansion is in no article of its own
     assert found.root("org", "fdic") == ("org", "federal deposit insurance corp")  # 5 of 6 articles
     assert found.root("org", "uaw") == ("org", "uaw")  # 3 of 5: no expansion is the one
+
+
+def test_bros_is_brothers_and_a_firm_without_brothers_inc_is_the_firm() -> None:
+    from searchidx.entities.canonical import name_key
+
+    assert name_key("Shearson Lehman Bros. Inc") == name_key("Shearson Lehman Brothers Inc")
+    assert name_key("ITT Intl Corp") == "itt international corp"
+    firm = ("org", "shearson lehman brothers inc", "Shearson Lehman Brothers Inc")
+    rows = [[firm]] * 5 + [[("org", "shearson lehman", "Shearson Lehman")]] * 2
+    rows += [[("org", "shearson lehman brothers holdings inc", "Shearson Lehman Brothers Holdings Inc")]]
+    found = resolve_collection(rows)
+    assert found.root("org", "shearson lehman") == ("org", "shearson lehman brothers inc")
+    holdings = ("org", "shearson lehman brothers holdings inc")
+    assert found.root(*holdings) == holdings  # a company of its own

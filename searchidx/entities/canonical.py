@@ -37,6 +37,8 @@ _BODY_WORDS = BODY_ENDS | frozenset(
 # Articles and particles that vary within one name ("al-Assad" / "Assad").
 _PARTICLES = frozenset("al el bin ibn abu de da di du van von der den le la the".split())
 _SPLIT_RE = re.compile(r"[\s,\-‐‑]+")  # "Sears, Roebuck and Co" is "sears roebuck and co"
+# Abbreviations firms' names are written with: one key for both ("Shearson Lehman Bros Inc").
+_KEY_WORDS = {"bros": "brothers", "bros.": "brothers", "intl": "international", "intl.": "international"}
 _POSSESSIVE_RE = re.compile(r"['’´]s$")
 _EDGE_RE = re.compile(r"^[\W_]+|[\W_]+$")
 
@@ -52,7 +54,7 @@ def clean(text: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def name_key(text: str) -> str:
     """Folded key of a name: ``"Bashar al-Assad"`` -> ``"bashar assad"`` (no commas, hyphens or particles)."""
-    tokens = [t for t in _SPLIT_RE.split(fold(clean(text))) if t]
+    tokens = [_KEY_WORDS.get(t, t) for t in _SPLIT_RE.split(fold(clean(text))) if t]
     kept = [t for t in tokens if t not in _PARTICLES]
     return " ".join(kept or tokens)
 

@@ -136,7 +136,8 @@ def _legal_form(root: str, rest: Sequence[str]) -> bool:
         return False
     if root.endswith("'s"):
         return not any(w in COMPANY_ENDS - LEGAL_WORDS or w == "international" for w in rest)
-    return all(w in LEGAL_WORDS or w in ("and", "&") for w in rest)
+    # "Brothers" too: "Shearson Lehman" is Shearson Lehman Brothers Inc.
+    return all(w in LEGAL_WORDS or w in ("and", "&", "brothers") for w in rest)
 
 
 def _prefix_targets(org_keys: Collection[str], weight: Mapping[str, int]) -> dict[str, str]:
