@@ -150,9 +150,22 @@ def test_a_web_archive_gives_one_article_per_html_page(tmp_path: Path) -> None:
     assert {p.name for p in discover(tmp_path) if isinstance(p, Path)} == {"crawl.warc", "crawl.warc.gz"}
 
 
+def _member_starts(data: bytes) -> list[int]:
+    """Where each gzip member of ``data`` begins (a record's, in a .warc.gz)."""
+    starts, at = [], 0
+    while at < len(data):
+        starts.append(at)
+        member = zlib.decompressobj(wbits=31)
+        member.decompress(data[at:])
+        at = len(data) - len(member.unused_data)
+    return starts
+
+
 def test_a_damaged_archive_keeps_the_records_before_the_damage(tmp_path: Path) -> None:
     data = _warc(ARCHIVE, gz=True)
-    cut = data.index(gzip.compress(b"")[:2], len(data) * 3 // 4)  # inside the last records
+    # A record boundary in the last quarter, found by reading the members: the two magic bytes
+    # also turn up inside compressed data (random record ids), where a cut broke a kept record.
+    cut = next(at for at in _member_starts(data) if at >= len(data) * 3 // 4)
     (tmp_path / "cut.warc.gz").write_bytes(data[:cut] + b"\x1f\x8b\x08garbage")
     articles, problems = read_file(tmp_path / "cut.warc.gz", tmp_path)
     assert [a.id for a in articles] == ["https://news.example.com/a", "https://news.example.com/b"]
