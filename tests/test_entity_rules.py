@@ -980,6 +980,8 @@ def test_parties_named_by_their_members_and_agency_acronyms_are_one_name_each() 
     assert alias("FDA") == alias("U.S. Food and Drug Administration") == fda
     assert alias("Ministry of International Trade") == alias("MITI")  # cut at "and Industry"
     assert alias("Christian Democrats") is None  # another party
+    assert alias("GAO") == alias("Accounting Office") == ("org", "General Accounting Office")
+    assert alias("AT&T") == alias("ATT") == ("org", "American Telephone and Telegraph Co")
     body = "Democrats, Republicans and the FDA met."
     tagged = [("Democrats", "org"), ("Republicans", "org"), ("FDA", "org")]
     assert [name for name, _ in cleaned(body, *tagged)] == [
@@ -1016,3 +1018,17 @@ def test_bros_is_brothers_and_a_firm_without_brothers_inc_is_the_firm() -> None:
     assert found.root("org", "shearson lehman") == ("org", "shearson lehman brothers inc")
     holdings = ("org", "shearson lehman brothers holdings inc")
     assert found.root(*holdings) == holdings  # a company of its own
+
+
+def test_a_surname_that_begins_a_firm_is_still_the_person_its_articles_mean() -> None:
+    rows = [[("person", "james baker", "James Baker")]] * 10 + [[("person", "howard baker", "Howard Baker")]]
+    rows += [[("person", "baker", "Baker")]] * 5 + [
+        [("org", "baker international corp", "Baker International")]
+    ] * 3
+    rows += [[("person", "moody", "Moody")]] * 2 + [[("org", "moody's investors service inc", "Moody's")]] * 4
+    rows += [[("person", "shearson", "Shearson")]] * 3 + [[("person", "shearson lehman", "Shearson Lehman")]]
+    rows += [[("org", "shearson lehman brothers inc", "Shearson Lehman Brothers Inc")]] * 3
+    found = resolve_collection(rows)
+    assert found.root("person", "baker") == ("person", "james baker")
+    assert found.root("person", "shearson")[0] == "org"  # the name it begins is a firm's
+    assert found.root("person", "moody")[0] == "org"  # no person the surname stands for

@@ -82,6 +82,15 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     # the tagger's cut at "and" too: "Ministry of International Trade" and Industry
     ("org", "Ministry of International Trade and Industry"): ("miti", "ministry of international trade"),
     ("org", "Volkswagen AG"): ("vw", "volkswagen"),
+    ("org", "General Accounting Office"): ("gao", "accounting office"),
+    ("org", "European Monetary System"): (),  # tagged a place ("in the European Monetary System")
+    ("org", "American Telephone and Telegraph Co"): (
+        "att",
+        "at&t",
+        "at and t",
+        "american telephone and telegraph",
+    ),
+    ("place", "Hong Kong"): ("h.k", "h.k."),
     # parties as their members are named ("Democrats said"), one name each
     ("org", "Democratic Party"): ("democrats",),
     ("org", "Republican Party"): ("republicans", "republican", "gop"),

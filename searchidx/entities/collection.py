@@ -346,8 +346,9 @@ def resolve_collection(
     people = {k for k, lab in label_of.items() if lab == "person"}
     surnames = _suffix_targets(people, weight)
     for key in people:
-        if key in companies:
-            label_of[key] = "org"  # "Merrill Lynch", "Moody": however articles tag it
+        if key in companies and surnames.get(key, key) in companies:
+            label_of[key] = "org"  # "Merrill Lynch", "Moody": however articles tag it (not "Baker"
+            # of James Baker, a surname standing for the one full name it ends, in most articles)
         elif (
             key not in surnames and votes[key]["place"] and _place_like(key, votes[key], places, first_names)
         ):
