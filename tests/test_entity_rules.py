@@ -1032,3 +1032,14 @@ def test_a_surname_that_begins_a_firm_is_still_the_person_its_articles_mean() ->
     assert found.root("person", "baker") == ("person", "james baker")
     assert found.root("person", "shearson")[0] == "org"  # the name it begins is a firm's
     assert found.root("person", "moody")[0] == "org"  # no person the surname stands for
+
+
+def test_a_one_word_org_that_begins_one_firm_used_as_much_is_that_firm() -> None:
+    rows = [[("org", "ford", "Ford")]] * 4 + [[("org", "ford motor co", "Ford Motor Co")]] * 9
+    rows += [[("org", "ford motor credit co", "Ford Motor Credit Co")]]
+    rows += [[("org", "europe", "Europe")]] * 5 + [[("org", "europe fund inc", "Europe Fund Inc")]] * 6
+    rows += [[("org", "delhi", "Delhi")]] + [[("org", "delhi petroleum pty ltd", "Delhi Petroleum")]] * 3
+    found = resolve_collection(rows, places={"delhi"})
+    assert found.root("org", "ford") == ("org", "ford motor co")  # 9 of the 10 firms' articles
+    assert found.root("org", "europe") == ("org", "europe")  # its firm is not in twice its articles
+    assert found.root("org", "delhi") == ("org", "delhi")  # a place's name

@@ -46,7 +46,7 @@ __all__ = [
 
 #: Bump when a rule or table here or in :mod:`.collection` changes what is extracted or how
 #: names resolve (indexes then ask for a rebuild, which also redoes the collection's resolution).
-RULES_VERSION = "20"
+RULES_VERSION = "21"
 
 # Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...");
 # the tagger's own title lists (decode.py) plus what wire copy adds.
