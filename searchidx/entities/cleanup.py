@@ -19,7 +19,6 @@ from ..models import Entity
 from .aliases import ALIASES, alias
 from .context import PORTFOLIOS as _PORTFOLIOS
 from .context import and_co, complete_by_acronym, grow_right, partner_firms, place_heads, qualify_bodies
-from .decode import PERSON_TITLES, TITLE_WORDS
 from .gazetteer import shipped_casing
 from .name_words import (
     BODY_ENDS,
@@ -33,6 +32,7 @@ from .name_words import (
     PLACE_WORDS,
     TRAILING,
 )
+from .titles import SPLIT_TITLES, TITLE_NOUNS, office_word, title_like, trailing_title
 
 __all__ = [
     "ALIASES",
@@ -48,20 +48,6 @@ __all__ = [
 #: names resolve (indexes then ask for a rebuild, which also redoes the collection's resolution).
 RULES_VERSION = "21"
 
-# Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...");
-# the tagger's own title lists (decode.py) plus what wire copy adds.
-_ROLE_WORDS = TITLE_WORDS | frozenset(
-    "staff chief minsiter treasury trade representative economics defence rep mrs ms exchequer adm "
-    "developer vice deputy".split()
-)
-# Nouns that end a title before a name ("Japanese Finance Minister Kiichi Miyazawa").
-_TITLE_NOUNS = (
-    PERSON_TITLES
-    | frozenset("speaker director leader representative commissioner treasurer judge chief staff rep".split())
-    | frozenset(  # military ranks ("Lt. Col. Oliver North"); not "major", a surname too
-        "lt col colonel lieutenant capt captain sgt sergeant cmdr commander brig admiral".split()
-    )
-)
 _PARTY_STATE_RE = re.compile(r"^[DR]-[A-Z][a-z]+\.?$")  # "D-Conn": a senator's party and state
 _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
@@ -72,30 +58,11 @@ _ATTRIBUTIVE_RE = re.compile(r"-(?:based|backed|led|born|owned|run|controlled)$"
 _AGENCY_AFTER_RE = re.compile(r"\s+(?:news\s+|press\s+)?agency\b", re.IGNORECASE)
 
 
-def title_like(word: str) -> bool:
-    """A folded word that is a title or role, or a hyphenated one ("vice-president")."""
-    return any(part in _TITLE_NOUNS or part in _ROLE_WORDS or part in _PORTFOLIOS for part in word.split("-"))
-
-
 def _nationality(words: Sequence[str]) -> bool:
     """A nationality word ("Kuwaiti", "Kuwaitis"), maybe after a region word ("Latin American")."""
     last = words[-1][:-1] if words[-1].endswith("s") and words[-1][:-1] in NATIONALITIES else words[-1]
     lead = set(words[:-1]) <= {"latin", "north", "south", "east", "west", "central", "western", "eastern"}
     return last in NATIONALITIES and lead
-
-
-def _trailing_title(raw: Sequence[str]) -> bool:
-    """The last word is a title ("Chairman", "Vice-President") not inside "Office of the President"."""
-    last, before = fold(raw[-1]).strip(".,'’"), fold(raw[-2]).strip(".,'’")
-    return before not in ("of", "the", "and") and any(
-        part in _TITLE_NOUNS or part in ("vice", "deputy") for part in last.split("-")
-    )
-
-
-def _office_word(word: str) -> bool:
-    """A word of a title's office ("Treasury", "Soviet Foreign", "National Economy"), no name."""
-    plain = fold(word).strip(".,'’")
-    return plain in _PORTFOLIOS or plain in NATIONALITIES or plain in ("treasury", "state", "national")
 
 
 def _words(text: str) -> list[str]:
@@ -141,13 +108,13 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
         titled = [i for i, w in enumerate(plain) if title_like(w)]
         if titled and titled[-1] == len(raw) - 1:
             return None  # a title without a name ("U.K. Chancellor")
-        if titled and (len(raw) > 2 or plain[titled[-1]] in _TITLE_NOUNS):
+        if titled and (len(raw) > 2 or plain[titled[-1]] in TITLE_NOUNS):
             raw = raw[titled[-1] + 1 :]  # "Federal Chairman Paul Volcker"
     while label == "person" and len(raw) > 1 and fold(raw[0]).strip(".,") in _PORTFOLIOS:
         raw = raw[1:]  # "Energy Subroto": the Energy Minister's name
-    while label != "person" and len(raw) > 1 and _trailing_title(raw):
+    while label != "person" and len(raw) > 1 and trailing_title(raw):
         raw.pop()  # "Federal Reserve Board Vice", "CBS Inc Chairman": a title after the organisation
-    if label != "person" and len(raw) < len(text.split()) and all(_office_word(w) for w in raw):
+    if label != "person" and len(raw) < len(text.split()) and all(office_word(w) for w in raw):
         return None  # "Treasury Secretary", "Soviet Foreign Minister": a title, no organisation
     while len(raw) > 1 and _ATTRIBUTIVE_RE.search(raw[0]):
         raw = raw[1:]  # "Britain-based Syrian Observatory", "Russia-backed forces"
@@ -273,11 +240,6 @@ def _split_partners(entity: Entity) -> list[Entity]:
     return [e for part in (left, right) if part is not None for e in _split_partners(part)]
 
 
-# Titles that end an organisation's name and begin a person's ("General" of "Egyptian General
-# Petroleum Corp", "Lord" and "King" of places are not among them).
-_SPLIT_TITLES = _TITLE_NOUNS - frozenset("general gen lord lady king queen prince sir state".split())
-
-
 def _split_title(entity: Entity) -> list[Entity]:
     """Split "Bank of Japan Governor Satoshi Sumita" into the organisation and the person.
 
@@ -292,7 +254,7 @@ def _split_title(entity: Entity) -> list[Entity]:
         word = fold(raw[i]).strip(".,")
         tail_words = [fold(w).strip(".,") for w in raw[i + 1 :]]
         if (
-            word in _SPLIT_TITLES
+            word in SPLIT_TITLES
             and 2 <= len(tail_words) <= 3
             and all(w[:1].isupper() for w in raw[i + 1 :])
             and not any(w in COMPANY_ENDS or w in BOILERPLATE or title_like(w) for w in tail_words)

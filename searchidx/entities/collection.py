@@ -32,7 +32,6 @@ from operator import itemgetter
 
 from ..resolution import Pair, Resolution
 from .canonical import legal_variant, without_legal_form
-from .cleanup import title_like
 from .gazetteer import Gazetteer, read_gazetteer
 from .org_names import (
     ALIAS_KEYS,
@@ -44,6 +43,7 @@ from .org_names import (
     initials,
     prefix_targets,
 )
+from .titles import title_like
 
 __all__ = ["DOMINANT", "NO_ENTITY", "common_words", "initials", "resolve_collection", "shipped_lists"]
 
