@@ -1,18 +1,24 @@
-"""Article fields shared by the readers of every format: dates and derived titles."""
+"""Article fields shared by the readers of every format: dates, derived titles and content hashes."""
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import hashlib
 import re
 from typing import Any
 
 from .analysis import sentence_spans
 
-__all__ = ["TITLE_MAX", "derive_title", "parse_date"]
+__all__ = ["TITLE_MAX", "content_hash", "derive_title", "parse_date"]
 
 TITLE_MAX = 120
 _DATELINE_RE = re.compile(r"^[A-Z][A-Z.'’ ]{1,30}(?:,[^\n]{1,30}?)?\s+(?:--|—|–|-)\s+")
+
+
+def content_hash(data: bytes) -> str:
+    """The hash an article's content is compared by on the next run (unchanged: not indexed again)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def parse_date(value: Any, *, lenient: bool = False) -> dt.datetime:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io
 import itertools
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 
 from .compressed import READ_ERRORS, damage
-from .fields import derive_title, parse_date
+from .fields import content_hash, derive_title, parse_date
 from .models import Article, Problem
 
 __all__ = ["COLUMN_NAMES", "CSV_SUFFIXES", "iter_csv", "parse_columns"]
@@ -361,6 +360,6 @@ def _article(
         source=get("source"),
         url=get("url"),
         metadata=metadata,
-        content_hash=hashlib.blake2b(raw, digest_size=16).hexdigest(),
+        content_hash=content_hash(raw),
         line=line,
     )

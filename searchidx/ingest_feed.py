@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
 import html
 import html.parser
 import io
@@ -21,7 +20,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .fields import derive_title
+from .fields import content_hash, derive_title
 from .models import Article, Problem
 
 __all__ = ["FEED_SUFFIXES", "NOT_A_FEED", "html_text", "iter_feed"]
@@ -132,9 +131,7 @@ def _entry_article(entry: Any, *, where: str, site: str, dated: tuple[str, ...])
     if derived:
         title, title_start = derive_title(body)
     metadata = {"author": str(entry["author"])} if entry.get("author") else {}
-    digest = hashlib.blake2b(
-        json.dumps([entry_id, title, body, link, str(date)]).encode("utf-8"), digest_size=16
-    ).hexdigest()
+    digest = content_hash(json.dumps([entry_id, title, body, link, str(date)]).encode("utf-8"))
     return Article(
         id=entry_id,
         path=where,

@@ -14,7 +14,6 @@ pages add to it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import re
@@ -22,7 +21,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from .fields import derive_title, parse_date
+from .fields import content_hash, derive_title, parse_date
 from .models import Article, Problem
 
 __all__ = ["HTML_SUFFIXES", "page_article"]
@@ -116,7 +115,7 @@ def page_article(
         source=str(document.sitename or document.hostname or ""),
         url=canonical,
         metadata=metadata,
-        content_hash=hashlib.blake2b(data, digest_size=16).hexdigest(),
+        content_hash=content_hash(data),
         line=line,
     )
     return article, []

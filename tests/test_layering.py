@@ -133,7 +133,8 @@ SIDES = {
     ),
     "index": (
         "update", "segments", "posting_pool", "executors", "workers", "writing", "discovery", "ingest",
-        "ingest_csv", "ingest_web", "ingest_warc", "ingest_feed", "fetch", "compressed", "fields",
+        "ingest_csv", "ingest_web", "ingest_warc", "ingest_feed", "ingest_jsonl", "fetch", "compressed",
+        "fields",
     ),
 }  # fmt: skip
 SHARED = (
