@@ -1037,6 +1037,7 @@ def test_a_surname_that_begins_a_firm_is_still_the_person_its_articles_mean() ->
 def test_a_one_word_org_that_begins_one_firm_used_as_much_is_that_firm() -> None:
     rows = [[("org", "ford", "Ford")]] * 4 + [[("org", "ford motor co", "Ford Motor Co")]] * 9
     rows += [[("org", "ford motor credit co", "Ford Motor Credit Co")]]
+    rows += [[("org", "ford co", "Ford Co")]]  # its legal variant in one article: not the firm it is
     rows += [[("org", "europe", "Europe")]] * 5 + [[("org", "europe fund inc", "Europe Fund Inc")]] * 6
     rows += [[("org", "delhi", "Delhi")]] + [[("org", "delhi petroleum pty ltd", "Delhi Petroleum")]] * 3
     found = resolve_collection(rows, places={"delhi"})

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from .aliases import ALIASES
-from .canonical import name_key, without_legal_form
+from .canonical import legal_variant, name_key, without_legal_form
 from .cleanup import company_roots
 from .name_words import COMPANY_ENDS, LEGAL_WORDS
 
@@ -130,10 +130,16 @@ def prefix_targets(
         if len(words) > 1 and words[-1] in COMPANY_ENDS:
             firms[words[0]].add(target.get(key, key))
     for key in org_keys:
-        if " " in key or key in target or key in places or key not in firms:
+        own = target.get(key)  # "Ford" -> "Ford Co" (a legal variant in one article), taken as none
+        if " " in key or key in places or key not in firms:
             continue
-        found = dominant(firms[key], combined)
-        if found is not None and combined[found] >= 2 * weight.get(key, 0):
+        if own is not None and not (legal_variant(key, own) and weight.get(own, 0) < weight.get(key, 0)):
+            continue
+        counts = Counter(combined)
+        if own is not None:
+            counts[own] -= weight.get(key, 0)  # the word's own articles are not its variant's
+        found = dominant(firms[key], counts)
+        if found is not None and counts[found] >= 2 * weight.get(key, 0):
             target[key] = found
     return target
 
