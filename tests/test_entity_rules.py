@@ -982,6 +982,9 @@ def test_parties_named_by_their_members_and_agency_acronyms_are_one_name_each() 
     assert alias("Christian Democrats") is None  # another party
     assert alias("GAO") == alias("Accounting Office") == ("org", "General Accounting Office")
     assert alias("AT&T") == alias("ATT") == ("org", "American Telephone and Telegraph Co")
+    assert alias("EC Commission") == alias("European Community Commission") == ("org", "European Commission")
+    assert alias("Nippon Telegraph") == alias("NTT") == ("org", "Nippon Telegraph and Telephone Corp")
+    assert alias("UAW") == alias("United Automobile Workers") == ("org", "United Auto Workers")
     body = "Democrats, Republicans and the FDA met."
     tagged = [("Democrats", "org"), ("Republicans", "org"), ("FDA", "org")]
     assert [name for name, _ in cleaned(body, *tagged)] == [

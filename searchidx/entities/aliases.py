@@ -91,6 +91,24 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
         "american telephone and telegraph",
     ),
     ("place", "Hong Kong"): ("h.k", "h.k."),
+    # the EC's executive, written five ways in wire copy
+    ("org", "European Commission"): (
+        "ec commission",
+        "european community commission",
+        "ec executive commission",
+        "ec's executive commission",
+        "commission of the european community",
+        "commission of the european communities",
+    ),
+    ("org", "United Auto Workers"): ("uaw", "united automobile workers"),
+    # "Nippon Telegraph" and "Telegraph and Telephone Corp": the tagger's cut at "and" (lines wrap there)
+    ("org", "Nippon Telegraph and Telephone Corp"): (
+        "ntt",
+        "nippon telegraph",
+        "telegraph and telephone corp",
+        "nippon telegraph and telephone",
+    ),
+    ("org", "U.S. International Trade Commission"): ("international trade commission", "u.s. itc"),
     # parties as their members are named ("Democrats said"), one name each
     ("org", "Democratic Party"): ("democrats",),
     ("org", "Republican Party"): ("republicans", "republican", "gop"),
