@@ -163,7 +163,8 @@ class _Known:
                 if root[0] not in KINDS:
                     continue  # a common word, not a name (entities.collection.common_words)
                 entity = self._id(self._entity_ids, self.entities, root, root[1])
-                if root[1] != key:  # "Reagan" of Ronald Reagan: counted as the name it is shown as
+                if root[1] != key or (label, name) in resolution.renames:
+                    # "Reagan" of Ronald Reagan, "Bashar Assad": counted as the name it is shown as
                     name = resolution.renames.get((label, name), (label, ""))[1]
                 if name:
                     names.append(self._id(self._spelling_ids, self.spellings, (entity, name), name))

@@ -1047,3 +1047,12 @@ def test_a_one_word_org_that_begins_one_firm_used_as_much_is_that_firm() -> None
     assert found.root("org", "ford") == ("org", "ford motor co")  # 9 of the 10 firms' articles
     assert found.root("org", "europe") == ("org", "europe")  # its firm is not in twice its articles
     assert found.root("org", "delhi") == ("org", "delhi")  # a place's name
+
+
+def test_every_spelling_of_a_name_is_shown_as_the_collection_writes_it_most() -> None:
+    rows = [[("person", "bashar assad", "Bashar al-Assad")]] * 3 + [
+        [("person", "bashar assad", "Bashar Assad")]
+    ]
+    found = resolve_collection(rows)
+    assert found.resolve_names({"person": ["Bashar Assad"]}) == {"person": ("Bashar al-Assad",)}
+    assert found.resolve_names({"person": ["Bashar al-Assad"]}) == {"person": ("Bashar al-Assad",)}

@@ -188,3 +188,12 @@ def test_should_stop_cancels_a_search(seeds_index: Index) -> None:
     with pytest.raises(SearchCancelled):
         seeds_index.facets("idlib", should_stop=lambda: True)
     assert seeds_index.facets("idlib", should_stop=lambda: False).total >= 1
+
+
+def test_a_name_is_shown_as_the_collection_writes_it_most_in_hits_and_facets(seeds_index: Index) -> None:
+    # The one article that writes "Bashar Assad"; the others write "Bashar al-Assad".
+    query = '"munich security conference"'
+    [hit] = seeds_index.search(query).hits
+    assert "Bashar al-Assad" in hit.entities["person"] and "Bashar Assad" not in hit.entities["person"]
+    people = {value.name for value in seeds_index.facets(query).people}
+    assert "Bashar al-Assad" in people and "Bashar Assad" not in people

@@ -247,4 +247,8 @@ def resolve_collection(
             if root is not None:
                 shown_as = firm_name.get(root[1], root[1])
                 renames[label, name] = (root[0], name if root[1] == key else displays.get(shown_as, shown_as))
+            elif name != displays[key]:
+                # One spelling per entity on every screen: "Bashar Assad" is shown as the
+                # collection writes him most ("Bashar al-Assad"), in hit lines as in facets.
+                renames[label, name] = (label, displays[key])
     return Resolution(changed, renames)
