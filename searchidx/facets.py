@@ -150,9 +150,9 @@ class _Known:
 
         The entities it counts for once each ("Putin" here and "Vladimir Putin" there are
         one person; Merrill Lynch is an org however tagged; common words are no names), the
-        names written for it (one per mention: the shown spelling is the most written one;
-        a short name stored under its own key, "Reagan", counts as the name the
-        collection shows it as, "Ronald Reagan"), and its month.
+        names written for it (one per mention, each counted as the name the collection
+        shows it as: "Reagan" as "Ronald Reagan", "Bashar Assad" as "Bashar al-Assad"),
+        and its month.
         """
         resolution = snapshot.resolution()
         with self._lock:

@@ -15,11 +15,15 @@ collection, so facets count one entity once and a filter finds every alias:
   name); otherwise it stays itself. A lone first name that no fuller name ends
   with resolves the same way to the names it begins ("Bashar" -> "Bashar Assad").
 * **Acronyms:** an all-capitals organisation ("IMF") resolves to the one longer
-  organisation name whose initials it is and that shares an article with it.
+  organisation name whose initials it is and that shares an article with it, or to the
+  one in :data:`DOMINANT` of the articles such names share with it.
 * **Short company names:** an organisation key that begins exactly one longer
   company name resolves to it ("Moody" -> "Moody's Investors Service Inc"), or to
   the dominant one; names differing only in their legal form ("Newmont Gold Co",
-  "Newmont Gold Corp") are one, under the most used.
+  "Newmont Gold Corp") are one, under the most used; a one-word name goes to the firm
+  it begins when that firm is in twice its articles ("Ford" -> "Ford Motor Co").
+  :mod:`.org_names` holds these rules.
+* **Spelling:** every spelling of an entity is shown as the collection writes it most.
 """
 
 from __future__ import annotations
