@@ -337,12 +337,13 @@ def save_resolution(where: Path) -> None:
     Searches use the file only when its generation is the one they read, and
     resolve in memory otherwise (:meth:`searchidx.snapshot.Snapshot.resolution`).
     """
-    from .entities.collection import resolve_collection, shipped_lists
+    from .entities.collection import resolve_collection
+    from .entities.gazetteer import shipped_gazetteer
 
     with reading(where), whoosh_index(where, build_schema()).reader() as reader:  # the new commit's
         rows = [row for _doc, value in live_column(reader, "entities") if (row := decode_entities(value))]
         generation = reader.generation()
-        lists = shipped_lists()
+        lists = shipped_gazetteer()
         articles_with = _word_articles(reader, read_vocabulary(where))
         found = resolve_collection(rows, lists.places, lists.first_names, articles_with)
     write_json(where / ENTITIES_FILE, {"generation": generation, **found.to_json()})

@@ -19,7 +19,7 @@ from ..models import Entity
 from .aliases import ALIASES, alias
 from .context import PORTFOLIOS as _PORTFOLIOS
 from .context import and_co, complete_by_acronym, grow_right, partner_firms, place_heads, qualify_bodies
-from .gazetteer import shipped_casing
+from .gazetteer import shipped_gazetteer
 from .name_words import (
     BODY_ENDS,
     BOILERPLATE,
@@ -170,7 +170,7 @@ def _generic_firm(name: str) -> bool:
     words = _words(name)
     while len(words) > 1 and words[-1] in GROWN_ENDS:
         words.pop()
-    return len(words) == 1 and shipped_casing().get(words[0]) == "l"
+    return len(words) == 1 and shipped_gazetteer().casing.get(words[0]) == "l"
 
 
 def _whole_company(text: str, entity: Entity, ends: Collection[int] = frozenset()) -> Entity:

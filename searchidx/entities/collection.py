@@ -30,13 +30,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 
 from ..resolution import Pair, Resolution
 from .canonical import legal_variant, without_legal_form
-from .gazetteer import Gazetteer, read_gazetteer
 from .org_names import (
     ALIAS_KEYS,
     DOMINANT,
@@ -49,7 +47,7 @@ from .org_names import (
 )
 from .titles import title_like
 
-__all__ = ["DOMINANT", "NO_ENTITY", "common_words", "initials", "resolve_collection", "shipped_lists"]
+__all__ = ["DOMINANT", "NO_ENTITY", "common_words", "initials", "resolve_collection"]
 
 #: A one-word name tagged in under this share of the articles holding the word is a common word.
 COMMON_SHARE = 0.05
@@ -58,14 +56,6 @@ COMMON_MIN_ARTICLES = 20
 NO_ENTITY = ""
 #: Share of its articles that tag a person-voted name a place for it to be one (no first name).
 PLACE_SHARE = 0.2
-
-
-@lru_cache(maxsize=1)
-def shipped_lists() -> Gazetteer:
-    """The place and name lists shipped with the tagger (read once, without loading the model)."""
-    from .tagger import DATA
-
-    return read_gazetteer(DATA)
 
 
 def _suffix_targets(keys: Collection[str], weight: Mapping[str, int]) -> dict[str, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .gazetteer import shipped_casing, shipped_person_words
+from .gazetteer import shipped_gazetteer
 
 __all__ = ["PERSON_TITLES", "TITLE_WORDS", "decode", "raw_spans", "results_line"]
 
@@ -46,8 +46,11 @@ _FIRM_OR_TITLE = frozenset({"general", "gen"})
 def _firm_word(word: str) -> bool:
     """After "General": no first or last name, and a common word or a plural ("Electric", "Motors")."""
     low = word.lower()
-    return low not in shipped_person_words() and (
-        shipped_casing().get(low) in ("l", "M") or low.endswith("s")
+    lists = shipped_gazetteer()
+    return (
+        low not in lists.first_names
+        and low not in lists.last_names
+        and (lists.casing.get(low) in ("l", "M") or low.endswith("s"))
     )
 
 

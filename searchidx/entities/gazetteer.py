@@ -25,8 +25,7 @@ __all__ = [
     "read_casing",
     "read_clusters",
     "read_gazetteer",
-    "shipped_casing",
-    "shipped_person_words",
+    "shipped_gazetteer",
 ]
 
 GAZETTEER_MAX_WORDS = 4
@@ -69,24 +68,6 @@ def read_casing(data_dir: Path) -> dict[str, str]:
         return {}
     pairs = (line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines() if line)
     return {word: case for case, word in pairs}
-
-
-@lru_cache(maxsize=1)
-def shipped_casing() -> dict[str, str]:
-    """The packaged ``casing.txt`` (:func:`read_casing`), read once: the name rules use it too."""
-    return read_casing(Path(__file__).with_name("data"))
-
-
-@lru_cache(maxsize=1)
-def shipped_person_words() -> frozenset[str]:
-    """The packaged first and last names (folded), read once: the name rules use them too."""
-    data = Path(__file__).with_name("data")
-    return frozenset(
-        line
-        for name in ("first.txt", "last.txt")
-        for line in (data / name).read_text(encoding="utf-8").splitlines()
-        if line
-    )
 
 
 def read_clusters(data_dir: Path) -> dict[str, str]:
@@ -147,3 +128,12 @@ def place_mark_list(
                 after = i + size
                 break
     return found
+
+
+@lru_cache(maxsize=1)
+def shipped_gazetteer() -> Gazetteer:
+    """The packaged lists (:func:`read_gazetteer` of ``data/``), read once per process.
+
+    The tagger's features, the name rules and the collection's vote all use this one copy.
+    """
+    return read_gazetteer(Path(__file__).with_name("data"))

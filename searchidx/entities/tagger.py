@@ -11,7 +11,7 @@ from pathlib import Path
 from ..analysis import sentence_spans
 from ..models import Entity
 from .decode import decode
-from .gazetteer import read_gazetteer
+from .gazetteer import shipped_gazetteer
 from .scorer import CrfModel
 from .tokens import offsets, words
 
@@ -43,7 +43,7 @@ class Tagger:
         self.path = model
         #: The model's weights (:mod:`.scorer`): it scores and decodes the sentences.
         self.model = CrfModel(model)
-        self.gazetteer = read_gazetteer(DATA)
+        self.gazetteer = shipped_gazetteer()
         #: Mentions of sentences already tagged (the text decides them: same words, same tags).
         self.seen: dict[str, list[tuple[int, int, str]]] = {}
 

@@ -304,9 +304,10 @@ class Snapshot:
 
             self._resolution = load_resolution(self.path, self._searcher.reader().generation())
         if self._resolution is None:  # no file for this generation (an older searchidx wrote it)
-            from ..entities.collection import resolve_collection, shipped_lists
+            from ..entities.collection import resolve_collection
+            from ..entities.gazetteer import shipped_gazetteer
 
-            lists = shipped_lists()
+            lists = shipped_gazetteer()
             self._resolution = resolve_collection(
                 entity_rows(self._searcher.reader()), lists.places, lists.first_names
             )
