@@ -54,7 +54,8 @@ def test_decode_trims_titles_and_context() -> None:
     # "General" and one word: a firm when the word is a plural or common word and no name.
     for name, spans in [("Motors", [(0, 2, "ORG")]), ("Electric", [(0, 2, "ORG")]), ("Zia", [(1, 2, "PER")])]:
         assert decode(["General", name, "said"], ["B-ORG", "I-ORG", "O"]) == spans, name
-    assert decode(["General", "Williams", "said"], ["B-ORG", "I-ORG", "O"]) == [(1, 2, "PER")]  # a surname
+    for surname in ("Williams", "Adams", "Gladys"):  # first and last name; last name only; first name only
+        assert decode(["General", surname, "said"], ["B-ORG", "I-ORG", "O"]) == [(1, 2, "PER")], surname
 
 
 def test_name_keys_fold_and_drop_particles() -> None:
