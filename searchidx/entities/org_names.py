@@ -135,9 +135,8 @@ def prefix_targets(
             continue
         if own is not None and not (legal_variant(key, own) and weight.get(own, 0) < weight.get(key, 0)):
             continue
-        counts = Counter(combined)
-        if own is not None:
-            counts[own] -= weight.get(key, 0)  # the word's own articles are not its variant's
+        # The candidates' articles; the word's own are not its variant's.
+        counts = {c: combined[c] - (weight.get(key, 0) if c == own else 0) for c in firms[key]}
         found = dominant(firms[key], counts)
         if found is not None and counts[found] >= 2 * weight.get(key, 0):
             target[key] = found
