@@ -34,7 +34,7 @@ from searchidx.entities.decode import decode
 from searchidx.entities.document import document_mentions, document_spans
 from searchidx.entities.gazetteer import Gazetteer
 from searchidx.entities.scorer import CrfModel, viterbi
-from searchidx.entities.tagger import DEFAULT_MODEL, Tagger
+from searchidx.entities.tagger import DEFAULT_MODEL, Tagger, tag_near_capitals
 from searchidx.entities.tokens import sentences
 from searchidx.entities.train import (
     WIKIGOLD,
@@ -58,7 +58,7 @@ KINDS = frozenset({"PER", "LOC", "ORG"})  # what the product keeps (tagger.ENTIT
 def tag_all(
     model: Path, documents: Sequence[Sequence[Tagged]], gazetteer: Gazetteer
 ) -> tuple[list[list[str]], float]:
-    """Tag every sentence as the tagger does (:class:`CrfModel`, a document's sentences together),
+    """Tag every sentence as the tagger does (:func:`tag_near_capitals`, a document's sentences together),
     then each document's spans as ``annotate()`` does (:func:`document_spans`); BIO tags, in order.
     """
     scorer = CrfModel(model)
@@ -67,7 +67,7 @@ def tag_all(
     for document in documents:
         spans = []
         for (words, _), tags in zip(
-            document, scorer.tag([words for words, _ in document], gazetteer), strict=True
+            document, tag_near_capitals(scorer, [words for words, _ in document], gazetteer), strict=True
         ):
             spans.append([span for span in decode(words, tags) if span[2] in KINDS])
         spans = document_spans([words for words, _ in document], spans, gazetteer.places)

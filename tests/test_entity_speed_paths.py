@@ -14,7 +14,7 @@ from searchidx.entities import annotate
 from searchidx.entities.decode import decode
 from searchidx.entities.features import sentence_features
 from searchidx.entities.scorer import marginals, viterbi, word_pairs
-from searchidx.entities.tagger import DEFAULT_MODEL, ENTITY_LABELS, Tagger, may_name
+from searchidx.entities.tagger import DEFAULT_MODEL, ENTITY_LABELS, REACH, Tagger, may_name, windows
 from searchidx.entities.tokens import offsets, sentences, tokenize, words
 from searchidx.ingest import bundled_seeds
 from searchidx.models import Entity
@@ -228,6 +228,41 @@ def test_sentences_that_cannot_name_reach_no_crf(tagger: Tagger, monkeypatch: An
     assert calls == []
     tagger.extract("prices rose in Tokyo.")
     assert calls == [5]
+
+
+LONG = (
+    "Vladimir Putin said on Monday that the talks about the price of grain and the cost of shipping "
+    "it across the sea had gone well, and that Recep Tayyip Erdogan agreed."
+)
+
+
+def test_windows_keep_the_words_near_a_capital() -> None:
+    assert REACH == 3
+    words = "the cat sat on the mat with Putin in a big red house and then slept".split()
+    assert windows(words) == [(4, 11)]
+    assert windows("Putin saw it all happen there and then met Erdogan".split()) == [(0, 4), (6, 10)]
+    assert windows("talks with Putin and Erdogan ended".split()) == [(0, 6)]  # overlapping: one
+    assert windows("prices rose 3 pct".split()) == [(0, 4)]  # no capital: the whole sentence
+
+
+def test_words_far_from_a_capital_reach_no_crf(tagger: Tagger, crfsuite: Any, monkeypatch: Any) -> None:
+    calls: list[int] = []
+    real = tagger.model.tag
+
+    def counting(batch: list[list[str]], gazetteer: Any) -> list[list[str]]:
+        calls.extend(len(tokens) for tokens in batch)
+        return real(batch, gazetteer)
+
+    monkeypatch.setattr(tagger.model, "tag", counting)
+    tagger.seen.clear()
+    found = tagger.extract(LONG)
+    assert calls == [8 + 8] and len(words(LONG)) == 33  # "... that the talks" and "gone well ... ."
+    assert found == plain(tagger, LONG, crfsuite)  # the names of the whole sentence
+    assert [e.text for e in found] == ["Vladimir Putin", "Recep Tayyip Erdogan"]
+    # a window that looks like a line in capitals: the sentence is tagged whole
+    calls.clear()
+    tagger.extract("USA, IBM, UN: a b and then the talks went on and on")
+    assert calls == [16]
 
 
 def test_a_headline_adds_only_names_the_body_has(monkeypatch: Any, tmp_path: Path) -> None:

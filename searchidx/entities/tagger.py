@@ -11,9 +11,10 @@ from pathlib import Path
 from ..analysis import sentence_spans
 from ..models import Entity
 from .decode import decode
-from .gazetteer import shipped_gazetteer
+from .gazetteer import Gazetteer, shipped_gazetteer
 from .scorer import CrfModel
 from .tokens import offsets, words
+from .word_entries import all_caps
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -22,16 +23,21 @@ __all__ = [
     "may_name",
     "model_info",
     "preload",
+    "tag_near_capitals",
+    "windows",
 ]
 
 DATA = Path(__file__).with_name("data")
 DEFAULT_MODEL = DATA / "news-ner.crfsuite"
 #: Bump when features, tokenisation or the shipped model change.
-FEATURES_VERSION = "4"
+FEATURES_VERSION = "5"
 ENTITY_LABELS = {"PER": "person", "LOC": "place", "ORG": "org"}
 #: Sentences whose mentions are remembered (:meth:`Tagger._sentence`): about 4 MB at most.
 SEEN_MAX = 20_000
 SEEN_CHARS = 200
+#: How far from a word with a capital letter the tagger looks (:func:`windows`). On 10,900
+#: Reuters sentences it tags 53% of their words, and 4 sentences' names change.
+REACH = 3
 #: A text's sentence spans and each one's words (``None``: not split, a sentence seen before).
 Parsed = tuple[list[tuple[int, int]], list[list[str] | None]]
 
@@ -73,7 +79,7 @@ class Tagger:
         taggable = [
             s for s, tokens in fresh.items() if may_name(tokens, gazetteer.casing, gazetteer.first_names)
         ]
-        tagged = dict(zip(taggable, self.model.tag([fresh[s] for s in taggable], gazetteer), strict=True))
+        tagged = dict(zip(taggable, self.tag_many([fresh[s] for s in taggable]), strict=True))
         known: dict[str, list[tuple[int, int, str]]] = {}
         for sentence, tokens in fresh.items():
             tags = tagged.get(sentence)
@@ -99,7 +105,45 @@ class Tagger:
         """CRF tags of one tokenised sentence, or ``None`` when it cannot hold a name."""
         if not may_name(words, self.gazetteer.casing, self.gazetteer.first_names):
             return None
-        return self.model.tag([words], self.gazetteer)[0]
+        return self.tag_many([words])[0]
+
+    def tag_many(self, sentences: Sequence[list[str]]) -> list[list[str]]:
+        """CRF tags of tokenised sentences (:func:`tag_near_capitals`)."""
+        return tag_near_capitals(self.model, sentences, self.gazetteer)
+
+
+def tag_near_capitals(
+    model: CrfModel, sentences: Sequence[list[str]], gazetteer: Gazetteer
+) -> list[list[str]]:
+    """The model's tags of tokenised sentences; words far from any capital letter are ``O`` untagged.
+
+    Each sentence is tagged without the words outside its :func:`windows` (the model sees a
+    word and two on each side: a word :data:`REACH` away from any capital is lower-case text
+    between names, which decides no tag near them).
+    """
+    parts: list[list[str]] = []
+    plans: list[list[tuple[int, int]] | None] = []
+    for tokens in sentences:
+        plan = windows(tokens)
+        kept = tokens if plan == [(0, len(tokens))] else [w for start, end in plan for w in tokens[start:end]]
+        if kept is tokens or all_caps(kept):  # a window that looks like a capitals line: the whole
+            parts.append(tokens)
+            plans.append(None)
+        else:
+            parts.append(kept)
+            plans.append(plan)
+    out: list[list[str]] = []
+    for tokens, ranges, tagged in zip(sentences, plans, model.tag(parts, gazetteer), strict=True):
+        if ranges is None:
+            out.append(tagged)
+            continue
+        tags = ["O"] * len(tokens)
+        at = 0
+        for start, end in ranges:
+            tags[start:end] = tagged[at : at + end - start]
+            at += end - start
+        out.append(tags)
+    return out
 
 
 def _mentions(sentence: str, tokens: list[str], tags: list[str]) -> list[tuple[int, int, str]]:
@@ -111,6 +155,22 @@ def _mentions(sentence: str, tokens: list[str], tags: list[str]) -> list[tuple[i
         sentence, tokens, max(last for _first, last, _kind in spans)
     )  # up to the last name
     return [(starts[first], ends[last - 1], ENTITY_LABELS[kind]) for first, last, kind in spans]
+
+
+def windows(words: Sequence[str]) -> list[tuple[int, int]]:
+    """``(start, end)`` ranges of the words within :data:`REACH` of a word with a capital letter.
+
+    A sentence without one is a single range (:func:`may_name` keeps such sentences out).
+    """
+    n = len(words)
+    spans: list[tuple[int, int]] = []
+    for i in [i for i, word in enumerate(words) if not word.islower() and word.lower() != word]:
+        start, end = max(i - REACH, 0), min(i + REACH + 1, n)
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans or [(0, n)]
 
 
 def may_name(words: Sequence[str], casing: Mapping[str, str], first_names: Collection[str] = ()) -> bool:
