@@ -7,9 +7,10 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchidx.entities.cleanup import alias, clean_mentions, company_roots, title_mentions
+from searchidx.entities.cleanup import alias, clean_mentions, company_roots
 from searchidx.entities.collection import common_words, initials, resolve_collection
 from searchidx.entities.context import and_co, grow_right
+from searchidx.entities.headlines import headline_case, title_mentions
 from searchidx.models import Entity
 from searchidx.query import entity_query
 
@@ -74,6 +75,18 @@ def test_headline_mentions_count_only_when_the_body_names_them() -> None:
         [mention("EC", "org"), mention("AGREES TRADE", "org"), mention("Argentina", "place")]
     )
     assert [e.text for e in title_mentions(title, body)] == ["European Community", "Argentina"]
+
+
+def test_a_headline_keeps_capitals_only_where_the_body_has_a_name() -> None:
+    body = [mention("Vladimir Putin", "person"), mention("European Community", "org")]
+    assert headline_case("Putin Meets Erdogan In Sochi", body) == "Putin meets erdogan in sochi"
+    assert (
+        headline_case("EC Agrees Trade Deal With NATO, U.S.", body) == "EC agrees trade deal with NATO, U.S."
+    )
+    capitals = "EC AGREES TRADE DEAL WITH EUROPEAN COMMUNITY"
+    assert headline_case(capitals, body) == "EC agrees trade deal with European Community"
+    assert headline_case("İstanbul Talks", body) == "İstanbul talks"  # same length: offsets hold
+    assert headline_case("", body) == "" and headline_case("Talks", []) == "talks"
 
 
 def test_a_name_that_begins_a_company_is_an_org_across_the_collection() -> None:

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 
 from ..models import CanonicalEntity, Entity
 from .canonical import best_display, canonicalize, name_key
-from .cleanup import RULES_VERSION, clean_mentions, title_mentions
+from .cleanup import RULES_VERSION, clean_mentions
 from .document import document_mentions
+from .headlines import headline_case, title_mentions
 from .tagger import ENTITY_LABELS, Tagger, _tagger, configured_model
 from .tagger import model_info as _model_file_info
 
@@ -82,7 +83,9 @@ def annotate_many(articles: Sequence[tuple[str, str, bool]]) -> list[list[Canoni
     ]
     # a headline only adds names its body has
     headed = [k for k, (title, _body, derived) in enumerate(articles) if title and not derived and found[k]]
-    titles = [articles[k][0] for k in headed]
-    for k, title, mentions in zip(headed, titles, tagger.extract_many(titles), strict=True):
+    heads = [headline_case(articles[k][0], found[k]) for k in headed]  # capitals where a name may be
+    for k, mentions in zip(headed, tagger.extract_many(heads), strict=True):
+        title = articles[k][0]
+        mentions = [Entity(title[e.start : e.end], e.label, e.start, e.end) for e in mentions]
         found[k] = title_mentions(clean_mentions(mentions, title, places), found[k]) + found[k]
     return [canonicalize(mentions, places) for mentions in found]

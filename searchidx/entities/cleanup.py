@@ -41,12 +41,11 @@ __all__ = [
     "alias",
     "clean_mentions",
     "company_roots",
-    "title_mentions",
 ]
 
 #: Bump when a rule or table here or in :mod:`.collection` changes what is extracted or how
 #: names resolve (indexes then ask for a rebuild, which also redoes the collection's resolution).
-RULES_VERSION = "24"
+RULES_VERSION = "25"
 
 _PARTY_STATE_RE = re.compile(r"^[DR]-[A-Z][a-z]+\.?$")  # "D-Conn": a senator's party and state
 _MONTHS = frozenset(
@@ -390,13 +389,3 @@ def company_roots(org_keys: Iterable[str]) -> set[str]:
         if len(words) > 1 and words[-1] in COMPANY_ENDS:
             roots.update(" ".join(words[:n]) for n in range(1, len(words)))
     return roots
-
-
-def title_mentions(title: Sequence[Entity], body: Sequence[Entity]) -> list[Entity]:
-    """Keep a headline's mentions only of names the body also mentions.
-
-    Headlines are capitalised throughout ("Oil Prices Rise as OPEC Meets"), so
-    the tagger cannot tell names from words there; the body can.
-    """
-    known = {fold(e.text) for e in body} | {fold(w) for e in body for w in e.text.split()}
-    return [e for e in title if fold(e.text) in known]

@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "ENTITY_LABELS",
     "Tagger",
+    "capitals",
     "may_name",
     "model_info",
     "preload",
@@ -76,10 +77,16 @@ class Tagger:
                 if sentence not in self.seen and sentence not in fresh:
                     fresh[sentence] = words(sentence)
         gazetteer = self.gazetteer
+        where = {s: capitals(tokens) for s, tokens in fresh.items()}
         taggable = [
-            s for s, tokens in fresh.items() if may_name(tokens, gazetteer.casing, gazetteer.first_names)
+            s
+            for s, tokens in fresh.items()
+            if may_name(tokens, gazetteer.casing, gazetteer.first_names, where[s])
         ]
-        tagged = dict(zip(taggable, self.tag_many([fresh[s] for s in taggable]), strict=True))
+        tag_lists = tag_near_capitals(
+            self.model, [fresh[s] for s in taggable], gazetteer, [where[s] for s in taggable]
+        )
+        tagged = dict(zip(taggable, tag_lists, strict=True))
         known: dict[str, list[tuple[int, int, str]]] = {}
         for sentence, tokens in fresh.items():
             tags = tagged.get(sentence)
@@ -113,18 +120,22 @@ class Tagger:
 
 
 def tag_near_capitals(
-    model: CrfModel, sentences: Sequence[list[str]], gazetteer: Gazetteer
+    model: CrfModel,
+    sentences: Sequence[list[str]],
+    gazetteer: Gazetteer,
+    at: Sequence[Sequence[int]] | None = None,
 ) -> list[list[str]]:
     """The model's tags of tokenised sentences; words far from any capital letter are ``O`` untagged.
 
     Each sentence is tagged without the words outside its :func:`windows` (the model sees a
     word and two on each side: a word :data:`REACH` away from any capital is lower-case text
-    between names, which decides no tag near them).
+    between names, which decides no tag near them). ``at``: each sentence's :func:`capitals`,
+    if known.
     """
     parts: list[list[str]] = []
     plans: list[list[tuple[int, int]] | None] = []
-    for tokens in sentences:
-        plan = windows(tokens)
+    for k, tokens in enumerate(sentences):
+        plan = windows(tokens, None if at is None else at[k])
         kept = tokens if plan == [(0, len(tokens))] else [w for start, end in plan for w in tokens[start:end]]
         if kept is tokens or all_caps(kept):  # a window that looks like a capitals line: the whole
             parts.append(tokens)
@@ -138,10 +149,10 @@ def tag_near_capitals(
             out.append(tagged)
             continue
         tags = ["O"] * len(tokens)
-        at = 0
+        done = 0
         for start, end in ranges:
-            tags[start:end] = tagged[at : at + end - start]
-            at += end - start
+            tags[start:end] = tagged[done : done + end - start]
+            done += end - start
         out.append(tags)
     return out
 
@@ -157,14 +168,20 @@ def _mentions(sentence: str, tokens: list[str], tags: list[str]) -> list[tuple[i
     return [(starts[first], ends[last - 1], ENTITY_LABELS[kind]) for first, last, kind in spans]
 
 
-def windows(words: Sequence[str]) -> list[tuple[int, int]]:
+def capitals(words: Sequence[str]) -> list[int]:
+    """Positions of the words with a capital letter."""
+    return [i for i, word in enumerate(words) if not word.islower() and word.lower() != word]
+
+
+def windows(words: Sequence[str], at: Sequence[int] | None = None) -> list[tuple[int, int]]:
     """``(start, end)`` ranges of the words within :data:`REACH` of a word with a capital letter.
 
-    A sentence without one is a single range (:func:`may_name` keeps such sentences out).
+    ``at``: their :func:`capitals`, if known. A sentence without one is a single range
+    (:func:`may_name` keeps such sentences out).
     """
     n = len(words)
     spans: list[tuple[int, int]] = []
-    for i in [i for i, word in enumerate(words) if not word.islower() and word.lower() != word]:
+    for i in capitals(words) if at is None else at:
         start, end = max(i - REACH, 0), min(i + REACH + 1, n)
         if spans and start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], end)
@@ -173,20 +190,27 @@ def windows(words: Sequence[str]) -> list[tuple[int, int]]:
     return spans or [(0, n)]
 
 
-def may_name(words: Sequence[str], casing: Mapping[str, str], first_names: Collection[str] = ()) -> bool:
+def may_name(
+    words: Sequence[str],
+    casing: Mapping[str, str],
+    first_names: Collection[str] = (),
+    at: Sequence[int] | None = None,
+) -> bool:
     """False for a sentence without a capital letter, but for a first word usually in lower case.
 
     ``casing`` (the gazetteer's) says how a word is usually written inside a sentence: a
     first word it marks ``l`` ("The", "He", "Analysts") is capitalised only by position,
     unless it is also a first name ("Rose", "Mark"). On 19,043 Reuters stories the tagger
-    found no name in the sentences this rules out (13% of their tokens).
+    found no name in the sentences this rules out (13% of their tokens). ``at``: the
+    sentence's :func:`capitals`, if known.
     """
-    for i, word in enumerate(words):
-        if word.islower() or word.lower() == word:
-            continue
-        if i or casing.get(low := word.lower()) != "l" or low in first_names:
-            return True
-    return False
+    at = capitals(words) if at is None else at
+    if not at:
+        return False
+    if at[0] or len(at) > 1:
+        return True
+    low = words[0].lower()
+    return casing.get(low) != "l" or low in first_names
 
 
 def configured_model() -> Path:
