@@ -226,6 +226,25 @@ def test_split_names_join_and_nationality_words_are_no_places() -> None:
     assert [(e.text, e.label) for e in found] == [("Vladimir Putin", "person"), ("Moscow", "place")]
 
 
+def test_a_name_that_begins_with_capitals_is_no_person() -> None:
+    found = clean_mentions(
+        [
+            mention("LM Ericsson", "person"),
+            mention("IG Metall", "person"),
+            mention("JOHN SMITH", "person"),  # a line in capitals: the name may still be one
+            mention("J.R. Ewing", "person"),
+            mention("Klaus Zwickel", "person"),
+        ]
+    )
+    assert [(e.text, e.label) for e in found] == [
+        ("LM Ericsson", "org"),
+        ("IG Metall", "org"),
+        ("JOHN SMITH", "person"),
+        ("J.R. Ewing", "person"),
+        ("Klaus Zwickel", "person"),
+    ]
+
+
 def test_titles_states_and_places_are_not_people() -> None:
     found = clean_mentions(
         [

@@ -45,13 +45,14 @@ __all__ = [
 
 #: Bump when a rule or table here or in :mod:`.collection` changes what is extracted or how
 #: names resolve (indexes then ask for a rebuild, which also redoes the collection's resolution).
-RULES_VERSION = "25"
+RULES_VERSION = "26"
 
 _PARTY_STATE_RE = re.compile(r"^[DR]-[A-Z][a-z]+\.?$")  # "D-Conn": a senator's party and state
 _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
 _WORD_RE = re.compile(r"[\w.&']+")
+_INITIALISM_RE = re.compile(r"[A-Z]{2,4}")
 _ATTRIBUTIVE_RE = re.compile(r"-(?:based|backed|led|born|owned|run|controlled)$", re.IGNORECASE)
 # "told RIA Novosti news agency": a name before "(news) agency" is the agency.
 _AGENCY_AFTER_RE = re.compile(r"\s+(?:news\s+|press\s+)?agency\b", re.IGNORECASE)
@@ -143,6 +144,8 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
         return None  # "U.S. Market", "Japanese Markets": where trading happens, no place's name
     elif label == "person" and words[-1] in PLACE_WORDS:
         label = "place"
+    elif label == "person" and len(raw) > 1 and _INITIALISM_RE.fullmatch(raw[0]) and not text.isupper():
+        label = "org"  # "LM Ericsson", "IG Metall", "AB Volvo": no first name is written in capitals
     elif label == "org" and len(words) > 1 and (words[-1] == "republic" or words[:2] == ["republic", "of"]):
         label = "place"  # "Czech Republic", "Republic of Korea" (not "Republic Airways")
     elif label == "place" and len(words) > 1 and (words[-1] in BODY_ENDS or words[-1] in GROUP_ENDS):
