@@ -34,6 +34,8 @@ def test_boilerplate_generic_words_and_table_labels_are_no_entities() -> None:
             mention("Bank", "place"),
             mention("House", "org"),
             mention("GDP", "org"),
+            mention("Libor", "org"),
+            mention("West Texas Intermediate", "org"),
             mention("Paris", "place"),
         ]
     )
@@ -992,6 +994,21 @@ def test_a_place_of_several_words_that_other_articles_give_a_legal_form_is_the_f
     assert found.root("place", "wall street") == ("place", "wall street")  # no firm with a legal form
     assert found.root("place", "new york") == ("place", "new york")  # begins a firm's name, is no firm
     assert found.root("place", "west texas") == ("place", "west texas")  # the place list knows it
+
+
+def test_a_place_that_begins_a_firm_and_is_also_tagged_an_org_is_the_firm() -> None:
+    rows = [[("place", "goodyear tire", "Goodyear Tire")]] * 4 + [[("org", "goodyear tire", "Goodyear Tire")]]
+    rows += [[("org", "goodyear tire and rubber co", "Goodyear Tire and Rubber Co")]] * 6
+    rows += [[("place", "east asia", "East Asia")]] * 4 + [[("org", "east asia", "East Asia")]]
+    rows += [[("org", "east asia shipping co", "East Asia Shipping Co")]] * 3
+    rows += [[("place", "new york", "New York")]] * 4 + [[("org", "new york", "New York")]]
+    rows += [[("org", "new york life co", "New York Life Co")]] * 3
+    found = resolve_collection(rows, places={"new york"})
+    assert found.root("place", "goodyear tire")[0] == "org"
+    assert found.root("place", "east asia") == ("place", "east asia")  # a region's name
+    assert found.root("place", "new york") == ("place", "new york")  # the place list knows it
+    newspaper = clean_mentions([mention("Wall Street Journal", "place"), mention("Chicago Tribune", "place")])
+    assert [e.label for e in newspaper] == ["org", "org"]
 
 
 def test_military_ranks_are_titles_not_names() -> None:

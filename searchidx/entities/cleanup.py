@@ -26,6 +26,7 @@ from .name_words import (
     COMPANY_ENDS,
     FIRM_HEADS,
     GENERIC,
+    GRADES,
     GROUP_ENDS,
     GROWN_ENDS,
     NATIONALITIES,
@@ -45,7 +46,7 @@ __all__ = [
 
 #: Bump when a rule or table here or in :mod:`.collection` changes what is extracted or how
 #: names resolve (indexes then ask for a rebuild, which also redoes the collection's resolution).
-RULES_VERSION = "26"
+RULES_VERSION = "28"
 
 _PARTY_STATE_RE = re.compile(r"^[DR]-[A-Z][a-z]+\.?$")  # "D-Conn": a senator's party and state
 _MONTHS = frozenset(
@@ -129,8 +130,8 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
         raw.pop()  # and "Hamas Thursday": a day glued to the name before it
     text = " ".join(raw)
     words = _words(text)
-    if not words:
-        return None
+    if not words or " ".join(words) in GRADES:
+        return None  # "Libor", "West Texas Intermediate": what is traded, not who
     if len(words) == 1 and (words[0] in GENERIC or (text.isupper() and len(text) > 4 and not alias(text))):
         return None  # "Bank", "House"; an all-caps word that is no known acronym ("NOTE", "REUTER")
     known = alias(text)

@@ -35,6 +35,7 @@ from operator import itemgetter
 
 from ..resolution import Pair, Resolution
 from .canonical import legal_variant, without_legal_form
+from .name_words import GEO_WORDS
 from .org_names import (
     ALIAS_KEYS,
     DOMINANT,
@@ -181,8 +182,13 @@ def resolve_collection(
             label_of[key] = "place"  # "Bonn said", "Latin America"
     # "Ford" of "Ford Motor Co", tagged a place in most of its articles (a one-word name no
     # place list knows, that some articles tag otherwise).
-    for key in [k for k, lab in label_of.items() if lab == "place" and " " not in k and k in companies]:
-        if key not in places and votes[key]["org"] + votes[key]["person"]:
+    # So is "L.F. Rothschild" of "L.F. Rothschild, Unterberg, Towbin Inc", a name of several words.
+    for key in [k for k, lab in label_of.items() if lab == "place" and k in companies]:
+        if (
+            key not in places
+            and votes[key]["org"] + votes[key]["person"]
+            and GEO_WORDS.isdisjoint(key.split())
+        ):
             label_of[key] = "org"
     # "Northern Telecom", tagged a place where "Ltd" is left out: a longer name of several words
     # that other articles give with its legal form, and no place list knows.

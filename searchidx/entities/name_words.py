@@ -13,6 +13,8 @@ __all__ = [
     "COMPANY_ENDS",
     "FIRM_HEADS",
     "GENERIC",
+    "GEO_WORDS",
+    "GRADES",
     "GROUP_ENDS",
     "GROWN_ENDS",
     "LEGAL_WORDS",
@@ -35,6 +37,8 @@ TRAILING = frozenset(
     "sunday".split()
 )
 # Capitalised common nouns that are no name on their own ("Bank", "House", "Standard").
+# Names of rates and crude oil grades, not of anyone: "Libor", "West Texas Intermediate".
+GRADES = frozenset({"libor", "west texas intermediate", "west texas sour", "wti"})
 GENERIC = frozenset(
     "bank house senate congress government ministry department state agency court exchange market "
     "standard company group board fund union party commission committee council treasury parliament "
@@ -67,12 +71,19 @@ FIRM_HEADS = frozenset(
     "bank banque banco banca societe compagnie cie caisse credit groupe gruppo grupo nv ab kk oy".split()
 )
 PLACE_WORDS = frozenset("island islands city county province state republic".split())
+# Words of a region's or a sea's name ("East Asia", "Indian Ocean", "River Thames"): firms borrow them.
+GEO_WORDS = PLACE_WORDS | frozenset(
+    "asia africa europe america ocean sea river lake mountain mountains coast gulf bay valley strait".split()
+)
 # Last words of a government body: "U.S. Treasury" tagged a place is an organisation.
 BODY_ENDS = frozenset(
     "treasury department ministry administration commission agency office council committee court "
     "senate congress parliament government cabinet embassy consulate".split()
 )
-# Last words of a gathering or a monitoring group: "Munich Security Conference" tagged a place is one.
-GROUP_ENDS = frozenset("conference observatory forum institute foundation".split())
+# Last words of a gathering, a monitoring group or a newspaper: "Munich Security Conference" and
+# "Wall Street Journal" tagged a place are organisations.
+GROUP_ENDS = frozenset(
+    "conference observatory forum institute foundation journal times post herald tribune gazette".split()
+)
 # Last words of an organisation grown leftwards over "X and" ("Food and Drug Administration").
 GROWN_ENDS = COMPANY_ENDS | BODY_ENDS - {"court", "senate", "congress", "government"}
