@@ -35,6 +35,7 @@ def test_boilerplate_generic_words_and_table_labels_are_no_entities() -> None:
             mention("House", "org"),
             mention("GDP", "org"),
             mention("Libor", "org"),
+            mention("Brent", "org"),
             mention("West Texas Intermediate", "org"),
             mention("Paris", "place"),
         ]

@@ -38,7 +38,7 @@ TRAILING = frozenset(
 )
 # Capitalised common nouns that are no name on their own ("Bank", "House", "Standard").
 # Names of rates and crude oil grades, not of anyone: "Libor", "West Texas Intermediate".
-GRADES = frozenset({"libor", "west texas intermediate", "west texas sour", "wti"})
+GRADES = frozenset({"libor", "west texas intermediate", "west texas sour", "wti", "brent", "brent crude"})
 GENERIC = frozenset(
     "bank house senate congress government ministry department state agency court exchange market "
     "standard company group board fund union party commission committee council treasury parliament "
