@@ -214,16 +214,22 @@ def test_repeated_sentences_are_tagged_once_at_their_own_offsets(tagger: Tagger,
     )
 
 
-def test_sentences_that_cannot_name_reach_no_crf(tagger: Tagger, monkeypatch: Any) -> None:
-    calls: list[int] = []
+@pytest.fixture
+def calls(tagger: Tagger, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of every sentence the CRF is given from now on (nothing remembered)."""
+    lengths: list[int] = []
     real = tagger.model.tag
 
     def counting(batch: list[list[str]], gazetteer: Any) -> list[list[str]]:
-        calls.extend(len(tokens) for tokens in batch)
+        lengths.extend(len(tokens) for tokens in batch)
         return real(batch, gazetteer)
 
     monkeypatch.setattr(tagger.model, "tag", counting)
     tagger.seen.clear()
+    return lengths
+
+
+def test_sentences_that_cannot_name_reach_no_crf(tagger: Tagger, calls: list[int]) -> None:
     assert tagger.extract("prices rose 3 pct in thin trading. The company said it would appeal.") == []
     assert calls == []
     tagger.extract("prices rose in Tokyo.")
@@ -245,16 +251,7 @@ def test_windows_keep_the_words_near_a_capital() -> None:
     assert windows("prices rose 3 pct".split()) == [(0, 4)]  # no capital: the whole sentence
 
 
-def test_words_far_from_a_capital_reach_no_crf(tagger: Tagger, crfsuite: Any, monkeypatch: Any) -> None:
-    calls: list[int] = []
-    real = tagger.model.tag
-
-    def counting(batch: list[list[str]], gazetteer: Any) -> list[list[str]]:
-        calls.extend(len(tokens) for tokens in batch)
-        return real(batch, gazetteer)
-
-    monkeypatch.setattr(tagger.model, "tag", counting)
-    tagger.seen.clear()
+def test_words_far_from_a_capital_reach_no_crf(tagger: Tagger, crfsuite: Any, calls: list[int]) -> None:
     found = tagger.extract(LONG)
     assert calls == [8 + 8] and len(words(LONG)) == 33  # "... that the talks" and "gone well ... ."
     assert found == plain(tagger, LONG, crfsuite)  # the names of the whole sentence
