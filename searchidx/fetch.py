@@ -12,7 +12,8 @@ With ``--fetch-pages`` each new entry's page is fetched too (robots.txt read
 once per host and honoured, its ``Crawl-delay`` too) and its article text
 replaces the feed's summary. Requests go one at a time. Answers may come
 gzip-compressed (asked for with ``Accept-Encoding``); the size limit holds for
-the unpacked body as well, so a small "gzip bomb" cannot fill memory.
+the unpacked body as well, so a small "gzip bomb" cannot fill memory. This module
+is the client (:class:`Fetcher`); :mod:`.polling` polls feeds and fetches pages with it.
 """
 
 from __future__ import annotations
@@ -34,10 +35,6 @@ from urllib.parse import urljoin, urlsplit
 
 from ._version import __version__
 from .errors import FetchError
-from .fields import derive_title
-from .ingest_feed import NOT_A_FEED, iter_feed
-from .ingest_web import page_article
-from .models import Article, Problem
 
 __all__ = [
     "LIMITS",
@@ -46,13 +43,10 @@ __all__ = [
     "FetchError",
     "Fetcher",
     "Limits",
-    "Polled",
     "Response",
     "check_url",
     "crawl_delay",
     "is_url",
-    "poll",
-    "with_page",
 ]
 
 USER_AGENT = f"searchidx/{__version__} (news search index; feed reader)"
@@ -60,8 +54,8 @@ SCHEMES = frozenset({"http", "https"})
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _CHUNK = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
-_PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 #: Compressed answers unpacked here (zlib; ``x-gzip`` is gzip's old name).
 _ENCODINGS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS | 32}
 #: A site whose robots.txt asks for more seconds than this between requests gets no page requests.
@@ -334,97 +328,3 @@ def _http_reason(code: int) -> str:
     if code in _REDIRECTS:
         return f"{label} without a Location to go to: tell the site"
     return f"{label}: check the address"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Polled:
-    """What one feed poll gave.
-
-    Attributes:
-        url: The feed as given (its articles' path).
-        items: Its entries' articles and problems, in order (none when not modified).
-        answered: It answered with a feed, or with 304 (not modified).
-        not_modified: It answered 304: nothing changed since the last poll.
-        validators: What to send next time (``etag``, ``modified``), from its answer.
-    """
-
-    url: str
-    items: tuple[Article | Problem, ...] = ()
-    answered: bool = False
-    not_modified: bool = False
-    validators: Mapping[str, str] = dataclasses.field(default_factory=dict)
-
-
-def poll(fetcher: Fetcher, url: str, validators: Mapping[str, Any] | None = None) -> Polled:
-    """Fetch one feed (conditionally, with ``validators`` from the last poll) and read its entries."""
-    headers = {"Accept": _FEED_ACCEPT}
-    known = validators or {}
-    if isinstance(known.get("etag"), str):
-        headers["If-None-Match"] = known["etag"]
-    if isinstance(known.get("modified"), str):
-        headers["If-Modified-Since"] = known["modified"]
-    try:
-        answer = fetcher.get(url, headers)
-    except FetchError as exc:
-        return Polled(url, (Problem(url, str(exc)),))
-    if answer.status == HTTPStatus.NOT_MODIFIED:
-        return Polled(url, answered=True, not_modified=True, validators=dict(known))
-    kind = answer.headers.get("content-type", "")
-    # Relative links resolve against the URL as given, not where it redirected: feedparser resolves
-    # a permalink <guid> too, and ids must not change when a feed moves.
-    items = tuple(iter_feed(answer.body, where=url, headers={"content-type": kind, "content-location": url}))
-    if any(isinstance(p, Problem) and p.reason.startswith(NOT_A_FEED) for p in items):
-        if "html" in kind.lower():
-            reason = "a web page, not a feed: give the address of its RSS or Atom feed (the page links to it)"
-            return Polled(url, (Problem(url, reason),))
-        return Polled(url, items)
-    fresh = {"etag": answer.headers.get("etag"), "modified": answer.headers.get("last-modified")}
-    return Polled(url, items, answered=True, validators={k: v for k, v in fresh.items() if v})
-
-
-def with_page(fetcher: Fetcher, article: Article) -> tuple[Article, list[Problem]]:
-    """The article with its page's text instead of the feed's, when the page can be had.
-
-    The page (the entry's link) is fetched if robots.txt allows it and read as
-    a saved web page would be. Its title and date are taken when it has them,
-    else the feed's stay; the id, link and content hash stay the entry's, so the
-    next poll finds it unchanged. When anything fails, the feed's article comes
-    back with a warning.
-    """
-    url = article.url
-    if not is_url(url) or urlsplit(url).scheme.lower() not in SCHEMES:
-        return article, []
-    kept = "the feed's text is indexed instead"
-    refusal = fetcher.robots_refusal(url)
-    if refusal is not None:
-        return article, [Problem(url, f"{refusal}: {kept}", skipped=False)] if refusal else []
-    fetcher.wait_turn(url)
-    try:
-        answer = fetcher.get(url, {"Accept": _PAGE_ACCEPT})
-    except FetchError as exc:
-        return article, [Problem(url, f"{exc}: {kept}", skipped=False)]
-    kind = answer.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind and "html" not in kind:
-        return article, [Problem(url, f"not a web page ({kind}): {kept}", skipped=False)]
-    page, problems = page_article(answer.body, id=article.id, path=article.path, url=answer.url)
-    if page is None:
-        return article, [Problem(url, f"{p.reason}: {kept}", skipped=False) for p in problems]
-    title, derived, start = page.title, page.title_derived, page.title_start
-    if derived and not article.title_derived:
-        title, derived, start = article.title, False, 0
-    elif derived:
-        title, start = derive_title(page.body)
-    metadata = dict(article.metadata)
-    if "author" in page.metadata:
-        metadata.setdefault("author", page.metadata["author"])
-    enriched = dataclasses.replace(
-        article,
-        title=title,
-        body=page.body,
-        title_derived=derived,
-        title_start=start,
-        date=page.date or article.date,
-        source=article.source or page.source,
-        metadata=metadata,
-    )
-    return enriched, []

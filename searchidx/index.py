@@ -234,7 +234,7 @@ class Index:
             dask: A Dask scheduler's address (``tcp://HOST:8786``): its workers write the new
                 segments, into the index directory on storage they share (``pip install
                 "searchidx[dask]"``). A worker lost mid-run leaves the index at its last commit.
-            polls: Feed URL -> its answer (:class:`searchidx.fetch.Polled`), fetched before the
+            polls: Feed URL -> its answer (:class:`searchidx.polling.Polled`), fetched before the
                 call (outside the write lock, as ``searchidx watch`` does): not fetched again.
 
         Raises:

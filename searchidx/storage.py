@@ -41,6 +41,7 @@ __all__ = [
     "read_json_object",
     "read_vocabulary",
     "reading",
+    "write_json",
     "write_lock",
 ]
 
@@ -132,7 +133,7 @@ ENTITIES_FILE = "entities.json"
 STORIES_FILE = "stories.json"
 #: Size and times of each file read cleanly, so an update skips the untouched ones (update.signature).
 FILES_FILE = "files.json"
-#: ETag and Last-Modified of each feed URL polled cleanly, for the next conditional GET (fetch.poll).
+#: ETag and Last-Modified of each feed URL polled cleanly, for the next conditional GET (polling.poll).
 FEEDS_FILE = "feeds.json"
 _FILES = f"{re.escape(FILES_FILE)}|{re.escape(FEEDS_FILE)}|{re.escape(STORIES_FILE)}"
 # Entries that may stand in a directory that is still "empty" for an index: a
@@ -267,3 +268,12 @@ def fsync_tree(path: Path) -> None:
         os.fsync(handle_dir)
     finally:
         os.close(handle_dir)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Replace a JSON file atomically, with the index's file permissions."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, file_mode(path.parent))
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(data, ensure_ascii=False, sort_keys=True))
+    os.replace(tmp, path)

@@ -187,7 +187,7 @@ def run_update(
     ``feeds`` are then polled, conditionally with their validators in
     ``feed_state``; ``polled`` receives, for each feed that answered, the
     validators to keep (empty when it had a problem, so the next run reads it whole).
-    A feed in ``polls`` (its :class:`~searchidx.fetch.Polled` answer, fetched before
+    A feed in ``polls`` (its :class:`~searchidx.polling.Polled` answer, fetched before
     the run) is not fetched again.
 
     With ``dask`` (a scheduler's address), new segments are written by the
@@ -305,7 +305,8 @@ class _FeedRun:
         polls: Mapping[str, Any],
     ) -> int:
         """Poll every feed; return how many articles are unchanged."""
-        from .fetch import Fetcher, is_url, poll, with_page
+        from .fetch import Fetcher, is_url
+        from .polling import poll, with_page
 
         fetcher = Fetcher()
         unchanged = 0

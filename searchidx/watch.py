@@ -36,7 +36,7 @@ from .index import Index
 from .models import IndexReport
 
 if TYPE_CHECKING:
-    from .fetch import Polled
+    from .polling import Polled
 
 __all__ = ["watch"]
 
@@ -202,7 +202,8 @@ class _Poller:
             return None
 
     def _run(self) -> None:
-        from .fetch import Fetcher, poll
+        from .fetch import Fetcher
+        from .polling import poll
         from .storage import FEEDS_FILE, read_json_object
 
         pause = self._first

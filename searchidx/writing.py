@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import errno
-import json
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,25 +28,24 @@ from typing import Any
 
 from . import analysis
 from ._version import __version__
+from .collection_files import save_resolution, save_stories
 from .errors import IndexVersionError, IndexWriteError, SourceNotFound
 from .models import IndexReport
-from .schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, decode_entities, live_column
+from .schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema
 from .segments import discard_uncommitted, segment_writer, whoosh_index
 from .storage import (
-    ENTITIES_FILE,
     FEEDS_FILE,
     FILES_FILE,
     LOCK_FILE,
     META_FILE,
     STEMS_FILE,
-    STORIES_FILE,
     Location,
-    file_mode,
     fsync_tree,
     inspect_location,
     read_json_object,
     read_vocabulary,
     reading,
+    write_json,
     write_lock,
 )
 
@@ -56,8 +54,6 @@ __all__ = [
     "Run",
     "committed",
     "create",
-    "save_resolution",
-    "save_stories",
     "source_roots",
     "split_sources",
     "versions",
@@ -83,11 +79,11 @@ class Run:
     columns: Mapping[str, str] | None = None
     #: Feed URLs to poll (http or https), besides the file roots.
     feeds: tuple[str, ...] = ()
-    #: Also fetch the page of each new feed entry and index its text (searchidx.fetch.with_page).
+    #: Also fetch the page of each new feed entry and index its text (searchidx.polling.with_page).
     fetch_pages: bool = False
     #: A Dask scheduler's address: its workers write the new segments (searchidx.executors).
     dask: str | None = None
-    #: Feed URL -> its answer (:class:`searchidx.fetch.Polled`) fetched before the run, outside
+    #: Feed URL -> its answer (:class:`searchidx.polling.Polled`) fetched before the run, outside
     #: the write lock (searchidx watch): used instead of polling that feed again.
     polls: Mapping[str, Any] | None = None
 
@@ -99,15 +95,6 @@ def versions() -> dict[str, str]:
         "analyzer": analysis.ANALYZER_NAME,
         "analyzer_version": analysis.ANALYZER_VERSION,
     }
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Replace a JSON file atomically, with the index's file permissions."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, file_mode(path.parent))
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(data, ensure_ascii=False, sort_keys=True))
-    os.replace(tmp, path)
 
 
 def source_roots(sources: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -317,54 +304,6 @@ def _record_feeds(where: Path, before: Mapping[str, Any], polled: Mapping[str, d
             feeds.pop(url, None)
     if feeds != before:
         write_json(where / FEEDS_FILE, feeds)
-
-
-def save_stories(where: Path) -> None:
-    """Group the collection into stories once per commit (``stories.json``), so searches need not.
-
-    As with the resolution, a search uses the file only for the generation it describes.
-    """
-    from .stories import group_collection, stories_json
-
-    with reading(where), whoosh_index(where, build_schema()).reader() as reader:  # the new commit's
-        generation, stories = reader.generation(), group_collection(reader)
-    write_json(where / STORIES_FILE, stories_json(generation, stories))
-
-
-def save_resolution(where: Path) -> None:
-    """Resolve the collection's entities once per commit (``entities.json``), so searches need not.
-
-    Searches use the file only when its generation is the one they read, and
-    resolve in memory otherwise (:meth:`searchidx.snapshot.Snapshot.resolution`).
-    """
-    from .entities.collection import resolve_collection
-    from .entities.gazetteer import shipped_gazetteer
-
-    with reading(where), whoosh_index(where, build_schema()).reader() as reader:  # the new commit's
-        rows = [row for _doc, value in live_column(reader, "entities") if (row := decode_entities(value))]
-        generation = reader.generation()
-        lists = shipped_gazetteer()
-        articles_with = _word_articles(reader, read_vocabulary(where))
-        found = resolve_collection(rows, lists.places, lists.first_names, articles_with)
-    write_json(where / ENTITIES_FILE, {"generation": generation, **found.to_json()})
-
-
-def _word_articles(reader: Any, stems: dict[str, str]) -> Callable[[str], int | None]:
-    """Articles whose body holds a word, when its stem is the word's own (None when shared).
-
-    The index holds stems: "chang" counts "change" too, so it tells nothing of "Chang".
-    """
-    forms: dict[str, set[str]] = {}
-    for word, stemmed in stems.items():
-        forms.setdefault(stemmed, set()).add(word)
-
-    def articles_with(word: str) -> int | None:
-        stemmed = stems.get(word)
-        if stemmed is None or forms.get(stemmed, set()) - {word, word + "s", word + "'s"}:
-            return None
-        return int(reader.doc_frequency("body", stemmed))
-
-    return articles_with
 
 
 def _check_entity_model(where: Path, meta: dict[str, Any]) -> None:

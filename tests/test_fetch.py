@@ -23,8 +23,9 @@ from click.testing import CliRunner
 from searchidx import Index
 from searchidx import fetch as fetch_module
 from searchidx.cli import main, search_command
-from searchidx.fetch import Fetcher, FetchError, Limits, poll
+from searchidx.fetch import Fetcher, FetchError, Limits
 from searchidx.models import Article, IndexReport
+from searchidx.polling import poll
 from tests.harness import until
 
 FEED_V1 = """<?xml version="1.0" encoding="UTF-8"?>
@@ -461,7 +462,7 @@ def _article(url: str) -> Article:
 
 
 def test_a_page_that_fails_keeps_the_feed_text(web: _Server) -> None:
-    from searchidx.fetch import with_page
+    from searchidx.polling import with_page
 
     web.routes["/doc.pdf"] = page(b"%PDF-1.4", "application/pdf")
     fetcher = Fetcher()
@@ -475,7 +476,7 @@ def test_a_page_that_fails_keeps_the_feed_text(web: _Server) -> None:
 
 
 def test_robots_txt_missing_allows_and_unreadable_forbids(web: _Server) -> None:
-    from searchidx.fetch import with_page
+    from searchidx.polling import with_page
 
     web.routes["/robots.txt"] = status(404)
     fetcher = Fetcher()
@@ -600,7 +601,7 @@ def test_crawl_delay_is_read_for_searchidx_first_then_for_everyone() -> None:
 
 
 def test_pages_of_one_site_wait_its_crawl_delay(web: _Server) -> None:
-    from searchidx.fetch import with_page
+    from searchidx.polling import with_page
 
     web.routes["/robots.txt"] = page(b"User-agent: *\nCrawl-delay: 0.4\n", "text/plain")
     times: list[float] = []
@@ -618,7 +619,7 @@ def test_pages_of_one_site_wait_its_crawl_delay(web: _Server) -> None:
 
 
 def test_a_site_asking_for_a_very_long_crawl_delay_gets_no_page_requests(web: _Server) -> None:
-    from searchidx.fetch import with_page
+    from searchidx.polling import with_page
 
     web.routes["/robots.txt"] = page(b"User-agent: searchidx\nCrawl-delay: 3600\n", "text/plain")
     fetcher = Fetcher()

@@ -132,9 +132,10 @@ SIDES = {
         "explain", "facets", "highlight", "spelling", "snapshot",
     ),
     "index": (
-        "update", "segments", "posting_pool", "executors", "workers", "writing", "discovery", "ingest",
-        "ingest_csv", "ingest_web", "ingest_warc", "ingest_feed", "ingest_jsonl", "fetch", "compressed",
-        "fields",
+        "update", "segments", "posting_pool", "executors", "workers", "writing", "collection_files",
+        "discovery", "ingest",
+        "ingest_csv", "ingest_web", "ingest_warc", "ingest_feed", "ingest_jsonl", "fetch", "polling",
+        "compressed", "fields",
     ),
 }  # fmt: skip
 SHARED = (
