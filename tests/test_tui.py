@@ -22,6 +22,7 @@ from searchidx.filters import NO_FILTERS
 from searchidx.models import Facets
 from searchidx.tui import SearchApp, create_app
 from searchidx.tui.editor import editor_command
+from searchidx.tui.screens import live_search
 from searchidx.tui.screens.search import FACETS_AFTER_SECONDS, PAGE, SearchScreen
 from searchidx.tui.text import MATCH_STYLE, live_query
 from searchidx.tui.widgets import FilterPanel, KeyHints, Preview, QueryBar, ResultsList
@@ -29,7 +30,7 @@ from searchidx.tui.widgets.preview import build, paragraphs, reflow
 from searchidx.tui.widgets.results import hit_text, top_entities
 from searchidx.tui.widgets.timeline import month_series
 
-pytestmark = pytest.mark.usefixtures("quick_idle")
+pytestmark = pytest.mark.usefixtures("quick_idle", "quick_pause")
 
 SIZE = (120, 36)
 
@@ -127,6 +128,7 @@ async def test_debounce_searches_a_lone_key_at_once_and_a_burst_once(
         assert len(app.screen.query_one(ResultsList).hits) == 5
 
 
+@pytest.mark.typing_pause
 async def test_full_collections_wait_for_typing_pauses(
     seeds_index: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -146,8 +148,8 @@ async def test_full_collections_wait_for_typing_pauses(
     assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
 
 
+@pytest.mark.typing_pause
 async def test_preview_waits_until_typing_pauses(seeds_index: Index) -> None:
-    from searchidx.tui.screens.search import FACETS_AFTER_SECONDS
 
     app = create_app(index=seeds_index, timings=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -162,12 +164,12 @@ async def test_preview_waits_until_typing_pauses(seeds_index: Index) -> None:
         assert preview.document is not None and preview.document.id == results.hits[0].id
 
 
+@pytest.mark.typing_pause
 async def test_the_pause_runs_from_the_search_not_from_its_results(
     seeds_index: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # show_results waits only what is left of FACETS_AFTER_SECONDS since the search began:
     # a slow search does not push preview, facets and timeline further out.
-    from searchidx.tui.screens.search import FACETS_AFTER_SECONDS
 
     search = Index.search
 
@@ -265,7 +267,7 @@ async def test_a_ticked_facet_searches_once_and_the_app_goes_idle(
         app.screen.query_one("#facet-person", SelectionList).select("Vladimir Putin")
         await settle(pilot)  # never idle while each refill searches again
         assert len(searches) == before + 1
-        await pilot.pause(3 * FACETS_AFTER_SECONDS)  # a refill came 0.3 s after its search
+        await pilot.pause(3 * live_search.FACETS_AFTER_SECONDS)  # a refill came a pause after its search
         assert len(searches) == before + 1 and not busy(app)
 
 

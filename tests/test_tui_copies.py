@@ -19,7 +19,7 @@ from searchidx.tui.screens.search import SearchScreen
 from searchidx.tui.widgets import Preview, ResultsList
 from tests.test_tui import SIZE, settle, until
 
-pytestmark = pytest.mark.usefixtures("quick_idle")
+pytestmark = pytest.mark.usefixtures("quick_idle", "quick_pause")
 
 LEAD = (
     "OPEC believes world oil prices should be set around a fixed average price of 18 dlrs a barrel, "
