@@ -893,8 +893,12 @@ def test_a_firm_without_its_legal_form_and_names_cut_at_and_join_the_whole_name(
     rows += [[("org", "inter-american bank and world bank", "Inter-American Bank and World Bank")]]
     rows += [[("org", "food and drug administration", "Food and Drug Administration")]] * 5
     rows += [[("org", "food", "Food")]]
+    rows += [[("org", "goldman sachs and co", "Goldman, Sachs and Co")]] * 6
+    rows += [[("org", "sachs and co", "Sachs and Co")]] * 2  # "Goldman,\nSachs and Co"
+    rows += [[("org", "salomon brothers and jp morgan", "Salomon Brothers, and JP Morgan")]]
     found = resolve_collection(rows)
     assert found.root("org", "food") == ("org", "food")  # one word: too little to go on
+    assert found.root("org", "sachs and co") == ("org", "goldman sachs and co")  # cut at the comma
     assert found.root("org", "salomon brothers") == ("org", "salomon brothers inc")
     assert found.root("org", "exchange commission") == ("org", "securities and exchange commission")
     assert found.root("org", "u.s. securities") == ("org", "u.s. securities and exchange commission")

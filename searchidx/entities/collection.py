@@ -216,7 +216,7 @@ def resolve_collection(
     acronyms = acronym_targets(orgs, displays, rows)
     # A name from the alias table is the one it gives ("International Business Machines"), no prefix.
     prefixes = prefix_targets(orgs - ALIAS_KEYS, weight, places)
-    cuts = cut_targets(orgs, weight)
+    cuts = cut_targets(orgs, weight, displays)
     roots: dict[Pair, Pair] = {}
     # A firm is shown as most of its articles name it: "Merrill Lynch" (120 articles), not
     # the "Merrill Lynch Co Inc" of one that its short name resolves to (the short name

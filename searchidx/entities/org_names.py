@@ -2,7 +2,7 @@
 
 :func:`searchidx.entities.collection.resolve_collection` asks these for each org key's
 target: the longer company name it begins (:func:`prefix_targets`), the name it was cut
-from at "and" (:func:`cut_targets`), the expansion its initials spell
+from at "and" or a comma (:func:`cut_targets`), the expansion its initials spell
 (:func:`acronym_targets`).
 """
 
@@ -166,13 +166,17 @@ def _legal_variants(org_keys: Collection[str], weight: Mapping[str, int]) -> dic
     return target
 
 
-def cut_targets(org_keys: Collection[str], weight: Mapping[str, int]) -> dict[str, str]:
-    """Org key -> the one (or dominant) more used org name it was cut from at "and".
+def cut_targets(
+    org_keys: Collection[str], weight: Mapping[str, int], displays: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Org key -> the one (or dominant) more used org name it was cut from at "and" or a comma.
 
     The tagger cuts names at "and": "Exchange Commission" and "U.S. Securities" of
     "U.S. Securities and Exchange Commission". Only names of two words or more, and only
     into a name more articles use ("World Bank" never goes to a stray "International
-    Monetary Fund and World Bank").
+    Monetary Fund and World Bank"). With ``displays`` (key -> name as written), a name that
+    follows a comma in a longer one is a cut too: "Sachs and Co" of "Goldman, Sachs and Co",
+    where a line broke after the comma.
     """
     around: dict[str, list[str]] = defaultdict(list)
     for key in org_keys:
@@ -182,6 +186,11 @@ def cut_targets(org_keys: Collection[str], weight: Mapping[str, int]) -> dict[st
                 around[" ".join(words[:i])].append(key)
             if word == "and" and len(words) - i > 2:
                 around[" ".join(words[i + 1 :])].append(key)
+        parts = (displays or {}).get(key, "").split(", ")
+        for i in range(1, len(parts)):
+            tail = name_key(", ".join(parts[i:]))
+            if " " in tail and tail != key:
+                around[tail].append(key)
     target = {}
     for key in org_keys:
         found = dominant(around.get(key, ()), weight)
