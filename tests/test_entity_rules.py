@@ -1035,6 +1035,9 @@ def test_parties_named_by_their_members_and_agency_acronyms_are_one_name_each() 
     assert alias("Ministry of International Trade") == alias("MITI")  # cut at "and Industry"
     assert alias("Christian Democrats") is None  # another party
     assert alias("GAO") == alias("Accounting Office") == ("org", "General Accounting Office")
+    keidanren = ("org", "Keidanren")
+    assert alias("Keidanren") == alias("Federation of Economic Organisations") == keidanren
+    assert [(e.text, e.label) for e in clean_mentions([mention("Keidanren", "person")])] == [keidanren[::-1]]
     assert alias("AT&T") == alias("ATT") == ("org", "American Telephone and Telegraph Co")
     assert alias("EC Commission") == alias("European Community Commission") == ("org", "European Commission")
     assert alias("Nippon Telegraph") == alias("NTT") == ("org", "Nippon Telegraph and Telephone Corp")

@@ -114,6 +114,13 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("org", "Republican Party"): ("republicans", "republican", "gop"),
     ("org", "Conservative Party"): ("conservatives", "tories"),
     ("org", "Labour Party"): ("labour",),
+    # Japan's business federation: one word the tagger reads as a surname
+    ("org", "Keidanren"): (
+        "federation of economic organisations",
+        "federation of economic organizations",
+        "japan federation of economic organisations",
+        "japan federation of economic organizations",
+    ),
 }
 #: Folded spelling -> (label, display) for every alias and canonical name.
 ALIASES: dict[str, tuple[str, str]] = {
