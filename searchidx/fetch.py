@@ -1,16 +1,16 @@
-"""Feeds and pages over HTTP(S): bounded, polite, standard library only (``urllib.request``).
+"""The HTTP(S) client for feeds and pages: bounded, polite, standard library only (``urllib.request``).
 
-A feed URL given to ``searchidx index`` is polled with a conditional GET (its
-ETag and Last-Modified are kept in ``feeds.json`` beside the index): a 304
-costs one request and reads nothing. Every request has a timeout (to connect,
+:mod:`.polling` uses it to poll a feed URL given to ``searchidx index`` with a
+conditional GET (its ETag and Last-Modified are kept in ``feeds.json`` beside the
+index: a 304 costs one request and reads nothing). Every request has a timeout (to connect,
 and between bytes), a size limit (read in chunks, abandoned beyond it), at
 most a few redirects, http and https only, and an identifying User-Agent.
 Whatever goes wrong is one message for that URL saying how to fix it; the
 other sources of the run are read as usual.
 
 With ``--fetch-pages`` each new entry's page is fetched too (robots.txt read
-once per host and honoured, its ``Crawl-delay`` too) and its article text
-replaces the feed's summary. Requests go one at a time. Answers may come
+here once per host and honoured, its ``Crawl-delay`` too) and its article text
+replaces the feed's summary (:func:`.polling.with_page`). Requests go one at a time. Answers may come
 gzip-compressed (asked for with ``Accept-Encoding``); the size limit holds for
 the unpacked body as well, so a small "gzip bomb" cannot fill memory. This module
 is the client (:class:`Fetcher`); :mod:`.polling` polls feeds and fetches pages with it.
@@ -37,8 +37,10 @@ from ._version import __version__
 from .errors import FetchError
 
 __all__ = [
+    "FEED_ACCEPT",
     "LIMITS",
     "MAX_CRAWL_DELAY",
+    "PAGE_ACCEPT",
     "USER_AGENT",
     "FetchError",
     "Fetcher",

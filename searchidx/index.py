@@ -214,7 +214,7 @@ class Index:
         Unreadable files are reported in the result and never cause removals.
 
         A feed URL (``http://`` or ``https://``) is fetched, conditionally when
-        it was polled before (see :mod:`searchidx.fetch`); its new and changed
+        it was polled before (see :mod:`searchidx.polling`); its new and changed
         entries are added, and entries gone from it stay. A feed that fails is
         one problem in the report; it is remembered as a root once it answers.
 

@@ -4,7 +4,7 @@ Files are read as a stream and written a batch at a time, so memory stays
 bounded however large the collection. Entity extraction is the slow part of
 a run, so it runs in worker processes while this process feeds Whoosh.
 Nothing is committed unless the whole run succeeds; unreadable files never
-cause removals. Feed URLs are polled after the files (searchidx.fetch); an
+cause removals. Feed URLs are polled after the files (searchidx.polling); an
 entry gone from a feed stays indexed (a feed shows only its latest entries).
 """
 

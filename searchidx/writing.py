@@ -6,9 +6,9 @@ Whatever fails, the files the run wrote are removed before the lock is
 released, and lack of space or permission is one :class:`IndexWriteError`.
 ``searchidx.json`` (versions, roots and feed URLs), ``stems.json`` (this
 index's vocabulary: the words each run indexed, recorded as it analysed them,
-for suggestions and prefix expansion), ``entities.json`` (one name per entity across the
-collection), ``files.json`` and ``feeds.json`` (what the next run may skip)
-are rewritten after each commit.
+for suggestions and prefix expansion), ``files.json`` and ``feeds.json`` (what the
+next run may skip) are rewritten after each commit, and so are ``stories.json`` and
+``entities.json`` (one name per entity across the collection), by :mod:`.collection_files`.
 
 Whoosh's internals are not used here: the writer, the fresh index object and
 the clean-up of uncommitted files come from :mod:`.segments`, the one place

@@ -90,6 +90,12 @@ def test_a_headline_keeps_capitals_only_where_the_body_has_a_name() -> None:
     assert headline_case(capitals, body) == "EC agrees trade deal with European Community"
     assert headline_case("İstanbul Talks", body) == "İstanbul talks"  # same length: offsets hold
     assert headline_case("", body) == "" and headline_case("Talks", []) == "talks"
+    assert headline_case("Putin's Visit, Erdogan-Putin Talks", body) == "Putin's visit, erdogan-Putin talks"
+    firms = [mention("New York", "place"), mention("Moody's Investors Service", "org")]
+    firms += [mention("Goldman, Sachs and Co", "org"), mention("McDonald's Corp", "org")]
+    assert headline_case("NEW YORK BANK CUT BY MOODY'S", firms) == "New York bank cut by Moody's"
+    assert headline_case("MCDONALD'S, GOLDMAN", firms) == "McDonald's, Goldman"
+    assert headline_case("Goldman Hires J.P. Smith", firms) == "Goldman hires J.P. smith"  # initials
 
 
 def test_a_name_that_begins_a_company_is_an_org_across_the_collection() -> None:
@@ -237,6 +243,8 @@ def test_a_name_that_begins_with_capitals_is_no_person() -> None:
             mention("JOHN SMITH", "person"),  # a line in capitals: the name may still be one
             mention("J.R. Ewing", "person"),
             mention("Klaus Zwickel", "person"),
+            mention("FW de Klerk", "person"),  # a particle, then the surname
+            mention("GH Miller", "person"),  # a surname of the name list
         ]
     )
     assert [(e.text, e.label) for e in found] == [
@@ -245,6 +253,8 @@ def test_a_name_that_begins_with_capitals_is_no_person() -> None:
         ("JOHN SMITH", "person"),
         ("J.R. Ewing", "person"),
         ("Klaus Zwickel", "person"),
+        ("FW de Klerk", "person"),
+        ("GH Miller", "person"),
     ]
 
 
@@ -895,10 +905,13 @@ def test_a_firm_without_its_legal_form_and_names_cut_at_and_join_the_whole_name(
     rows += [[("org", "food", "Food")]]
     rows += [[("org", "goldman sachs and co", "Goldman, Sachs and Co")]] * 6
     rows += [[("org", "sachs and co", "Sachs and Co")]] * 2  # "Goldman,\nSachs and Co"
-    rows += [[("org", "salomon brothers and jp morgan", "Salomon Brothers, and JP Morgan")]]
+    listed = "Merrill Lynch, Shearson Lehman Brothers Inc"  # a list of two firms
+    rows += [[("org", "merrill lynch shearson lehman brothers inc", listed)]] * 5
+    rows += [[("org", "shearson lehman brothers inc", "Shearson Lehman Brothers Inc")]] * 3
     found = resolve_collection(rows)
     assert found.root("org", "food") == ("org", "food")  # one word: too little to go on
     assert found.root("org", "sachs and co") == ("org", "goldman sachs and co")  # cut at the comma
+    assert found.root("org", "shearson lehman brothers inc") == ("org", "shearson lehman brothers inc")
     assert found.root("org", "salomon brothers") == ("org", "salomon brothers inc")
     assert found.root("org", "exchange commission") == ("org", "securities and exchange commission")
     assert found.root("org", "u.s. securities") == ("org", "u.s. securities and exchange commission")
@@ -1008,10 +1021,13 @@ def test_a_place_that_begins_a_firm_and_is_also_tagged_an_org_is_the_firm() -> N
     rows += [[("org", "east asia shipping co", "East Asia Shipping Co")]] * 3
     rows += [[("place", "new york", "New York")]] * 4 + [[("org", "new york", "New York")]]
     rows += [[("org", "new york life co", "New York Life Co")]] * 3
+    rows += [[("place", "new england", "New England")]] * 20 + [[("org", "new england", "New England")]]
+    rows += [[("org", "new england telephone co", "New England Telephone Co")]] * 3
     found = resolve_collection(rows, places={"new york"})
     assert found.root("place", "goodyear tire")[0] == "org"
     assert found.root("place", "east asia") == ("place", "east asia")  # a region's name
     assert found.root("place", "new york") == ("place", "new york")  # the place list knows it
+    assert found.root("place", "new england") == ("place", "new england")  # one stray vote in 21
     newspaper = clean_mentions([mention("Wall Street Journal", "place"), mention("Chicago Tribune", "place")])
     assert [e.label for e in newspaper] == ["org", "org"]
 

@@ -30,6 +30,7 @@ from .name_words import (
     GROUP_ENDS,
     GROWN_ENDS,
     NATIONALITIES,
+    PARTICLES,
     PLACE_WORDS,
     TRAILING,
 )
@@ -46,7 +47,7 @@ __all__ = [
 
 #: Bump when a rule or table here or in :mod:`.collection` changes what is extracted or how
 #: names resolve (indexes then ask for a rebuild, which also redoes the collection's resolution).
-RULES_VERSION = "31"
+RULES_VERSION = "32"
 
 _PARTY_STATE_RE = re.compile(r"^[DR]-[A-Z][a-z]+\.?$")  # "D-Conn": a senator's party and state
 _MONTHS = frozenset(
@@ -64,6 +65,11 @@ def _nationality(words: Sequence[str]) -> bool:
     last = words[-1][:-1] if words[-1].endswith("s") and words[-1][:-1] in NATIONALITIES else words[-1]
     lead = set(words[:-1]) <= {"latin", "north", "south", "east", "west", "central", "western", "eastern"}
     return last in NATIONALITIES and lead
+
+
+def _no_surname(words: Sequence[str]) -> bool:
+    """Not "FW de Klerk" or "GH Miller": a particle or a surname of the name list after the first word."""
+    return len(words) > 1 and words[1] not in PARTICLES and words[-1] not in shipped_gazetteer().last_names
 
 
 def _words(text: str) -> list[str]:
@@ -145,8 +151,8 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
         return None  # "U.S. Market", "Japanese Markets": where trading happens, no place's name
     elif label == "person" and words[-1] in PLACE_WORDS:
         label = "place"
-    elif label == "person" and len(raw) > 1 and _INITIALISM_RE.fullmatch(raw[0]) and not text.isupper():
-        label = "org"  # "LM Ericsson", "IG Metall", "AB Volvo": no first name is written in capitals
+    elif label == "person" and _INITIALISM_RE.fullmatch(raw[0]) and not text.isupper() and _no_surname(words):
+        label = "org"  # "LM Ericsson", "IG Metall": initials without dots, and no surname after them
     elif label == "org" and len(words) > 1 and (words[-1] == "republic" or words[:2] == ["republic", "of"]):
         label = "place"  # "Czech Republic", "Republic of Korea" (not "Republic Airways")
     elif label == "place" and len(words) > 1 and (words[-1] in BODY_ENDS or words[-1] in GROUP_ENDS):

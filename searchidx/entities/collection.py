@@ -181,13 +181,16 @@ def resolve_collection(
         ):
             label_of[key] = "place"  # "Bonn said", "Latin America"
     # "Ford" of "Ford Motor Co", tagged a place in most of its articles (a one-word name no
-    # place list knows, that some articles tag otherwise).
-    # So is "L.F. Rothschild" of "L.F. Rothschild, Unterberg, Towbin Inc", a name of several words.
+    # place list knows, that some articles tag otherwise). So is "Goodyear Tire" of "Goodyear
+    # Tire and Rubber Co", a name of several words, if a quarter of its articles tag it otherwise
+    # (not "New England" of "New England Telephone Co", once an org in 20) and no region's word
+    # is in it ("East Asia").
     for key in [k for k, lab in label_of.items() if lab == "place" and k in companies]:
+        other = votes[key]["org"] + votes[key]["person"]
         if (
             key not in places
-            and votes[key]["org"] + votes[key]["person"]
-            and GEO_WORDS.isdisjoint(key.split())
+            and other
+            and (" " not in key or (4 * other >= votes[key]["place"] and GEO_WORDS.isdisjoint(key.split())))
         ):
             label_of[key] = "org"
     # "Northern Telecom", tagged a place where "Ltd" is left out: a longer name of several words

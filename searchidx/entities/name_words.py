@@ -19,6 +19,7 @@ __all__ = [
     "GROWN_ENDS",
     "LEGAL_WORDS",
     "NATIONALITIES",
+    "PARTICLES",
     "PLACE_WORDS",
     "TRAILING",
 ]
@@ -36,9 +37,11 @@ TRAILING = frozenset(
     "dlr dlrs dollar dollars currency cts mln billion monday tuesday wednesday thursday friday saturday "
     "sunday".split()
 )
-# Capitalised common nouns that are no name on their own ("Bank", "House", "Standard").
+# Particles between a first name and a surname ("FW de Klerk", "Ludwig van Beethoven").
+PARTICLES = frozenset("de van von der den le la du da del di al el bin ben".split())
 # Names of rates and crude oil grades, not of anyone: "Libor", "West Texas Intermediate".
 GRADES = frozenset({"libor", "west texas intermediate", "west texas sour", "wti", "brent", "brent crude"})
+# Capitalised common nouns that are no name on their own ("Bank", "House", "Standard").
 GENERIC = frozenset(
     "bank house senate congress government ministry department state agency court exchange market "
     "standard company group board fund union party commission committee council treasury parliament "

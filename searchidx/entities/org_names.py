@@ -176,7 +176,8 @@ def cut_targets(
     into a name more articles use ("World Bank" never goes to a stray "International
     Monetary Fund and World Bank"). With ``displays`` (key -> name as written), a name that
     follows a comma in a longer one is a cut too: "Sachs and Co" of "Goldman, Sachs and Co",
-    where a line broke after the comma.
+    where a line broke after the comma (one word before it, a firm's word at the end: a
+    list of firms, "Merrill Lynch, Salomon Brothers, Shearson Lehman", is none).
     """
     around: dict[str, list[str]] = defaultdict(list)
     for key in org_keys:
@@ -186,10 +187,10 @@ def cut_targets(
                 around[" ".join(words[:i])].append(key)
             if word == "and" and len(words) - i > 2:
                 around[" ".join(words[i + 1 :])].append(key)
-        parts = (displays or {}).get(key, "").split(", ")
-        for i in range(1, len(parts)):
-            tail = name_key(", ".join(parts[i:]))
-            if " " in tail and tail != key:
+        parts = (displays or {}).get(key, "").split(", ", 1)
+        if len(parts) == 2 and " " not in parts[0]:  # "Goldman, Sachs and Co", not a list of firms
+            tail = name_key(parts[1])
+            if " " in tail and tail.rsplit(" ", 1)[-1] in COMPANY_ENDS | LEGAL_WORDS:
                 around[tail].append(key)
     target = {}
     for key in org_keys:
