@@ -78,6 +78,12 @@ def test_headline_mentions_count_only_when_the_body_names_them() -> None:
         [mention("EC", "org"), mention("AGREES TRADE", "org"), mention("Argentina", "place")]
     )
     assert [e.text for e in title_mentions(title, body)] == ["European Community", "Argentina"]
+    body = [mention("Jim Wright", "person"), mention("Aegean Sea", "place"), mention("Ford", "org")]
+    title = [mention("Wright", "org"), mention("Aegean", "org"), mention("Ford", "place")]
+    assert [(e.text, e.label) for e in title_mentions(title, body)] == [("Wright", "person"), ("Ford", "org")]
+    body, title = [mention("Bank of Japan", "org")], [mention("Japan", "org")]
+    assert [(e.text, e.label) for e in title_mentions(title, body, {"japan"})] == [("Japan", "place")]
+    assert title_mentions(title, body) == []  # a word of a body's name, on no place list
 
 
 def test_a_headline_keeps_capitals_only_where_the_body_has_a_name() -> None:

@@ -83,9 +83,9 @@ def annotate_many(articles: Sequence[tuple[str, str, bool]]) -> list[list[Canoni
     ]
     # a headline only adds names its body has
     headed = [k for k, (title, _body, derived) in enumerate(articles) if title and not derived and found[k]]
-    heads = [headline_case(articles[k][0], found[k]) for k in headed]  # capitals where a name may be
-    for k, mentions in zip(headed, tagger.extract_many(heads), strict=True):
-        title = articles[k][0]
-        mentions = [Entity(title[e.start : e.end], e.label, e.start, e.end) for e in mentions]
-        found[k] = title_mentions(clean_mentions(mentions, title, places), found[k]) + found[k]
+    # capitals only where a name may be, each name spelt as the body spells it ("Icco" -> "ICCO"):
+    # as long as the headline, so the mentions' offsets are the headline's
+    heads = [headline_case(articles[k][0], found[k]) for k in headed]
+    for k, head, mentions in zip(headed, heads, tagger.extract_many(heads), strict=True):
+        found[k] = title_mentions(clean_mentions(mentions, head, places), found[k], places) + found[k]
     return [canonicalize(mentions, places) for mentions in found]

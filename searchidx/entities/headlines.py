@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 
 from ..analysis import fold
 from ..models import Entity
@@ -22,8 +23,8 @@ def headline_case(title: str, body: Sequence[Entity]) -> str:
     capitals, an acronym ("NATO"); otherwise each run of letters in it keeps them if it is
     one of the body's names' runs ("Putin" of "Putin's", of "Erdogan-Putin"), and the rest
     is lower case ("Putin Meets Erdogan" -> "Putin meets erdogan" when the body names only
-    Putin). In a headline in capitals a known run is written as the body writes it ("NEW
-    YORK" -> "New York", "MCDONALD'S" -> "McDonald's"). The result is as long as ``title``
+    Putin). A known run is written as the body writes it ("NEW YORK" -> "New York",
+    "MCDONALD'S" -> "McDonald's", "Icco" -> "ICCO"). The result is as long as ``title``
     (a run whose other case is not keeps its own), so offsets into one are offsets into the other.
     """
     spelling: dict[str, str] = {}
@@ -39,7 +40,7 @@ def headline_case(title: str, body: Sequence[Entity]) -> str:
         if known is None or after_apostrophe:
             lower = run.lower()
             return lower if len(lower) == len(run) else run
-        return known if capitals and len(known) == len(run) else run
+        return known if len(known) == len(run) else run
 
     def case(match: re.Match[str]) -> str:
         word = match.group()
@@ -50,11 +51,33 @@ def headline_case(title: str, body: Sequence[Entity]) -> str:
     return _WORD_RE.sub(case, title)
 
 
-def title_mentions(title: Sequence[Entity], body: Sequence[Entity]) -> list[Entity]:
-    """Keep a headline's mentions only of names the body also mentions.
+def title_mentions(
+    title: Sequence[Entity], body: Sequence[Entity], places: Collection[str] = frozenset()
+) -> list[Entity]:
+    """A headline's mentions of names the body also mentions, or of a person's surname, typed as there.
 
     Headlines are capitalised throughout ("Oil Prices Rise as OPEC Meets"), so
-    the tagger cannot tell names from words there; the body can.
+    the tagger cannot tell names from words there; the body can, and gives the type
+    ("Wright Says ..." is the body's Jim Wright). Another word of a body's name is no
+    name alone ("Aegean" of "Aegean Sea" in "Aegean Crisis") unless ``places`` (folded
+    place names) has it: "Japan" of "Bank of Japan" in "Japan Cuts Rates".
     """
-    known = {fold(e.text) for e in body} | {fold(w) for e in body for w in e.text.split()}
-    return [e for e in title if fold(e.text) in known]
+    votes = Counter((fold(entity.text), entity.label) for entity in body)
+    labels: dict[str, str] = {}
+    for (name, kind), _count in votes.most_common():  # the type most of the body's mentions give
+        labels.setdefault(name, kind)
+    for entity in body:
+        words = entity.text.split()
+        if entity.label == "person":
+            labels.setdefault(fold(words[-1]), "person")
+        for word in words:
+            if (name := fold(word)) in places:
+                labels.setdefault(name, "place")
+    kept = []
+    for entity in title:
+        label = labels.get(fold(entity.text))
+        if label is not None:
+            kept.append(
+                entity if entity.label == label else Entity(entity.text, label, entity.start, entity.end)
+            )
+    return kept
