@@ -112,8 +112,9 @@ def quick_pause(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     """Preview, facets and timeline follow a search after 0.05 s instead of the app's 0.3 s.
 
     Every TUI test waited that pause after each search (about 18 s of the TUI files' 50 s).
-    The tests of the pause itself, marked ``typing_pause``, keep the app's own: keys typed
-    one by one must not see it run out between them on a loaded machine.
+    Tests that type a query key by key and look at what the pause brings (the pause itself,
+    previews counted, snapshots), marked ``typing_pause``, keep the app's own: a short pause
+    runs out between keys on a loaded machine and shows a preview of a partial query.
     """
     if request.node.get_closest_marker("typing_pause") is None:
         from searchidx.tui.screens import live_search

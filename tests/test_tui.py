@@ -195,6 +195,7 @@ async def test_the_pause_runs_from_the_search_not_from_its_results(
     assert waits and max(waits) <= FACETS_AFTER_SECONDS - 0.09
 
 
+@pytest.mark.typing_pause
 async def test_preview_and_facets_land_together(seeds_index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
     # run_details loads the article and counts the facets; show_details puts both on screen in
     # one frame (apart, the facets came a layout and paint after the preview).
@@ -775,14 +776,17 @@ async def _type_idlib(pilot: Pilot[None]) -> None:
     await settle(pilot, 0.2)
 
 
+@pytest.mark.typing_pause
 def test_snapshot_results(snap_compare, seeds_index: Index) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(_snapshot_app(seeds_index), terminal_size=(120, 40), run_before=_type_idlib)
 
 
+@pytest.mark.typing_pause
 def test_snapshot_narrow(snap_compare, seeds_index: Index) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(_snapshot_app(seeds_index), terminal_size=(80, 24), run_before=_type_idlib)
 
 
+@pytest.mark.typing_pause
 def test_snapshot_large(snap_compare, seeds_index: Index) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(_snapshot_app(seeds_index), terminal_size=(200, 60), run_before=_type_idlib)
 
