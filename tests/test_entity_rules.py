@@ -84,6 +84,8 @@ def test_headline_mentions_count_only_when_the_body_names_them() -> None:
     body, title = [mention("Bank of Japan", "org")], [mention("Japan", "org")]
     assert [(e.text, e.label) for e in title_mentions(title, body, {"japan"})] == [("Japan", "place")]
     assert title_mentions(title, body) == []  # a word of a body's name, on no place list
+    body = [mention("Japan", "place"), mention("Japan", "person"), mention("Japan", "place")]
+    assert [e.label for e in title_mentions([mention("Japan", "org")], body)] == ["place"]  # most say so
 
 
 def test_a_headline_keeps_capitals_only_where_the_body_has_a_name() -> None:

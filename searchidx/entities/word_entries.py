@@ -12,7 +12,6 @@ new words at once (:func:`prefill`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain, compress
 from typing import TYPE_CHECKING, Any
 
 from ..analysis import fold
@@ -218,17 +217,13 @@ def prefill(sentences: Sequence[Sequence[str]], gazetteer: Gazetteer, model: Crf
     room = _TAG_MEMO_MAX - len(words)
     if room <= 0:
         return
-    lines = [all_caps(sentence) for sentence in sentences]
-    # the batch's words in order, each once (C loops), before the Python loop over them
-    plain = dict.fromkeys(
-        chain.from_iterable(s for s, caps in zip(sentences, lines, strict=True) if not caps)
-    )
-    todo: dict[str, tuple[str, bool]] = {word: (word, False) for word in plain if word not in words}
-    for sentence in compress(sentences, lines):  # headlines and tables in capitals: their own keys
+    todo: dict[str, tuple[str, bool]] = {}
+    for sentence in sentences:
+        caps_line = all_caps(sentence)
         for word in sentence:
-            key = "\0" + word
+            key = "\0" + word if caps_line else word
             if key not in words and key not in todo:
-                todo[key] = (word, True)
+                todo[key] = (word, caps_line)
     keys = list(todo)[:room]
     words.update(zip(keys, word_entries([todo[key] for key in keys], gazetteer, model), strict=True))
 
