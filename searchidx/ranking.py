@@ -1,22 +1,16 @@
-"""Term-at-a-time BM25F for queries made of terms, ORs, ANDs and NOTs.
+"""BM25F ranking for queries made of terms, ORs, ANDs, NOTs and phrases, without Whoosh's matchers.
 
 Whoosh scores document-at-a-time through a tree of Python matcher objects: a
 few method calls per posting per tree node, which made a two-word query with a
-prefix cost 50-100 ms on 19k articles. Here each posting block is read once
-(its docnum and weight arrays, handed out by the :class:`~searchidx.snapshot.Snapshot`),
-every posting is scored with the same BM25F formula and the same statistics as
-:class:`RobertsonBM25F` (Whoosh's weighting, defined here beside its fast twin),
-and the per-term scores are summed in dictionaries. Totals are exact; scores
-equal Whoosh's up to the order of the additions (last-bit differences).
-
-Phrases (slop 1) are the sum of their words' scores where the words stand
-together (:mod:`.phrases` reads the positions). Queries with anything else
-(fuzzy terms, ``Every``, coordination scaling) return ``None`` and Whoosh
-scores them. Filtered term/AND/OR queries
-whose terms are not all in the term cache go to the block-max path
-(:mod:`.pruning`), which ranks the same top ``k`` reading only the blocks
-that can reach it and may return only a lower bound of the total
-(:class:`AtLeast`).
+prefix cost 50-100 ms on 19k articles. Terms, ORs, ANDs and NOTs are scored in
+NumPy arrays (:mod:`.array_scoring`) with the same BM25F formula and the same
+statistics as :class:`RobertsonBM25F` (Whoosh's weighting, defined here).
+Trees that also hold phrases or Whoosh's coordination bonus (``--any``) are
+scored here term at a time, in dictionaries built from the same per-term
+arrays; phrases (slop 1) are the sum of their words' scores where positions
+show them together (:mod:`.phrases`). Anything else (fuzzy terms, ``Every``)
+returns ``None`` and Whoosh scores it. Totals are exact; scores equal Whoosh's
+up to the order of the additions (last-bit differences).
 
 Nothing here reads Whoosh: statistics and postings come from the snapshot,
 and only ``whoosh.query`` nodes are inspected (and ``whoosh.scoring`` subclassed).
@@ -27,25 +21,25 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 from whoosh import scoring
 
+from .array_scoring import Unsupported, array_top, term_scores
 from .errors import SearchCancelled
 from .phrases import PhraseUnsupported, phrase_scores
-from .pruning import Unprunable, matched_top, pruned_top
-from .snapshot import Unreadable
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
     from .stories import Stories
 
-__all__ = ["PRUNING", "AtLeast", "RobertsonBM25F", "best_of", "top_scored"]
+__all__ = ["ARRAYS", "AtLeast", "RobertsonBM25F", "best_of", "top_scored"]
 
-#: Rank term/AND/OR queries by block-max pruning (:mod:`.pruning`) when their terms are not cached.
-PRUNING = True
+#: Score term/AND/OR/NOT queries in NumPy arrays (:mod:`.array_scoring`); tests turn it off to
+#: compare them with the dictionaries here.
+ARRAYS = True
 
 
 class AtLeast(int):
@@ -73,24 +67,6 @@ class RobertsonBM25F(scoring.BM25F):  # type: ignore[misc]
         n = parent.doc_frequency(fieldname, text)
         total = parent.doc_count_all()
         return math.log(1 + (total - n + 0.5) / (n + 0.5))
-
-
-def _scored(
-    blocks: Iterator[tuple[Sequence[int], Sequence[float]]],
-    offset: int,
-    deleted: set[int],
-    idf: float,
-    k1p1: float,
-    norms: list[float],
-) -> Iterator[tuple[int, float]]:
-    """``(docnum, BM25 score)`` of each posting: Whoosh's ``bm25()`` with the norm precomputed."""
-    for ids, weights in blocks:
-        if deleted:
-            kept = [(i, w) for i, w in zip(ids, weights, strict=True) if i not in deleted]
-            ids, weights = [i for i, _ in kept], [w for _, w in kept]
-        docs = [i + offset for i in ids] if offset else ids
-        scores = [idf * ((w * k1p1) / (w + norms[d])) for d, w in zip(docs, weights, strict=True)]
-        yield from zip(docs, scores, strict=True)
 
 
 def _plus(a: dict[int, float], b: dict[int, float], *, union: bool) -> dict[int, float]:
@@ -195,18 +171,11 @@ class _Scorer:
     def term(self, fieldname: str, text: str) -> dict[int, float]:
         if self.should_stop is not None and self.should_stop():
             raise SearchCancelled()
-        return self.snapshot.term_scores(fieldname, text, lambda: self._read_term(fieldname, text))
-
-    def _read_term(self, fieldname: str, text: str) -> dict[int, float]:
         try:
-            postings = self.snapshot.term_postings(fieldname, text)
-        except Unreadable as exc:
+            docs, scores = term_scores(self.snapshot, fieldname, text)
+        except Unsupported as exc:
             raise _Unsupported(str(exc)) from None
-        found: dict[int, float] = {}
-        idf, k1p1, norms = postings.idf, postings.k1 + 1, postings.norms
-        for segment in postings.segments:
-            found.update(_scored(segment.blocks(), segment.offset, segment.deleted, idf, k1p1, norms))
-        return found
+        return dict(zip(docs.tolist(), scores.tolist(), strict=True))
 
 
 def _leaf_terms(query: wq.Query, boost: float, into: list[tuple[str, str, float]]) -> None:
@@ -235,24 +204,10 @@ def top_scored(
         when it is only a lower bound) and the top ``(docnum, score)`` pairs, best
         first; equal scores in docnum order, as Whoosh's collector orders them.
     """
-    if PRUNING and k > 0 and not _all_cached(snapshot, query):
-        # Cached terms score faster as whole maps, with an exact total.
-        story_of = None if stories is None else stories.of
-        try:
-            if allowed is None:
-                # An AND: intersect its clauses' documents, rarest first, and score only those
-                # (on the bench's multi-word queries at 76k, about half the CPU of whole maps).
-                matched = matched_top(snapshot, query, None, k, should_stop, story_of)
-                if matched is not None:
-                    return matched
-            else:
-                # With a filter (dates, entities) block-max pruning never reads the pieces it
-                # empties (faster there than the intersection). Without one, Whoosh's block
-                # headers bound every block near idf * (K1 + 1): nearly every block is decoded.
-                counted, partial, best = pruned_top(snapshot, query, allowed, k, should_stop, story_of)
-                return (AtLeast(counted) if partial else counted), best
-        except Unprunable:
-            pass
+    if ARRAYS and k > 0:
+        scored = array_top(snapshot, query, allowed, k, should_stop, stories)
+        if scored is not None:
+            return scored
     try:
         found = _Scorer(snapshot, should_stop).scores(query)
     except _Unsupported:
@@ -275,14 +230,3 @@ def best_of(found: dict[int, float], k: int) -> list[tuple[int, float]]:
         least = heapq.nlargest(k, found.values())[-1]
         found = {d: s for d, s in found.items() if s >= least}
     return sorted(found.items(), key=lambda item: (-item[1], item[0]))[:k]
-
-
-def _all_cached(snapshot: Snapshot, query: wq.Query) -> bool:
-    """Whether every term the query scores is in the snapshot's term-score cache."""
-    if isinstance(query, wq.Term):
-        return snapshot.has_term_scores(query.fieldname, query.text)
-    if isinstance(query, wq.Not):
-        return True  # NOT clauses only exclude (a docset), they are never scored
-    if isinstance(query, (wq.Or, wq.And)):
-        return all(_all_cached(snapshot, q) for q in query.subqueries)
-    return False

@@ -33,10 +33,11 @@ class Stories:
     Articles alone in their story are not in ``first`` (most articles, in most collections).
     """
 
-    __slots__ = ("first", "groups")
+    __slots__ = ("_copies", "first", "groups")
 
     def __init__(self, first: dict[int, int]) -> None:
         self.first = first
+        self._copies: tuple[Any, Any] | None = None  # first's items as two sorted arrays, once asked
         self.groups = len(set(first.values()))  # stories told by two or more articles
 
     def told(self, articles: int) -> int:
@@ -61,6 +62,24 @@ class Stories:
             return len({first.get(d, d) for d in docs})
         copies = [d for d in first if d in docs]
         return len(docs) - len(copies) + len({first[d] for d in copies})
+
+    def count_array(self, docs: Any) -> int:
+        """:meth:`count` of a NumPy array of distinct docnums."""
+        first = self.first
+        if not first or not len(docs):
+            return len(docs)
+        import numpy as np
+
+        if self._copies is None:
+            ordered = sorted(first.items())
+            self._copies = (
+                np.array([d for d, _ in ordered], dtype=np.int64),
+                np.array([s for _, s in ordered], dtype=np.int64),
+            )
+        copies, stories = self._copies
+        at = np.minimum(np.searchsorted(copies, docs), len(copies) - 1)
+        mapped = np.where(copies[at] == docs, stories[at], docs)
+        return len(np.unique(mapped))
 
     def distinct(self, docs: set[int]) -> set[int]:
         """``docs`` with one article per story (each story's smallest docnum among ``docs``)."""

@@ -128,8 +128,8 @@ def test_optional_extras_are_imported_only_when_asked_for() -> None:
 #: draws these groups and the imports between them.
 SIDES = {
     "search": (
-        "query", "query_lexer", "query_clauses", "cost", "filters", "search", "ranking", "pruning", "phrases",
-        "explain", "facets", "highlight", "spelling", "snapshot",
+        "query", "query_lexer", "query_clauses", "cost", "filters", "search", "ranking", "array_scoring",
+        "phrases", "explain", "facets", "highlight", "spelling", "snapshot",
     ),
     "index": (
         "update", "segments", "posting_pool", "executors", "workers", "writing", "collection_files",

@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FunctionType, MethodType, ModuleType
 
+import numpy as np
 import pytest
 
 from searchidx import Filters, Index
-from searchidx.snapshot import Snapshot, budget, release_pages
+from searchidx.snapshot import Snapshot, TermScores, budget, release_pages
 from searchidx.snapshot.budget import Budgets, ByteLRU
 
 FIRST = ["Anna", "Boris", "Carla", "David", "Elena", "Frank", "Grace", "Hans", "Irene", "James", "Laura"]
@@ -194,12 +195,13 @@ def test_each_estimate_tracks_what_its_cache_holds(news: Path) -> None:
 
 
 def test_term_score_estimate_is_at_least_what_tracemalloc_measures() -> None:
-    def fill() -> ByteLRU[tuple[str, str], dict[int, float]]:
-        cache: ByteLRU[tuple[str, str], dict[int, float]] = ByteLRU(10**9, budget.posting_scores_bytes)
+    def fill() -> ByteLRU[tuple[str, str], TermScores]:
+        cache: ByteLRU[tuple[str, str], TermScores] = ByteLRU(10**9, budget.posting_scores_bytes)
         rng = random.Random(1)
         for n in range(200):
-            scores = {rng.randrange(300, 10**6): rng.random() * 10 for _ in range(rng.randint(1, 400))}
-            cache.put(("body", f"term{n}"), scores)
+            size = rng.randint(0, 400)
+            docs = np.array(sorted(rng.sample(range(300, 10**6), size)), dtype=np.int64)
+            cache.put(("body", f"term{n}"), (docs, np.array([rng.random() * 10 for _ in range(size)])))
         return cache
 
     tracemalloc.start()

@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from searchidx import Index, ranking
 from searchidx.ranking import top_scored
 from searchidx.search import prepare
+from searchidx.snapshot import TermScores
 from searchidx.snapshot.budget import posting_scores_bytes
 
 VOCABULARY = "oil opec crude price gold silver bank japan tariff harvest merger pipeline election".split()
@@ -151,13 +153,18 @@ def test_random_phrases_rank_as_whoosh(blocks: Index, words: list[str], extra: s
 def test_term_cache_is_bounded_and_reused(segmented: Index, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = segmented._snapshot()
     cache.forget_term_scores()
-    monkeypatch.setattr(cache._term_scores, "budget", 30_000)  # bytes: a few hundred postings
+    monkeypatch.setattr(cache._term_scores, "budget", 6_000)  # bytes: a few hundred postings
     built: list[str] = []
-    first = cache.term_scores("body", "zzfake", lambda: built.append("zzfake") or {1: 1.0, 2: 2.0})
-    assert cache.term_scores("body", "zzfake", lambda: built.append("again") or {}) is first
+
+    def made(word: str) -> TermScores:
+        built.append(word)
+        return np.array([1, 2], dtype=np.int64), np.array([1.0, 2.0])
+
+    first = cache.term_scores("body", "zzfake", lambda: made("zzfake"))
+    assert cache.term_scores("body", "zzfake", lambda: made("again")) is first
     for word in ("gold", "bank", "japan", "tariff", "merger"):
         segmented.search(word)
-        assert cache._term_scores.bytes <= 30_000
+        assert cache._term_scores.bytes <= 6_000
     assert ("body", "zzfake") not in cache._term_scores  # the least recently used went first
     assert built == ["zzfake"]
     assert len(cache._term_scores) > 1

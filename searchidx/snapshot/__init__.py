@@ -4,7 +4,7 @@ A :class:`Snapshot` is one open Whoosh searcher plus everything read or
 derived from it (columns, dates, lengths, posting blocks, docsets, page
 matches, stored fields, the term-score cache, this index's vocabulary). The
 rest of the search side works on what it hands out: :mod:`searchidx.ranking`
-and :mod:`searchidx.pruning` score it, :mod:`searchidx.search` and
+and :mod:`searchidx.array_scoring` score it, :mod:`searchidx.search` and
 :mod:`searchidx.facets` orchestrate. They may build and inspect
 ``whoosh.query`` objects (public API) but read nothing of Whoosh themselves.
 
@@ -19,12 +19,14 @@ installed Whoosh no longer has the private attributes and classes read here
 
 Modules: :mod:`.searcher` (the :class:`Snapshot`), :mod:`.postings` (posting
 blocks decoded in bulk, page matches), :mod:`.columns` (the date column),
-:mod:`.protocols` (the Whoosh calls made, as protocols). Import from the
+:mod:`.arrays` (a term's postings as NumPy arrays), :mod:`.protocols` (the Whoosh calls
+made, as protocols). Import from the
 package, not the modules.
 """
 
 from __future__ import annotations
 
+from .arrays import Docnums, TermScores, segment_arrays
 from .columns import MISSING, DateColumn, from_ts
 from .mapped import install as install_mapped_reads
 from .mapped import release_pages
@@ -37,14 +39,17 @@ __all__ = [
     "BlockHeader",
     "BlockMatcher",
     "DateColumn",
+    "Docnums",
     "Matches",
     "SegmentPostings",
     "Snapshot",
     "TermPostings",
+    "TermScores",
     "Unreadable",
     "WhooshReader",
     "WhooshSearcher",
     "from_ts",
     "install_mapped_reads",
     "release_pages",
+    "segment_arrays",
 ]

@@ -18,6 +18,7 @@ from .. import analysis
 from ..schema import TEXT_FIELDS
 from ..storage import read_vocabulary
 from . import budget, matching
+from .arrays import TermScores
 from .budget import LRU_ENTRY_BYTES, ByteLRU, posting_scores_bytes, str_list_bytes
 from .columns import DateColumn, DocColumn, EntityColumn, entity_rows
 from .mapped import install as install_mapped_reads
@@ -67,7 +68,7 @@ class Snapshot:
         self._expansions: ByteLRU[tuple[str, str, int], list[str]] = ByteLRU(
             budgets.expansions, _expansion_bytes
         )
-        self._term_scores: ByteLRU[tuple[str, str], dict[int, float]] = ByteLRU(
+        self._term_scores: ByteLRU[tuple[str, str], TermScores] = ByteLRU(
             budgets.term_scores, posting_scores_bytes
         )
         self._resolution: Resolution | None = None
@@ -76,6 +77,7 @@ class Snapshot:
         self._entity_column: EntityColumn | None = None
         self._ids: DocColumn | None = None
         self._norms: dict[str, list[float]] = {}
+        self._norm_arrays: dict[str, Any] = {}
         #: What each article adds to facets, worked out by :mod:`searchidx.facets` and kept here
         #: (within ``budgets.facet_memo`` bytes; its ``bytes`` says how many it holds).
         self.facet_parts: Any = None
@@ -154,6 +156,14 @@ class Snapshot:
             self._norms[fieldname] = norms
         return self._norms[fieldname]
 
+    def norm_array(self, fieldname: str) -> Any:
+        """:meth:`field_norms` as a NumPy array of float64 (the same values), built on first use."""
+        if fieldname not in self._norm_arrays:
+            import numpy as np
+
+            self._norm_arrays[fieldname] = np.array(self.field_norms(fieldname), dtype=np.float64)
+        return self._norm_arrays[fieldname]
+
     def _bm25(self, fieldname: str) -> tuple[float, float, float]:
         """The weighting's K1 and this field's B, and the field's average length (1 if unknown)."""
         weighting = self._searcher.weighting
@@ -206,9 +216,7 @@ class Snapshot:
         btext = self._searcher.schema[fieldname].to_bytes(text)
         return [(fieldname, btext) in leaf for leaf, _offset in self._searcher.reader().leaf_readers()]
 
-    def term_scores(
-        self, fieldname: str, text: str, build: Callable[[], dict[int, float]]
-    ) -> dict[int, float]:
+    def term_scores(self, fieldname: str, text: str, build: Callable[[], TermScores]) -> TermScores:
         """BM25 scores of one term's documents, kept for the next keystrokes (never mutate them).
 
         Live search repeats the same words query after query; decoding their
@@ -221,14 +229,6 @@ class Snapshot:
             found = build()
             self._term_scores.put(key, found)
         return found
-
-    def cached_term_scores(self, fieldname: str, text: str) -> dict[int, float] | None:
-        """The term's scores if the term-score cache holds them (never mutate them), else ``None``."""
-        return self._term_scores.get((fieldname, text))
-
-    def has_term_scores(self, fieldname: str, text: str) -> bool:
-        """Whether the term's scores are in the term-score cache."""
-        return (fieldname, text) in self._term_scores
 
     def forget_term_scores(self) -> None:
         """Empty the term-score cache (benchmarks time cold queries with it)."""

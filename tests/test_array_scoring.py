@@ -1,0 +1,230 @@
+"""Scoring in arrays must rank exactly as the dictionary scorer and decode postings as Whoosh does."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import random
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from searchidx import Index, ranking
+from searchidx.array_scoring import array_top
+from searchidx.models import SearchResults
+from searchidx.render import summary_line
+from searchidx.search import prepare
+from searchidx.snapshot import arrays
+from searchidx.snapshot.postings import _sliced, headers, leaf_matcher
+from searchidx.stories import Stories
+
+# Zipf-like: a few words in most articles, a tail in few.
+WORDS = (
+    "oil opec crude price gold silver bank japan tariff harvest merger pipeline election "
+    "wheat copper dollar yen strike rates bond shares profit loss debt"
+).split()
+
+
+def _feed(path: Path, count: int, seed: int, prefix: str) -> Path:
+    rng = random.Random(seed)
+    weights = [1 / (i + 1) for i in range(len(WORDS))]
+    rows = []
+    for i in range(count):
+        body = " ".join(rng.choices(WORDS, weights, k=rng.randint(3, 80)))
+        title = " ".join(rng.choices(WORDS, weights, k=rng.randint(1, 6)))
+        date = f"2020-{1 + i % 12:02d}-{1 + i % 27:02d}"
+        rows.append(json.dumps({"id": f"{prefix}{i}", "title": title, "date": date, "text": body + "."}))
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    """About 1,400 articles in two segments, the first with deleted (replaced) documents."""
+    root = tmp_path_factory.mktemp("arrays")
+    first = _feed(root / "first.jsonl", 900, 7, "a")
+    built = Index.build(root / "ix", [first], workers=1, entities=False)
+    built.update([_feed(root / "second.jsonl", 500, 8, "b")], workers=1)
+    first.write_text(first.read_text().replace('"oil ', '"gold ', 40))  # replacements delete old docs
+    assert built.update([first], workers=1).updated > 0
+    return built
+
+
+def _query(rng: random.Random) -> str:
+    def word() -> str:
+        picked = rng.choice(WORDS)
+        return rng.choice([picked, picked, f"title:{picked}", f"{picked[:3]}*", f"{picked} {picked}"])
+
+    shape = rng.randrange(6)
+    words = [word() for _ in range(rng.randint(1, 5))]
+    if shape == 0:
+        return " ".join(words)
+    if shape == 1:
+        return " OR ".join(words)
+    if shape == 2:
+        return f"({' OR '.join(words[:2])}) {' '.join(words[2:])}".strip()
+    if shape == 3:
+        return " ".join(words) + f" -{rng.choice(WORDS)}"
+    if shape == 4:
+        return f"{words[0]} ({' OR '.join(words[1:] or ['gold'])})"
+    return " ".join(words) + f" date:2020-{rng.randint(1, 12):02d}"
+
+
+def _dictionaries(cache: Any, query: Any, allowed: set[int] | None, k: int, stories: Any = None) -> Any:
+    ranking.ARRAYS, was = False, ranking.ARRAYS
+    try:
+        return ranking.top_scored(cache, query, allowed, k, stories=stories)
+    finally:
+        ranking.ARRAYS = was
+
+
+def _cases(
+    cache: Any, rng: random.Random, filtered: float
+) -> Iterator[tuple[str, Any, set[int] | None, int]]:
+    """300 random queries, parsed: (text, parsed, allowed docnums, k); a share with a random filter."""
+    docnums = sorted(cache._searcher.reader().all_doc_ids())
+    for _ in range(300):
+        text = _query(rng)
+        parsed, compiled = prepare(cache, text, mode="all")
+        allowed = compiled.allowed
+        if rng.random() < filtered:
+            allowed = set(rng.sample(docnums, rng.randint(1, len(docnums)))) & (allowed or set(docnums))
+        yield text, parsed, allowed, rng.choice((1, 3, 10, 28, 100))
+
+
+def test_same_top_k_and_totals_as_the_dictionary_scorer_on_random_queries(index: Index) -> None:
+    """Documents, order, scores bit for bit and exact totals (of articles and of stories)."""
+    cache = index._snapshot()
+    leaves = [reader for reader, _offset in cache._searcher.reader().leaf_readers()]
+    assert len(leaves) >= 2 and any(reader.has_deletions() for reader in leaves)
+    rng = random.Random(2024)
+    heads = [d for d in range(0, cache.doc_count_all(), 3) if rng.random() < 0.5]  # stories of 3 copies
+    stories = Stories({d + i: d for d in heads for i in range(3)})
+    compared = filtered = negated = 0
+    for text, parsed, allowed, k in _cases(cache, rng, 0.25):
+        told = stories if rng.random() < 0.5 else None
+        expected = _dictionaries(cache, parsed.query, allowed, k, told)
+        got = array_top(cache, parsed.query, allowed, k, stories=told)
+        if got is None:
+            assert "*" in text or expected is None, text  # prefixes expand to ORs: those are scored
+            continue
+        compared += 1
+        filtered += allowed is not None
+        negated += " -" in text
+        assert got == expected, text
+    assert compared > 250 and filtered > 50 and negated > 30
+
+
+def test_an_empty_filter_or_term_ranks_nothing(index: Index) -> None:
+    cache = index._snapshot()
+    parsed, _compiled = prepare(cache, "oil", mode="all")
+    assert array_top(cache, parsed.query, set(), 10) == (0, [])
+    parsed, _compiled = prepare(cache, "oil zzzabsent", mode="all")
+    assert array_top(cache, parsed.query, None, 10) == (0, [])
+
+
+def _decode_every_term(index: Index) -> tuple[int, int]:
+    """Compare each term's arrays with Whoosh's own ids and weights; count the blocks of each layout."""
+    common = other_layout = 0
+    for segment, _offset in index._snapshot()._searcher.reader().leaf_readers():
+        for fieldname, text in segment.all_terms():
+            if fieldname not in ("title", "body"):
+                continue
+            opened = leaf_matcher(segment, fieldname, text)
+            assert opened is not None
+            matcher = opened[0]
+            matcher.reset()  # a deletion filter over it has already stepped past deleted docnums
+            ids, weights = [], []
+            while matcher.is_active():
+                ids.append(matcher.id())
+                weights.append(matcher.weight())
+                matcher.next()
+            matcher.reset()
+            data = bytes(matcher._postfile.get(matcher._startoffset, matcher._length[0]))
+            blocks = headers(data)
+            for header in blocks:
+                if arrays._fronts(data, header) is None:
+                    other_layout += header.size >= 4
+                else:
+                    common += 1
+            got_ids, got_weights = arrays.decode_blocks(data, blocks, bool(matcher._byteids))
+            assert got_ids.dtype == np.int64 and got_weights.dtype == np.float64
+            assert got_ids.tolist() == ids, (fieldname, text)
+            assert got_weights.tolist() == weights, (fieldname, text)
+    return common, other_layout
+
+
+def test_blocks_decode_as_whoosh_reads_them(index: Index) -> None:
+    """Every term of every segment: the arrays hold Whoosh's own ids and weights, deleted ones too."""
+    common, _other = _decode_every_term(index)
+    assert common > 50
+
+
+def test_a_block_in_another_layout_between_common_ones(tmp_path: Path) -> None:
+    """Docnums 300 apart do not fit the one-byte deltas: that block is unpickled, its neighbours not."""
+    docs = [*range(128), *range(128, 255), 555, *range(600, 740)]  # blocks of 128 postings each
+    texts = [("word " * (1 + i % 3) if i in docs else "other") + "." for i in range(740)]
+    rows = [json.dumps({"id": f"d{i}", "title": "t", "text": text}) for i, text in enumerate(texts)]
+    (tmp_path / "a.jsonl").write_text("\n".join(rows) + "\n")
+    built = Index.build(tmp_path / "ix", [tmp_path / "a.jsonl"], workers=1, entities=False)
+    common, other = _decode_every_term(built)
+    assert common >= 2 and other >= 1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_stories_count_arrays_as_they_count_sets(seed: int) -> None:
+    rng = random.Random(seed)
+    members = rng.sample(range(500), 150)
+    heads = sorted(rng.sample(members, 40))
+    # Each copy maps to its story's first docnum (itself too), as story_groups gives them.
+    first = {d: max(h for h in heads if h <= d) for d in members if d >= heads[0]}
+    stories = Stories(first)
+    for _ in range(20):
+        docs = sorted(rng.sample(range(600), rng.randint(0, 300)))
+        assert stories.count_array(np.array(docs, dtype=np.int64)) == stories.count(set(docs))
+    assert Stories({}).count_array(np.array([3, 4], dtype=np.int64)) == 2
+
+
+def test_sliced_blocks_decode_as_pickle_does(index: Index) -> None:
+    sliced = 0
+    for segment, _offset in index._snapshot()._searcher.reader().leaf_readers():
+        for fieldname, text in segment.all_terms():
+            if fieldname not in ("title", "body"):
+                continue
+            opened = leaf_matcher(segment, fieldname, text)
+            assert opened is not None
+            matcher = opened[0]
+            matcher.reset()
+            while matcher.is_active():
+                raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+                raw = zlib.decompress(raw) if matcher._compression else raw
+                ids, weights, _values = pickle.loads(raw)
+                fast = _sliced(raw, matcher._blocklength)
+                if fast is not None:
+                    sliced += 1
+                    assert list(fast[0]) == list(ids)
+                    assert fast[1] == weights or list(fast[1]) == list(weights)
+                matcher._next_block()
+    assert sliced > 10
+
+
+def test_filtered_search_totals_are_exact(index: Index) -> None:
+    cache = index._snapshot()
+    cache.forget_term_scores()
+    results = index.search("oil price date:2020-03", limit=3)
+    assert not results.total_is_lower_bound
+    assert (
+        results.total
+        == index.count("oil price date:2020-03")
+        == index.search("oil price date:2020-03", limit=0).total
+    )
+
+
+def test_summary_says_a_lower_bound() -> None:
+    bound = SearchResults("oil", 1000, (), total_is_lower_bound=True)
+    assert summary_line(bound).startswith("1,000+ matches")
+    assert summary_line(SearchResults("oil", 1000, ())).startswith("1000 matches")
