@@ -14,8 +14,18 @@ order the exhaustive scorer makes it, so the scores are bit for bit its own,
 and so are the ranking (highest first, equal scores in docnum order) and the
 exact total.
 
-Only these nodes are scored here; anything else (phrases, fuzzy terms, ``--any``'s
-coordination) returns ``None`` and goes to the other paths.
+A phrase (slop 1) scores the sum of its words' scores where they stand
+together, so the documents holding all its words, with that sum, bound it from
+above; reading positions is what costs (every block of every word unpickled).
+Trees with phrases are therefore ranked from those bounds: candidates are
+checked best bound first, a batch at a time, each against its exact score
+(:meth:`_ArrayScorer.at`, positions read for the batch only), until the k-th
+best exact score passes the next bound. The top ``k`` is then exact; the total
+is exact when every candidate was checked (at most :data:`CHECK_ALL` of them, or
+the bounds never settled), else a lower bound.
+
+Anything else (fuzzy terms, ``--any``'s coordination) returns ``None`` and goes
+to the other paths.
 """
 
 from __future__ import annotations
@@ -28,15 +38,20 @@ import numpy.typing as npt
 from whoosh import query as wq
 
 from .errors import SearchCancelled
+from .phrases import adjacent, tree_sum, word_positions
 from .snapshot import Docnums, TermScores, Unreadable, segment_arrays
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
     from .stories import Stories
 
-__all__ = ["Unsupported", "array_top", "best_in", "term_scores"]
+__all__ = ["CHECK_ALL", "Unsupported", "array_top", "best_in", "term_scores"]
 
 Scores = npt.NDArray[np.float64]
+Present = npt.NDArray[np.bool_]
+
+#: With phrases, up to this many candidates are all checked (an exact total, cheaply).
+CHECK_ALL = 256
 
 
 class Unsupported(Exception):
@@ -50,20 +65,21 @@ def array_top(
     k: int,
     should_stop: Callable[[], bool] | None = None,
     stories: Stories | None = None,
-) -> tuple[int, list[tuple[int, float]]] | None:
-    """The exact number of matches (or stories) and the best ``k``, or ``None`` if not scored here.
+) -> tuple[int, list[tuple[int, float]], bool] | None:
+    """The number of matches (or stories) and the best ``k``, or ``None`` if not scored here.
 
     Args:
         snapshot: The index as of one commit.
-        query: Terms, ORs (no coordination), ANDs and NOTs.
+        query: Terms, phrases, ORs (no coordination), ANDs and NOTs.
         allowed: The docnums a hit must be in (None: any).
         k: How many to keep.
         should_stop: Polled before each term; True raises :class:`SearchCancelled`.
         stories: Count the matches' stories, not the matches.
 
     Returns:
-        The total and the top ``(docnum, score)`` pairs, best first, equal scores in
-        docnum order (as :func:`searchidx.ranking.best_of` ranks them).
+        The total, the top ``(docnum, score)`` pairs, best first, equal scores in docnum
+        order (as :func:`searchidx.ranking.best_of` ranks them), and whether the total is
+        exact (False: only a lower bound).
     """
     scorer = _ArrayScorer(snapshot, should_stop)
     try:
@@ -73,8 +89,42 @@ def array_top(
     if allowed is not None and len(docs):
         kept = np.isin(docs, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
         docs, scores = docs[kept], scores[kept]
+    complete = True
+    if scorer.phrases:
+        docs, scores, complete = _checked(scorer, query, docs, scores, k)
     total = len(docs) if stories is None else stories.count_array(docs)
-    return total, best_in(docs, scores, k)
+    return total, best_in(docs, scores, k), complete
+
+
+def _checked(
+    scorer: _ArrayScorer, query: wq.Query, docs: Docnums, bounds: Scores, k: int
+) -> tuple[Docnums, Scores, bool]:
+    """The candidates that match, with their exact scores, checked best bound first.
+
+    Returns:
+        The matches checked and their scores, and whether every candidate was checked.
+    """
+    order = np.lexsort((docs, -bounds))
+    found_docs: list[Docnums] = []
+    found_scores: list[Scores] = []
+    checked, batch = 0, max(CHECK_ALL, 2 * k)
+    while checked < len(order):
+        chosen = np.sort(docs[order[checked : checked + batch]])
+        checked += len(chosen)
+        present, exact = scorer.at(query, chosen)
+        found_docs.append(chosen[present])
+        found_scores.append(exact[present])
+        matched = sum(len(d) for d in found_docs)
+        if matched >= k > 0 and checked < len(order):
+            exact_all = np.concatenate(found_scores)
+            kth = np.partition(exact_all, len(exact_all) - k)[len(exact_all) - k]
+            if bounds[order[checked]] < kth:  # no unchecked candidate can reach the top k
+                break
+        batch *= 2
+    found = np.concatenate(found_docs) if found_docs else np.empty(0, dtype=np.int64)
+    values = np.concatenate(found_scores) if found_scores else np.empty(0, dtype=np.float64)
+    ordered = np.argsort(found, kind="stable")
+    return found[ordered], values[ordered], checked >= len(order)
 
 
 def best_in(docs: Docnums, scores: Scores, k: int) -> list[tuple[int, float]]:
@@ -94,6 +144,9 @@ class _ArrayScorer:
         self.snapshot = snapshot
         self.should_stop = should_stop
         self.size = snapshot.doc_count_all()
+        self.terms: dict[tuple[str, str], TermScores] = {}  # the query's, kept while it is ranked
+        self.phrases: dict[int, TermScores] = {}  # each phrase node's candidates and their scores
+        self.excluded: dict[int, Docnums] = {}  # each NOT node's documents, sorted
 
     def scores(self, query: wq.Query) -> TermScores:
         if isinstance(query, wq.Term):
@@ -102,9 +155,13 @@ class _ArrayScorer:
             docs, scores = self.combine([self.scores(q) for q in query.subqueries], every=False)
         elif isinstance(query, wq.And):
             docs, scores = self.conjunction(query.subqueries)
+        elif isinstance(query, wq.Phrase):
+            docs, scores = self.phrase(query)
         else:
             raise Unsupported(type(query).__name__)
         boost = getattr(query, "boost", 1.0)
+        if boost < 0:
+            raise Unsupported("a negative boost: bounds would not hold")
         return (docs, scores * boost) if boost != 1.0 else (docs, scores)
 
     def combine(self, parts: list[TermScores], *, every: bool) -> TermScores:
@@ -126,18 +183,94 @@ class _ArrayScorer:
         docs, scores = self.combine([self.scores(q) for q in positive], every=True)
         for q in subqueries:
             if isinstance(q, wq.Not) and len(docs):
-                excluded = self.snapshot.docset(q.query)
-                if excluded:
-                    kept = ~np.isin(docs, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
+                excluded = self.excluding(q)
+                if len(excluded):
+                    kept = ~np.isin(docs, excluded)
                     docs, scores = docs[kept], scores[kept]
                 # Whoosh scores a NOT clause as 1.0 for every document it lets through.
                 scores = scores + 1.0
         return docs, scores
 
+    def excluding(self, query: wq.Not) -> Docnums:
+        if id(query) not in self.excluded:
+            docs = self.snapshot.docset(query.query)
+            self.excluded[id(query)] = np.sort(np.fromiter(docs, dtype=np.int64, count=len(docs)))
+        return self.excluded[id(query)]
+
     def term(self, fieldname: str, text: str) -> TermScores:
-        if self.should_stop is not None and self.should_stop():
-            raise SearchCancelled()
-        return term_scores(self.snapshot, fieldname, text)
+        if (fieldname, text) not in self.terms:
+            if self.should_stop is not None and self.should_stop():
+                raise SearchCancelled()
+            self.terms[fieldname, text] = term_scores(self.snapshot, fieldname, text)
+        return self.terms[fieldname, text]
+
+    def phrase(self, query: wq.Phrase) -> TermScores:
+        """The documents holding every word (the candidates) and the words' scores summed: a bound."""
+        fieldname, words = query.fieldname, list(query.words)
+        if query.slop != 1 or not self.snapshot.has_characters(fieldname):
+            raise Unsupported(f"phrase over {fieldname} with slop {query.slop}")
+        found: TermScores = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+        if words:
+            parts = [self.term(fieldname, word) for word in words]
+            docs = parts[0][0]
+            for other, _scores in parts[1:]:
+                docs = np.intersect1d(docs, other, assume_unique=True)
+            # Whoosh adds the words' scores as its binary tree of intersection matchers does.
+            found = docs, tree_sum([s[np.searchsorted(d, docs)] for d, s in parts])
+        self.phrases[id(query)] = found
+        return found
+
+    def at(self, query: wq.Query, docs: Docnums) -> tuple[Present, Scores]:
+        """Which of ``docs`` (sorted) the query matches, and their exact scores.
+
+        The bound pass's additions, in its order, with each phrase's positions checked.
+        """
+        if isinstance(query, wq.Term):
+            present, scores = _lookup(self.term(query.fieldname, query.text), docs)
+        elif isinstance(query, wq.Phrase):
+            present, scores = _lookup(self.phrases[id(query)], docs)
+            if present.any():
+                present[present] = self._adjacent(query, docs[present])
+        elif isinstance(query, wq.Or):
+            present, scores = self._added([self.at(q, docs) for q in query.subqueries], every=False)
+        else:  # an AND (the bound pass scored nothing else)
+            positive = [q for q in query.subqueries if not isinstance(q, wq.Not)]
+            present, scores = self._added([self.at(q, docs) for q in positive], every=True)
+            for q in query.subqueries:
+                if isinstance(q, wq.Not):
+                    present &= ~np.isin(docs, self.excluding(q))
+                    scores = scores + 1.0
+        boost = getattr(query, "boost", 1.0)
+        return present, (scores * boost if boost != 1.0 else scores)
+
+    def _added(self, parts: list[tuple[Present, Scores]], *, every: bool) -> tuple[Present, Scores]:
+        if len(parts) == 1:
+            return parts[0]
+        total = np.zeros(len(parts[0][0]), dtype=np.float64)
+        held = np.zeros(len(parts[0][0]), dtype=np.int32)
+        for present, scores in parts:
+            total[present] += scores[present]
+            held += present
+        return (held == len(parts)) if every else (held > 0), total
+
+    def _adjacent(self, query: wq.Phrase, docs: Docnums) -> Present:
+        """Whether the phrase's words stand together in each of ``docs`` (each holds every word)."""
+        words = list(query.words)
+        if len(words) < 2:
+            return np.ones(len(docs), dtype=np.bool_)
+        wanted = docs.tolist()
+        at = [word_positions(self.snapshot, query.fieldname, word, wanted) for word in words]
+        return np.array([adjacent([found[d] for found in at]) for d in wanted], dtype=np.bool_)
+
+
+def _lookup(scored: TermScores, docs: Docnums) -> tuple[Present, Scores]:
+    """Which of ``docs`` a scored set holds, and their scores there (0.0 where not)."""
+    held, scores = scored
+    if not len(held):
+        return np.zeros(len(docs), dtype=np.bool_), np.zeros(len(docs), dtype=np.float64)
+    at = np.minimum(np.searchsorted(held, docs), len(held) - 1)
+    present = held[at] == docs
+    return present, np.where(present, scores[at], 0.0)
 
 
 def term_scores(snapshot: Snapshot, fieldname: str, text: str) -> TermScores:

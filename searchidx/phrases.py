@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from whoosh import query as wq
 
@@ -23,7 +23,7 @@ from .snapshot import Unreadable
 if TYPE_CHECKING:
     from .snapshot import Snapshot
 
-__all__ = ["PhraseUnsupported", "phrase_scores"]
+__all__ = ["PhraseUnsupported", "adjacent", "phrase_scores", "tree_sum", "word_positions"]
 
 
 class PhraseUnsupported(Exception):
@@ -60,12 +60,14 @@ def phrase_scores(
             return {}
     if len(words) > 1:
         ordered = sorted(candidates)
-        at = [_positions(snapshot, fieldname, word, ordered) for word in words]
-        candidates = {d for d in ordered if _adjacent([found[d] for found in at])}
-    return {d: _tree_sum([scores[d] for scores in maps]) for d in candidates}
+        at = [word_positions(snapshot, fieldname, word, ordered) for word in words]
+        candidates = {d for d in ordered if adjacent([found[d] for found in at])}
+    return {d: tree_sum([scores[d] for scores in maps]) for d in candidates}
 
 
-def _positions(snapshot: Snapshot, fieldname: str, word: str, docnums: Sequence[int]) -> dict[int, list[int]]:
+def word_positions(
+    snapshot: Snapshot, fieldname: str, word: str, docnums: Sequence[int]
+) -> dict[int, list[int]]:
     """The word's positions in each of ``docnums`` (sorted; every one holds the word)."""
     try:
         postings = snapshot.term_postings(fieldname, word)
@@ -89,7 +91,7 @@ def _positions(snapshot: Snapshot, fieldname: str, word: str, docnums: Sequence[
     return found
 
 
-def _adjacent(positions: list[list[int]]) -> bool:
+def adjacent(positions: list[list[int]]) -> bool:
     """Whether the words stand at consecutive positions somewhere (Whoosh's ordered slop-1 spans)."""
     starts = set(positions[0])
     for shift, later in enumerate(positions[1:], 1):
@@ -99,9 +101,19 @@ def _adjacent(positions: list[list[int]]) -> bool:
     return True
 
 
-def _tree_sum(values: list[float]) -> float:
-    """The values added as Whoosh's ``make_binary_tree`` of intersection matchers adds scores."""
+class _Summable(Protocol):
+    def __add__(self, other: Any, /) -> Any: ...
+
+
+_T = TypeVar("_T", bound=_Summable)
+
+
+def tree_sum(values: list[_T]) -> _T:
+    """The values (floats, or arrays of them) added as Whoosh's binary tree of matchers adds them.
+
+    Whoosh's ``make_binary_tree`` of intersection matchers adds a phrase's word scores so.
+    """
     if len(values) == 1:
         return values[0]
     half = len(values) // 2
-    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+    return cast(_T, tree_sum(values[:half]) + tree_sum(values[half:]))

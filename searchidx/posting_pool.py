@@ -11,6 +11,9 @@ list is already sorted and only the terms are; a run holds one record per term. 
 codec receives the same stream of tuples as from Whoosh's pool (a test compares
 them), so the segment files are the same.
 
+The same stream, term by term, is written as the segment's arrays file
+(:mod:`searchidx.postings_arrays`: what searches score from, without decoding blocks).
+
 The codec asks the segment's field length of every posting's document (for each block's
 shortest and longest), each time through the per-document column reader: a tenth of an
 indexing run. :class:`FieldLengths` reads each field's lengths once per segment.
@@ -23,9 +26,15 @@ import marshal
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from whoosh.writing import PostingPool
+
+from .schema import TEXT_FIELDS
+
+if TYPE_CHECKING:
+    from .postings_arrays import ArraysWriter
 
 __all__ = ["FieldLengths", "TermPostingPool", "install"]
 
@@ -45,10 +54,11 @@ _Posting = tuple[str, bytes, int, float, Any]
 class TermPostingPool(PostingPool):  # type: ignore[misc]
     """A ``whoosh.writing.PostingPool`` that groups postings by (field, term); same interface."""
 
-    def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128) -> None:
+    def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128, folder: Path | None = None) -> None:
         super().__init__(tempstore, segment, limitmb=limitmb)
         self.groups: dict[tuple[str, bytes], list[Any]] = {}
         self.runs: list[str] = []
+        self.folder = folder  # where the segment is written: its arrays file goes beside it
 
     def add(self, item: _Posting) -> None:
         """Add one ``(fieldname, tbytes, docnum, weight, vbytes)`` posting."""
@@ -82,10 +92,20 @@ class TermPostingPool(PostingPool):  # type: ignore[misc]
         self.runs.append(path)
 
     def iter_postings(self) -> Iterator[_Posting]:
-        """All postings in (field, term, docnum) order, as Whoosh's pool yields them."""
+        """All postings in (field, term, docnum) order, as Whoosh's pool yields them.
+
+        Read to the end (the segment written), they are also in the segment's arrays file.
+        """
+        sink = None
+        if self.folder is not None and self.segment is not None:
+            from .postings_arrays import SUFFIX, ArraysWriter
+            from .storage import file_mode
+
+            name = self.segment.segment_id()
+            sink = ArraysWriter(self.folder / f"{name}{SUFFIX}", name, TEXT_FIELDS, file_mode(self.folder))
         if not self.runs:
             groups, self.groups = self.groups, {}
-            return _postings((*key, groups[key]) for key in sorted(groups))
+            return _postings(((*key, groups[key]) for key in sorted(groups)), sink)
         self.save()
         while len(self.runs) > _MAX_OPEN:  # merge the oldest runs into one, kept first
             oldest, rest = self.runs[:_MAX_OPEN], self.runs[_MAX_OPEN:]
@@ -93,7 +113,7 @@ class TermPostingPool(PostingPool):  # type: ignore[misc]
             self._write(_merged(oldest, self._read))
             self.runs += rest
         runs, self.runs = self.runs, []
-        return _postings(_merged(runs, self._read))
+        return _postings(_merged(runs, self._read), sink)
 
     def _read(self, path: str) -> Iterator[tuple[str, bytes, list[Any]]]:
         """One run's records, then the run is removed."""
@@ -126,14 +146,27 @@ def _merged(runs: list[str], read: Any) -> Iterator[tuple[str, bytes, list[Any]]
         yield (*key, flat)
 
 
-def _postings(records: Iterable[tuple[str, bytes, list[Any]]]) -> Iterator[_Posting]:
-    for fieldname, text, flat in records:
-        docnums = flat[0::3]
-        triples: Iterable[tuple[int, float, Any]] = zip(docnums, flat[1::3], flat[2::3], strict=True)
-        if docnums != sorted(docnums):  # postings merged in from other segments out of order
-            triples = sorted(triples, key=itemgetter(0))
-        for docnum, weight, value in triples:
-            yield fieldname, text, docnum, weight, value
+def _postings(
+    records: Iterable[tuple[str, bytes, list[Any]]], sink: ArraysWriter | None
+) -> Iterator[_Posting]:
+    finished = False
+    try:
+        for fieldname, text, flat in records:
+            docnums, weights = flat[0::3], flat[1::3]
+            triples: Iterable[tuple[int, float, Any]] = zip(docnums, weights, flat[2::3], strict=True)
+            if docnums != sorted(docnums):  # postings merged in from other segments out of order
+                triples = sorted(triples, key=itemgetter(0))
+                docnums, weights = [t[0] for t in triples], [t[1] for t in triples]
+            if sink is not None:
+                sink.add(fieldname, text, docnums, weights)
+            for docnum, weight, value in triples:
+                yield fieldname, text, docnum, weight, value
+        if sink is not None:
+            sink.finish()
+        finished = True
+    finally:
+        if sink is not None and not finished:
+            sink.abandon()
 
 
 class FieldLengths:
@@ -163,7 +196,10 @@ class FieldLengths:
 
 def install(writer: Any) -> Any:
     """Give a Whoosh ``SegmentWriter`` this module's posting pool and field lengths; the writer."""
-    writer.pool = TermPostingPool(writer._tempstorage, writer.newsegment)
+    folder = getattr(writer.storage, "folder", None)  # None: an index in memory (no arrays file)
+    writer.pool = TermPostingPool(
+        writer._tempstorage, writer.newsegment, folder=None if folder is None else Path(folder)
+    )
     per_document_reader = writer.per_document_reader
     writer.per_document_reader = lambda: FieldLengths(per_document_reader())
     return writer

@@ -21,31 +21,59 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 from whoosh import scoring
 
-from .array_scoring import Unsupported, array_top, term_scores
 from .errors import SearchCancelled
 from .phrases import PhraseUnsupported, phrase_scores
+from .snapshot import Unreadable
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
     from .stories import Stories
 
-__all__ = ["ARRAYS", "AtLeast", "RobertsonBM25F", "best_of", "top_scored"]
+__all__ = ["ARRAYS", "ARRAYS_FROM", "AtLeast", "RobertsonBM25F", "best_of", "load_arrays", "top_scored"]
 
-#: Score term/AND/OR/NOT queries in NumPy arrays (:mod:`.array_scoring`); tests turn it off to
+#: Score queries in NumPy arrays (:mod:`.array_scoring`) when it pays; tests turn it off to
 #: compare them with the dictionaries here.
 ARRAYS = True
+#: Postings from which a query is scored in arrays even before NumPy is loaded: loading it
+#: costs ~80 ms (a third of a one-shot ``search``), scoring 100,000 postings in Python ~100 ms.
+#: Once it is loaded (a long-lived process, the terminal UI), every query goes to arrays.
+ARRAYS_FROM = 100_000
+
+
+def load_arrays() -> None:
+    """Load NumPy and the array scorer now: a long-lived process scores every later query in arrays."""
+    from . import array_scoring  # noqa: F401
 
 
 class AtLeast(int):
-    """A total that is only a lower bound: pruning skipped documents it never counted."""
+    """A total that is only a lower bound: ranking stopped before checking every candidate."""
 
     __slots__ = ()
+
+
+def _scored(
+    blocks: Iterator[tuple[Sequence[int], Sequence[float]]],
+    offset: int,
+    deleted: set[int],
+    idf: float,
+    k1p1: float,
+    norms: list[float],
+) -> Iterator[tuple[int, float]]:
+    """``(docnum, BM25 score)`` of each posting: Whoosh's ``bm25()`` with the norm precomputed."""
+    for ids, weights in blocks:
+        if deleted:
+            kept = [(i, w) for i, w in zip(ids, weights, strict=True) if i not in deleted]
+            ids, weights = [i for i, _ in kept], [w for _, w in kept]
+        docs = [i + offset for i in ids] if offset else ids
+        scores = [idf * ((w * k1p1) / (w + norms[d])) for d, w in zip(docs, weights, strict=True)]
+        yield from zip(docs, scores, strict=True)
 
 
 class _Unsupported(Exception):
@@ -81,9 +109,10 @@ def _plus(a: dict[int, float], b: dict[int, float], *, union: bool) -> dict[int,
 
 
 class _Scorer:
-    def __init__(self, snapshot: Snapshot, should_stop: Callable[[], bool] | None) -> None:
+    def __init__(self, snapshot: Snapshot, should_stop: Callable[[], bool] | None, arrays: bool) -> None:
         self.snapshot = snapshot
         self.should_stop = should_stop
+        self.arrays = arrays  # read terms through the arrays' cache (NumPy loaded), else decode here
 
     def scores(self, query: wq.Query) -> dict[int, float]:
         if isinstance(query, wq.Term):
@@ -171,11 +200,23 @@ class _Scorer:
     def term(self, fieldname: str, text: str) -> dict[int, float]:
         if self.should_stop is not None and self.should_stop():
             raise SearchCancelled()
+        if self.arrays:
+            from .array_scoring import Unsupported, term_scores
+
+            try:
+                docs, scores = term_scores(self.snapshot, fieldname, text)
+            except Unsupported as exc:
+                raise _Unsupported(str(exc)) from None
+            return dict(zip(docs.tolist(), scores.tolist(), strict=True))
         try:
-            docs, scores = term_scores(self.snapshot, fieldname, text)
-        except Unsupported as exc:
+            postings = self.snapshot.term_postings(fieldname, text)
+        except Unreadable as exc:
             raise _Unsupported(str(exc)) from None
-        return dict(zip(docs.tolist(), scores.tolist(), strict=True))
+        found: dict[int, float] = {}
+        idf, k1p1, norms = postings.idf, postings.k1 + 1, postings.norms
+        for segment in postings.segments:
+            found.update(_scored(segment.blocks(), segment.offset, segment.deleted, idf, k1p1, norms))
+        return found
 
 
 def _leaf_terms(query: wq.Query, boost: float, into: list[tuple[str, str, float]]) -> None:
@@ -204,18 +245,33 @@ def top_scored(
         when it is only a lower bound) and the top ``(docnum, score)`` pairs, best
         first; equal scores in docnum order, as Whoosh's collector orders them.
     """
-    if ARRAYS and k > 0:
+    arrays = ARRAYS and ("numpy" in sys.modules or _postings(snapshot, query) >= ARRAYS_FROM)
+    if arrays and k > 0:
+        from .array_scoring import array_top
+
         scored = array_top(snapshot, query, allowed, k, should_stop, stories)
         if scored is not None:
-            return scored
+            total, best, exact = scored
+            return (total if exact else AtLeast(total)), best
     try:
-        found = _Scorer(snapshot, should_stop).scores(query)
+        found = _Scorer(snapshot, should_stop, arrays).scores(query)
     except _Unsupported:
         return None
     if allowed is not None:
         found = {d: s for d, s in found.items() if d in allowed}
     best = best_of(found, k)
     return (len(found) if stories is None else stories.count(found.keys())), best
+
+
+def _postings(snapshot: Snapshot, query: wq.Query) -> int:
+    """How many postings scoring the query reads (its terms' and phrase words' document counts)."""
+    if isinstance(query, wq.Term):
+        return snapshot.field_frequency(query.fieldname, str(query.text))
+    if isinstance(query, wq.Phrase):
+        return sum(snapshot.field_frequency(query.fieldname, str(w)) for w in query.words)
+    if isinstance(query, (wq.And, wq.Or)):
+        return sum(_postings(snapshot, q) for q in query.subqueries)
+    return 0
 
 
 def best_of(found: dict[int, float], k: int) -> list[tuple[int, float]]:

@@ -117,6 +117,19 @@ def test_search_path_imports_neither_textual_nor_nltk(seeds_dir: str) -> None:
     assert proc.stderr.strip().endswith("[]"), proc.stderr
 
 
+def test_a_plain_search_of_few_postings_does_not_load_numpy(seeds_dir: str) -> None:
+    """Loading NumPy costs ~80 ms: scoring in arrays waits for a query of many postings."""
+    probe = (
+        "import sys\n"
+        "from searchidx.cli import search_main\n"
+        f"sys.argv = ['search', '--index', {seeds_dir!r}, 'ceasefire talks']\n"
+        "try:\n    search_main()\nexcept SystemExit:\n    pass\n"
+        "print('numpy' in sys.modules, file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert proc.stderr.strip().endswith("False"), proc.stderr
+
+
 def test_closed_pipe_exits_quietly(tmp_path: Path) -> None:
     # Far more output than a pipe buffers (64 KB), so the write really fails once head exits:
     # 400 different articles (identical ones would fold into one hit and a few KB of output).

@@ -140,7 +140,7 @@ SIDES = {
 }  # fmt: skip
 SHARED = (
     "_version", "errors", "models", "frozen", "reports", "analysis", "dates", "schema", "storage",
-    "duplicates", "resolution", "stories", "entities",
+    "duplicates", "resolution", "stories", "entities", "postings_arrays",
 )  # fmt: skip
 FACADE = ("__init__", "index", "opening", "watch")  # the Index and what keeps it current
 FRONT = ("__main__", "render", "cli", "cli_common", "cli_entities", "cli_watch", "tui")

@@ -19,20 +19,35 @@ installed Whoosh no longer has the private attributes and classes read here
 
 Modules: :mod:`.searcher` (the :class:`Snapshot`), :mod:`.postings` (posting
 blocks decoded in bulk, page matches), :mod:`.columns` (the date column),
-:mod:`.arrays` (a term's postings as NumPy arrays), :mod:`.protocols` (the Whoosh calls
-made, as protocols). Import from the
+:mod:`.arrays` (a term's postings as NumPy arrays, from the segment's arrays file,
+:mod:`searchidx.postings_arrays`, or its blocks), :mod:`.protocols` (the Whoosh calls made, as
+protocols). Import from the
 package, not the modules.
 """
 
 from __future__ import annotations
 
-from .arrays import Docnums, TermScores, segment_arrays
+from typing import TYPE_CHECKING, Any
+
 from .columns import MISSING, DateColumn, from_ts
 from .mapped import install as install_mapped_reads
 from .mapped import release_pages
 from .postings import BlockHeader, Matches, SegmentPostings, TermPostings, Unreadable
 from .protocols import BlockMatcher, WhooshReader, WhooshSearcher
 from .searcher import Snapshot
+
+if TYPE_CHECKING:
+    from .arrays import Docnums, TermScores, segment_arrays
+
+
+def __getattr__(name: str) -> Any:
+    """The array helpers, imported on first use: NumPy stays unloaded for searches that need none."""
+    if name in ("Docnums", "TermScores", "segment_arrays"):
+        from . import arrays
+
+        return getattr(arrays, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "MISSING",

@@ -67,7 +67,16 @@ class _Run:
 
 
 def segment_arrays(segment: SegmentPostings) -> tuple[Docnums, Weights]:
-    """A term's segment-local docnums (deleted ones too) and weights in one segment, in docnum order."""
+    """A term's segment-local docnums (deleted ones too) and weights in one segment, in docnum order.
+
+    From the segment's arrays file when it has one (:mod:`searchidx.postings_arrays`), else from
+    its blocks.
+    """
+    stored = None if segment.stored is None else segment.stored()
+    if stored is not None:
+        found: tuple[Docnums, Weights] | None = stored.get(segment.fieldname, segment.btext)
+        if found is not None:
+            return found
     return decode_blocks(segment.extent(), segment.headers(), bool(segment.matcher._byteids))
 
 

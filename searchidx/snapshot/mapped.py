@@ -27,7 +27,7 @@ import mmap
 import weakref
 from typing import Any
 
-__all__ = ["MappedFile", "install", "release_pages"]
+__all__ = ["MappedFile", "install", "release_pages", "track"]
 
 _LINE_CHUNK = 4096
 _MAPS: weakref.WeakSet[mmap.mmap] = weakref.WeakSet()  # every segment map read through here
@@ -121,6 +121,11 @@ def install() -> None:
 
     open_file._searchidx_mapped = True  # type: ignore[attr-defined]
     CompoundStorage.open_file = open_file
+
+
+def track(source: mmap.mmap) -> None:
+    """Have :func:`release_pages` unmap this map's pages too (another file the snapshot maps)."""
+    _MAPS.add(source)
 
 
 def release_pages() -> int:

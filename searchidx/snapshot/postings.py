@@ -20,19 +20,23 @@ walked in memory, not through the matcher's seek-and-read per header.
 from __future__ import annotations
 
 import io
+import mmap
+import os
 import pickle
 import struct
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 from typing import Any, NamedTuple
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, _lenfield
+from whoosh.filedb.compound import CompoundStorage
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
+from .mapped import track as track_map
 from .protocols import BlockMatcher
 
 __all__ = [
@@ -49,6 +53,7 @@ __all__ = [
     "leaf_matcher",
     "length_codes",
     "page_matches",
+    "segment_file",
 ]
 
 Matches = dict[str, list[tuple[int, int]]]  # field -> character ranges
@@ -78,11 +83,17 @@ class SegmentPostings:
         offset: The segment's first global docnum (add it to the block's ids).
         deleted: Segment-local docnums deleted since the segment was written.
         matcher: The segment's block matcher (read only through the methods below).
+        stored: Opens the segment's arrays file (:class:`searchidx.postings_arrays.SegmentArrays`, or None
+            if it has none): called only by the array scorer, which loads NumPy anyway.
+        fieldname: The term's field, and ``btext`` its text: what to look up in that file.
     """
 
     offset: int
     deleted: set[int]
     matcher: BlockMatcher
+    stored: Callable[[], Any] | None = None
+    fieldname: str = ""
+    btext: bytes = b""
     _extent: bytes | None = None
     _headers: list[BlockHeader] | None = None
 
@@ -169,6 +180,31 @@ def leaf_matcher(segment: Any, fieldname: str, btext: bytes) -> tuple[BlockMatch
     if isinstance(matcher, FilterMatcher):
         deleted, matcher = matcher._ids, matcher.child
     return (matcher, deleted) if isinstance(matcher, W3LeafMatcher) else None
+
+
+def segment_file(leaf: Any, name: str) -> memoryview | mmap.mmap | None:
+    """The bytes of one of a segment's own files, mapped (not copied), or None if it has none.
+
+    In the segment's compound file (Whoosh's ``CompoundStorage`` map, shared by its reads),
+    or on its own beside it.
+    """
+    storage = leaf.storage()
+    compound = getattr(storage, "a", None)  # an OverlayStorage: the compound file first
+    if isinstance(compound, CompoundStorage) and compound.file_exists(name):
+        if not compound._source:
+            return None  # a compound file read without mmap: decode the blocks instead
+        offset, length = compound.range(name)
+        return memoryview(compound._source)[offset : offset + length]
+    folder = getattr(getattr(storage, "b", storage), "folder", None)
+    if folder is None:
+        return None
+    try:
+        with open(os.path.join(folder, name), "rb") as handle:
+            found = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    track_map(found)
+    return found
 
 
 def extent(matcher: BlockMatcher) -> bytes:

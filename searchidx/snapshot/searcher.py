@@ -9,6 +9,7 @@ docstring (:mod:`searchidx.snapshot`) for the rule it keeps.
 from __future__ import annotations
 
 import bisect
+import functools
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -18,7 +19,6 @@ from .. import analysis
 from ..schema import TEXT_FIELDS
 from ..storage import read_vocabulary
 from . import budget, matching
-from .arrays import TermScores
 from .budget import LRU_ENTRY_BYTES, ByteLRU, posting_scores_bytes, str_list_bytes
 from .columns import DateColumn, DocColumn, EntityColumn, entity_rows
 from .mapped import install as install_mapped_reads
@@ -31,14 +31,17 @@ from .postings import (
     leaf_matcher,
     length_codes,
     page_matches,
+    segment_file,
 )
 from .protocols import WhooshSearcher
 
 if TYPE_CHECKING:
     from whoosh import query as wq
 
+    from ..postings_arrays import SegmentArrays
     from ..resolution import Resolution
     from ..stories import Stories
+    from .arrays import TermScores
 
 __all__ = ["Snapshot"]
 
@@ -78,6 +81,7 @@ class Snapshot:
         self._ids: DocColumn | None = None
         self._norms: dict[str, list[float]] = {}
         self._norm_arrays: dict[str, Any] = {}
+        self._arrays_files: dict[str, SegmentArrays | None] = {}
         #: What each article adds to facets, worked out by :mod:`searchidx.facets` and kept here
         #: (within ``budgets.facet_memo`` bytes; its ``bytes`` says how many it holds).
         self.facet_parts: Any = None
@@ -197,8 +201,21 @@ class Snapshot:
             if opened is None:
                 raise Unreadable("postings not in Whoosh's W3 block format")
             matcher, deleted = opened
-            found.segments.append(SegmentPostings(offset, deleted, matcher))
+            stored = functools.partial(self._arrays_file, leaf)
+            found.segments.append(SegmentPostings(offset, deleted, matcher, stored, fieldname, btext))
         return found
+
+    def _arrays_file(self, leaf: Any) -> SegmentArrays | None:
+        """The segment's arrays file (:mod:`searchidx.postings_arrays`), mapped once, or None."""
+        if leaf.segment() is None:
+            return None
+        name = leaf.segment().segment_id()
+        if name not in self._arrays_files:
+            from ..postings_arrays import SUFFIX, SegmentArrays
+
+            buffer = segment_file(leaf, f"{name}{SUFFIX}")
+            self._arrays_files[name] = None if buffer is None else SegmentArrays.open(buffer, name)
+        return self._arrays_files[name]
 
     def has_characters(self, fieldname: str) -> bool:
         """Whether the field's postings hold positions and character ranges (Whoosh's ``Characters``)."""

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from ..index import Index
+from ..ranking import load_arrays
 from ..snapshot import release_pages
 from .messages import TypingPaused
 from .screens import HelpScreen, SearchScreen
@@ -44,6 +45,9 @@ class SearchApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(SearchScreen(self.index, self.initial_query, timings=self.timings))
         self.call_after_refresh(self._defer_full_collections)
+        # Live search repeats its words keystroke after keystroke: score them in arrays, cached
+        # (NumPy loads once the first screen is painted).
+        self.call_after_refresh(lambda: self.run_worker(load_arrays, thread=True, group="arrays"))
 
     def _defer_full_collections(self) -> None:
         # A full collection walks every tracked object and cost 70-150 ms here (25-45 ms
