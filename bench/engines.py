@@ -163,8 +163,10 @@ REFUSED = -1
 
 def open_searchidx(where: Path) -> tuple[Runner, Reset]:
     from searchidx import Index, QueryError
+    from searchidx.ranking import load_arrays
 
     index = Index.open(where)
+    load_arrays()  # a long-lived process, as the TUI: every query scored in arrays (NumPy loaded)
 
     def reset() -> None:  # the term scores and lookups the last queries cached
         snapshot = index._snapshot()

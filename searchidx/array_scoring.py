@@ -87,7 +87,13 @@ def array_top(
     except Unsupported:
         return None
     if allowed is not None and len(docs):
-        kept = np.isin(docs, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+        # A date window's docnums are at hand as machine integers (snapshot.DatedDocs).
+        source = getattr(allowed, "source", None)
+        if source is not None and len(source) == len(allowed):
+            wanted = np.frombuffer(source, dtype=np.int64)
+        else:
+            wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+        kept = np.isin(docs, wanted)
         docs, scores = docs[kept], scores[kept]
     complete = True
     if scorer.phrases:
@@ -107,7 +113,7 @@ def _checked(
     order = np.lexsort((docs, -bounds))
     found_docs: list[Docnums] = []
     found_scores: list[Scores] = []
-    checked, batch = 0, max(CHECK_ALL, 2 * k)
+    checked, batch = 0, max(CHECK_ALL, k + k // 8)
     while checked < len(order):
         chosen = np.sort(docs[order[checked : checked + batch]])
         checked += len(chosen)

@@ -226,7 +226,7 @@ def compile_filters(snapshot: Snapshot, text: str, parsed: ParsedQuery, filters:
                 text,
             )
         dates = bounds if dates is None else dates.intersect(bounds)
-    allowed = None if dates is None else snapshot.dates.docs_in(dates)
+    allowed: set[int] | None = None if dates is None else snapshot.dates.docs_in(dates)
     for query in entities:
         docs = entity_docs(query, snapshot)
         allowed = docs if allowed is None else allowed & docs

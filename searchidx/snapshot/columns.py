@@ -20,7 +20,7 @@ from ..dates import DateRange
 from ..schema import decode_entities, live_column
 from .protocols import WhooshReader
 
-__all__ = ["MISSING", "DateColumn", "DocColumn", "EntityColumn", "entity_rows", "from_ts"]
+__all__ = ["MISSING", "DateColumn", "DatedDocs", "DocColumn", "EntityColumn", "entity_rows", "from_ts"]
 
 MISSING = 2**63 - 1  # Whoosh's column default for a document without a date
 
@@ -58,17 +58,32 @@ class DateColumn:
         """Timestamp by docnum, of the live dated documents (made on first use: sorting reads it)."""
         return dict(zip(self.docs, self.keys, strict=True))
 
-    def docs_in(self, dates: DateRange) -> set[int]:
+    def docs_in(self, dates: DateRange) -> DatedDocs:
         """Return docnums dated within ``[start, end)``."""
         lo = 0 if dates.start is None else bisect.bisect_left(self.keys, _ts(dates.start))
         hi = len(self.keys) if dates.end is None else bisect.bisect_left(self.keys, _ts(dates.end))
-        return set(self.docs[lo:hi])
+        return DatedDocs(self.docs[lo:hi])
 
     def summary(self) -> tuple[dt.datetime | None, dt.datetime | None, int]:
         """Return the first date, the last date and the number of undated documents."""
         if not self.keys:
             return None, None, self.undated
         return from_ts(self.keys[0]), from_ts(self.keys[-1]), self.undated
+
+
+class DatedDocs(set[int]):
+    """A set of docnums that keeps them as machine integers too (``source``, an ``array('q')``).
+
+    Scoring in arrays reads ``source`` directly: converting a set of 100,000 docnums to an
+    array took longer than the rest of a date-window search at 304,688 articles. Set
+    operations return plain sets (without ``source``).
+    """
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: array[int]) -> None:
+        super().__init__(source)
+        self.source = source
 
 
 def entity_rows(reader: WhooshReader) -> Iterator[list[tuple[str, str, str]]]:
