@@ -31,6 +31,7 @@ to the other paths.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,7 +40,7 @@ from whoosh import query as wq
 
 from .errors import SearchCancelled
 from .phrases import adjacent, tree_sum, word_positions
-from .snapshot import Docnums, TermScores, Unreadable, segment_arrays
+from .snapshot import DatedDocs, Docnums, TermScores, Unreadable, segment_arrays
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
@@ -61,7 +62,7 @@ class Unsupported(Exception):
 def array_top(
     snapshot: Snapshot,
     query: wq.Query,
-    allowed: set[int] | None,
+    allowed: AbstractSet[int] | None,
     k: int,
     should_stop: Callable[[], bool] | None = None,
     stories: Stories | None = None,
@@ -87,10 +88,8 @@ def array_top(
     except Unsupported:
         return None
     if allowed is not None and len(docs):
-        # A date window's docnums are at hand as machine integers (snapshot.DatedDocs).
-        source = getattr(allowed, "source", None)
-        if source is not None and len(source) == len(allowed):
-            wanted = np.frombuffer(source, dtype=np.int64)
+        if isinstance(allowed, DatedDocs):  # a date window's docnums, as machine integers
+            wanted = np.frombuffer(allowed.source, dtype=np.int64)
         else:
             wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
         kept = np.isin(docs, wanted)

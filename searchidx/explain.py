@@ -42,7 +42,7 @@ def filter_notes(
         dated = snapshot.dates.docs_in(dates)
         if not dated:
             notes.append(_date_note(snapshot, dates))
-        sets.append(dated)
+        sets.append(dated.as_set())
     for query in filters:
         if isinstance(query, wq.Not):
             continue  # excludes articles: it can empty the results only together with others

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
@@ -174,7 +175,7 @@ class CompiledFilters:
 
     dates: DateRange | None
     entities: tuple[wq.Query, ...]
-    allowed: set[int] | None
+    allowed: AbstractSet[int] | None
 
 
 def compile_filters(snapshot: Snapshot, text: str, parsed: ParsedQuery, filters: Filters) -> CompiledFilters:
@@ -226,7 +227,7 @@ def compile_filters(snapshot: Snapshot, text: str, parsed: ParsedQuery, filters:
                 text,
             )
         dates = bounds if dates is None else dates.intersect(bounds)
-    allowed: set[int] | None = None if dates is None else snapshot.dates.docs_in(dates)
+    allowed: AbstractSet[int] | None = None if dates is None else snapshot.dates.docs_in(dates)
     for query in entities:
         docs = entity_docs(query, snapshot)
         allowed = docs if allowed is None else allowed & docs

@@ -23,6 +23,7 @@ import heapq
 import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
@@ -233,7 +234,7 @@ def _leaf_terms(query: wq.Query, boost: float, into: list[tuple[str, str, float]
 def top_scored(
     snapshot: Snapshot,
     query: wq.Query,
-    allowed: set[int] | None,
+    allowed: AbstractSet[int] | None,
     k: int,
     should_stop: Callable[[], bool] | None = None,
     stories: Stories | None = None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from whoosh import query as wq
@@ -148,7 +149,7 @@ def docset(snapshot: Snapshot, query: wq.Query) -> set[int]:
     return snapshot.docset(query)
 
 
-def matching_docs(snapshot: Snapshot, parsed: ParsedQuery, allowed: set[int] | None) -> set[int]:
+def matching_docs(snapshot: Snapshot, parsed: ParsedQuery, allowed: AbstractSet[int] | None) -> set[int]:
     """Every docnum the query matches within ``allowed``."""
     docs = docset(snapshot, parsed.query)
     return docs if allowed is None else docs & allowed
@@ -157,7 +158,7 @@ def matching_docs(snapshot: Snapshot, parsed: ParsedQuery, allowed: set[int] | N
 def _execute(
     snapshot: Snapshot,
     parsed: ParsedQuery,
-    allowed: set[int] | None,
+    allowed: AbstractSet[int] | None,
     limit: int,
     offset: int,
     sort: str,

@@ -6,6 +6,7 @@ import json
 import pickle
 import random
 import zlib
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from searchidx.models import SearchResults
 from searchidx.postings_arrays import SegmentArrays
 from searchidx.render import summary_line
 from searchidx.search import prepare
-from searchidx.snapshot import arrays
+from searchidx.snapshot import DatedDocs, arrays
+from searchidx.snapshot.columns import as_set
 from searchidx.snapshot.postings import _sliced, extent, headers, leaf_matcher, segment_file
 from searchidx.stories import Stories
 
@@ -321,3 +323,12 @@ def test_summary_says_a_lower_bound() -> None:
     bound = SearchResults("oil", 1000, (), total_is_lower_bound=True)
     assert summary_line(bound).startswith("1,000+ matches")
     assert summary_line(SearchResults("oil", 1000, ())).startswith("1000 matches")
+
+
+def test_a_date_window_makes_no_set_until_asked() -> None:
+    window = DatedDocs(array("q", [5, 3, 9]))
+    assert len(window) == 3 and window._set is None and bool(window)
+    assert sorted(window) == [3, 5, 9] and window._set is None  # iterating reads the column
+    assert {3, 4, 9} & window == {3, 9} == window & {3, 4, 9}
+    assert 5 in window and 4 not in window
+    assert as_set(window) == {3, 5, 9} and as_set(frozenset({1})) == {1}

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .columns import MISSING, DateColumn, from_ts
+from .columns import MISSING, DateColumn, DatedDocs, from_ts
 from .mapped import install as install_mapped_reads
 from .mapped import release_pages
 from .postings import BlockHeader, Matches, SegmentPostings, TermPostings, Unreadable
@@ -54,6 +54,7 @@ __all__ = [
     "BlockHeader",
     "BlockMatcher",
     "DateColumn",
+    "DatedDocs",
     "Docnums",
     "Matches",
     "SegmentPostings",

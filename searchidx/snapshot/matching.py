@@ -6,9 +6,11 @@ Part of the snapshot package (:class:`~searchidx.snapshot.Snapshot` hands its se
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SearchCancelled
+from .columns import as_set
 from .protocols import WhooshSearcher
 
 if TYPE_CHECKING:
@@ -53,7 +55,7 @@ def docset(searcher: WhooshSearcher, query: wq.Query) -> set[int]:
 def whoosh_top(
     searcher: WhooshSearcher,
     query: wq.Query,
-    allowed: set[int] | None,
+    allowed: AbstractSet[int] | None,
     k: int,
     offset: int,
     should_stop: Callable[[], bool] | None = None,
@@ -73,7 +75,7 @@ def whoosh_top(
 
     top = TopCollector(limit=k, usequality=False, replace=0)
     inner = top if should_stop is None and matched is None else _watched(top, should_stop, matched)
-    collector = inner if allowed is None else FilterCollector(inner, allowed)
+    collector = inner if allowed is None else FilterCollector(inner, as_set(allowed))
     searcher.search_with_collector(query, collector)
     results = collector.results()
     page = [

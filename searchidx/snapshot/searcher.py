@@ -12,6 +12,7 @@ import bisect
 import functools
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -276,7 +277,7 @@ class Snapshot:
     def whoosh_top(
         self,
         query: wq.Query,
-        allowed: set[int] | None,
+        allowed: AbstractSet[int] | None,
         k: int,
         offset: int,
         should_stop: Callable[[], bool] | None = None,
