@@ -27,6 +27,7 @@ __all__ = [
     "hit_lines",
     "iso_day",
     "json_line",
+    "matches_text",
     "neutralise",
     "null_separated",
     "pieces",
@@ -177,6 +178,13 @@ def hit_lines(hit: Hit, style: Style) -> Iterator[str]:
         yield "     " + style.marked(hit.snippet, hit.snippet_spans)
 
 
+def matches_text(results: SearchResults) -> str:
+    """``5 matches``, ``1 match``, or ``1,000+ matches`` when the total is only a lower bound."""
+    if results.total_is_lower_bound:
+        return f"{results.total:,}+ matches"
+    return f"{results.total} {'match' if results.total == 1 else 'matches'}"
+
+
 def summary_line(results: SearchResults) -> str:
     """The closing human line: how many, which were shown, how fast, why none, any suggestion.
 
@@ -189,10 +197,7 @@ def summary_line(results: SearchResults) -> str:
     if total == 0:
         line = f"no matches for '{neutralise(results.query)}'"
     else:
-        if results.total_is_lower_bound:
-            line = f"{total:,}+ matches"
-        else:
-            line = f"{total} {'match' if total == 1 else 'matches'}"
+        line = matches_text(results)
         if shown:
             first, last = offset + 1, offset + shown
             line += f", showing {first}" + (f"-{last}" if last > first else "")

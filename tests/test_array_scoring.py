@@ -18,7 +18,7 @@ from searchidx import Index, array_scoring, ranking
 from searchidx.array_scoring import array_top
 from searchidx.models import SearchResults
 from searchidx.postings_arrays import SegmentArrays
-from searchidx.render import summary_line
+from searchidx.render import matches_text, summary_line
 from searchidx.search import prepare
 from searchidx.snapshot import DatedDocs, arrays
 from searchidx.snapshot.columns import as_set
@@ -322,6 +322,8 @@ def test_filtered_search_totals_are_exact(index: Index) -> None:
 def test_summary_says_a_lower_bound() -> None:
     bound = SearchResults("oil", 1000, (), total_is_lower_bound=True)
     assert summary_line(bound).startswith("1,000+ matches")
+    assert matches_text(bound) == "1,000+ matches"  # the TUI's status line says it the same way
+    assert matches_text(SearchResults("oil", 1, ())) == "1 match"
     assert summary_line(SearchResults("oil", 1000, ())).startswith("1000 matches")
 
 

@@ -25,7 +25,7 @@ from ...errors import SearchCancelled, SearchidxError
 from ...filters import NO_FILTERS, Filters, Sort
 from ...index import Index
 from ...models import Document, Facets, Hit, SearchResults
-from ...render import neutralise
+from ...render import matches_text, neutralise
 from ..messages import CopiesLoaded, TypingPaused
 from ..widgets import FilterPanel, Preview, QueryBar, ResultsList, Timeline
 from ..widgets.preview import Built, build
@@ -189,7 +189,7 @@ class LiveSearchScreen(Screen[None]):
             self.clear_preview(why)
         else:
             bar.show_note("")
-        status = Text(f"{results.total} {'match' if results.total == 1 else 'matches'}")
+        status = Text(matches_text(results))
         if self.timings:
             status.append(f" · {results.elapsed_ms:.0f} ms")
         if request.sort != "relevance":
