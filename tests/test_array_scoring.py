@@ -171,9 +171,8 @@ def test_an_empty_filter_or_term_ranks_nothing(index: Index) -> None:
     assert array_top(cache, parsed.query, None, 10) == (0, [], True)
 
 
-def _decode_every_term(index: Index) -> tuple[int, int]:
-    """Compare each term's arrays with Whoosh's own ids and weights; count the blocks of each layout."""
-    common = other_layout = 0
+def _text_matchers(index: Index) -> Iterator[tuple[str, bytes, Any]]:
+    """``(field, term, block matcher at its start)`` of every title and body term of every segment."""
     for segment, _offset in index._snapshot()._searcher.reader().leaf_readers():
         for fieldname, text in segment.all_terms():
             if fieldname not in ("title", "body"):
@@ -182,23 +181,30 @@ def _decode_every_term(index: Index) -> tuple[int, int]:
             assert opened is not None
             matcher = opened[0]
             matcher.reset()  # a deletion filter over it has already stepped past deleted docnums
-            ids, weights = [], []
-            while matcher.is_active():
-                ids.append(matcher.id())
-                weights.append(matcher.weight())
-                matcher.next()
-            matcher.reset()
-            data = bytes(matcher._postfile.get(matcher._startoffset, matcher._length[0]))
-            blocks = headers(data)
-            for header in blocks:
-                if arrays._fronts(data, header) is None:
-                    other_layout += header.size >= 4
-                else:
-                    common += 1
-            got_ids, got_weights = arrays.decode_blocks(data, blocks, bool(matcher._byteids))
-            assert got_ids.dtype == np.int64 and got_weights.dtype == np.float64
-            assert got_ids.tolist() == ids, (fieldname, text)
-            assert got_weights.tolist() == weights, (fieldname, text)
+            yield fieldname, text, matcher
+
+
+def _decode_every_term(index: Index) -> tuple[int, int]:
+    """Compare each term's arrays with Whoosh's own ids and weights; count the blocks of each layout."""
+    common = other_layout = 0
+    for fieldname, text, matcher in _text_matchers(index):
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        matcher.reset()
+        data = bytes(matcher._postfile.get(matcher._startoffset, matcher._length[0]))
+        blocks = headers(data)
+        for header in blocks:
+            if arrays._fronts(data, header) is None:
+                other_layout += header.size >= 4
+            else:
+                common += 1
+        got_ids, got_weights = arrays.decode_blocks(data, blocks, bool(matcher._byteids))
+        assert got_ids.dtype == np.int64 and got_weights.dtype == np.float64
+        assert got_ids.tolist() == ids, (fieldname, text)
+        assert got_weights.tolist() == weights, (fieldname, text)
     return common, other_layout
 
 
@@ -286,24 +292,17 @@ def test_stories_count_arrays_as_they_count_sets(seed: int) -> None:
 
 def test_sliced_blocks_decode_as_pickle_does(index: Index) -> None:
     sliced = 0
-    for segment, _offset in index._snapshot()._searcher.reader().leaf_readers():
-        for fieldname, text in segment.all_terms():
-            if fieldname not in ("title", "body"):
-                continue
-            opened = leaf_matcher(segment, fieldname, text)
-            assert opened is not None
-            matcher = opened[0]
-            matcher.reset()
-            while matcher.is_active():
-                raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
-                raw = zlib.decompress(raw) if matcher._compression else raw
-                ids, weights, _values = pickle.loads(raw)
-                fast = _sliced(raw, matcher._blocklength)
-                if fast is not None:
-                    sliced += 1
-                    assert list(fast[0]) == list(ids)
-                    assert fast[1] == weights or list(fast[1]) == list(weights)
-                matcher._next_block()
+    for _fieldname, _text, matcher in _text_matchers(index):
+        while matcher.is_active():
+            raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+            raw = zlib.decompress(raw) if matcher._compression else raw
+            ids, weights, _values = pickle.loads(raw)
+            fast = _sliced(raw, matcher._blocklength)
+            if fast is not None:
+                sliced += 1
+                assert list(fast[0]) == list(ids)
+                assert fast[1] == weights or list(fast[1]) == list(weights)
+            matcher._next_block()
     assert sliced > 10
 
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from .postings import BlockHeader, SegmentPostings, _front_size, block_data
+from .postings import BlockHeader, SegmentPostings, _front_size, block_data, block_front
 
 __all__ = ["Docnums", "TermScores", "Weights", "decode_blocks", "segment_arrays"]
 
@@ -31,7 +31,6 @@ Weights = npt.NDArray[np.float64]
 #: A term's (or a query's) matching docnums, sorted and distinct, and their BM25 scores.
 TermScores = tuple[Docnums, npt.NDArray[np.float64]]
 
-_INT_SIZES = {ord("K"): 1, ord("M"): 2, ord("J"): 4}  # BININT1, BININT2, BININT (little-endian)
 #: A pickle BINFLOAT: the opcode byte, then a big-endian double.
 _BINFLOAT = np.dtype([("opcode", "u1"), ("value", ">f8")])
 _DOUBLE = struct.Struct(">d")
@@ -126,7 +125,7 @@ def _flush(run: _Run, base: int, ids_parts: list[Docnums], weight_parts: list[We
 def _fronts(data: bytes, header: BlockHeader) -> tuple[int, bytes, bytes] | None:
     """A block's first id, its id deltas and its weights as BINFLOAT records; None if laid out otherwise.
 
-    The layout :func:`.postings._sliced` reads (see there); weights stored once for the
+    The layout :func:`.postings.block_front` reads (see there); weights stored once for the
     block (``None``: 1.0, or one float) are repeated as records.
     """
     count = header.size
@@ -135,24 +134,11 @@ def _fronts(data: bytes, header: BlockHeader) -> tuple[int, bytes, bytes] | None
     raw = data[header.start : header.end]
     if header.compressed:
         raw = zlib.decompressobj().decompress(raw, _front_size(count))
-    if raw[:3] != b"\x80\x02(":
+    front = block_front(raw, count)
+    if front is None:
         return None
-    size = _INT_SIZES.get(raw[3])
-    if size is None:
-        return None
-    first = int.from_bytes(raw[4 : 4 + size], "little", signed=size == 4)
-    start = 4 + size
-    end = start + 2 * (count - 1)
-    if raw[start:end:2] != b"K" * (count - 1) or raw[end : end + 2] != b"tq":
-        return None
-    deltas = raw[start + 1 : end : 2]
-    at = end + 3
-    kind = raw[at : at + 1]
-    if kind == b"N":
-        return first, deltas, (b"G" + _DOUBLE.pack(1.0)) * count
-    if kind == b"G":
-        return first, deltas, raw[at : at + 9] * count
-    stop = at + 1 + 9 * count
-    if kind != b"(" or raw[at + 1 : stop : 9] != b"G" * count or raw[stop : stop + 1] != b"t":
-        return None
-    return first, deltas, raw[at + 1 : stop]
+    if front.kind == b"N":
+        return front.first, front.deltas, (b"G" + _DOUBLE.pack(1.0)) * count
+    if front.kind == b"G":
+        return front.first, front.deltas, raw[front.at : front.at + 9] * count
+    return front.first, front.deltas, raw[front.at + 1 : front.at + 1 + 9 * count]

@@ -40,12 +40,14 @@ from .mapped import track as track_map
 from .protocols import BlockMatcher
 
 __all__ = [
+    "BlockFront",
     "BlockHeader",
     "Matches",
     "SegmentPostings",
     "TermPostings",
     "Unreadable",
     "block_data",
+    "block_front",
     "block_positions",
     "code_lengths",
     "extent",
@@ -294,8 +296,17 @@ def _front_size(count: int) -> int:
     return 16 + 11 * count
 
 
-def _sliced(raw: bytes, count: int) -> tuple[list[int], Any] | None:
-    """Ids and weights read straight from a block's pickle, or None if it is laid out otherwise.
+class BlockFront(NamedTuple):
+    """Where a block's ids and weights stand in its pickle (:func:`block_front`)."""
+
+    first: int  # the first id (absolute)
+    deltas: bytes  # the other ids, as one-byte deltas from the one before
+    kind: bytes  # the weights: b"N" (all 1.0), b"G" (one for all, at ``at``), b"(" (``count`` from at + 1)
+    at: int
+
+
+def block_front(raw: bytes, count: int) -> BlockFront | None:
+    """The front of a block's pickle (ids, then weights) in the common layout, or None if otherwise.
 
     Expected: ``PROTO 2``, ``MARK``, a ``BININT*`` then ``count - 1`` x ``BININT1`` (ids), ``TUPLE``, a memo
     ``BINPUT``, then ``NONE``, one ``BINFLOAT``, or ``MARK`` + ``count`` x ``BINFLOAT``
@@ -312,17 +323,28 @@ def _sliced(raw: bytes, count: int) -> tuple[list[int], Any] | None:
     end = start + 2 * (count - 1)
     if raw[start:end:2] != b"K" * (count - 1) or raw[end : end + 2] != b"tq":
         return None
-    ids = [first, *raw[start + 1 : end : 2]]
     at = end + 3
     kind = raw[at : at + 1]
-    if kind == b"N":
-        return ids, None
-    if kind == b"G":
-        return ids, _DOUBLES.unpack_from(raw, at)[0]
-    stop = at + 1 + 9 * count
-    if kind != b"(" or raw[at + 1 : stop : 9] != b"G" * count or raw[stop : stop + 1] != b"t":
+    if kind == b"(":
+        stop = at + 1 + 9 * count
+        if raw[at + 1 : stop : 9] != b"G" * count or raw[stop : stop + 1] != b"t":
+            return None
+    elif kind not in (b"N", b"G"):
         return None
-    return ids, _binfloats(count).unpack_from(raw, at + 1)
+    return BlockFront(first, raw[start + 1 : end : 2], kind, at)
+
+
+def _sliced(raw: bytes, count: int) -> tuple[list[int], Any] | None:
+    """Ids and weights read straight from a block's pickle (:func:`block_front`), or None."""
+    front = block_front(raw, count)
+    if front is None:
+        return None
+    ids = [front.first, *front.deltas]
+    if front.kind == b"N":
+        return ids, None
+    if front.kind == b"G":
+        return ids, _DOUBLES.unpack_from(raw, front.at)[0]
+    return ids, _binfloats(count).unpack_from(raw, front.at + 1)
 
 
 @lru_cache(maxsize=256)
