@@ -1,18 +1,16 @@
-"""Term/AND/OR/NOT queries scored whole in NumPy arrays: every posting, at C speed.
+"""Terms, ORs, ANDs, NOTs and phrases scored whole in NumPy arrays: every posting, at C speed.
 
-The exhaustive scorer of :mod:`.ranking` adds each posting's score into a
-dictionary (about 0.7 us a posting in Python), and the pruned paths of
-:mod:`.pruning` score document by document: a common word's postings cost
-in proportion to their number either way (``company`` on 304,688 Reuters
-articles: ~100,000 postings, ~100 ms). Here a term's postings are decoded a
-segment at a time into a docnum array and a weight array
-(:func:`~searchidx.snapshot.segment_arrays`), scored by the same
-BM25F formula element by element, and combined through dense accumulators as
-long as the docnum space: an OR adds its clauses in order, an AND adds them in
-order and keeps the documents every clause holds. Each addition happens in the
-order the exhaustive scorer makes it, so the scores are bit for bit its own,
-and so are the ranking (highest first, equal scores in docnum order) and the
-exact total.
+The dictionary scorer of :mod:`.ranking` adds each posting's score into a
+dictionary (about 0.7 us a posting in Python): a common word's postings cost in
+proportion to their number (``company`` on 304,688 Reuters articles: ~100,000
+postings, ~100 ms). Here a term's postings come as a docnum array and a weight
+array (:func:`~searchidx.snapshot.segment_arrays`: from the segment's arrays
+file, or its blocks decoded), are scored by the same BM25F formula element by
+element, and combined through dense accumulators as long as the docnum space:
+an OR adds its clauses in order, an AND adds them in order and keeps the
+documents every clause holds. Each addition happens in the order the dictionary
+scorer makes it, so the scores are bit for bit its own, and so are the ranking
+(highest first, equal scores in docnum order) and the total.
 
 A phrase (slop 1) scores the sum of its words' scores where they stand
 together, so the documents holding all its words, with that sum, bound it from
@@ -74,7 +72,8 @@ def array_top(
         query: Terms, phrases, ORs (no coordination), ANDs and NOTs.
         allowed: The docnums a hit must be in (None: any).
         k: How many to keep.
-        should_stop: Polled before each term; True raises :class:`SearchCancelled`.
+        should_stop: Polled before each term and each batch of phrase candidates; True raises
+            :class:`SearchCancelled`.
         stories: Count the matches' stories, not the matches.
 
     Returns:
@@ -114,6 +113,8 @@ def _checked(
     found_scores: list[Scores] = []
     checked, batch = 0, max(CHECK_ALL, k + k // 8)
     while checked < len(order):
+        if scorer.should_stop is not None and scorer.should_stop():
+            raise SearchCancelled()
         chosen = np.sort(docs[order[checked : checked + batch]])
         checked += len(chosen)
         present, exact = scorer.at(query, chosen)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from whoosh import query as wq
 
 from .dates import DateRange
-from .snapshot import Snapshot
+from .snapshot import Snapshot, as_set
 
 __all__ = ["filter_notes"]
 
@@ -42,7 +42,7 @@ def filter_notes(
         dated = snapshot.dates.docs_in(dates)
         if not dated:
             notes.append(_date_note(snapshot, dates))
-        sets.append(dated.as_set())
+        sets.append(as_set(dated))
     for query in filters:
         if isinstance(query, wq.Not):
             continue  # excludes articles: it can empty the results only together with others

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 import marshal
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -96,13 +96,7 @@ class TermPostingPool(PostingPool):  # type: ignore[misc]
 
         Read to the end (the segment written), they are also in the segment's arrays file.
         """
-        sink = None
-        if self.folder is not None and self.segment is not None:
-            from .postings_arrays import SUFFIX, ArraysWriter
-            from .storage import file_mode
-
-            name = self.segment.segment_id()
-            sink = ArraysWriter(self.folder / f"{name}{SUFFIX}", name, TEXT_FIELDS, file_mode(self.folder))
+        sink = None if self.folder is None or self.segment is None else self._arrays_writer
         if not self.runs:
             groups, self.groups = self.groups, {}
             return _postings(((*key, groups[key]) for key in sorted(groups)), sink)
@@ -114,6 +108,15 @@ class TermPostingPool(PostingPool):  # type: ignore[misc]
             self.runs += rest
         runs, self.runs = self.runs, []
         return _postings(_merged(runs, self._read), sink)
+
+    def _arrays_writer(self) -> ArraysWriter:
+        """The writer of this segment's arrays file (opened when its first posting is read)."""
+        from .postings_arrays import SUFFIX, ArraysWriter
+        from .storage import file_mode
+
+        assert self.folder is not None
+        name = self.segment.segment_id()
+        return ArraysWriter(self.folder / f"{name}{SUFFIX}", name, TEXT_FIELDS, file_mode(self.folder))
 
     def _read(self, path: str) -> Iterator[tuple[str, bytes, list[Any]]]:
         """One run's records, then the run is removed."""
@@ -147,8 +150,10 @@ def _merged(runs: list[str], read: Any) -> Iterator[tuple[str, bytes, list[Any]]
 
 
 def _postings(
-    records: Iterable[tuple[str, bytes, list[Any]]], sink: ArraysWriter | None
+    records: Iterable[tuple[str, bytes, list[Any]]], opened: Callable[[], ArraysWriter] | None
 ) -> Iterator[_Posting]:
+    # The arrays file is opened here, inside the generator: whatever stops it removes the file.
+    sink = None if opened is None else opened()
     finished = False
     try:
         for fieldname, text, flat in records:

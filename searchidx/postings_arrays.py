@@ -10,7 +10,8 @@ file with the segment's other files, so it lives and goes with the segment. Per
 term: its segment-local docnums (``uint32``) and weights (``float32`` where that
 holds them exactly, else ``float64``), one after the other; then a table of the
 terms (sorted), where each starts, how many postings and how wide its weights
-are; then a JSON footer and a magic number. A search slices a term's arrays out
+are (the terms one after the other, with where each ends); then a JSON footer and a
+magic number. Little-endian throughout. A search slices a term's arrays out
 of the segment's map (:meth:`SegmentArrays.get`); the file never holds a pickle.
 
 A segment without the file (written by an older searchidx), or with one that
@@ -20,10 +21,12 @@ its blocks as before: the same results, slower.
 
 from __future__ import annotations
 
+import bisect
 import json
 import mmap
 import os
 import struct
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,13 +37,28 @@ import numpy.typing as npt
 __all__ = ["SUFFIX", "ArraysWriter", "SegmentArrays"]
 
 SUFFIX = ".arrays"
-VERSION = 1
+VERSION = 2
 _MAGIC = b"SIDXARR1"
 _TAIL = struct.Struct("<Q8s")  # the footer's length, then the magic number
+# Little-endian whatever the machine: a cluster's workers write what the searcher reads.
+_IDS, _NARROW, _WIDE = np.dtype("<u4"), np.dtype("<f4"), np.dtype("<f8")
 #: The file's bytes: a slice of the segment's compound file map, or a map of the file alone.
 Buffer = memoryview | mmap.mmap
 #: A term's segment-local docnums and weights.
 Postings = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]
+
+
+class _Table:
+    """One field's terms as they are written: compact (a term costs its bytes and 25 more)."""
+
+    __slots__ = ("counts", "ends", "starts", "terms", "wide")
+
+    def __init__(self) -> None:
+        self.terms = bytearray()  # every term's bytes, one after the other
+        self.ends = array("q")  # where each term ends in ``terms``
+        self.starts = array("q")  # where each term's postings start in the file
+        self.counts = array("q")
+        self.wide = bytearray()  # 1: its weights are float64, 0: float32
 
 
 class ArraysWriter:
@@ -52,41 +70,45 @@ class ArraysWriter:
         # Open until finish() or abandon(): the terms arrive one by one from the posting pool.
         descriptor = os.open(self._scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         self._out = open(descriptor, "wb")  # noqa: SIM115
-        self._tables: dict[str, tuple[list[bytes], list[int], list[int], list[bool]]] = {}
+        self._tables: dict[str, _Table] = {}
 
     def add(self, fieldname: str, term: bytes, docnums: Sequence[int], weights: Sequence[float]) -> None:
         """One term's postings (docnums ascending); terms of fields not kept are ignored."""
         if fieldname not in self.fields:
             return
-        terms, starts, counts, wide = self._tables.setdefault(fieldname, ([], [], [], []))
-        values = np.array(weights, dtype=np.float64)
-        narrow = values.astype(np.float32)
+        table = self._tables.get(fieldname)
+        if table is None:
+            table = self._tables[fieldname] = _Table()
+        values = np.array(weights, dtype=_WIDE)
+        narrow = values.astype(_NARROW)
         exact = bool(np.array_equal(narrow, values))
-        terms.append(term)
-        starts.append(self._out.tell())
-        counts.append(len(docnums))
-        wide.append(not exact)
-        self._out.write(np.array(docnums, dtype=np.uint32).tobytes())
+        table.terms += term
+        table.ends.append(len(table.terms))
+        table.starts.append(self._out.tell())
+        table.counts.append(len(docnums))
+        table.wide.append(0 if exact else 1)
+        self._out.write(np.array(docnums, dtype=_IDS).tobytes())
         self._out.write((narrow if exact else values).tobytes())
 
     def finish(self) -> None:
-        """Write the tables and the footer, then put the file in place (atomically)."""
+        """Write the tables and the footer, then put the file in place.
+
+        Not synced: Whoosh copies it into the segment's compound file, which the commit syncs.
+        """
         out = self._out
         tables = {}
-        for fieldname, (terms, starts, counts, wide) in self._tables.items():
-            width = max(map(len, terms), default=1)
+        for fieldname, table in self._tables.items():
             columns = {
-                "terms": np.array(terms, dtype=f"S{width}"),
-                "starts": np.array(starts, dtype=np.int64),
-                "counts": np.array(counts, dtype=np.int64),
-                "wide": np.array(wide, dtype=np.bool_),
+                "terms": np.frombuffer(bytes(table.terms), dtype=np.uint8),
+                "ends": np.array(table.ends, dtype="<i8"),
+                "starts": np.array(table.starts, dtype="<i8"),
+                "counts": np.array(table.counts, dtype="<i8"),
+                "wide": np.frombuffer(bytes(table.wide), dtype=np.bool_),
             }
             tables[fieldname] = {name: _write_array(out, values) for name, values in columns.items()}
         footer = json.dumps({"version": VERSION, "segment": self.segment, "fields": tables}).encode()
         out.write(footer)
         out.write(_TAIL.pack(len(footer), _MAGIC))
-        out.flush()
-        os.fsync(out.fileno())
         out.close()
         os.replace(self._scratch, self.target)
 
@@ -101,6 +123,22 @@ def _write_array(out: Any, values: npt.NDArray[Any]) -> dict[str, Any]:
     place = {"offset": out.tell(), "dtype": values.dtype.str, "count": len(values)}
     out.write(values.tobytes())
     return place
+
+
+class _Terms:
+    """A field's terms as a sorted sequence read from the file (for :func:`bisect.bisect_left`)."""
+
+    __slots__ = ("blob", "ends")
+
+    def __init__(self, blob: npt.NDArray[np.uint8], ends: npt.NDArray[np.int64]) -> None:
+        self.blob, self.ends = blob, ends
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, at: int) -> bytes:
+        start = int(self.ends[at - 1]) if at else 0
+        return self.blob[start : int(self.ends[at])].tobytes()
 
 
 class SegmentArrays:
@@ -127,7 +165,14 @@ class SegmentArrays:
             }
             for table in fields.values():
                 ends = table["starts"] + table["counts"] * np.where(table["wide"], 12, 8)
+                terms = table["ends"]
+                if not len(table["starts"]) == len(table["counts"]) == len(table["wide"]) == len(terms):
+                    return None
                 if len(ends) and (table["starts"].min() < 0 or ends.max() > size):
+                    return None
+                if len(terms) and (
+                    np.any(np.diff(terms) < 0) or terms[0] < 0 or terms[-1] > len(table["terms"])
+                ):
                     return None
         except (struct.error, ValueError, KeyError, TypeError):
             return None
@@ -140,13 +185,13 @@ class SegmentArrays:
         table = self._fields.get(fieldname)
         if table is None:
             return None
-        terms = table["terms"]
-        at = int(np.searchsorted(terms, term))
+        terms = _Terms(table["terms"], table["ends"])
+        at = bisect.bisect_left(terms, term)
         if at >= len(terms) or terms[at] != term:
             return None
         start, count = int(table["starts"][at]), int(table["counts"][at])
-        ids = np.frombuffer(self._buffer, dtype=np.uint32, count=count, offset=start)
-        kind = np.float64 if table["wide"][at] else np.float32
+        ids = np.frombuffer(self._buffer, dtype=_IDS, count=count, offset=start)
+        kind = _WIDE if table["wide"][at] else _NARROW
         weights = np.frombuffer(self._buffer, dtype=kind, count=count, offset=start + 4 * count)
         return ids.astype(np.int64), weights.astype(np.float64)
 

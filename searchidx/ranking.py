@@ -2,15 +2,17 @@
 
 Whoosh scores document-at-a-time through a tree of Python matcher objects: a
 few method calls per posting per tree node, which made a two-word query with a
-prefix cost 50-100 ms on 19k articles. Terms, ORs, ANDs and NOTs are scored in
-NumPy arrays (:mod:`.array_scoring`) with the same BM25F formula and the same
-statistics as :class:`RobertsonBM25F` (Whoosh's weighting, defined here).
-Trees that also hold phrases or Whoosh's coordination bonus (``--any``) are
-scored here term at a time, in dictionaries built from the same per-term
-arrays; phrases (slop 1) are the sum of their words' scores where positions
-show them together (:mod:`.phrases`). Anything else (fuzzy terms, ``Every``)
-returns ``None`` and Whoosh scores it. Totals are exact; scores equal Whoosh's
-up to the order of the additions (last-bit differences).
+prefix cost 50-100 ms on 19k articles. Here the same BM25F formula and the same
+statistics as :class:`RobertsonBM25F` (Whoosh's weighting, defined here) score
+term at a time, one of two ways. In NumPy arrays (:mod:`.array_scoring`) once
+NumPy is loaded, or for a query of :data:`ARRAYS_FROM` postings or more; else,
+and for Whoosh's coordination bonus (``--any``), in dictionaries here, the
+terms decoded from Whoosh's blocks (phrases: the sum of their words' scores
+where positions show them together, :mod:`.phrases`). Both add in the same
+order, so their scores are bit for bit the same; they equal Whoosh's up to the
+order of the additions (last-bit differences). Totals are exact, except a
+phrase's in arrays when not every candidate was read (:class:`AtLeast`).
+Anything else (fuzzy terms, ``Every``) returns ``None`` and Whoosh scores it.
 
 Nothing here reads Whoosh: statistics and postings come from the snapshot,
 and only ``whoosh.query`` nodes are inspected (and ``whoosh.scoring`` subclassed).
@@ -239,7 +241,7 @@ def top_scored(
     should_stop: Callable[[], bool] | None = None,
     stories: Stories | None = None,
 ) -> tuple[int, list[tuple[int, float]]] | None:
-    """Score every match and keep the best ``k``, or ``None`` if Whoosh must score this query.
+    """The best ``k`` matches and their total, or ``None`` if Whoosh must score this query.
 
     Returns:
         The number of matches (of stories, with ``stories``; an :class:`AtLeast`

@@ -88,7 +88,7 @@ def run_search(
                 snapshot, text, parsed, lambda fixed: bool(matching_docs(snapshot, fixed, allowed))
             )
     elapsed = (time.perf_counter() - started) * 1000
-    lower_bound = isinstance(total, AtLeast)  # pruned ranking counted only what it scored
+    lower_bound = isinstance(total, AtLeast)  # a phrase's candidates were not all read
     return SearchResults(text, int(total), hits, offset, suggestion, elapsed, notes, lower_bound)
 
 

@@ -20,8 +20,7 @@ from searchidx.models import SearchResults
 from searchidx.postings_arrays import SegmentArrays
 from searchidx.render import matches_text, summary_line
 from searchidx.search import prepare
-from searchidx.snapshot import DatedDocs, arrays
-from searchidx.snapshot.columns import as_set
+from searchidx.snapshot import DatedDocs, arrays, as_set
 from searchidx.snapshot.postings import _sliced, extent, headers, leaf_matcher, segment_file
 from searchidx.stories import Stories
 
@@ -328,8 +327,14 @@ def test_summary_says_a_lower_bound() -> None:
 
 def test_a_date_window_makes_no_set_until_asked() -> None:
     window = DatedDocs(array("q", [5, 3, 9]))
-    assert len(window) == 3 and window._set is None and bool(window)
-    assert sorted(window) == [3, 5, 9] and window._set is None  # iterating reads the column
+    assert len(window) == 3 and window._members is None and bool(window)
+    assert sorted(window) == [3, 5, 9] and window._members is None  # iterating reads the column
     assert {3, 4, 9} & window == {3, 9} == window & {3, 4, 9}
     assert 5 in window and 4 not in window
-    assert as_set(window) == {3, 5, 9} and as_set(frozenset({1})) == {1}
+    for result in (window | {1}, window - {3}, window ^ {3, 4}, {3, 4} - window):
+        assert type(result) is set
+    assert window | {1} == {1, 3, 5, 9} and window - {3} == {5, 9} and {3, 4} - window == {4}
+    copy = as_set(window)
+    copy.add(99)
+    assert 99 not in window and len(window) == 3  # what it hands out is a copy
+    assert as_set(frozenset({1})) == {1}

@@ -146,3 +146,29 @@ def test_a_segment_writer_spilling_runs_writes_whooshs_index(
     stock.commit()
     assert {"body", "title"} <= set(fields)  # the codec read the lengths through FieldLengths
     assert _all_postings(ours_path) == _all_postings(stock_path)
+
+
+class _Segment:
+    def segment_id(self) -> str:
+        return "MAIN_testsegment"
+
+
+def test_the_arrays_file_is_written_only_when_every_posting_is_read(tmp_path: Path) -> None:
+    """A segment written whole leaves its arrays file; one stopped early (or never read) leaves nothing."""
+    items = [("body", b"oil", 0, 1.0, None), ("body", b"oil", 2, 3.0, None), ("title", b"gold", 1, 1.0, None)]
+    store = FileStorage(str(tmp_path / "temp"))
+    for stop_after in (None, 1, 0):
+        folder = tmp_path / f"segment-{stop_after}"
+        folder.mkdir()
+        pool = TermPostingPool(store.create(), _Segment(), folder=folder)
+        for item in items:
+            pool.add(item)
+        postings = pool.iter_postings()
+        if stop_after is None:
+            assert len(list(postings)) == 3
+            assert [p.name for p in folder.iterdir()] == ["MAIN_testsegment.arrays"]
+            continue
+        for _ in range(stop_after):
+            next(postings)
+        postings.close()  # the codec failed, or never started
+        assert not list(folder.iterdir())

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .columns import MISSING, DateColumn, DatedDocs, from_ts
+from .columns import MISSING, DateColumn, DatedDocs, as_set, from_ts
 from .mapped import install as install_mapped_reads
 from .mapped import release_pages
 from .postings import BlockHeader, Matches, SegmentPostings, TermPostings, Unreadable
@@ -64,6 +64,7 @@ __all__ = [
     "Unreadable",
     "WhooshReader",
     "WhooshSearcher",
+    "as_set",
     "from_ts",
     "install_mapped_reads",
     "release_pages",

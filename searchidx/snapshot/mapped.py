@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import mmap
+import threading
 import weakref
 from typing import Any
 
@@ -31,6 +32,7 @@ __all__ = ["MappedFile", "install", "release_pages", "track"]
 
 _LINE_CHUNK = 4096
 _MAPS: weakref.WeakSet[mmap.mmap] = weakref.WeakSet()  # every segment map read through here
+_MAPS_LOCK = threading.Lock()
 
 
 class MappedFile(io.RawIOBase):
@@ -116,7 +118,7 @@ def install() -> None:
         if self.is_closed:
             return whoosh_open(self, name, *args, **kwargs)  # Whoosh raises its own error
         offset, length = self.range(name)
-        _MAPS.add(self._source)
+        track(self._source)
         return MappedBufferFile(memoryview(self._source)[offset : offset + length], name=name)
 
     open_file._searchidx_mapped = True  # type: ignore[attr-defined]
@@ -125,7 +127,8 @@ def install() -> None:
 
 def track(source: mmap.mmap) -> None:
     """Have :func:`release_pages` unmap this map's pages too (another file the snapshot maps)."""
-    _MAPS.add(source)
+    with _MAPS_LOCK:
+        _MAPS.add(source)
 
 
 def release_pages() -> int:
@@ -135,7 +138,9 @@ def release_pages() -> int:
     fault, no disk read). Safe while another thread reads a map (its next access faults).
     """
     released = 0
-    for source in list(_MAPS):
+    with _MAPS_LOCK:  # a search thread may be adding a map: a WeakSet must not change while copied
+        sources = list(_MAPS)
+    for source in sources:
         if source.closed:
             continue
         try:
