@@ -26,6 +26,7 @@ import json
 import mmap
 import os
 import struct
+import sys
 from array import array
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +43,8 @@ _MAGIC = b"SIDXARR1"
 _TAIL = struct.Struct("<Q8s")  # the footer's length, then the magic number
 # Little-endian whatever the machine: a cluster's workers write what the searcher reads.
 _IDS, _NARROW, _WIDE = np.dtype("<u4"), np.dtype("<f4"), np.dtype("<f8")
+_SWAP = sys.byteorder == "big"
+assert array("I").itemsize == 4 and array("f").itemsize == 4
 #: The file's bytes: a slice of the segment's compound file map, or a map of the file alone.
 Buffer = memoryview | mmap.mmap
 #: A term's segment-local docnums and weights.
@@ -79,16 +82,22 @@ class ArraysWriter:
         table = self._tables.get(fieldname)
         if table is None:
             table = self._tables[fieldname] = _Table()
-        values = np.array(weights, dtype=_WIDE)
-        narrow = values.astype(_NARROW)
-        exact = bool(np.array_equal(narrow, values))
+        # The array module, not NumPy: a segment has ~100,000 terms, most of a posting or two,
+        # and NumPy's per-call cost made the file 7% of an indexing run's CPU.
+        ids = array("I", docnums)
+        narrow = array("f", weights)
+        exact = narrow.tolist() == list(weights)
+        values = narrow if exact else array("d", weights)
+        if _SWAP:
+            ids.byteswap()
+            values.byteswap()
         table.terms += term
         table.ends.append(len(table.terms))
         table.starts.append(self._out.tell())
         table.counts.append(len(docnums))
         table.wide.append(0 if exact else 1)
-        self._out.write(np.array(docnums, dtype=_IDS).tobytes())
-        self._out.write((narrow if exact else values).tobytes())
+        self._out.write(ids.tobytes())
+        self._out.write(values.tobytes())
 
     def finish(self) -> None:
         """Write the tables and the footer, then put the file in place.
