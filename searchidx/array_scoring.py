@@ -37,7 +37,7 @@ import numpy.typing as npt
 from whoosh import query as wq
 
 from .errors import SearchCancelled
-from .phrases import adjacent, tree_sum, word_positions
+from .phrases import PositionReader, adjacent, tree_sum
 from .snapshot import DatedDocs, Docnums, TermScores, Unreadable, segment_arrays
 
 if TYPE_CHECKING:
@@ -153,6 +153,7 @@ class _ArrayScorer:
         self.terms: dict[tuple[str, str], TermScores] = {}  # the query's, kept while it is ranked
         self.phrases: dict[int, TermScores] = {}  # each phrase node's candidates and their scores
         self.excluded: dict[int, Docnums] = {}  # each NOT node's documents, sorted
+        self.positions = PositionReader(snapshot)  # decoded blocks kept across batches
 
     def scores(self, query: wq.Query) -> TermScores:
         if isinstance(query, wq.Term):
@@ -265,7 +266,7 @@ class _ArrayScorer:
         if len(words) < 2:
             return np.ones(len(docs), dtype=np.bool_)
         wanted = docs.tolist()
-        at = [word_positions(self.snapshot, query.fieldname, word, wanted) for word in words]
+        at = [self.positions.positions(query.fieldname, word, wanted) for word in words]
         return np.array([adjacent([found[d] for found in at]) for d in wanted], dtype=np.bool_)
 
 

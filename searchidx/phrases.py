@@ -7,7 +7,7 @@ scores (an intersection of term matchers, summed as its binary tree adds them),
 so only *which* documents hold the phrase needs positions. Here the documents
 holding every word come from the words' score maps (:mod:`.ranking`'s, cached),
 and positions are read only from the blocks that hold one of those documents,
-each block unpickled once (:func:`~searchidx.snapshot.postings.block_positions`).
+each block unpickled once (:class:`PositionReader`).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from whoosh import query as wq
 
-from .snapshot import Unreadable
+from .snapshot import Unreadable, value_positions
 
 if TYPE_CHECKING:
-    from .snapshot import Snapshot
+    from .snapshot import Snapshot, TermPostings
 
-__all__ = ["PhraseUnsupported", "adjacent", "phrase_scores", "tree_sum", "word_positions"]
+__all__ = ["PhraseUnsupported", "PositionReader", "adjacent", "phrase_scores", "tree_sum"]
 
 
 class PhraseUnsupported(Exception):
@@ -60,35 +60,53 @@ def phrase_scores(
             return {}
     if len(words) > 1:
         ordered = sorted(candidates)
-        at = [word_positions(snapshot, fieldname, word, ordered) for word in words]
+        reader = PositionReader(snapshot)
+        at = [reader.positions(fieldname, word, ordered) for word in words]
         candidates = {d for d in ordered if adjacent([found[d] for found in at])}
     return {d: tree_sum([scores[d] for scores in maps]) for d in candidates}
 
 
-def word_positions(
-    snapshot: Snapshot, fieldname: str, word: str, docnums: Sequence[int]
-) -> dict[int, list[int]]:
-    """The word's positions in each of ``docnums`` (sorted; every one holds the word)."""
-    try:
-        postings = snapshot.term_postings(fieldname, word)
-    except Unreadable as exc:
-        raise PhraseUnsupported(str(exc)) from None
-    found: dict[int, list[int]] = {}
-    for segment in postings.segments:
-        start = segment.offset
-        first = bisect.bisect_left(docnums, start)
-        headers = segment.headers()
-        end = start + headers[-1].last
-        wanted = [d - start for d in docnums[first : bisect.bisect_right(docnums, end)]]
-        lasts = [header.last for header in headers]
-        at = 0
-        while at < len(wanted):
-            block = bisect.bisect_left(lasts, wanted[at])
-            upto = bisect.bisect_right(wanted, lasts[block], at)
-            for local, positions in segment.positions(headers[block], set(wanted[at:upto])).items():
-                found[start + local] = positions
-            at = upto
-    return found
+class PositionReader:
+    """Words' positions for checking phrases, each term's block headers and each block read once.
+
+    One query's worth: a phrase checked in batches (:mod:`.array_scoring`) comes back to the
+    same blocks (candidates ranked by score sit side by side in docnum order), and decoding
+    a block (its zlib stream and its pickle) is what a phrase costs.
+    """
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._postings: dict[tuple[str, str], TermPostings] = {}
+        self._blocks: dict[tuple[str, str, int, int], dict[int, bytes]] = {}
+
+    def positions(self, fieldname: str, word: str, docnums: Sequence[int]) -> dict[int, list[int]]:
+        """The word's positions in each of ``docnums`` (sorted; every one holds the word)."""
+        postings = self._postings.get((fieldname, word))
+        if postings is None:
+            try:
+                postings = self._postings[fieldname, word] = self.snapshot.term_postings(fieldname, word)
+            except Unreadable as exc:
+                raise PhraseUnsupported(str(exc)) from None
+        found: dict[int, list[int]] = {}
+        for segment in postings.segments:
+            start = segment.offset
+            first = bisect.bisect_left(docnums, start)
+            headers = segment.headers()
+            end = start + headers[-1].last
+            wanted = [d - start for d in docnums[first : bisect.bisect_right(docnums, end)]]
+            lasts = [header.last for header in headers]
+            at = 0
+            while at < len(wanted):
+                block = bisect.bisect_left(lasts, wanted[at])
+                upto = bisect.bisect_right(wanted, lasts[block], at)
+                key = (fieldname, word, start, block)
+                values = self._blocks.get(key)
+                if values is None:
+                    values = self._blocks[key] = segment.values(headers[block])
+                for local in wanted[at:upto]:
+                    found[start + local] = value_positions(values[local])
+                at = upto
+        return found
 
 
 def adjacent(positions: list[list[int]]) -> bool:

@@ -20,7 +20,7 @@ from searchidx.models import SearchResults
 from searchidx.postings_arrays import SegmentArrays
 from searchidx.render import matches_text, summary_line
 from searchidx.search import prepare
-from searchidx.snapshot import DatedDocs, arrays, as_set
+from searchidx.snapshot import DatedDocs, SegmentPostings, arrays, as_set
 from searchidx.snapshot.postings import _sliced, extent, headers, leaf_matcher, segment_file
 from searchidx.stories import Stories
 
@@ -338,3 +338,21 @@ def test_a_date_window_makes_no_set_until_asked() -> None:
     copy.add(99)
     assert 99 not in window and len(window) == 3  # what it hands out is a copy
     assert as_set(frozenset({1})) == {1}
+
+
+def test_a_phrase_checked_in_batches_decodes_each_block_once(
+    index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded: list[tuple[str, bytes, int, int]] = []
+    values = SegmentPostings.values
+
+    def counted(self: SegmentPostings, header: Any) -> dict[int, bytes]:
+        decoded.append((self.fieldname, self.btext, self.offset, header.start))
+        return values(self, header)
+
+    monkeypatch.setattr(SegmentPostings, "values", counted)
+    monkeypatch.setattr(array_scoring, "CHECK_ALL", 1)
+    cache = index._snapshot()
+    parsed, compiled = prepare(cache, '"oil crude"', mode="all")
+    assert array_top(cache, parsed.query, compiled.allowed, 200) is not None
+    assert len(decoded) > 4 and len(decoded) == len(set(decoded))

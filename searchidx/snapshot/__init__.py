@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from .columns import MISSING, DateColumn, DatedDocs, as_set, from_ts
 from .mapped import install as install_mapped_reads
 from .mapped import release_pages
-from .postings import BlockHeader, Matches, SegmentPostings, TermPostings, Unreadable
+from .postings import BlockHeader, Matches, SegmentPostings, TermPostings, Unreadable, value_positions
 from .protocols import BlockMatcher, WhooshReader, WhooshSearcher
 from .searcher import Snapshot
 
@@ -69,4 +69,5 @@ __all__ = [
     "install_mapped_reads",
     "release_pages",
     "segment_arrays",
+    "value_positions",
 ]

@@ -48,7 +48,7 @@ __all__ = [
     "Unreadable",
     "block_data",
     "block_front",
-    "block_positions",
+    "block_values",
     "code_lengths",
     "extent",
     "headers",
@@ -56,6 +56,7 @@ __all__ = [
     "length_codes",
     "page_matches",
     "segment_file",
+    "value_positions",
 ]
 
 Matches = dict[str, list[tuple[int, int]]]  # field -> character ranges
@@ -116,9 +117,9 @@ class SegmentPostings:
             self._headers = headers(self.extent())
         return self._headers
 
-    def positions(self, header: BlockHeader, wanted: set[int]) -> dict[int, list[int]]:
-        """The positions of the wanted docnums in one block (:func:`block_positions`)."""
-        return block_positions(self.extent(), header, wanted)
+    def values(self, header: BlockHeader) -> dict[int, bytes]:
+        """Each docnum of one block with its encoded positions (:func:`block_values`)."""
+        return block_values(self.extent(), header)
 
     def block(self, header: BlockHeader) -> tuple[Sequence[int], Sequence[float]]:
         """The ids and weights of one block (:func:`block_data`)."""
@@ -272,21 +273,25 @@ def block_data(
     return ids, weights
 
 
-def block_positions(data: bytes, header: BlockHeader, wanted: set[int]) -> dict[int, list[int]]:
-    """The positions of each wanted (segment-local) docnum in one block of a ``Characters`` field.
+def block_values(data: bytes, header: BlockHeader) -> dict[int, bytes]:
+    """Each (segment-local) docnum of one block of a ``Characters`` field, with its encoded value.
 
-    The block is unpickled once; only the wanted postings' values are decoded (each a
-    ``pack_uint`` count and a pickled list of ``(position, start, end)`` deltas, as
-    ``whoosh.formats.Characters.decode_positions`` reads it).
+    The block is unpickled whole (its values cannot be found otherwise); decode a value
+    with :func:`value_positions`.
     """
     raw = data[header.start : header.end]
     ids, _weights, values = pickle.loads(zlib.decompress(raw) if header.compressed else raw)
-    found: dict[int, list[int]] = {}
-    for docnum, value in zip(accumulate(ids), values, strict=True):
-        if docnum in wanted:
-            codes = pickle.loads(value[_INT.size :] if value.endswith(b".") else value[_INT.size :] + b".")
-            found[docnum] = list(accumulate(code[0] for code in codes))
-    return found
+    return dict(zip(accumulate(ids), values, strict=True))
+
+
+def value_positions(value: bytes) -> list[int]:
+    """A posting's positions from its value (:func:`block_values`).
+
+    A value is a ``pack_uint`` count and a pickled list of ``(position, start, end)`` deltas,
+    as ``whoosh.formats.Characters.decode_positions`` reads it.
+    """
+    codes = pickle.loads(value[_INT.size :] if value.endswith(b".") else value[_INT.size :] + b".")
+    return list(accumulate(code[0] for code in codes))
 
 
 def _front_size(count: int) -> int:
