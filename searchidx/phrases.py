@@ -77,7 +77,7 @@ class PositionReader:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self._postings: dict[tuple[str, str], TermPostings] = {}
-        self._blocks: dict[tuple[str, str, int, int], dict[int, bytes]] = {}
+        self._blocks: dict[tuple[str, str, int, int], tuple[list[int], tuple[bytes, ...]]] = {}
 
     def positions(self, fieldname: str, word: str, docnums: Sequence[int]) -> dict[int, list[int]]:
         """The word's positions in each of ``docnums`` (sorted; every one holds the word)."""
@@ -100,11 +100,12 @@ class PositionReader:
                 block = bisect.bisect_left(lasts, wanted[at])
                 upto = bisect.bisect_right(wanted, lasts[block], at)
                 key = (fieldname, word, start, block)
-                values = self._blocks.get(key)
-                if values is None:
-                    values = self._blocks[key] = segment.values(headers[block])
+                decoded = self._blocks.get(key)
+                if decoded is None:
+                    decoded = self._blocks[key] = segment.values(headers[block])
+                ids, values = decoded
                 for local in wanted[at:upto]:
-                    found[start + local] = value_positions(values[local])
+                    found[start + local] = value_positions(values[bisect.bisect_left(ids, local)])
                 at = upto
         return found
 

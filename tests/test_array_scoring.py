@@ -346,7 +346,7 @@ def test_a_phrase_checked_in_batches_decodes_each_block_once(
     decoded: list[tuple[str, bytes, int, int]] = []
     values = SegmentPostings.values
 
-    def counted(self: SegmentPostings, header: Any) -> dict[int, bytes]:
+    def counted(self: SegmentPostings, header: Any) -> tuple[list[int], tuple[bytes, ...]]:
         decoded.append((self.fieldname, self.btext, self.offset, header.start))
         return values(self, header)
 

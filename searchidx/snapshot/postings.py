@@ -117,7 +117,7 @@ class SegmentPostings:
             self._headers = headers(self.extent())
         return self._headers
 
-    def values(self, header: BlockHeader) -> dict[int, bytes]:
+    def values(self, header: BlockHeader) -> tuple[list[int], tuple[bytes, ...]]:
         """Each docnum of one block with its encoded positions (:func:`block_values`)."""
         return block_values(self.extent(), header)
 
@@ -273,15 +273,15 @@ def block_data(
     return ids, weights
 
 
-def block_values(data: bytes, header: BlockHeader) -> dict[int, bytes]:
-    """Each (segment-local) docnum of one block of a ``Characters`` field, with its encoded value.
+def block_values(data: bytes, header: BlockHeader) -> tuple[list[int], tuple[bytes, ...]]:
+    """One block of a ``Characters`` field: its (segment-local) docnums and each one's encoded value.
 
     The block is unpickled whole (its values cannot be found otherwise); decode a value
     with :func:`value_positions`.
     """
     raw = data[header.start : header.end]
     ids, _weights, values = pickle.loads(zlib.decompress(raw) if header.compressed else raw)
-    return dict(zip(accumulate(ids), values, strict=True))
+    return list(accumulate(ids)), values
 
 
 def value_positions(value: bytes) -> list[int]:
