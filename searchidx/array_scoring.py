@@ -121,10 +121,10 @@ def _checked(
         found_docs.append(chosen[present])
         found_scores.append(exact[present])
         matched = sum(len(d) for d in found_docs)
+        # Done when no unchecked candidate's bound reaches the k-th best exact score.
         if matched >= k > 0 and checked < len(order):
-            exact_all = np.concatenate(found_scores)
-            kth = np.partition(exact_all, len(exact_all) - k)[len(exact_all) - k]
-            if bounds[order[checked]] < kth:  # no unchecked candidate can reach the top k
+            kth = _kth_highest(np.concatenate(found_scores), k)
+            if bounds[order[checked]] < kth:
                 break
         batch *= 2
     found = np.concatenate(found_docs) if found_docs else np.empty(0, dtype=np.int64)
@@ -138,11 +138,15 @@ def best_in(docs: Docnums, scores: Scores, k: int) -> list[tuple[int, float]]:
     if k <= 0 or not len(docs):
         return []
     if len(docs) > k:
-        least = np.partition(scores, len(scores) - k)[len(scores) - k]  # the k-th highest
-        kept = scores >= least
+        kept = scores >= _kth_highest(scores, k)
         docs, scores = docs[kept], scores[kept]
     order = np.lexsort((docs, -scores))[:k]
     return list(zip(docs[order].tolist(), scores[order].tolist(), strict=True))
+
+
+def _kth_highest(values: Scores, k: int) -> float:
+    """The k-th highest of ``values`` (at least ``k`` of them)."""
+    return float(np.partition(values, len(values) - k)[len(values) - k])
 
 
 class _ArrayScorer:

@@ -216,7 +216,7 @@ class _Scorer:
         except Unreadable as exc:
             raise _Unsupported(str(exc)) from None
         found: dict[int, float] = {}
-        idf, k1p1, norms = postings.idf, postings.k1 + 1, postings.norms
+        idf, k1p1, norms = postings.idf, postings.k1 + 1, self.snapshot.field_norms(fieldname)
         for segment in postings.segments:
             found.update(_scored(segment.blocks(), segment.offset, segment.deleted, idf, k1p1, norms))
         return found

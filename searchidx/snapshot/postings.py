@@ -70,8 +70,6 @@ class BlockHeader(NamedTuple):
     """One posting block's header, read without its data (:func:`headers`)."""
 
     last: int  # the block's last (segment-local) docnum
-    weight: float  # its largest weight
-    shortest: int  # its shortest field length
     start: int  # where its data starts, in the term's postings (:func:`extent`)
     end: int  # where its data ends
     size: int  # its postings
@@ -136,7 +134,6 @@ class TermPostings:
         k1: BM25's term-frequency saturation.
         b: BM25's length normalisation for this field.
         avgfl: The field's average length (1 when unknown).
-        norms: ``K1 * ((1 - B) + B * length / avglength)`` per global docnum (empty: term absent).
         segments: The segments holding the term, in docnum order.
         count: Documents holding the term (deleted ones too, until segments merge).
     """
@@ -145,7 +142,6 @@ class TermPostings:
     k1: float
     b: float
     avgfl: float
-    norms: list[float]
     segments: list[SegmentPostings]
     count: int = 0
 
@@ -233,11 +229,9 @@ def headers(data: bytes) -> list[BlockHeader]:
     while True:
         length = _INT.unpack_from(data, position)[0]
         stream.seek(position + _INT.size)
-        count, last, weight, compression, shortest, _longest = pickle.load(stream)
+        count, last, _weight, compression, _shortest, _longest = pickle.load(stream)
         end = position + _INT.size + abs(length)
-        found.append(
-            BlockHeader(last, float(weight), _LENGTHS[shortest], stream.tell(), end, count, bool(compression))
-        )
+        found.append(BlockHeader(last, stream.tell(), end, count, bool(compression)))
         if length < 0:  # the last block
             return found
         position = end
