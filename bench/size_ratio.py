@@ -28,11 +28,17 @@ from .engines import REFUSED, load, open_searchidx
 from .scaling import DATA, make_queries
 
 RESULTS = Path(__file__).resolve().parent / "results"
+SLOWEST = 12  # the queries listed as the tail
 
 
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def _text(q: dict[str, Any]) -> str:
+    phrase = [f'"{" ".join(q["phrase"])}"'] if q["phrase"] else []
+    return " ".join(q["words"] + phrase + ([f"date:{q['month']}"] if q["month"] else []))
 
 
 def measure(small: Path, large: Path, rounds: int) -> dict[str, Any]:
@@ -70,6 +76,11 @@ def measure(small: Path, large: Path, rounds: int) -> dict[str, Any]:
             "p95_by_kind": {kind: _p(values, 0.95) for kind, values in sorted(kinds.items())},
         }
     result["ratio_p95"] = result["large"]["p95"] / result["small"]["p95"]
+    slowest = sorted(kept, key=lambda k: -best[1][k])[:SLOWEST]
+    result["slowest"] = [
+        {"query": _text(queries[k]), "kind": queries[k]["kind"], "small": best[0][k], "large": best[1][k]}
+        for k in slowest
+    ]
     return result
 
 
@@ -88,6 +99,9 @@ def main(argv: list[str] | None = None) -> None:
         kinds = ", ".join(f"{kind} {ms:.1f}" for kind, ms in side["p95_by_kind"].items())
         print(f"{side['index']}: cold CPU p50 {side['p50']:.1f} ms, p95 {side['p95']:.1f} ms ({kinds})")
     print(f"p95 ratio large/small: {result['ratio_p95']:.2f}x")
+    print("slowest on the large index (ms, small -> large):")
+    for row in result["slowest"]:
+        print(f"  {row['small']:6.1f} -> {row['large']:6.1f}  {row['kind']:<12} {row['query']}")
     sizes = f"{result['small']['documents']}-{result['large']['documents']}"
     out = args.out or RESULTS / f"size_ratio-{sizes}.json"
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

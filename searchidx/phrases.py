@@ -6,13 +6,15 @@ two-word phrase took a quarter of a second. Its score is the sum of the words'
 scores (an intersection of term matchers, summed as its binary tree adds them),
 so only *which* documents hold the phrase needs positions. Here the documents
 holding every word come from the words' score maps (:mod:`.ranking`'s, cached),
-and positions are read only from the blocks that hold one of those documents,
-each block unpickled once (:class:`PositionReader`).
+and positions are read from the segment's arrays file where it keeps them, else only
+from the blocks that hold one of those documents, each block unpickled once
+(:class:`PositionReader`).
 """
 
 from __future__ import annotations
 
 import bisect
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
@@ -88,8 +90,18 @@ class PositionReader:
             except Unreadable as exc:
                 raise PhraseUnsupported(str(exc)) from None
         found: dict[int, list[int]] = {}
+        arrays = "numpy" in sys.modules  # a one-shot search of a few postings need not load NumPy
         for segment in postings.segments:
             start = segment.offset
+            stored = segment.stored() if arrays and segment.stored is not None else None
+            kept = None if stored is None else stored.positions(segment.fieldname, segment.btext)
+            if kept is not None:
+                if len(kept[0]):
+                    last = bisect.bisect_right(docnums, start + int(kept[0][-1]))
+                    found.update(
+                        _kept_positions(kept, start, docnums[bisect.bisect_left(docnums, start) : last])
+                    )
+                continue
             first = bisect.bisect_left(docnums, start)
             headers = segment.headers()
             end = start + headers[-1].last
@@ -108,6 +120,26 @@ class PositionReader:
                     found[start + local] = value_positions(values[bisect.bisect_left(ids, local)])
                 at = upto
         return found
+
+
+def _kept_positions(kept: Any, start: int, docnums: Sequence[int]) -> dict[int, list[int]]:
+    """Positions from an arrays file's (docnums, ends, positions) of the ``docnums`` it holds."""
+    import numpy as np
+
+    ids, ends, every = kept
+    if not docnums:
+        return {}
+    local = np.asarray(docnums, dtype=np.int64) - start
+    rows = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
+    held = ids[rows] == local
+    rows, local = rows[held], local[held]
+    stops = ends[rows].astype(np.int64)
+    starts = np.where(rows > 0, ends[np.maximum(rows - 1, 0)], 0).astype(np.int64)
+    values = every.tolist() if len(every) <= 4 * len(rows) else None
+    found: dict[int, list[int]] = {}
+    for doc, begin, stop in zip((local + start).tolist(), starts.tolist(), stops.tolist(), strict=True):
+        found[doc] = values[begin:stop] if values is not None else every[begin:stop].tolist()
+    return found
 
 
 def adjacent(positions: list[list[int]]) -> bool:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh.writing import PostingPool
 
-from .schema import TEXT_FIELDS
+from .schema import TEXT_FIELDS, values_positions
 
 if TYPE_CHECKING:
     from .postings_arrays import ArraysWriter
@@ -163,7 +163,10 @@ def _postings(
                 triples = sorted(triples, key=itemgetter(0))
                 docnums, weights = [t[0] for t in triples], [t[1] for t in triples]
             if sink is not None:
-                sink.add(fieldname, text, docnums, weights)
+                # positions for phrases: read from the values here, once, not at every search
+                values = [t[2] for t in triples] if isinstance(triples, list) else flat[2::3]
+                positions = values_positions(values) if fieldname in sink.fields else None
+                sink.add(fieldname, text, docnums, weights, positions)
             for docnum, weight, value in triples:
                 yield fieldname, text, docnum, weight, value
         if sink is not None:

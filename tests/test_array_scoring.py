@@ -17,6 +17,7 @@ import pytest
 from searchidx import Index, array_scoring, ranking
 from searchidx.array_scoring import array_top
 from searchidx.models import SearchResults
+from searchidx.phrases import PositionReader
 from searchidx.postings_arrays import SegmentArrays
 from searchidx.render import matches_text, summary_line
 from searchidx.search import prepare
@@ -135,12 +136,18 @@ def _phrase_query(rng: random.Random) -> str:
     return f"{quoted} {words} date:2020-{rng.randint(1, 12):02d}".strip()
 
 
-@pytest.mark.parametrize("check_all", [1, 3, 256])
+@pytest.mark.parametrize(("check_all", "kept"), [(1, True), (3, False), (256, True)])
 def test_phrases_rank_as_the_dictionary_scorer_checking_the_best_bounds_first(
-    index: Index, check_all: int, monkeypatch: pytest.MonkeyPatch
+    index: Index, check_all: int, kept: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The top k exact (bit for bit); the total exact once every candidate is checked, else a lower bound."""
+    """The top k exact (bit for bit); the total exact once every candidate is checked, else a lower bound.
+
+    Positions from the arrays file, or (``kept`` False) from the blocks, as a segment
+    written by an older searchidx gives them.
+    """
     monkeypatch.setattr(array_scoring, "CHECK_ALL", check_all)
+    if not kept:
+        monkeypatch.setattr(SegmentArrays, "positions", lambda _self, _field, _term: None)
     cache = index._snapshot()
     rng = random.Random(check_all)
     compared = partial = 0
@@ -340,9 +347,13 @@ def test_a_date_window_makes_no_set_until_asked() -> None:
     assert as_set(frozenset({1})) == {1}
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["from blocks", "from the arrays file"])
 def test_a_phrase_checked_in_batches_decodes_each_block_once(
-    index: Index, monkeypatch: pytest.MonkeyPatch
+    index: Index, kept: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Blocks are decoded once each; none at all where the arrays file keeps the positions."""
+    if not kept:
+        monkeypatch.setattr(SegmentArrays, "positions", lambda _self, _field, _term: None)
     decoded: list[tuple[str, bytes, int, int]] = []
     values = SegmentPostings.values
 
@@ -355,4 +366,32 @@ def test_a_phrase_checked_in_batches_decodes_each_block_once(
     cache = index._snapshot()
     parsed, compiled = prepare(cache, '"oil crude"', mode="all")
     assert array_top(cache, parsed.query, compiled.allowed, 200) is not None
-    assert len(decoded) > 4 and len(decoded) == len(set(decoded))
+    if kept:
+        assert decoded == []
+    else:
+        assert len(decoded) > 4 and len(decoded) == len(set(decoded))
+
+
+def test_positions_in_the_arrays_file_are_the_blocks_positions(
+    index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = index._snapshot()
+    words = [w for w in WORDS if cache.term_postings("body", w).segments][:6]
+    everything = sorted(range(cache.doc_count_all()))
+    kept = {}
+    for word in words:
+        kept[word] = PositionReader(cache).positions("body", word, _holding(cache, word, everything))
+    monkeypatch.setattr(SegmentArrays, "positions", lambda _self, _field, _term: None)
+    for word in words:
+        from_blocks = PositionReader(cache).positions("body", word, _holding(cache, word, everything))
+        assert kept[word] == from_blocks and len(from_blocks) > 3, word
+        assert all(positions == sorted(positions) and positions for positions in from_blocks.values())
+
+
+def _holding(cache: Any, word: str, docnums: list[int]) -> list[int]:
+    holding = set()
+    for segment in cache.term_postings("body", word).segments:
+        for header in segment.headers():
+            ids, _values = segment.values(header)
+            holding.update(segment.offset + i for i in ids)
+    return [d for d in docnums if d in holding]

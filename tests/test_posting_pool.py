@@ -172,3 +172,131 @@ def test_the_arrays_file_is_written_only_when_every_posting_is_read(tmp_path: Pa
             next(postings)
         postings.close()  # the codec failed, or never started
         assert not list(folder.iterdir())
+
+
+def test_merged_and_new_segments_keep_every_terms_positions(tmp_path: Path) -> None:
+    """New documents' positions come from the analysis, a merge's from Whoosh's values: the same."""
+    from searchidx import Index
+    from searchidx.snapshot.postings import leaf_matcher, value_positions
+
+    def feed(name: str, count: int, start: int) -> Path:
+        path = tmp_path / name
+        words = "oil gold wheat talks price crude ceasefire market".split()
+        lines = [
+            f'{{"id": "d{n}", "title": "Report {n}", "text": "'
+            + " ".join(words[(n * k) % len(words)] for k in range(3, 3 + 40 + n % 7))
+            + '"}'
+            for n in range(start, start + count)
+        ]
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    index = Index.build(tmp_path / "ix", [feed("0.jsonl", 30, 0)], workers=1, entities=False)
+    for batch in range(1, 12):  # small commits: Whoosh merges small segments on commit
+        index.update([feed(f"{batch}.jsonl", 3, 100 * batch)], workers=1)
+    snapshot = index._snapshot()
+    leaves = [leaf for leaf, _offset in snapshot._searcher.reader().leaf_readers()]
+    assert len(leaves) < 12  # some were merged
+    checked = 0
+    for leaf in leaves:
+        stored = snapshot._arrays_file(leaf)
+        assert stored is not None
+        for fieldname in ("title", "body"):
+            for btext in leaf.lexicon(fieldname):
+                matcher, _deleted = leaf_matcher(leaf, fieldname, btext)
+                expected: list[tuple[int, list[int]]] = []
+                while matcher.is_active():
+                    expected.append((matcher.id(), value_positions(matcher.value())))
+                    matcher.next()
+                kept = stored.positions(fieldname, btext)
+                assert kept is not None, btext
+                ids, ends, every = kept
+                starts = [0, *ends.tolist()[:-1]]
+                got = [
+                    (doc, every[begin:end].tolist())
+                    for doc, begin, end in zip(ids.tolist(), starts, ends.tolist(), strict=True)
+                ]
+                assert got == expected, btext
+                checked += 1
+    assert checked > 20
+    index.close()
+
+
+def test_positions_past_uint16_are_kept_wide_and_a_version_2_file_still_reads(tmp_path: Path) -> None:
+    import json
+    from array import array
+
+    from searchidx.postings_arrays import ArraysWriter, SegmentArrays
+
+    writer = ArraysWriter(tmp_path / "s.arrays", "MAIN_s", ("body",), 0o600)
+    short = (array("I", [1, 5, 0]), array("I", [2, 1]))
+    wide = (array("I", [3, 70_000]), array("I", [2]))
+    writer.add("body", b"a", [0, 4], [2.0, 1.0], short)
+    writer.add("body", b"b", [2], [2.0], wide)
+    writer.add("body", b"c", [3], [1.0], None)  # a merged term without positions
+    writer.finish()
+    data = (tmp_path / "s.arrays").read_bytes()
+    stored = SegmentArrays.open(memoryview(data), "MAIN_s")
+    assert stored is not None
+    for term, docs, positions in ((b"a", [0, 4], [[1, 5], [0]]), (b"b", [2], [[3, 70_000]])):
+        ids, ends, every = stored.positions("body", term)  # type: ignore[misc]
+        starts = [0, *ends.tolist()[:-1]]
+        assert ids.tolist() == docs
+        assert [every[s:e].tolist() for s, e in zip(starts, ends.tolist(), strict=True)] == positions
+    assert stored.positions("body", b"c") is None and stored.get("body", b"c") is not None
+    assert stored.positions("body", b"zz") is None
+    # Version 2 (no positions): its postings read, its positions not
+    footer_at = data.rindex(b'{"version"')
+    footer = json.loads(data[footer_at:-16])
+    footer["version"] = 2
+    for table in footer["fields"].values():
+        del table["positions"], table["short"]
+    old = json.dumps(footer).encode()
+    v2 = data[:footer_at] + old + len(old).to_bytes(8, "little") + data[-8:]
+    stored = SegmentArrays.open(memoryview(v2), "MAIN_s")
+    assert stored is not None and stored.positions("body", b"a") is None
+    assert stored.get("body", b"a")[0].tolist() == [0, 4]  # type: ignore[index]
+
+
+def test_postings_put_in_order_take_their_positions_along() -> None:
+    """Postings merged in out of docnum order: the positions read from their values follow them."""
+    from searchidx.posting_pool import _postings
+    from searchidx.schema import text_postings
+
+    def value(text: str) -> bytes:
+        return dict((t, v) for t, _f, _w, v in text_postings(text))[b"gold"]
+
+    got: list[tuple] = []
+
+    class Sink:
+        fields = frozenset({"body"})
+
+        def add(self, *args: object) -> None:
+            got.append(args)
+
+        def finish(self) -> None: ...
+
+    flat = [7, 1.0, value("oil gold"), 2, 1.0, value("gold gold oil gold"), 5, 2.0, value("a b c gold")]
+    yielded = list(_postings([("body", b"gold", flat)], lambda: Sink()))  # type: ignore[arg-type, return-value]
+    assert [p[2] for p in yielded] == [2, 5, 7]
+    [(_field, _term, docnums, _weights, (every, counts))] = got
+    assert docnums == [2, 5, 7]
+    assert every.tolist() == [0, 1, 3, 2, 1] and counts.tolist() == [3, 1, 1]  # "a b c": "a" is no term
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 100_000), min_size=1, max_size=5, unique=True), max_size=6))
+def test_positions_read_from_values_are_the_unpickled_ones(documents: list[list[int]]) -> None:
+    """The one-occurrence shortcut (the pickle's first opcode) and unpickling agree, at every width."""
+    from whoosh.formats import Characters
+
+    from searchidx.schema import value_positions, values_positions
+
+    encoded = [
+        Characters().encode([(p, 2 * p, 2 * p + 1) for p in sorted(positions)]) for positions in documents
+    ]
+    every, counts = values_positions(encoded)  # type: ignore[misc]
+    assert counts.tolist() == [len(positions) for positions in documents]
+    assert every.tolist() == [p for positions in documents for p in sorted(positions)]
+    assert every.tolist() == [p for value in encoded for p in value_positions(value)]
+    assert values_positions([*encoded, None]) is None

@@ -36,6 +36,7 @@ from whoosh.filedb.compound import CompoundStorage
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
+from ..schema import value_positions
 from .mapped import track as track_map
 from .protocols import BlockMatcher
 
@@ -276,16 +277,6 @@ def block_values(data: bytes, header: BlockHeader) -> tuple[list[int], tuple[byt
     raw = data[header.start : header.end]
     ids, _weights, values = pickle.loads(zlib.decompress(raw) if header.compressed else raw)
     return list(accumulate(ids)), values
-
-
-def value_positions(value: bytes) -> list[int]:
-    """A posting's positions from its value (:func:`block_values`).
-
-    A value is a ``pack_uint`` count and a pickled list of ``(position, start, end)`` deltas,
-    as ``whoosh.formats.Characters.decode_positions`` reads it.
-    """
-    codes = pickle.loads(value[_INT.size :] if value.endswith(b".") else value[_INT.size :] + b".")
-    return list(accumulate(code[0] for code in codes))
 
 
 def _front_size(count: int) -> int:
