@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .schema import build_schema, decode_entities, live_column
-from .segments import whoosh_index
 from .storage import ENTITIES_FILE, STORIES_FILE, read_vocabulary, reading, write_json
+from .whoosh_files import whoosh_index
 
 __all__ = ["save_resolution", "save_stories"]
 

@@ -2,8 +2,9 @@
 
 The facade only delegates: :mod:`searchidx.opening` checks and opens an index
 and keeps its :class:`~searchidx.snapshot.Snapshot` current across commits,
-:mod:`searchidx.writing` writes (under the lock, one commit per run), and
-:mod:`searchidx.search` and :mod:`searchidx.facets` read through the snapshot.
+:mod:`searchidx.writing` writes (under the lock, one commit per run), and the
+queries (:class:`~searchidx.index_queries.IndexQueries`, a base class) hand the
+snapshot to :mod:`searchidx.search` and :mod:`searchidx.facets`.
 """
 
 from __future__ import annotations
@@ -12,28 +13,27 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import Any
 
 from .errors import IndexNotFound, IndexOptionError
 from .filters import DateLike as DateLike
-from .filters import FilterKeywords, Filters, Mode, resolve_filters
 from .filters import Sort as Sort
-from .models import Document, Facets, IndexReport, IndexStats, SearchResults
+from .index_queries import IndexQueries
+from .models import IndexReport, IndexStats
 from .opening import DEFAULT_INDEX, LOCK_TIMEOUT, Reader, open_checked, recorded_meta, resolve_index_path
 from .storage import META_FILE, check_apart, inspect_location, write_lock
 from .writing import Progress, Run, committed, create, split_sources, versions, write
 
-if TYPE_CHECKING:
-    from .snapshot import Snapshot
-
 __all__ = ["DEFAULT_INDEX", "META_FILE", "Index", "resolve_index_path"]
 
 
-class Index:
+class Index(IndexQueries):
     """A searchidx index on disk.
 
     Use :meth:`open` for an existing index and :meth:`build` to create or
-    refresh one from article files. An ``Index`` is a context manager.
+    refresh one from article files; :meth:`search`, :meth:`count`,
+    :meth:`facets` and :meth:`document` come from :class:`IndexQueries`. An
+    ``Index`` is a context manager.
 
     One ``Index`` serves one thread at a time (Whoosh readers share file
     positions): guard it with a lock, as the TUI does, or open one per thread.
@@ -191,6 +191,25 @@ class Index:
             raise IndexNotFound(str(path))
         return tuple(str(r) for r in recorded_meta(Path(path)).get("roots", []))
 
+    @classmethod
+    def open_for_search(
+        cls, explicit: str | os.PathLike[str] | None = None, announce: Callable[[str], None] | None = None
+    ) -> Index:
+        """Open the configured index; build the default one from the bundled seeds if missing.
+
+        Args:
+            explicit: ``--index`` value, if any (then nothing is built).
+            announce: Told, in one line, when the bundled seeds are being indexed.
+        """
+        from .ingest import bundled_seeds
+
+        path, configured = resolve_index_path(explicit)
+        if not configured and not path.exists():
+            if announce is not None:
+                announce(f"no index at ./{path}; building one from the bundled seed articles")
+            return cls.build(path, [bundled_seeds()])
+        return cls.open(path)
+
     # ---- writing -----------------------------------------------------------------------
 
     def update(
@@ -256,157 +275,7 @@ class Index:
         self._reader.refresh()
         return report
 
-    # ---- reading -----------------------------------------------------------------------
-
-    def _snapshot(self) -> Snapshot:
-        """The current snapshot (a commit since the last call brings a new one)."""
-        return self._reader.snapshot()
-
-    def search(
-        self,
-        query: str,
-        *,
-        filters: Filters | None = None,
-        limit: int = 10,
-        offset: int = 0,
-        sort: Sort = "relevance",
-        mode: Mode = "all",
-        highlight: bool = True,
-        prefix_terms: int = 16,
-        should_stop: Callable[[], bool] | None = None,
-        fold: bool = True,
-        **deprecated: Unpack[FilterKeywords],
-    ) -> SearchResults:
-        """Search the index.
-
-        Args:
-            query: Query text (see the README's query syntax).
-            filters: Dates and people, places and organisations every hit must match.
-            limit: Maximum hits to return.
-            offset: Hits to skip (for paging).
-            sort: ``"relevance"``, ``"newest"`` or ``"oldest"``.
-            mode: ``"all"`` terms must match, or ``"any"`` (ranked OR).
-            highlight: Build snippets and match offsets (off saves ~1 ms a hit).
-            prefix_terms: How many of the most frequent completions a ``word*`` expands to.
-            should_stop: Polled while matching; when it returns True the search raises
-                :class:`SearchCancelled` (live search abandons searches a keystroke made stale).
-            fold: Show each story once: copies of a better-ranked hit (re-sent, corrected,
-                or carried by another outlet) are folded into it and listed in its
-                ``copies``; ``limit``, ``offset`` and ``total`` count stories. False lists
-                and counts every article.
-            **deprecated: ``since``, ``until``, ``people``, ``places``, ``orgs``: the
-                fields of :class:`Filters`, as keywords (a DeprecationWarning; removed in 0.3).
-
-        Returns:
-            Frozen results; nothing in them refers to the open index.
-
-        Raises:
-            QueryError: The query or a date cannot be understood (``.position`` says where).
-            SearchOptionError: An unknown ``sort`` or ``mode``, or a negative ``limit``,
-                ``offset`` or ``prefix_terms``.
-            TypeError: ``filters`` together with deprecated filter keywords.
-        """
-        from .search import run_search
-
-        chosen = resolve_filters(filters, deprecated, "search")
-        with self._reader.using() as snapshot:
-            return run_search(
-                snapshot,
-                query,
-                filters=chosen,
-                limit=limit,
-                offset=offset,
-                sort=sort,
-                mode=mode,
-                highlight=highlight,
-                prefix_terms=prefix_terms,
-                should_stop=should_stop,
-                fold=fold,
-            )
-
-    def count(
-        self,
-        query: str,
-        *,
-        filters: Filters | None = None,
-        mode: Mode = "all",
-        prefix_terms: int = 16,
-        fold: bool = True,
-        **deprecated: Unpack[FilterKeywords],
-    ) -> int:
-        """The exact number of stories matching ``query`` (no hits made; never a lower bound).
-
-        ``filters``, ``mode``, ``prefix_terms``, ``fold`` (False: count every copy of
-        a story) and the deprecated filter keywords are as in :meth:`search`.
-
-        Raises:
-            QueryError: The query or a date cannot be understood.
-            SearchOptionError: An unknown ``mode`` or a negative ``prefix_terms``.
-        """
-        chosen = resolve_filters(filters, deprecated, "count")
-        return self.search(
-            query, filters=chosen, limit=0, mode=mode, highlight=False, prefix_terms=prefix_terms, fold=fold
-        ).total
-
-    def facets(
-        self,
-        query: str = "",
-        *,
-        filters: Filters | None = None,
-        limit: int = 10,
-        mode: Mode = "all",
-        should_stop: Callable[[], bool] | None = None,
-        fold: bool = True,
-        **deprecated: Unpack[FilterKeywords],
-    ) -> Facets:
-        """Top people, places and organisations among the matching stories, and a month histogram.
-
-        An empty ``query`` means every article. A story carried by several copies
-        counts once; ``fold=False`` counts every copy. ``filters``, ``mode`` and the
-        deprecated filter keywords are as in :meth:`search`.
-
-        Raises:
-            QueryError: The query or a date cannot be understood.
-            SearchOptionError: An unknown ``mode`` or a negative ``limit``.
-            SearchCancelled: ``should_stop`` returned True while counting.
-            TypeError: ``filters`` together with deprecated filter keywords.
-        """
-        from .facets import run_facets
-
-        chosen = resolve_filters(filters, deprecated, "facets")
-        with self._reader.using() as snapshot:
-            return run_facets(
-                snapshot, query, limit=limit, mode=mode, filters=chosen, should_stop=should_stop, fold=fold
-            )
-
-    def document(self, doc_id: str, query: str = "") -> Document | None:
-        """Return one whole article with the offsets of every match of ``query``.
-
-        Returns ``None`` when no article has that id. An invalid ``query`` gives no matches.
-        """
-        from .search import load_document
-
-        with self._reader.using() as snapshot:
-            return load_document(snapshot, doc_id, query)
-
-    @classmethod
-    def open_for_search(
-        cls, explicit: str | os.PathLike[str] | None = None, announce: Callable[[str], None] | None = None
-    ) -> Index:
-        """Open the configured index; build the default one from the bundled seeds if missing.
-
-        Args:
-            explicit: ``--index`` value, if any (then nothing is built).
-            announce: Told, in one line, when the bundled seeds are being indexed.
-        """
-        from .ingest import bundled_seeds
-
-        path, configured = resolve_index_path(explicit)
-        if not configured and not path.exists():
-            if announce is not None:
-                announce(f"no index at ./{path}; building one from the bundled seed articles")
-            return cls.build(path, [bundled_seeds()])
-        return cls.open(path)
+    # ---- describing (the queries are IndexQueries') -------------------------------------
 
     def stats(self) -> IndexStats:
         """Return document and story counts, date range, size on disk and versions."""

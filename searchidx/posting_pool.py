@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh.writing import PostingPool
 
-from .schema import TEXT_FIELDS, values_positions
+from .position_values import values_positions
+from .schema import TEXT_FIELDS
 
 if TYPE_CHECKING:
     from .postings_arrays import ArraysWriter

@@ -7,7 +7,7 @@ existing indexes. :data:`SCHEMA_VERSION` and the tokenizer's stored
 
 One of the three places allowed Whoosh's internals (``tests/test_layering.py``):
 :mod:`.schema` defines the format, :mod:`searchidx.snapshot` reads it, and
-:mod:`.segments`, :mod:`.writing` and :mod:`.storage` write it. Here: the
+:mod:`.whoosh_files`, :mod:`.writing` and :mod:`.storage` write it. Here: the
 fields, columns and tokenizer classes, and postings encoded as Whoosh's
 ``Characters`` and ``Positions`` formats would (``pack_uint`` and pickled
 deltas); ``tests/test_whoosh_shape.py`` and ``tests/test_storage_schema.py``
@@ -135,11 +135,6 @@ _NAMES = EntityTokenizer()
 #: ``(term bytes, frequency, weight, encoded positions and characters)`` per distinct term:
 #: what a Whoosh field's ``index()`` yields.
 Postings = list[tuple[bytes, int, float, bytes]]
-_UINT = len(pack_uint(0))  # the count before a value's pickle
-# A value of one occurrence: its count, then PROTO 2, EMPTY_LIST, BINPUT 0, the first delta.
-_ONCE = pack_uint(1) + b"\x80\x02]q\x00"
-_FIRST = len(_ONCE)
-_BININT1, _BININT2 = ord("K"), ord("M")
 
 
 def text_postings(value: str, boost: float = 1.0) -> Postings:
@@ -164,44 +159,6 @@ def text_postings(value: str, boost: float = 1.0) -> Postings:
         (term.encode(), len(deltas), len(deltas) * boost, pack_uint(len(deltas)) + dumps(deltas, 2))
         for term, (_pos, _end, deltas) in seen.items()
     ]
-
-
-def value_positions(value: bytes) -> list[int]:
-    """A posting's positions from its value (the encoding :func:`text_postings` writes).
-
-    A value is a ``pack_uint`` count and a pickled list of ``(position, start, end)`` deltas,
-    as ``whoosh.formats.Characters.decode_positions`` reads it.
-    """
-    codes = pickle.loads(value[_UINT:] if value.endswith(b".") else value[_UINT:] + b".")
-    return list(itertools.accumulate(code[0] for code in codes))
-
-
-def values_positions(values: Sequence[bytes | None]) -> tuple[array[int], array[int]] | None:
-    """Postings' positions from their values, one after the other, and how many each has.
-
-    None if a value is missing. Three postings in four hold their word once: their one
-    position is read straight from the pickle's first opcode (``BININT1``/``BININT2``
-    after ``PROTO 2``, ``EMPTY_LIST``, ``BINPUT 0``), a fraction of what unpickling costs;
-    the others are unpickled (:func:`value_positions`).
-    """
-    every, counts = array("I"), array("I")
-    for value in values:
-        if value is None:
-            return None
-        if value.startswith(_ONCE):
-            opcode = value[_FIRST]
-            if opcode == _BININT1:
-                every.append(value[_FIRST + 1])
-                counts.append(1)
-                continue
-            if opcode == _BININT2:
-                every.append(value[_FIRST + 1] | value[_FIRST + 2] << 8)
-                counts.append(1)
-                continue
-        found = value_positions(value)
-        every.extend(found)
-        counts.append(len(found))
-    return every, counts
 
 
 class NewsText(fields.TEXT):  # type: ignore[misc]

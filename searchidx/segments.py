@@ -13,14 +13,8 @@ worker, leaves only unlisted files, which the parent removes. The parent holds
 the write lock throughout; the workers write into the index directory (on
 storage they share, for a cluster) without it.
 
-The one place that writes Whoosh's internals (``tests/test_layering.py``:
-:mod:`searchidx.snapshot` reads them, :mod:`.schema` defines the format). Here:
-``SegmentWriter(_lk=False)`` (:func:`segment_writer`: the caller holds
-searchidx's lock), ``_finalize_segment`` (a finished segment, not yet listed),
-``_close_segment`` (a worker with nothing to hand over), a ``FileIndex`` that
-ignores the table of contents (:func:`whoosh_index` with ``fresh``: a rebuild),
-``TOC._latest_generation`` and ``clean_files`` (:func:`discard_uncommitted`);
-``tests/test_whoosh_shape.py`` fails if Whoosh changes them.
+Whoosh's internals are not used here: the segment writers, the fresh index
+object and finishing or closing a segment come from :mod:`.whoosh_files`.
 """
 
 from __future__ import annotations
@@ -28,7 +22,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import os
-import shutil
 import socket
 import threading
 import time
@@ -42,16 +35,8 @@ from typing import TYPE_CHECKING, Any
 from . import analysis
 from .errors import ClusterError, IndexingInterrupted
 from .models import Article
-from .storage import (
-    ENTITIES_FILE,
-    FEEDS_FILE,
-    FILES_FILE,
-    INDEX_NAME,
-    META_FILE,
-    OURS_RE,
-    STEMS_FILE,
-    STORIES_FILE,
-)
+from .storage import META_FILE
+from .whoosh_files import close_segment, finalize_segment, segment_writer, whoosh_index
 
 if TYPE_CHECKING:  # the search side loads this module; executors are for indexing runs only
     from .executors import Slots
@@ -60,12 +45,9 @@ __all__ = [
     "PARALLEL_MIN",
     "SegmentJob",
     "SegmentPool",
-    "discard_uncommitted",
     "drop_segment",
     "finish_segment",
-    "segment_writer",
     "versions",
-    "whoosh_index",
     "write_batch",
 ]
 
@@ -144,7 +126,7 @@ def _opened(job: SegmentJob) -> _Open | None:
                 if now - old.used > STALE_SECONDS and old.lock.acquire(blocking=False):
                     del _OPEN[other]
                     try:
-                        _close(old.writer)
+                        close_segment(old.writer)
                     finally:
                         old.lock.release()
             state = _OPEN[key] = _Open(job)
@@ -209,9 +191,9 @@ def finish_segment(job: SegmentJob) -> tuple[Any, dict[str, str], int]:
     with state.lock:
         writer = state.writer
         if not state.written:
-            writer._close_segment()
+            close_segment(writer)
             return None, {}, 0
-        return writer._finalize_segment(), state.recorded, state.written
+        return finalize_segment(writer), state.recorded, state.written
 
 
 def drop_segment(job: SegmentJob) -> None:
@@ -225,12 +207,7 @@ def drop_segment(job: SegmentJob) -> None:
         state = _OPEN.pop((job.run, job.slot), None)
     if state is not None:
         with state.lock:
-            _close(state.writer)
-
-
-def _close(writer: Any) -> None:
-    """Close an unfinished segment's files (not ``cancel()``: that removes the temp dir others use)."""
-    writer._close_segment()
+            close_segment(state.writer)
 
 
 class SegmentPool:
@@ -361,81 +338,3 @@ class SegmentPool:
                             drops.append(executor.submit(drop_segment, job))
                 wait(drops, timeout=DROP_SECONDS)
         self.slots.close(abandon=not self.finished)
-
-
-def segment_writer(ix: Any) -> Any:
-    """A Whoosh ``SegmentWriter`` over ``ix`` that takes no lock: the caller holds searchidx's."""
-    from whoosh.writing import SegmentWriter
-
-    from .posting_pool import install
-
-    return install(SegmentWriter(ix, _lk=False))
-
-
-class _Fresh:
-    """A table of contents that starts over: no segments, the next generation after every file's."""
-
-    def __init__(self, storage: Any, schema: Any) -> None:
-        from whoosh.index import TOC
-
-        self.generation = TOC._latest_generation(storage, INDEX_NAME)
-        self.schema = schema
-        self.segments: list[Any] = []
-
-
-def whoosh_index(path: Path, schema: Any, *, fresh: bool = False) -> Any:
-    """A Whoosh index object over ``path`` that uses ``schema`` (never the pickled one).
-
-    With ``fresh``, a writer from it ignores the current table of contents: its
-    commit lists only the segments it wrote, replacing the whole index in one
-    atomic step (how a rebuild works, even over a damaged or foreign index).
-    """
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import FileIndex
-
-    storage = FileStorage(str(path))
-    if not fresh:
-        return FileIndex(storage, schema=schema, indexname=INDEX_NAME)
-
-    class FreshIndex(FileIndex):  # type: ignore[misc]
-        def __init__(self) -> None:  # FileIndex's own would read the table of contents
-            self.storage, self._schema, self.indexname = storage, schema, INDEX_NAME
-
-        def _read_toc(self) -> Any:
-            return _Fresh(self.storage, self._schema)
-
-    return FreshIndex()
-
-
-def discard_uncommitted(path: Path, *, everything: bool = False) -> None:
-    """Delete files a failed or empty run left: segments no commit lists, temporary files.
-
-    Call it holding the write lock (another writer's segments would look
-    unlisted). With ``everything``, remove all of searchidx's files (a first
-    build that failed leaves the directory as it found it, lock file aside).
-    Only names searchidx and Whoosh create are touched.
-    """
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import TOC, clean_files
-
-    storage = FileStorage(str(path))
-    generation, segments = -1, []
-    if not everything:
-        generation = TOC._latest_generation(storage, INDEX_NAME)
-        if generation >= 0:
-            from .schema import build_schema
-
-            segments = TOC.read(storage, INDEX_NAME, generation, schema=build_schema()).segments
-    clean_files(storage, INDEX_NAME, generation, segments)
-    for name in os.listdir(path):
-        if OURS_RE.match(name) and (".toc." in name or name.endswith(".tmp")):
-            _remove(path / name)
-    shutil.rmtree(path / f"{INDEX_NAME}.tmp", ignore_errors=True)
-    if everything:
-        for name in (META_FILE, STEMS_FILE, ENTITIES_FILE, FILES_FILE, FEEDS_FILE, STORIES_FILE):
-            _remove(path / name)
-
-
-def _remove(item: Path) -> None:
-    with suppress(FileNotFoundError):
-        item.unlink()

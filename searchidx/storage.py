@@ -7,7 +7,7 @@ failures into one error. Nothing here deletes or moves a file whose name
 searchidx or Whoosh did not give it.
 
 Whoosh's tables of contents and segment files are written and cleaned up by
-:mod:`.segments`, the one place that writes Whoosh's internals.
+:mod:`.whoosh_files`, the one place that writes Whoosh's internals.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ next run may skip) are rewritten after each commit, and so are ``stories.json`` 
 ``entities.json`` (one name per entity across the collection), by :mod:`.collection_files`.
 
 Whoosh's internals are not used here: the writer, the fresh index object and
-the clean-up of uncommitted files come from :mod:`.segments`, the one place
+the clean-up of uncommitted files come from :mod:`.whoosh_files`, the one place
 that writes them.
 """
 
@@ -32,7 +32,6 @@ from .collection_files import save_resolution, save_stories
 from .errors import IndexVersionError, IndexWriteError, SourceNotFound
 from .models import IndexReport
 from .schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema
-from .segments import discard_uncommitted, segment_writer, whoosh_index
 from .storage import (
     FEEDS_FILE,
     FILES_FILE,
@@ -48,6 +47,7 @@ from .storage import (
     write_json,
     write_lock,
 )
+from .whoosh_files import discard_uncommitted, segment_writer, whoosh_index
 
 __all__ = [
     "Progress",

@@ -286,7 +286,7 @@ def test_offsets_are_those_of_tokenize(text: str, count: int) -> None:
 def _entity_rows(where: Path) -> dict[str, tuple[bytes, Any]]:
     """Each article's entities: the facet column and the stored names."""
     from searchidx.schema import build_schema, live_column
-    from searchidx.segments import whoosh_index
+    from searchidx.whoosh_files import whoosh_index
 
     with whoosh_index(where, build_schema()).reader() as reader:
         ids = dict(live_column(reader, "id"))

@@ -91,7 +91,7 @@ def test_many_runs_are_merged_first(monkeypatch) -> None:
 
 def _all_postings(path: Path) -> list[tuple]:
     from searchidx.schema import build_schema
-    from searchidx.segments import whoosh_index
+    from searchidx.whoosh_files import whoosh_index
 
     with whoosh_index(path, build_schema()).reader() as reader:
         found = []
@@ -115,7 +115,7 @@ def test_a_segment_writer_spilling_runs_writes_whooshs_index(
 
     from searchidx.models import Article
     from searchidx.schema import build_schema, document
-    from searchidx.segments import segment_writer, whoosh_index
+    from searchidx.whoosh_files import segment_writer, whoosh_index
 
     articles = [
         Article(
@@ -290,7 +290,7 @@ def test_positions_read_from_values_are_the_unpickled_ones(documents: list[list[
     """The one-occurrence shortcut (the pickle's first opcode) and unpickling agree, at every width."""
     from whoosh.formats import Characters
 
-    from searchidx.schema import value_positions, values_positions
+    from searchidx.position_values import value_positions, values_positions
 
     encoded = [
         Characters().encode([(p, 2 * p, 2 * p + 1) for p in sorted(positions)]) for positions in documents

@@ -1,7 +1,7 @@
 """The Whoosh internals searchidx uses must exist, with the shape it expects.
 
 :mod:`searchidx.snapshot` reads private attributes and codec classes of
-Whoosh-Reloaded (listed in :mod:`searchidx.snapshot.protocols`); segments
+Whoosh-Reloaded (listed in :mod:`searchidx.snapshot.protocols`); whoosh_files
 writes segments and tables of contents through private calls; schema encodes
 postings in Whoosh's own format. An upgrade that renames
 or reshapes any of them must fail here, by name, rather than as a wrong score
@@ -25,11 +25,11 @@ from whoosh import query as wq
 
 from searchidx import Article, Index
 from searchidx.schema import NewsTokenizer, build_schema, column_values, document, live_column, text_postings
-from searchidx.segments import whoosh_index
 from searchidx.snapshot import BlockMatcher, Snapshot, WhooshReader, WhooshSearcher
 from searchidx.snapshot.columns import MISSING, DateColumn
 from searchidx.snapshot.postings import code_lengths, length_codes
 from searchidx.storage import INDEX_NAME
+from searchidx.whoosh_files import whoosh_index
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "searchidx" / "snapshot"
 
@@ -223,12 +223,12 @@ def test_multiterm_queries_still_expand_through_btexts(snapshot: Snapshot) -> No
     assert hasattr(wq.FuzzyTerm("body", "gold"), "_btexts")
 
 
-# ---- The other places: segments writes Whoosh's internals, schema formats them ----
+# ---- The other places: whoosh_files writes Whoosh's internals, schema formats them ----
 
 #: What tests/test_layering.py counts as Whoosh internals in each writing and format place, each
 #: exercised by a test below. A new use must be added here, with a test, or this check fails.
 WRITE_AND_FORMAT = {
-    "searchidx.segments": {
+    "searchidx.whoosh_files": {
         "from whoosh.writing import SegmentWriter",
         "writer._close_segment",
         "writer._finalize_segment",
@@ -298,7 +298,7 @@ def test_segments_are_written_apart_and_listed_by_one_commit(tmp_path: Path) -> 
 
 
 def test_the_table_of_contents_generation_and_cleanup_are_whooshs(tmp_path: Path) -> None:
-    """What segments reads of Whoosh: ``TOC._latest_generation``, ``clean_files``, ``FileIndex``."""
+    """What whoosh_files reads of Whoosh: ``TOC._latest_generation``, ``clean_files``, ``FileIndex``."""
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC, FileIndex, clean_files
     from whoosh.writing import SegmentWriter

@@ -10,14 +10,15 @@ and :mod:`searchidx.array_scoring` score it, :mod:`searchidx.search` and
 
 This package is one of the three places allowed Whoosh's internals (private
 attributes, codec classes such as ``W3LeafMatcher``, column readers): here
-they are **read**; the writing side (:mod:`searchidx.segments`,
+they are **read**; the writing side (:mod:`searchidx.whoosh_files`,
 :mod:`searchidx.writing`, :mod:`searchidx.storage`) **writes** them, and
 :mod:`searchidx.schema` defines the **format**. ``tests/test_layering.py``
 enforces the rule; ``tests/test_whoosh_shape.py`` fails loudly if the
 installed Whoosh no longer has the private attributes and classes read here
 (:mod:`.protocols` lists them).
 
-Modules: :mod:`.searcher` (the :class:`Snapshot`), :mod:`.postings` (posting
+Modules: :mod:`.searcher` (the :class:`Snapshot`), :mod:`.vocabulary` (its word
+lookups: the words, document frequencies, expansions), :mod:`.postings` (posting
 blocks decoded in bulk, page matches), :mod:`.columns` (the date column),
 :mod:`.arrays` (a term's postings as NumPy arrays, from the segment's arrays file,
 :mod:`searchidx.postings_arrays`, or its blocks), :mod:`.protocols` (the Whoosh calls made, as

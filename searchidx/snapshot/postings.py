@@ -36,7 +36,7 @@ from whoosh.filedb.compound import CompoundStorage
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
-from ..schema import value_positions
+from ..position_values import value_positions
 from .mapped import track as track_map
 from .protocols import BlockMatcher
 

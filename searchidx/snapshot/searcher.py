@@ -2,25 +2,23 @@
 
 Documents, dates, field lengths and norms, posting blocks, docsets, Whoosh's
 own scoring, page matches, stored fields, the term-score cache, the
-vocabulary and the entity resolution all come through it; see the package's
-docstring (:mod:`searchidx.snapshot`) for the rule it keeps.
+vocabulary (its lookups are :mod:`.vocabulary`'s) and the entity resolution all
+come through it; see the package's docstring (:mod:`searchidx.snapshot`) for the
+rule it keeps.
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
-import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import analysis
 from ..schema import TEXT_FIELDS
-from ..storage import read_vocabulary
 from . import budget, matching
-from .budget import LRU_ENTRY_BYTES, ByteLRU, posting_scores_bytes, str_list_bytes
+from .budget import ByteLRU, posting_scores_bytes
 from .columns import DateColumn, DocColumn, EntityColumn, entity_rows
 from .mapped import install as install_mapped_reads
 from .postings import (
@@ -35,6 +33,7 @@ from .postings import (
     segment_file,
 )
 from .protocols import WhooshSearcher
+from .vocabulary import WordLookups
 
 if TYPE_CHECKING:
     from whoosh import query as wq
@@ -47,12 +46,13 @@ if TYPE_CHECKING:
 __all__ = ["Snapshot"]
 
 
-class Snapshot:
+class Snapshot(WordLookups):
     """One open Whoosh searcher and what is read or derived from it, built lazily.
 
     Everything here describes the index as of the searcher's generation; a
     commit since brings a new snapshot. Never shared between threads at once
-    (Whoosh readers share file positions).
+    (Whoosh readers share file positions). The vocabulary, document frequencies
+    and expansions come from :class:`~.vocabulary.WordLookups`.
     """
 
     def __init__(self, searcher: WhooshSearcher, *, entities: bool = True, path: Path | None = None) -> None:
@@ -60,18 +60,9 @@ class Snapshot:
         self.path = path  # the index directory, for the files written beside each commit
         self.entities = entities  # False for an index built with --no-entities
         self._dates: DateColumn | None = None
-        #: This index's words and their stems (``stems.json``), read when first needed.
-        self.vocabulary: Mapping[str, str] | None = None
-        self._words: list[str] | None = None
         # The caches: each holds at most its byte budget (:mod:`.budget`).
         budgets = self.budgets = budget.BUDGETS
-        self._frequency: ByteLRU[str, int] = ByteLRU(budgets.frequencies // 2, _frequency_bytes)
-        self._field_frequency: ByteLRU[tuple[str, str], int] = ByteLRU(
-            budgets.frequencies - budgets.frequencies // 2, _field_frequency_bytes
-        )
-        self._expansions: ByteLRU[tuple[str, str, int], list[str]] = ByteLRU(
-            budgets.expansions, _expansion_bytes
-        )
+        self._open_lookups(budgets)  # the vocabulary, frequencies and expansions
         self._term_scores: ByteLRU[tuple[str, str], TermScores] = ByteLRU(
             budgets.term_scores, posting_scores_bytes
         )
@@ -276,12 +267,6 @@ class Snapshot:
             "frequencies": self._frequency.bytes + self._field_frequency.bytes,
         }
 
-    def forget_lookups(self) -> None:
-        """Empty the remembered expansions and document frequencies (for cold benchmarks)."""
-        self._expansions.clear()
-        self._field_frequency.clear()
-        self._frequency.clear()
-
     # ---- matching ----------------------------------------------------------------------
 
     def docset(self, query: wq.Query) -> set[int]:
@@ -389,78 +374,3 @@ class Snapshot:
         if self._entity_column is None:
             self._entity_column = EntityColumn(self._searcher.reader())
         return self._entity_column.row(docnum)
-
-    def words(self) -> list[str]:
-        """The words of this index, sorted: what suggestions and prefix expansion choose from.
-
-        Read from ``stems.json``, not from the process's stem memo, which also
-        holds the words of queries and of any other index this process used.
-        """
-        if self._words is None:
-            if self.vocabulary is None:
-                self.vocabulary = analysis.stem_table() if self.path is None else read_vocabulary(self.path)
-            self._words = sorted(self.vocabulary)
-        return self._words
-
-    def doc_frequency(self, stem: str) -> int:
-        """Articles holding ``stem`` (title and body counts added up), remembered per searcher."""
-        found = self._frequency.get(stem)
-        if found is None:
-            reader = self._searcher.reader()
-            found = sum(reader.doc_frequency(f, stem) for f in TEXT_FIELDS)
-            self._frequency.put(stem, found)
-        return found
-
-    def field_frequency(self, fieldname: str, term: str) -> int:
-        """Documents whose ``fieldname`` holds ``term``, remembered per searcher (for the planner)."""
-        key = (fieldname, term)
-        found = self._field_frequency.get(key)
-        if found is None:
-            found = self._searcher.reader().doc_frequency(fieldname, term)
-            self._field_frequency.put(key, found)
-        return found
-
-    def expansion(self, kind: str, text: str, limit: int, build: Callable[[], list[str]]) -> list[str]:
-        """A prefix or fuzzy expansion, kept for the next keystrokes (within ``budgets.expansions`` bytes)."""
-        key = (kind, text, limit)
-        found = self._expansions.get(key)
-        if found is None:
-            found = build()
-            self._expansions.put(key, found)
-        return found
-
-    def expand_prefix(self, prefix: str, limit: int = 16) -> list[str]:
-        """Indexed stems for a prefix, the ``limit`` most frequent (a bounded rewrite).
-
-        Stems of known words that start with the prefix ("programmi*" ->
-        "program"), plus indexed stems that start with it.
-        """
-        return self.expansion("prefix", prefix, limit, lambda: self._expand_prefix(prefix, limit))
-
-    def _expand_prefix(self, prefix: str, limit: int) -> list[str]:
-        words = self.words()
-        stems = set()
-        for word in words[bisect.bisect_left(words, prefix) :]:
-            if not word.startswith(prefix):
-                break
-            stems.add(analysis.stem(word))
-        reader = self._searcher.reader()
-        for field in TEXT_FIELDS:
-            stems.update(
-                t.decode() if isinstance(t, bytes) else t for t in reader.expand_prefix(field, prefix)
-            )
-        frequency = {s: self.doc_frequency(s) for s in stems}
-        ranked = sorted((s for s in stems if frequency[s]), key=lambda s: (-frequency[s], s))
-        return ranked[:limit]
-
-
-def _frequency_bytes(stem: str, _count: int) -> int:
-    return LRU_ENTRY_BYTES + sys.getsizeof(stem)
-
-
-def _field_frequency_bytes(key: tuple[str, str], _count: int) -> int:
-    return LRU_ENTRY_BYTES + sys.getsizeof(key[0]) + sys.getsizeof(key[1])
-
-
-def _expansion_bytes(key: tuple[str, str, int], terms: list[str]) -> int:
-    return LRU_ENTRY_BYTES + sys.getsizeof(key[1]) + str_list_bytes(terms)
