@@ -203,9 +203,14 @@ class _ArrayScorer:
         return docs, scores
 
     def excluding(self, query: wq.Not) -> Docnums:
+        """The documents a NOT clause excludes, sorted: a word's (or words') from their arrays."""
         if id(query) not in self.excluded:
-            docs = self.snapshot.docset(query.query)
-            self.excluded[id(query)] = np.sort(np.fromiter(docs, dtype=np.int64, count=len(docs)))
+            inner = query.query
+            if _words(inner):  # "-oil" is Or(title:oil, body:oil): the union of the words' documents
+                self.excluded[id(query)] = self.scores(inner)[0]
+            else:  # a phrase's candidates are not its documents: Whoosh's matchers say which
+                docs = self.snapshot.docset(inner)
+                self.excluded[id(query)] = np.sort(np.fromiter(docs, dtype=np.int64, count=len(docs)))
         return self.excluded[id(query)]
 
     def term(self, fieldname: str, text: str) -> TermScores:
@@ -282,6 +287,15 @@ def _lookup(scored: TermScores, docs: Docnums) -> tuple[Present, Scores]:
     at = np.minimum(np.searchsorted(held, docs), len(held) - 1)
     present = held[at] == docs
     return present, np.where(present, scores[at], 0.0)
+
+
+def _words(query: wq.Query) -> bool:
+    """A word, or an OR of words: its documents are those of its score arrays."""
+    if isinstance(query, wq.Term):
+        return True
+    if not isinstance(query, wq.Or) or query.scale or query.minmatch not in (0, None):
+        return False
+    return all(map(_words, query.subqueries))
 
 
 def term_scores(snapshot: Snapshot, fieldname: str, text: str) -> TermScores:

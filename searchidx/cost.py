@@ -12,6 +12,12 @@ weights below turn that into one number, the query's *cost* in posting units,
 and :data:`BUDGET` units take about half a second of CPU on the 19,043-article
 Reuters index, whatever the index size (``python -m bench.query_cost``).
 
+A query of :data:`ARRAYS_FROM` postings or more is scored in NumPy arrays
+(:mod:`searchidx.array_scoring`), each segment's postings and positions sliced out of its arrays
+file: a posting there costs a small fraction of the above, so such a query's cost is scaled by
+:data:`ARRAY_SCALE` when every segment keeps its positions (an index from before keeps the
+dictionary prices for its phrases).
+
 Besides the budget, a few shapes have fixed limits because their cost is not in
 the postings: fuzzy words and prefixes scan the vocabulary, and long phrases
 and hyphenated compounds cost per word.
@@ -28,6 +34,8 @@ from whoosh import query as wq
 from .errors import QueryError
 
 __all__ = [
+    "ARRAYS_FROM",
+    "ARRAY_SCALE",
     "BUDGET",
     "FUZZY_TERMS",
     "MAX_COMPOUND_PARTS",
@@ -36,6 +44,7 @@ __all__ = [
     "MAX_PREFIXES",
     "check_cost",
     "fold",
+    "phrase_postings",
     "query_cost",
 ]
 
@@ -44,6 +53,14 @@ TERM_OPEN = 200  # units per term opened: lookups, idf, the page's highlights
 FAST = 1.0  # units per posting scored term at a time
 WHOOSH = 6.0  # units per posting through Whoosh's matchers (phrases, *, and what they sit in)
 PHRASE = 6.0  # units per candidate of a phrase per word after the first (positions decoded and compared)
+#: Postings from which a query is scored in arrays even before NumPy is loaded (:mod:`.ranking`):
+#: loading it costs ~80 ms (a third of a one-shot ``search``), scoring 100,000 postings in Python
+#: ~100 ms. Once it is loaded (a long-lived process, the terminal UI), every query goes to arrays.
+ARRAYS_FROM = 100_000
+#: What a unit costs a query scored in arrays, against one scored here (conservative: at 304,688
+#: Reuters articles, ANDs, ORs and phrases of 190,000 to 950,000 units took 12-77 ms CPU, 0.04-0.12 us
+#: a unit, where the budget allows about 2.5 us: ``python -m bench.query_cost``).
+ARRAY_SCALE = 0.1
 FUZZY_TERMS = 16  # a fuzzy word matches at most this many indexed words, the closest first
 MAX_FUZZY_WORDS = 8
 MAX_PREFIXES = 16
@@ -112,6 +129,30 @@ def _whoosh_scored(query: wq.Query) -> bool:
     return True
 
 
+def phrase_postings(counts: list[int]) -> float:
+    """What a phrase of words held by ``counts`` documents costs in postings, positions included.
+
+    Its words' postings, and its candidates (at most the rarest word's documents) checked
+    for positions once per word after the first, each :data:`PHRASE` postings' worth.
+    """
+    if not counts:
+        return 0.0
+    return FAST * sum(counts) + PHRASE * min(counts) * (len(counts) - 1)
+
+
+def _array_scored(query: wq.Query) -> bool:
+    """Whether :mod:`searchidx.array_scoring` scores this query (words, phrases, AND, OR, NOT)."""
+    if isinstance(query, wq.Term):
+        return True
+    if isinstance(query, wq.Phrase):
+        return bool(query.slop == 1)
+    if isinstance(query, (wq.And, wq.Or)):
+        return not getattr(query, "scale", None) and all(map(_array_scored, query.subqueries))
+    if isinstance(query, wq.Not):
+        return _array_scored(query.query)
+    return False
+
+
 def _terms_only(query: wq.Query) -> bool:
     if isinstance(query, wq.Or) and not query.scale:
         return all(_terms_only(q) for q in query.subqueries)
@@ -131,6 +172,7 @@ class _Pricer:
         self.documents = documents
         self.per_posting = per_posting
         self.parts: list[tuple[float, wq.Query]] = []  # (cost, query part with startchar)
+        self.postings = 0.0  # of the words and phrases priced (phrases with their positions)
 
     def price(self, query: wq.Query) -> float:
         found = self._price(query)
@@ -140,7 +182,9 @@ class _Pricer:
 
     def _price(self, query: wq.Query) -> float:
         if isinstance(query, wq.Term):
-            return TERM_OPEN + self.per_posting * self.frequency(query.fieldname, str(query.text))
+            count = self.frequency(query.fieldname, str(query.text))
+            self.postings += count
+            return TERM_OPEN + self.per_posting * count
         if isinstance(query, (wq.And, wq.Or)):
             return sum(self.price(q) for q in query.subqueries)
         if isinstance(query, wq.Not):
@@ -149,11 +193,8 @@ class _Pricer:
             # Whoosh intersects the words' postings, skipping ahead by block, and compares
             # positions only in the documents holding every word: at most the rarest word's.
             postings = [self.frequency(query.fieldname, str(w)) for w in query.words] or [0]
-            return (
-                len(postings) * TERM_OPEN
-                + FAST * sum(postings)
-                + PHRASE * min(postings) * (len(postings) - 1)
-            )
+            self.postings += phrase_postings(postings)
+            return len(postings) * TERM_OPEN + phrase_postings(postings)
         if isinstance(query, wq.Every):
             return FAST * self.documents  # Whoosh walks the ids without decoding postings
         if isinstance(query, wq.MultiTerm):  # entity-field prefixes and fuzzy words
@@ -168,6 +209,7 @@ def query_cost(
     documents: int,
     filters: list[wq.Query] | None = None,
     expand: Callable[[wq.Query], list[tuple[str, str]]] | None = None,
+    arrays: Callable[[], bool] | None = None,
 ) -> tuple[float, list[tuple[float, wq.Query]]]:
     """The cost of a query in posting units, and the cost of each part the parser placed.
 
@@ -177,12 +219,17 @@ def query_cost(
         documents: Documents in the index (what ``*`` reads).
         filters: Entity filters, read as sets of documents.
         expand: The indexed ``(field, term)`` pairs a prefix or fuzzy query node matches.
+        arrays: Whether every segment keeps its postings and positions in its arrays file
+            (asked only of a query big enough to be scored in arrays).
 
     Returns:
         The total, and ``(cost, part)`` for each part with a ``startchar``.
     """
     pricer = _Pricer(frequency, documents, WHOOSH if _whoosh_scored(query) else FAST, expand)
     total = pricer.price(query)
+    if pricer.postings >= ARRAYS_FROM and arrays is not None and _array_scored(query) and arrays():
+        total *= ARRAY_SCALE
+        pricer.parts = [(cost * ARRAY_SCALE, part) for cost, part in pricer.parts]
     filter_pricer = _Pricer(frequency, documents, FAST, expand)
     total += sum(filter_pricer.price(f) for f in filters or [])
     return total, pricer.parts + filter_pricer.parts
@@ -196,6 +243,7 @@ def check_cost(
     filters: list[wq.Query] | None = None,
     expand: Callable[[wq.Query], list[tuple[str, str]]] | None = None,
     budget: float | None = None,
+    arrays: Callable[[], bool] | None = None,
 ) -> float:
     """Refuse a query that would cost more than ``budget`` posting units.
 
@@ -207,6 +255,7 @@ def check_cost(
         filters: Entity filters.
         expand: The indexed ``(field, term)`` pairs a prefix or fuzzy query node matches.
         budget: The most a query may cost (default :data:`BUDGET`).
+        arrays: Whether the index keeps its postings and positions in arrays (:func:`query_cost`).
 
     Returns:
         The query's cost.
@@ -214,7 +263,7 @@ def check_cost(
     Raises:
         QueryError: Naming the costliest part (its column) and how to make it cheaper.
     """
-    total, parts = query_cost(query, frequency, documents, filters, expand)
+    total, parts = query_cost(query, frequency, documents, filters, expand, arrays)
     budget = BUDGET if budget is None else budget
     if total <= budget:
         return total

@@ -207,6 +207,7 @@ def compile_filters(snapshot: Snapshot, text: str, parsed: ParsedQuery, filters:
         snapshot.doc_count_all(),
         list(entities),
         expand=snapshot.expand_terms,
+        arrays=snapshot.keeps_positions,
     )
     if entities and not snapshot.entities:
         raise QueryError(

@@ -193,9 +193,13 @@ class _Terms:
 class SegmentArrays:
     """One segment's arrays file, mapped: a term's docnums and weights as slices of it."""
 
-    def __init__(self, buffer: Buffer, fields: dict[str, dict[str, npt.NDArray[Any]]]) -> None:
+    def __init__(
+        self, buffer: Buffer, fields: dict[str, dict[str, npt.NDArray[Any]]], *, positions: bool = True
+    ) -> None:
         self._buffer = buffer
         self._fields = fields
+        #: Whether it keeps its terms' positions (version 3; a merged term may still have none).
+        self.positions_kept = positions
 
     @classmethod
     def open(cls, buffer: Buffer, segment: str) -> SegmentArrays | None:
@@ -231,7 +235,7 @@ class SegmentArrays:
                     return None
         except (struct.error, ValueError, KeyError, TypeError):
             return None
-        return cls(buffer, fields)
+        return cls(buffer, fields, positions=footer["version"] >= 3)
 
     def get(
         self, fieldname: str, term: bytes

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh import query as wq
 from whoosh import scoring
 
+from .cost import ARRAYS_FROM, phrase_postings
 from .errors import SearchCancelled
 from .phrases import PhraseUnsupported, phrase_scores
 from .snapshot import Unreadable
@@ -44,10 +45,6 @@ __all__ = ["ARRAYS", "ARRAYS_FROM", "AtLeast", "RobertsonBM25F", "best_of", "loa
 #: Score queries in NumPy arrays (:mod:`.array_scoring`) when it pays; tests turn it off to
 #: compare them with the dictionaries here.
 ARRAYS = True
-#: Postings from which a query is scored in arrays even before NumPy is loaded: loading it
-#: costs ~80 ms (a third of a one-shot ``search``), scoring 100,000 postings in Python ~100 ms.
-#: Once it is loaded (a long-lived process, the terminal UI), every query goes to arrays.
-ARRAYS_FROM = 100_000
 
 
 def load_arrays() -> None:
@@ -266,12 +263,16 @@ def top_scored(
     return (len(found) if stories is None else stories.count(found.keys())), best
 
 
-def _postings(snapshot: Snapshot, query: wq.Query) -> int:
-    """How many postings scoring the query reads (its terms' and phrase words' document counts)."""
+def _postings(snapshot: Snapshot, query: wq.Query) -> float:
+    """How many postings scoring the query reads (its terms' and phrase words' document counts).
+
+    A phrase adds its candidates' positions (:func:`~searchidx.cost.phrase_postings`): from
+    Whoosh's blocks each costs what scoring several postings does, from the arrays file little.
+    """
     if isinstance(query, wq.Term):
         return snapshot.field_frequency(query.fieldname, str(query.text))
     if isinstance(query, wq.Phrase):
-        return sum(snapshot.field_frequency(query.fieldname, str(w)) for w in query.words)
+        return phrase_postings([snapshot.field_frequency(query.fieldname, str(w)) for w in query.words])
     if isinstance(query, (wq.And, wq.Or)):
         return sum(_postings(snapshot, q) for q in query.subqueries)
     return 0

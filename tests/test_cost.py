@@ -136,3 +136,55 @@ def test_a_phrase_costs_what_its_rarest_word_lets_through() -> None:
     assert cost("candlewood", "bank") < cost("money", "market") / 2
     assert cost("candlewood", "bank") < 40_000 and cost("money", "market") > 40_000
     assert cost("money", "market", "bank") > cost("money", "market")
+
+
+def test_a_query_scored_in_arrays_costs_a_fraction_where_every_segment_keeps_positions() -> None:
+    from whoosh import query as wq
+
+    from searchidx.cost import ARRAY_SCALE, ARRAYS_FROM, query_cost
+
+    counts = {"oil": ARRAYS_FROM // 2, "price": ARRAYS_FROM // 2, "gold": 40}
+    asked: list[bool] = []
+
+    def cost(query: wq.Query, kept: bool) -> float:
+        def arrays() -> bool:
+            asked.append(kept)
+            return kept
+
+        return query_cost(query, lambda _f, w: counts[w], 10**6, arrays=arrays)[0]
+
+    big = wq.And([wq.Term("body", "oil"), wq.Term("body", "price")])
+    assert cost(big, True) == pytest.approx(cost(big, False) * ARRAY_SCALE)
+    phrase = wq.Or([wq.Phrase("body", ["oil", "price"]), wq.Term("title", "gold")])
+    assert cost(phrase, True) == pytest.approx(cost(phrase, False) * ARRAY_SCALE)
+    asked.clear()
+    small = wq.And([wq.Term("body", "gold"), wq.Term("body", "gold")])
+    assert cost(small, True) == cost(small, False) and asked == []  # not asked: NumPy stays unloaded
+    scored_by_whoosh = [
+        wq.Or([wq.Term("body", "oil"), wq.Term("body", "price")], scale=0.9),  # --any's coordination
+        wq.And([wq.Term("body", "oil"), wq.Term("body", "price"), wq.Prefix("body", "go")]),
+        wq.Phrase("body", ["oil", "price"], slop=2),
+    ]
+    for query in scored_by_whoosh:
+        assert cost(query, True) == cost(query, False), query
+
+
+def test_an_index_keeps_positions_unless_a_segment_has_none(
+    index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from searchidx.postings_arrays import SegmentArrays
+    from searchidx.snapshot import Snapshot
+
+    snapshot = index._snapshot()
+    assert snapshot.keeps_positions()
+    opened = Snapshot._arrays_file
+
+    def version_2(self: Snapshot, leaf: object) -> SegmentArrays:
+        found = opened(self, leaf)
+        assert found is not None
+        return SegmentArrays(found._buffer, found._fields, positions=False)
+
+    monkeypatch.setattr(Snapshot, "_arrays_file", version_2)
+    assert not snapshot.keeps_positions()
+    monkeypatch.setattr("searchidx.snapshot.searcher.Snapshot._arrays_file", lambda _self, _leaf: None)
+    assert not snapshot.keeps_positions()

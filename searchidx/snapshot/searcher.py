@@ -211,6 +211,14 @@ class Snapshot(WordLookups):
             found.segments.append(SegmentPostings(offset, deleted, matcher, stored, fieldname, btext))
         return found
 
+    def keeps_positions(self) -> bool:
+        """Whether every segment has an arrays file with positions: big queries and phrases are cheap.
+
+        Loads NumPy (the arrays files need it): asked only of queries scored in arrays anyway.
+        """
+        leaves = [leaf for leaf, _offset in self._searcher.reader().leaf_readers()]
+        return all((found := self._arrays_file(leaf)) is not None and found.positions_kept for leaf in leaves)
+
     def _arrays_file(self, leaf: Any) -> SegmentArrays | None:
         """The segment's arrays file (:mod:`searchidx.postings_arrays`), mapped once, or None."""
         if leaf.segment() is None:
