@@ -1,8 +1,9 @@
-"""Snippets and highlight offsets from match positions: no markup, no re-analysis.
+"""Snippets and highlight offsets from match ranges: no markup.
 
-The index stores the character range of every term occurrence, so the
-searcher hands this module plain ``(start, end)`` pairs; it picks the best
-sentence-aligned window and returns text plus offsets for a renderer.
+The snapshot finds the character range of every matching term in a page's
+stored text (:mod:`searchidx.snapshot.matches`) and hands this module plain
+``(start, end)`` pairs; it picks the best sentence-aligned window and returns
+text plus offsets for a renderer.
 """
 
 from __future__ import annotations

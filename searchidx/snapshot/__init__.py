@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 from .columns import MISSING, DateColumn, DatedDocs, as_set, from_ts
 from .mapped import install as install_mapped_reads
 from .mapped import release_pages
-from .postings import BlockHeader, Matches, SegmentPostings, TermPostings, Unreadable, value_positions
+from .matches import Matches
+from .postings import BlockHeader, SegmentPostings, TermPostings, Unreadable, value_positions
 from .protocols import BlockMatcher, WhooshReader, WhooshSearcher
 from .searcher import Snapshot
 

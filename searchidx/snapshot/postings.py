@@ -43,7 +43,6 @@ from .protocols import BlockMatcher
 __all__ = [
     "BlockFront",
     "BlockHeader",
-    "Matches",
     "SegmentPostings",
     "TermPostings",
     "Unreadable",
@@ -55,12 +54,9 @@ __all__ = [
     "headers",
     "leaf_matcher",
     "length_codes",
-    "page_matches",
     "segment_file",
     "value_positions",
 ]
-
-Matches = dict[str, list[tuple[int, int]]]  # field -> character ranges
 
 
 class Unreadable(Exception):
@@ -341,29 +337,3 @@ def _sliced(raw: bytes, count: int) -> tuple[list[int], Any] | None:
 def _binfloats(count: int) -> struct.Struct:
     """``count`` pickle BINFLOATs (``G`` + a big-endian double each), read in one C call."""
     return struct.Struct(">" + "xd" * count)
-
-
-def page_matches(
-    reader: Any, terms: Sequence[tuple[str, bytes]], docnums: Sequence[int], fieldnames: Sequence[str]
-) -> dict[int, Matches]:
-    """Character ranges of every term in each document of a page, by field (``fieldnames`` only).
-
-    Each term's postings are read once and skipped through the page in docnum
-    order: opening postings per term *per hit* cost ~2 ms a hit.
-    """
-    found: dict[int, Matches] = {d: {f: [] for f in fieldnames} for d in docnums}
-    ordered = sorted(set(docnums))
-    for fieldname, term in terms:
-        if (fieldname, term) not in reader:
-            continue
-        postings = reader.postings(fieldname, term)
-        for docnum in ordered:
-            if not postings.is_active():
-                break
-            if postings.id() < docnum:
-                postings.skip_to(docnum)
-                if not postings.is_active():
-                    break
-            if postings.id() == docnum:
-                found[docnum][fieldname].extend((s, e) for _pos, s, e in postings.value_as("characters"))
-    return found

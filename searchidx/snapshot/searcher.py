@@ -21,15 +21,14 @@ from . import budget, matching
 from .budget import ByteLRU, posting_scores_bytes
 from .columns import DateColumn, DocColumn, EntityColumn, entity_rows
 from .mapped import install as install_mapped_reads
+from .matches import BLOCK_POSTINGS, TEXT_BLOCKS, Matches, posting_matches, text_matches
 from .postings import (
-    Matches,
     SegmentPostings,
     TermPostings,
     Unreadable,
     code_lengths,
     leaf_matcher,
     length_codes,
-    page_matches,
     segment_file,
 )
 from .protocols import WhooshSearcher
@@ -311,8 +310,19 @@ class Snapshot(WordLookups):
         return [(query.fieldname, t.decode() if isinstance(t, bytes) else t) for t in query._btexts(reader)]
 
     def page_matches(self, terms: Sequence[tuple[str, bytes]], docnums: Sequence[int]) -> dict[int, Matches]:
-        """Character ranges of every term (of the text fields) in each document of a page."""
-        return page_matches(self._searcher.reader(), terms, docnums, TEXT_FIELDS)
+        """Character ranges of every term (of the text fields) in each document of a page.
+
+        Read from the terms' postings when that decodes at most :data:`.TEXT_BLOCKS` blocks
+        a page document (few or rare terms), else from the page's stored text (:mod:`.matches`).
+        """
+        blocks = sum(
+            min(len(docnums), -(-self.field_frequency(fieldname, term.decode("utf-8")) // BLOCK_POSTINGS))
+            for fieldname, term in terms
+            if fieldname in TEXT_FIELDS
+        )
+        if blocks <= TEXT_BLOCKS * len(docnums):
+            return posting_matches(self._searcher.reader(), terms, docnums, TEXT_FIELDS)
+        return text_matches(terms, {docnum: self.stored_fields(docnum) for docnum in docnums})
 
     def resolution(self) -> Resolution:
         """One name and one type per entity across the collection (:mod:`searchidx.entities.collection`).
