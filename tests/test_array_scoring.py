@@ -177,8 +177,8 @@ def test_an_empty_filter_or_term_ranks_nothing(index: Index) -> None:
     assert array_top(cache, parsed.query, None, 10) == (0, [], True)
 
 
-def _text_matchers(index: Index) -> Iterator[tuple[str, bytes, Any]]:
-    """``(field, term, block matcher at its start)`` of every title and body term of every segment."""
+def text_matchers(index: Index) -> Iterator[tuple[Any, str, bytes, Any]]:
+    """``(segment, field, term, block matcher at its start)`` of each title and body term of each segment."""
     for segment, _offset in index._snapshot()._searcher.reader().leaf_readers():
         for fieldname, text in segment.all_terms():
             if fieldname not in ("title", "body"):
@@ -187,13 +187,13 @@ def _text_matchers(index: Index) -> Iterator[tuple[str, bytes, Any]]:
             assert opened is not None
             matcher = opened[0]
             matcher.reset()  # a deletion filter over it has already stepped past deleted docnums
-            yield fieldname, text, matcher
+            yield segment, fieldname, text, matcher
 
 
 def _decode_every_term(index: Index) -> tuple[int, int]:
     """Compare each term's arrays with Whoosh's own ids and weights; count the blocks of each layout."""
     common = other_layout = 0
-    for fieldname, text, matcher in _text_matchers(index):
+    for _segment, fieldname, text, matcher in text_matchers(index):
         ids, weights = [], []
         while matcher.is_active():
             ids.append(matcher.id())
@@ -242,22 +242,18 @@ def _results(where: Path) -> list[Any]:
 def test_every_segment_has_an_arrays_file_holding_its_postings(index: Index) -> None:
     """Written with each segment (and each merge), inside its compound file; the blocks' arrays."""
     snapshot = index._snapshot()
-    leaves = [leaf for leaf, _offset in snapshot._searcher.reader().leaf_readers()]
     terms = 0
-    for leaf in leaves:
+    for leaf, fieldname, btext, matcher in text_matchers(index):
         stored = snapshot._arrays_file(leaf)
         assert stored is not None
-        for fieldname in ("title", "body"):
-            for btext in leaf.lexicon(fieldname):
-                matcher = leaf_matcher(leaf, fieldname, btext)[0]
-                data = extent(matcher)
-                ids, weights = arrays.decode_blocks(data, headers(data), bool(matcher._byteids))
-                got = stored.get(fieldname, btext)
-                assert got is not None and got[0].tolist() == ids.tolist(), btext
-                assert got[1].tolist() == weights.tolist(), btext
-                terms += 1
+        data = extent(matcher)
+        ids, weights = arrays.decode_blocks(data, headers(data), bool(matcher._byteids))
+        got = stored.get(fieldname, btext)
+        assert got is not None and got[0].tolist() == ids.tolist(), btext
+        assert got[1].tolist() == weights.tolist(), btext
         assert stored.get("body", b"zzznothere") is None
         assert stored.get("id", b"a1") is None  # only the text fields are kept
+        terms += 1
     assert terms > 40
     assert not list(index.path.glob("*.arrays*"))  # assembled into the segments, nothing left beside
 
@@ -298,7 +294,7 @@ def test_stories_count_arrays_as_they_count_sets(seed: int) -> None:
 
 def test_sliced_blocks_decode_as_pickle_does(index: Index) -> None:
     sliced = 0
-    for _fieldname, _text, matcher in _text_matchers(index):
+    for _segment, _fieldname, _text, matcher in text_matchers(index):
         while matcher.is_active():
             raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
             raw = zlib.decompress(raw) if matcher._compression else raw

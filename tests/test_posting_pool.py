@@ -177,7 +177,8 @@ def test_the_arrays_file_is_written_only_when_every_posting_is_read(tmp_path: Pa
 def test_merged_and_new_segments_keep_every_terms_positions(tmp_path: Path) -> None:
     """New documents' positions come from the analysis, a merge's from Whoosh's values: the same."""
     from searchidx import Index
-    from searchidx.snapshot.postings import leaf_matcher, value_positions
+    from searchidx.snapshot.postings import value_positions
+    from tests.test_array_scoring import text_matchers
 
     def feed(name: str, count: int, start: int) -> Path:
         path = tmp_path / name
@@ -198,26 +199,23 @@ def test_merged_and_new_segments_keep_every_terms_positions(tmp_path: Path) -> N
     leaves = [leaf for leaf, _offset in snapshot._searcher.reader().leaf_readers()]
     assert len(leaves) < 12  # some were merged
     checked = 0
-    for leaf in leaves:
+    for leaf, fieldname, btext, matcher in text_matchers(index):
         stored = snapshot._arrays_file(leaf)
         assert stored is not None
-        for fieldname in ("title", "body"):
-            for btext in leaf.lexicon(fieldname):
-                matcher, _deleted = leaf_matcher(leaf, fieldname, btext)
-                expected: list[tuple[int, list[int]]] = []
-                while matcher.is_active():
-                    expected.append((matcher.id(), value_positions(matcher.value())))
-                    matcher.next()
-                kept = stored.positions(fieldname, btext)
-                assert kept is not None, btext
-                ids, ends, every = kept
-                starts = [0, *ends.tolist()[:-1]]
-                got = [
-                    (doc, every[begin:end].tolist())
-                    for doc, begin, end in zip(ids.tolist(), starts, ends.tolist(), strict=True)
-                ]
-                assert got == expected, btext
-                checked += 1
+        expected: list[tuple[int, list[int]]] = []
+        while matcher.is_active():
+            expected.append((matcher.id(), value_positions(matcher.value())))
+            matcher.next()
+        kept = stored.positions(fieldname, btext)
+        assert kept is not None, btext
+        ids, ends, every = kept
+        starts = [0, *ends.tolist()[:-1]]
+        got = [
+            (doc, every[begin:end].tolist())
+            for doc, begin, end in zip(ids.tolist(), starts, ends.tolist(), strict=True)
+        ]
+        assert got == expected, btext
+        checked += 1
     assert checked > 20
     index.close()
 
