@@ -49,8 +49,10 @@ __all__ = ["CHECK_ALL", "Unsupported", "array_top", "best_in", "term_scores"]
 Scores = npt.NDArray[np.float64]
 Present = npt.NDArray[np.bool_]
 
-#: With phrases, up to this many candidates are all checked (an exact total, cheaply).
-CHECK_ALL = 256
+#: With phrases, up to this many candidates are all checked (an exact total, cheaply). With the
+#: positions in the arrays file, 1,024 gave exact totals to 5 of 7 common phrases at 19,043
+#: Reuters articles where 256 gave none, for 8% more CPU (the same at 304,688: 4,096 cost 45% more).
+CHECK_ALL = 1024
 
 
 class Unsupported(Exception):
