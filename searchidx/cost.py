@@ -148,8 +148,8 @@ def _array_scored(query: wq.Query) -> bool:
         return bool(query.slop == 1)
     if isinstance(query, (wq.And, wq.Or)):
         return not getattr(query, "scale", None) and all(map(_array_scored, query.subqueries))
-    if isinstance(query, wq.Not):
-        return _array_scored(query.query)
+    if isinstance(query, wq.Not):  # a NOT phrase's documents come from Whoosh's matchers
+        return _terms_only(query.query)
     return False
 
 
@@ -220,7 +220,8 @@ def query_cost(
         filters: Entity filters, read as sets of documents.
         expand: The indexed ``(field, term)`` pairs a prefix or fuzzy query node matches.
         arrays: Whether every segment keeps its postings and positions in its arrays file
-            (asked only of a query big enough to be scored in arrays).
+            (asked only of a query big enough to be scored in arrays); None for a query not
+            ranked for a page by relevance (counts, date sorts, facets read Whoosh's matchers).
 
     Returns:
         The total, and ``(cost, part)`` for each part with a ``startchar``.

@@ -178,7 +178,9 @@ class CompiledFilters:
     allowed: AbstractSet[int] | None
 
 
-def compile_filters(snapshot: Snapshot, text: str, parsed: ParsedQuery, filters: Filters) -> CompiledFilters:
+def compile_filters(
+    snapshot: Snapshot, text: str, parsed: ParsedQuery, filters: Filters, *, ranked: bool = False
+) -> CompiledFilters:
     """Compile the query's filters and ``filters`` into a date range, entity queries and allowed docs.
 
     The query is priced here, with every filter it runs under (reading a
@@ -189,6 +191,8 @@ def compile_filters(snapshot: Snapshot, text: str, parsed: ParsedQuery, filters:
         text: The query as typed, for messages.
         parsed: The parsed query (its ``date:`` and ``person:``-style filters).
         filters: The caller's filters.
+        ranked: The query is ranked for a page by relevance: the array scorer's prices
+            apply when it runs it (:func:`searchidx.cost.query_cost`).
 
     Raises:
         QueryError: The query is too costly, a date or a name is malformed, the dates
@@ -207,7 +211,7 @@ def compile_filters(snapshot: Snapshot, text: str, parsed: ParsedQuery, filters:
         snapshot.doc_count_all(),
         list(entities),
         expand=snapshot.expand_terms,
-        arrays=snapshot.keeps_positions,
+        arrays=snapshot.keeps_positions if ranked else None,
     )
     if entities and not snapshot.entities:
         raise QueryError(

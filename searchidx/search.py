@@ -52,7 +52,10 @@ def run_search(
     """Parse, filter, rank, fold copies, page and highlight (see :meth:`searchidx.Index.search`)."""
     started = time.perf_counter()
     check_options(mode=mode, sort=sort, limit=limit, offset=offset, prefix_terms=prefix_terms)
-    parsed, compiled = prepare(snapshot, text, mode=mode, filters=filters, prefix_terms=prefix_terms)
+    ranked = sort == "relevance" and limit > 0  # a page of the best: scored in arrays when big
+    parsed, compiled = prepare(
+        snapshot, text, mode=mode, filters=filters, prefix_terms=prefix_terms, ranked=ranked
+    )
     allowed = compiled.allowed
     copies: dict[int, list[int]] = {}
     stories = snapshot.stories() if fold else None
@@ -117,8 +120,12 @@ def prepare(
     filters: Filters = NO_FILTERS,
     allow_empty: bool = False,
     prefix_terms: int = 16,
+    ranked: bool = False,
 ) -> tuple[ParsedQuery, CompiledFilters]:
     """Parse ``text`` and compile its filters with ``filters`` (:func:`~searchidx.filters.compile_filters`).
+
+    ``ranked``: the query is ranked for a page by relevance (priced as the array scorer runs it,
+    when it does: :func:`searchidx.cost.query_cost`); counts, date sorts and facets are not.
 
     Returns:
         The parsed query, and its filters compiled: the combined date range, the
@@ -132,7 +139,7 @@ def prepare(
         if text.strip() or not allow_empty
         else ParsedQuery(wq.Every())
     )
-    return parsed, compile_filters(snapshot, text, parsed, filters)
+    return parsed, compile_filters(snapshot, text, parsed, filters, ranked=ranked)
 
 
 def _parse(snapshot: Snapshot, text: str, mode: Mode, prefix_terms: int) -> ParsedQuery:

@@ -58,7 +58,7 @@ def test_every_terms_ranges_are_the_stored_ones(source: str, seeds_index: Index,
     assert checked > (60 if source == "seeds" else 20)
 
 
-def test_a_page_is_read_from_postings_for_rare_terms_and_from_its_text_for_common_ones(
+def test_a_page_is_read_from_its_text_for_common_terms_and_from_postings_for_rare_ones_or_long_texts(
     seeds_index: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     used: list[str] = []
@@ -72,6 +72,8 @@ def test_a_page_is_read_from_postings_for_rare_terms_and_from_its_text_for_commo
     every = list(range(snapshot.doc_count_all()))
     snapshot.page_matches([("body", b"sochi")], every)  # one block holds it: read through it
     common = [("body", term.encode()) for term in ("said", "the", "ceasefir", "turkey", "russia", "syria")]
-    monkeypatch.setattr("searchidx.snapshot.searcher.BLOCK_POSTINGS", 1)  # every posting a block of its own
+    monkeypatch.setattr("searchidx.snapshot.searcher.CHARS_A_BLOCK", 10**6)  # short texts: analysed again
     snapshot.page_matches(common, every)
-    assert used == ["posting_matches", "text_matches"]
+    monkeypatch.setattr("searchidx.snapshot.searcher.CHARS_A_BLOCK", 1)  # long texts: the postings again
+    snapshot.page_matches(common, every)
+    assert used == ["posting_matches", "text_matches", "posting_matches"]

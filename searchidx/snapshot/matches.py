@@ -5,7 +5,7 @@ skipped through to each page document, a Whoosh block decoded per document
 (~0.1 ms), more blocks skipped the bigger the index. Or from the stored text
 (:func:`text_matches`): the page's title and body analysed again, as the index
 analysed them (:func:`searchidx.analysis.spans`, the words' stems from the
-index's memo), about as long a page whatever the terms. The snapshot takes the
+index's memo), as long as the page's text whatever the terms. The snapshot takes the
 cheaper (:meth:`searchidx.snapshot.Snapshot.page_matches`); both give the ranges
 the index stored.
 """
@@ -18,14 +18,14 @@ from typing import Any
 from .. import analysis
 from ..schema import TEXT_FIELDS
 
-__all__ = ["BLOCK_POSTINGS", "TEXT_BLOCKS", "Matches", "posting_matches", "text_matches"]
+__all__ = ["BLOCK_POSTINGS", "CHARS_A_BLOCK", "Matches", "posting_matches", "text_matches"]
 
 Matches = dict[str, list[tuple[int, int]]]  # field -> character ranges
 #: Postings in a Whoosh block (its codec's default): a document read through the postings decodes one.
 BLOCK_POSTINGS = 128
-#: Blocks decoded that cost what analysing a page document again does (measured at 76,172 and
-#: 304,688 Reuters articles, a page of 10: 0.07 ms a block; 1.7 ms a page, 0.1 ms more a term).
-TEXT_BLOCKS = 3
+#: Characters analysed again that cost what decoding one block does (measured at 76,172 and
+#: 304,688 Reuters articles, a page of 10: 0.07 ms a block; 1.7 ms a page of ~12,000 characters).
+CHARS_A_BLOCK = 500
 
 
 def text_matches(

@@ -21,7 +21,7 @@ from . import budget, matching
 from .budget import ByteLRU, posting_scores_bytes
 from .columns import DateColumn, DocColumn, EntityColumn, entity_rows
 from .mapped import install as install_mapped_reads
-from .matches import BLOCK_POSTINGS, TEXT_BLOCKS, Matches, posting_matches, text_matches
+from .matches import BLOCK_POSTINGS, CHARS_A_BLOCK, Matches, posting_matches, text_matches
 from .postings import (
     SegmentPostings,
     TermPostings,
@@ -312,17 +312,22 @@ class Snapshot(WordLookups):
     def page_matches(self, terms: Sequence[tuple[str, bytes]], docnums: Sequence[int]) -> dict[int, Matches]:
         """Character ranges of every term (of the text fields) in each document of a page.
 
-        Read from the terms' postings when that decodes at most :data:`.TEXT_BLOCKS` blocks
-        a page document (few or rare terms), else from the page's stored text (:mod:`.matches`).
+        From the page's stored text (:mod:`.matches`) when it is shorter than
+        :data:`.CHARS_A_BLOCK` characters for each block reading the terms' postings would
+        decode (common terms, short articles), else from the postings (rare terms, long texts).
         """
         blocks = sum(
             min(len(docnums), -(-self.field_frequency(fieldname, term.decode("utf-8")) // BLOCK_POSTINGS))
             for fieldname, term in terms
             if fieldname in TEXT_FIELDS
         )
-        if blocks <= TEXT_BLOCKS * len(docnums):
-            return posting_matches(self._searcher.reader(), terms, docnums, TEXT_FIELDS)
-        return text_matches(terms, {docnum: self.stored_fields(docnum) for docnum in docnums})
+        stored = {docnum: self.stored_fields(docnum) for docnum in docnums}
+        chars = sum(
+            len(fields.get("title") or "") + len(fields.get("body") or "") for fields in stored.values()
+        )
+        if chars <= CHARS_A_BLOCK * blocks:
+            return text_matches(terms, stored)
+        return posting_matches(self._searcher.reader(), terms, docnums, TEXT_FIELDS)
 
     def resolution(self) -> Resolution:
         """One name and one type per entity across the collection (:mod:`searchidx.entities.collection`).
