@@ -44,6 +44,7 @@ __all__ = [
     "MAX_PREFIXES",
     "check_cost",
     "fold",
+    "has_phrase",
     "phrase_postings",
     "query_cost",
 ]
@@ -138,6 +139,17 @@ def phrase_postings(counts: list[int]) -> float:
     if not counts:
         return 0.0
     return FAST * sum(counts) + PHRASE * min(counts) * (len(counts) - 1)
+
+
+def has_phrase(query: wq.Query) -> bool:
+    """Whether the query holds a phrase anywhere."""
+    if isinstance(query, wq.Phrase):
+        return True
+    if isinstance(query, (wq.And, wq.Or)):
+        return any(map(has_phrase, query.subqueries))
+    if isinstance(query, wq.Not):
+        return has_phrase(query.query)
+    return False
 
 
 def _array_scored(query: wq.Query) -> bool:

@@ -41,6 +41,7 @@ __all__ = [
     "FilterKeywords",
     "Filters",
     "Mode",
+    "Ranked",
     "Sort",
     "compile_filters",
     "entity_docs",
@@ -49,6 +50,9 @@ __all__ = [
 
 Sort = Literal["relevance", "newest", "oldest"]
 Mode = Literal["all", "any"]
+#: How a query's matches are used: ranked by relevance for a page, counted, or neither (None:
+#: sorted by date, faceted), which decides the prices of the cost bound (:func:`compile_filters`).
+Ranked = Literal["page", "count"] | None
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 MODES: tuple[Mode, ...] = ("all", "any")
 DateLike = str | dt.date | dt.datetime | None
@@ -179,7 +183,7 @@ class CompiledFilters:
 
 
 def compile_filters(
-    snapshot: Snapshot, text: str, parsed: ParsedQuery, filters: Filters, *, ranked: bool = False
+    snapshot: Snapshot, text: str, parsed: ParsedQuery, filters: Filters, *, ranked: Ranked = None
 ) -> CompiledFilters:
     """Compile the query's filters and ``filters`` into a date range, entity queries and allowed docs.
 
@@ -191,19 +195,22 @@ def compile_filters(
         text: The query as typed, for messages.
         parsed: The parsed query (its ``date:`` and ``person:``-style filters).
         filters: The caller's filters.
-        ranked: The query is ranked for a page by relevance: the array scorer's prices
-            apply when it runs it (:func:`searchidx.cost.query_cost`).
+        ranked: ``"page"``: the query is ranked by relevance for a page; ``"count"``: its
+            matches are counted. The array scorer's prices apply where it runs it
+            (:func:`searchidx.cost.query_cost`): a page, or a count without phrases (a
+            phrase's count may need Whoosh's matchers).
 
     Raises:
         QueryError: The query is too costly, a date or a name is malformed, the dates
             leave no day to search, or this index has no entities to filter on.
     """
-    from .cost import check_cost
+    from .cost import check_cost, has_phrase
     from .dates import DateRange, date_bound
     from .errors import QueryError
     from .query_clauses import entity_query
 
     entities = (*parsed.filters, *(entity_query(label, name) for label, name in filters.entities()))
+    in_arrays = ranked == "page" or (ranked == "count" and not has_phrase(parsed.query))
     check_cost(
         parsed.query,
         text,
@@ -211,7 +218,7 @@ def compile_filters(
         snapshot.doc_count_all(),
         list(entities),
         expand=snapshot.expand_terms,
-        arrays=snapshot.keeps_positions if ranked else None,
+        arrays=snapshot.keeps_positions if in_arrays else None,
     )
     if entities and not snapshot.entities:
         raise QueryError(

@@ -40,7 +40,16 @@ if TYPE_CHECKING:
     from .snapshot import Snapshot
     from .stories import Stories
 
-__all__ = ["ARRAYS", "ARRAYS_FROM", "AtLeast", "RobertsonBM25F", "best_of", "load_arrays", "top_scored"]
+__all__ = [
+    "ARRAYS",
+    "ARRAYS_FROM",
+    "AtLeast",
+    "RobertsonBM25F",
+    "array_count",
+    "best_of",
+    "load_arrays",
+    "top_scored",
+]
 
 #: Score queries in NumPy arrays (:mod:`.array_scoring`) when it pays; tests turn it off to
 #: compare them with the dictionaries here.
@@ -228,6 +237,27 @@ def _leaf_terms(query: wq.Query, boost: float, into: list[tuple[str, str, float]
             _leaf_terms(sub, boost * query.boost, into)
     else:
         raise _Unsupported(type(query).__name__)
+
+
+def array_count(
+    snapshot: Snapshot,
+    query: wq.Query,
+    allowed: AbstractSet[int] | None,
+    should_stop: Callable[[], bool] | None = None,
+    stories: Stories | None = None,
+) -> int | None:
+    """The exact number of matches (or stories) from the score arrays, or ``None``.
+
+    ``None`` when the query is not scored in arrays here (too small for NumPy to pay, not a
+    shape the array scorer reads) or its count would only be a lower bound (a phrase with
+    more candidates than are all checked): the caller counts Whoosh's matches instead.
+    """
+    if not (ARRAYS and ("numpy" in sys.modules or _postings(snapshot, query) >= ARRAYS_FROM)):
+        return None
+    from .array_scoring import array_top
+
+    scored = array_top(snapshot, query, allowed, 0, should_stop, stories)
+    return scored[0] if scored is not None and scored[2] else None
 
 
 def top_scored(

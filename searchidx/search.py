@@ -20,11 +20,21 @@ from whoosh import query as wq
 from .duplicates import fold_page
 from .errors import QueryError, SearchCancelled, SearchOptionError
 from .explain import filter_notes
-from .filters import MODES, NO_FILTERS, SORTS, CompiledFilters, Filters, Mode, compile_filters, entity_docs
+from .filters import (
+    MODES,
+    NO_FILTERS,
+    SORTS,
+    CompiledFilters,
+    Filters,
+    Mode,
+    Ranked,
+    compile_filters,
+    entity_docs,
+)
 from .highlight import snippet, spans_within
 from .models import Document, Hit, SearchResults, Span
 from .query import ParsedQuery, parse
-from .ranking import AtLeast, top_scored
+from .ranking import AtLeast, array_count, top_scored
 from .schema import TEXT_FIELDS
 from .snapshot import Matches, Snapshot, from_ts
 from .spelling import fuzzy_stems, suggest
@@ -52,9 +62,15 @@ def run_search(
     """Parse, filter, rank, fold copies, page and highlight (see :meth:`searchidx.Index.search`)."""
     started = time.perf_counter()
     check_options(mode=mode, sort=sort, limit=limit, offset=offset, prefix_terms=prefix_terms)
-    ranked = sort == "relevance" and limit > 0  # a page of the best: scored in arrays when big
+    # a page of the best, or a count: scored in arrays when big (a count of a phrase may not be)
+    ranked: Ranked = "page" if limit > 0 else "count"
     parsed, compiled = prepare(
-        snapshot, text, mode=mode, filters=filters, prefix_terms=prefix_terms, ranked=ranked
+        snapshot,
+        text,
+        mode=mode,
+        filters=filters,
+        prefix_terms=prefix_terms,
+        ranked=ranked if sort == "relevance" else None,
     )
     allowed = compiled.allowed
     copies: dict[int, list[int]] = {}
@@ -120,12 +136,13 @@ def prepare(
     filters: Filters = NO_FILTERS,
     allow_empty: bool = False,
     prefix_terms: int = 16,
-    ranked: bool = False,
+    ranked: Ranked = None,
 ) -> tuple[ParsedQuery, CompiledFilters]:
     """Parse ``text`` and compile its filters with ``filters`` (:func:`~searchidx.filters.compile_filters`).
 
-    ``ranked``: the query is ranked for a page by relevance (priced as the array scorer runs it,
-    when it does: :func:`searchidx.cost.query_cost`); counts, date sorts and facets are not.
+    ``ranked``: the query is ranked by relevance for a page, or counted (priced as the array
+    scorer runs it, when it does: :func:`searchidx.cost.query_cost`); date sorts and facets
+    are not.
 
     Returns:
         The parsed query, and its filters compiled: the combined date range, the
@@ -180,8 +197,9 @@ def _execute(
         return 0, []
     count: Callable[[set[int]], int] = len if stories is None else stories.count
     if sort == "relevance":
-        if limit == 0:
-            return count(matching_docs(snapshot, parsed, allowed)), []
+        if limit == 0:  # a count: from the score arrays when it is exact there
+            counted = array_count(snapshot, parsed.query, allowed, should_stop, stories)
+            return (count(matching_docs(snapshot, parsed, allowed)) if counted is None else counted), []
         fast = top_scored(snapshot, parsed.query, allowed, offset + limit, should_stop, stories)
         if fast is not None:
             return fast[0], fast[1][offset:]

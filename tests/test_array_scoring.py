@@ -391,3 +391,22 @@ def _holding(cache: Any, word: str, docnums: list[int]) -> list[int]:
             ids, _values = segment.values(header)
             holding.update(segment.offset + i for i in ids)
     return [d for d in docnums if d in holding]
+
+
+def test_counts_from_the_arrays_are_whooshs_counts(index: Index) -> None:
+    """A count (``limit=0``) from the score arrays: the matches Whoosh's matchers find, or their stories."""
+    cache = index._snapshot()
+    rng = random.Random(77)
+    heads = [d for d in range(0, cache.doc_count_all(), 3) if rng.random() < 0.5]
+    stories = Stories({d + i: d for d in heads for i in range(3)})
+    counted = 0
+    for _text, parsed, allowed, _k in _cases(cache, rng, 0.25):
+        told = stories if rng.random() < 0.5 else None
+        got = ranking.array_count(cache, parsed.query, allowed, None, told)
+        if got is None:
+            continue  # not scored in arrays, or a phrase whose count is not exact there
+        docs = cache.docset(parsed.query)
+        docs = docs if allowed is None else docs & allowed
+        assert got == (len(docs) if told is None else told.count(docs)), _text
+        counted += 1
+    assert counted > 200
