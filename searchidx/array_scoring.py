@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
 
+from .cost import words_only
 from .errors import SearchCancelled
 from .phrases import PositionReader, adjacent, tree_sum
 from .snapshot import DatedDocs, Docnums, TermScores, Unreadable, segment_arrays
@@ -208,7 +209,7 @@ class _ArrayScorer:
         """The documents a NOT clause excludes, sorted: a word's (or words') from their arrays."""
         if id(query) not in self.excluded:
             inner = query.query
-            if _words(inner):  # "-oil" is Or(title:oil, body:oil): the union of the words' documents
+            if words_only(inner):  # "-oil" is Or(title:oil, body:oil): the union of the words' documents
                 self.excluded[id(query)] = self.scores(inner)[0]
             else:  # a phrase's candidates are not its documents: Whoosh's matchers say which
                 docs = self.snapshot.docset(inner)
@@ -289,15 +290,6 @@ def _lookup(scored: TermScores, docs: Docnums) -> tuple[Present, Scores]:
     at = np.minimum(np.searchsorted(held, docs), len(held) - 1)
     present = held[at] == docs
     return present, np.where(present, scores[at], 0.0)
-
-
-def _words(query: wq.Query) -> bool:
-    """A word, or an OR of words: its documents are those of its score arrays."""
-    if isinstance(query, wq.Term):
-        return True
-    if not isinstance(query, wq.Or) or query.scale or query.minmatch not in (0, None):
-        return False
-    return all(map(_words, query.subqueries))
 
 
 def term_scores(snapshot: Snapshot, fieldname: str, text: str) -> TermScores:

@@ -47,6 +47,7 @@ __all__ = [
     "has_phrase",
     "phrase_postings",
     "query_cost",
+    "words_only",
 ]
 
 BUDGET = 200_000  # posting units a query may cost (at most about 0.8 s CPU: bench.query_cost)
@@ -120,7 +121,7 @@ def _whoosh_scored(query: wq.Query) -> bool:
     if isinstance(query, wq.Term):
         return False
     if isinstance(query, wq.Or) and query.scale:  # --any: term at a time over words, prefixes, fuzzy words
-        return not all(_terms_only(q) for q in query.subqueries)
+        return not all(words_only(q) for q in query.subqueries)
     if isinstance(query, wq.Or):
         return any(_whoosh_scored(q) for q in query.subqueries)
     if isinstance(query, wq.And):
@@ -161,13 +162,14 @@ def _array_scored(query: wq.Query) -> bool:
     if isinstance(query, (wq.And, wq.Or)):
         return not getattr(query, "scale", None) and all(map(_array_scored, query.subqueries))
     if isinstance(query, wq.Not):  # a NOT phrase's documents come from Whoosh's matchers
-        return _terms_only(query.query)
+        return words_only(query.query)
     return False
 
 
-def _terms_only(query: wq.Query) -> bool:
-    if isinstance(query, wq.Or) and not query.scale:
-        return all(_terms_only(q) for q in query.subqueries)
+def words_only(query: wq.Query) -> bool:
+    """A word, or an OR of words (no coordination, no minimum): its documents are its words'."""
+    if isinstance(query, wq.Or) and not query.scale and query.minmatch in (0, None):
+        return all(map(words_only, query.subqueries))
     return isinstance(query, wq.Term)
 
 

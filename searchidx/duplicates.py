@@ -224,7 +224,7 @@ def story_groups(sketched: Iterable[tuple[int, Sketch, int | None]]) -> dict[int
             parent[max(a, b)] = min(a, b)
 
     first: dict[tuple[Sketch, int | None], int] = {}
-    known: dict[int, tuple[Sketch, int | None, frozenset[int]]] = {}
+    known: dict[int, _Row] = {}
     filed: defaultdict[tuple[bool, int], list[int]] = defaultdict(list)
     for docnum, mine, when in sketched:
         if not mine:
@@ -270,7 +270,7 @@ def _pairs(members: list[int], known: dict[int, _Row]) -> Iterator[tuple[int, _R
 
 def _compare(
     members: list[int],
-    known: dict[int, tuple[Sketch, int | None, frozenset[int]]],
+    known: dict[int, _Row],
     root: Callable[[int], int],
     join: Callable[[int, int], None],
 ) -> None:

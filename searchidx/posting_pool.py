@@ -158,17 +158,15 @@ def _postings(
     finished = False
     try:
         for fieldname, text, flat in records:
-            docnums, weights = flat[0::3], flat[1::3]
-            triples: Iterable[tuple[int, float, Any]] = zip(docnums, weights, flat[2::3], strict=True)
+            docnums, weights, values = flat[0::3], flat[1::3], flat[2::3]
             if docnums != sorted(docnums):  # postings merged in from other segments out of order
-                triples = sorted(triples, key=itemgetter(0))
-                docnums, weights = [t[0] for t in triples], [t[1] for t in triples]
+                triples = sorted(zip(docnums, weights, values, strict=True), key=itemgetter(0))
+                docnums, weights, values = ([t[k] for t in triples] for k in range(3))
             if sink is not None:
                 # positions for phrases: read from the values here, once, not at every search
-                values = [t[2] for t in triples] if isinstance(triples, list) else flat[2::3]
                 positions = values_positions(values) if fieldname in sink.fields else None
                 sink.add(fieldname, text, docnums, weights, positions)
-            for docnum, weight, value in triples:
+            for docnum, weight, value in zip(docnums, weights, values, strict=True):
                 yield fieldname, text, docnum, weight, value
         if sink is not None:
             sink.finish()

@@ -252,7 +252,7 @@ def array_count(
     shape the array scorer reads) or its count would only be a lower bound (a phrase with
     more candidates than are all checked): the caller counts Whoosh's matches instead.
     """
-    if not (ARRAYS and ("numpy" in sys.modules or _postings(snapshot, query) >= ARRAYS_FROM)):
+    if not _in_arrays(snapshot, query):
         return None
     from .array_scoring import array_top
 
@@ -275,7 +275,7 @@ def top_scored(
         when it is only a lower bound) and the top ``(docnum, score)`` pairs, best
         first; equal scores in docnum order, as Whoosh's collector orders them.
     """
-    arrays = ARRAYS and ("numpy" in sys.modules or _postings(snapshot, query) >= ARRAYS_FROM)
+    arrays = _in_arrays(snapshot, query)
     if arrays and k > 0:
         from .array_scoring import array_top
 
@@ -291,6 +291,11 @@ def top_scored(
         found = {d: s for d, s in found.items() if d in allowed}
     best = best_of(found, k)
     return (len(found) if stories is None else stories.count(found.keys())), best
+
+
+def _in_arrays(snapshot: Snapshot, query: wq.Query) -> bool:
+    """Whether to score the query in arrays: NumPy is loaded, or the query is big enough to load it."""
+    return ARRAYS and ("numpy" in sys.modules or _postings(snapshot, query) >= ARRAYS_FROM)
 
 
 def _postings(snapshot: Snapshot, query: wq.Query) -> float:

@@ -63,14 +63,9 @@ def run_search(
     started = time.perf_counter()
     check_options(mode=mode, sort=sort, limit=limit, offset=offset, prefix_terms=prefix_terms)
     # a page of the best, or a count: scored in arrays when big (a count of a phrase may not be)
-    ranked: Ranked = "page" if limit > 0 else "count"
+    ranked: Ranked = None if sort != "relevance" else "page" if limit > 0 else "count"
     parsed, compiled = prepare(
-        snapshot,
-        text,
-        mode=mode,
-        filters=filters,
-        prefix_terms=prefix_terms,
-        ranked=ranked if sort == "relevance" else None,
+        snapshot, text, mode=mode, filters=filters, prefix_terms=prefix_terms, ranked=ranked
     )
     allowed = compiled.allowed
     copies: dict[int, list[int]] = {}
@@ -87,10 +82,11 @@ def run_search(
         total, page = _execute(snapshot, parsed, allowed, limit, offset, sort, should_stop, stories)
     if should_stop is not None and should_stop():
         raise SearchCancelled()
+    stored = {d: snapshot.stored_fields(d) for d, _score in page}
     terms = _highlight_terms(snapshot, parsed) if page and highlight else None
-    matches = snapshot.page_matches(terms, [d for d, _ in page]) if terms is not None else {}
+    matches = snapshot.page_matches(terms, stored) if terms is not None else {}
     hits = tuple(
-        _hit(snapshot, matches.get(d), d, score, offset + i + 1, copies.get(d, ()))
+        _hit(snapshot, stored[d], matches.get(d), score, offset + i + 1, copies.get(d, ()))
         for i, (d, score) in enumerate(page)
     )
     suggestion: str | None = None
@@ -227,13 +223,12 @@ def _highlight_terms(snapshot: Snapshot, parsed: ParsedQuery) -> list[tuple[str,
 
 def _hit(
     snapshot: Snapshot,
+    fields: dict[str, Any],
     matches: Matches | None,
-    docnum: int,
     score: float,
     rank: int,
     copies: Sequence[int] = (),
 ) -> Hit:
-    fields = snapshot.stored_fields(docnum)
     extra = fields.get("extra") or {}
     body = fields.get("body", "")
     title = fields.get("title", "")
@@ -300,7 +295,7 @@ def load_document(snapshot: Snapshot, doc_id: str, text: str) -> Document | None
             terms = _highlight_terms(snapshot, _parse(snapshot, text, "all", 16))
         except QueryError:
             terms = []
-        found = snapshot.page_matches(terms, [docnum])[docnum]
+        found = snapshot.page_matches(terms, {docnum: stored})[docnum]
         body_spans = spans_within(found["body"], 0, len(body))
         title_spans = _title_spans(title, body, extra, found)
     return Document(

@@ -69,7 +69,7 @@ def test_a_page_is_read_from_its_text_for_common_terms_and_from_postings_for_rar
             lambda *args, _f=original, _n=name: used.append(_n) or _f(*args),  # type: ignore[misc]
         )
     snapshot = seeds_index._snapshot()
-    every = list(range(snapshot.doc_count_all()))
+    every = {docnum: snapshot.stored_fields(docnum) for docnum in range(snapshot.doc_count_all())}
     snapshot.page_matches([("body", b"sochi")], every)  # one block holds it: read through it
     common = [("body", term.encode()) for term in ("said", "the", "ceasefir", "turkey", "russia", "syria")]
     monkeypatch.setattr("searchidx.snapshot.searcher.CHARS_A_BLOCK", 10**6)  # short texts: analysed again

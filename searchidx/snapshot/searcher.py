@@ -10,7 +10,7 @@ rule it keeps.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -309,22 +309,24 @@ class Snapshot(WordLookups):
         reader = self._searcher.reader()
         return [(query.fieldname, t.decode() if isinstance(t, bytes) else t) for t in query._btexts(reader)]
 
-    def page_matches(self, terms: Sequence[tuple[str, bytes]], docnums: Sequence[int]) -> dict[int, Matches]:
+    def page_matches(
+        self, terms: Sequence[tuple[str, bytes]], stored: Mapping[int, Mapping[str, Any]]
+    ) -> dict[int, Matches]:
         """Character ranges of every term (of the text fields) in each document of a page.
 
-        From the page's stored text (:mod:`.matches`) when it is shorter than
-        :data:`.CHARS_A_BLOCK` characters for each block reading the terms' postings would
-        decode (common terms, short articles), else from the postings (rare terms, long texts).
+        ``stored``: the page's documents' stored fields, by docnum (the caller reads them
+        for the hits anyway). From that stored text (:mod:`.matches`) when it is shorter
+        than :data:`.CHARS_A_BLOCK` characters for each block reading the terms' postings
+        would decode (common terms, short articles), else from the postings (rare terms,
+        long texts).
         """
+        docnums = list(stored)
         blocks = sum(
             min(len(docnums), -(-self.field_frequency(fieldname, term.decode("utf-8")) // BLOCK_POSTINGS))
             for fieldname, term in terms
             if fieldname in TEXT_FIELDS
         )
-        stored = {docnum: self.stored_fields(docnum) for docnum in docnums}
-        chars = sum(
-            len(fields.get("title") or "") + len(fields.get("body") or "") for fields in stored.values()
-        )
+        chars = sum(len(fields.get(name) or "") for fields in stored.values() for name in TEXT_FIELDS)
         if chars <= CHARS_A_BLOCK * blocks:
             return text_matches(terms, stored)
         return posting_matches(self._searcher.reader(), terms, docnums, TEXT_FIELDS)
