@@ -46,7 +46,8 @@ def index_once(path: Path, *, entities: bool, workers: int) -> tuple[float, floa
     """Index ``path`` into a fresh index; return (wall s, CPU s incl. workers, the JSON report)."""
     folder = Path(tempfile.mkdtemp(prefix="entity-speed-"))
     try:
-        command = [sys.executable, "-m", "searchidx", "index", str(path), "--index", str(folder / "ix")]
+        # -P: the installed searchidx (compiled by a wheel's build), not a source tree in this directory
+        command = [sys.executable, "-P", "-m", "searchidx", "index", str(path), "--index", str(folder / "ix")]
         command += ["--workers", str(workers), "--json"]
         if not entities:
             command.append("--no-entities")
@@ -100,6 +101,19 @@ def extraction_speed(path: Path, sample: int, passes: int) -> tuple[int, int, in
     return len(everything), len(articles), tokens, *best, first
 
 
+def _entity_modules(*, installed: bool = False) -> str:
+    """Whether the entity modules are compiled (mypyc) here, or in the installed package."""
+    code = "from searchidx.entities import tagger; print(tagger.__file__)"
+    if installed:
+        found = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True)
+        where = found.stdout.strip()
+    else:
+        from searchidx.entities import tagger
+
+        where = str(tagger.__file__)
+    return "Python source" if where.endswith(".py") else "compiled (mypyc)"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the comparison and print it."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -126,6 +140,8 @@ def main(argv: list[str] | None = None) -> None:
                     out.write(line)
             source = limited
         print(f"{source.name}: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+        modules = f"indexing runs {_entity_modules(installed=True)}, this process {_entity_modules()}"
+        print(f"entity modules: {modules}")
         runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
         added = 0
         for _ in range(args.runs):
