@@ -89,12 +89,12 @@ _MODEL_NAMES: dict[CrfModel, _Names] = {}
 
 def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[str]]:
     """Return the CRF feature strings of every token in one sentence (training: every feature)."""
-    entries, caps_line = sentence_entries(words, gazetteer, None)
+    entries, caps_line = sentence_entries(words, gazetteer)
     return _features(words, entries, caps_line, gazetteer)
 
 
 def tagging_parts(
-    words: Sequence[str], gazetteer: Gazetteer, model: CrfModel
+    words: Sequence[str], entries: list[Any], caps_line: bool, gazetteer: Gazetteer, model: CrfModel
 ) -> tuple[list[int], list[int], list[int]]:
     """What :func:`sentence_features` gives ``model``, in parts (:mod:`.scorer` adds them up).
 
@@ -104,12 +104,18 @@ def tagging_parts(
     preposition, a company word, a comma) are found for a whole batch at once by
     :func:`neighbour_cues`, from the memo's word flags.
 
+    Args:
+        words: The sentence.
+        entries: Its words' memo entries (:func:`~.word_entries.batch_entries`).
+        caps_line: Whether it is a capitals line.
+        gazetteer: The name lists.
+        model: The model whose attribute ids are returned.
+
     Returns:
         Each word's row in the model's :class:`~.scorer.TagMemo` (its own features' summed
         weights, then those it lends the words one and two before and after it), and the
         sentence's other features as parallel lists of token positions and attribute ids.
     """
-    entries, caps_line = sentence_entries(words, gazetteer, model)
     names = _MODEL_NAMES.get(model) or _MODEL_NAMES.setdefault(model, _Names(model))
     n = len(entries)
     tokens = [0, n - 1]

@@ -22,9 +22,9 @@ import numpy as np
 from ..errors import EntityModelError
 from .features import neighbour_cues, tagging_parts
 from .gazetteer import Gazetteer
-from .word_entries import prefill
+from .word_entries import batch_entries
 
-__all__ = ["CrfModel", "TagMemo", "marginals", "model_attributes", "viterbi", "word_pairs"]
+__all__ = ["CrfModel", "TagMemo", "best_paths", "marginals", "model_attributes", "viterbi", "word_pairs"]
 
 
 class CrfModel:
@@ -56,6 +56,7 @@ class CrfModel:
             ) from error
         self.path = path
         self.labels: list[str] = list(tagger.labels())
+        self.names = np.array(self.labels, dtype=object)  # label ids to names, an array at a time
         names = model_attributes(tagger)
         tagger.close()
         features = _read_features(path.read_bytes())
@@ -99,20 +100,27 @@ class CrfModel:
         todo = [k for k, words in enumerate(sentences) if words]
         if not todo:
             return found
-        scores = self.scores([sentences[k] for k in todo], gazetteer)
-        names = self.labels
-        for k, path in zip(todo, viterbi(scores, self.trans), strict=True):
-            found[k] = [names[label] for label in path]
+        scores, lengths = self.joined_scores([sentences[k] for k in todo], gazetteer)
+        tags = self.names[best_paths(scores, lengths, self.trans)].tolist()  # every token's, in order
+        at = 0
+        for k, length in zip(todo, lengths.tolist(), strict=True):
+            found[k] = tags[at : at + length]
+            at += length
         return found
 
     def scores(self, sentences: Sequence[Sequence[str]], gazetteer: Gazetteer) -> list[Any]:
         """Each (non-empty) sentence's label scores (tokens x labels): its features' summed weights."""
-        prefill(sentences, gazetteer, self)
+        scores, lengths = self.joined_scores(sentences, gazetteer)
+        return np.split(scores, np.cumsum(lengths)[:-1])
+
+    def joined_scores(self, sentences: Sequence[Sequence[str]], gazetteer: Gazetteer) -> tuple[Any, Any]:
+        """:meth:`scores` laid end to end (tokens x labels), and the sentences' lengths."""
         rows: list[int] = []
         tokens: list[int] = []
         ids: list[int] = []
-        for words in sentences:
-            own, at, found = tagging_parts(words, gazetteer, self)
+        looked_up = batch_entries(sentences, gazetteer, self)
+        for words, (entries, caps_line) in zip(sentences, looked_up, strict=True):
+            own, at, found = tagging_parts(words, entries, caps_line, gazetteer, self)
             offset = len(rows)
             rows += own
             tokens += [offset + i for i in at]
@@ -133,7 +141,7 @@ class CrfModel:
         for at_tokens, attribute in neighbour_cues(memo.flags[index], position, left, self):
             scores[at_tokens] += self.state[attribute]
         np.add.at(scores, tokens, self.state[ids])
-        return np.split(scores, ends[:-1])
+        return scores, lengths
 
 
 class TagMemo:
@@ -191,39 +199,59 @@ def _running(ranked: Any, t: int) -> int:
 
 
 def viterbi(scores: Sequence[Any], trans: Any) -> list[list[int]]:
-    """CRFsuite's Viterbi (first-order, no start or end weights) for many sentences at once.
+    """CRFsuite's Viterbi (first-order, no start or end weights) for many sentences: :func:`best_paths`."""
+    lengths = np.array([len(s) for s in scores])
+    labels = best_paths(np.concatenate(scores), lengths, trans).tolist()
+    found: list[list[int]] = []
+    at = 0
+    for length in lengths.tolist():
+        found.append(labels[at : at + length])
+        at += length
+    return found
 
-    The sentences are stepped through together; at each step the ones still running take, for
-    each label, the best previous label (the first of equal scores, as CRFsuite's loop) and
-    add their scores.
+
+def best_paths(scores: Any, lengths: Any, trans: Any) -> Any:
+    """CRFsuite's best label of every token of sentences laid end to end (``scores``: tokens x labels).
+
+    The sentences are laid out longest first, one per row, and stepped through together; at
+    each step the ones still running (a prefix of the rows) take, for each label, the best
+    previous label (the first of equal scores, as CRFsuite's loop) and add their scores.
     """
-    order, ranked, padded = _padded(scores, 0.0)
-    count, longest, size = padded.shape
+    count = len(lengths)
+    ends = np.cumsum(lengths)
+    order = np.argsort(-lengths, kind="stable")
+    rank = np.empty(count, dtype=np.intp)
+    rank[order] = np.arange(count)
+    ranked = lengths[order]
+    longest, size = int(ranked[0]), scores.shape[1]
+    row = np.repeat(rank, lengths)  # each token's row, and its place in it
+    place = np.arange(len(scores)) - np.repeat(ends - lengths, lengths)
+    padded = np.zeros((count, longest, size))
+    padded[row, place] = scores
+    running = np.searchsorted(-ranked, -np.arange(longest + 1), side="left").tolist()  # longer than t
     alpha = padded[:, 0].copy()
     back = np.zeros((count, longest, size), dtype=np.intp)
     into = np.ascontiguousarray(trans.T)  # label x previous label
-    rows = np.arange(count * size) * size  # where each (sentence, label) row starts, flattened
+    starts = np.arange(count * size) * size  # where each (sentence, label) row starts, flattened
     for t in range(1, longest):
-        k = _running(ranked, t)
+        k = running[t]
         # One row of previous-label scores per (sentence, label): argmax along memory, the best
         # read back by flat index (a third fewer instructions than argmax over an inner axis).
         candidates = (alpha[:k, None, :] + into).reshape(k * size, size)
         best = candidates.argmax(axis=1)
         back[:k, t] = best.reshape(k, size)
-        alpha[:k] = candidates.ravel()[rows[: k * size] + best].reshape(k, size) + padded[:k, t]
+        alpha[:k] = candidates.ravel()[starts[: k * size] + best].reshape(k, size) + padded[:k, t]
     last = alpha.argmax(axis=1)  # each sentence's alpha stopped at its last word
     paths = np.zeros((count, longest), dtype=np.intp)
     rows = np.arange(count)
-    current = last
+    current = np.zeros(count, dtype=np.intp)
     for t in range(longest - 1, -1, -1):
-        current = np.where(ranked - 1 == t, last, current)  # a sentence ending here starts
-        paths[:, t] = current
+        k, ending = running[t], running[t + 1]
+        current[ending:k] = last[ending:k]  # the sentences of t + 1 words start here
+        paths[:k, t] = current[:k]
         if t:
-            current = back[rows, t, current]
-    found: list[list[int]] = [[] for _ in range(count)]
-    for row, k in enumerate(order):
-        found[k] = paths[row, : ranked[row]].tolist()
-    return found
+            current[:k] = back[rows[:k], t, current[:k]]
+    return paths[row, place]
 
 
 def marginals(scores: Sequence[Any], trans: Any) -> list[Any]:

@@ -1,12 +1,12 @@
 """A word's memo entry for the CRF tagger: its features as itself and as a neighbour, and its facts.
 
-Every token of a sentence is looked up here (:func:`sentence_entries`): the word's own
+Every token of a sentence is looked up here (:func:`batch_entries`): the word's own
 features (shape, affixes, casing, clusters, name lists), those it lends the words one and
 two before and after it, and facts the sentence's cues read (a title, a place preposition,
 a company word, a first name, the word pairs it starts). Training keeps the feature strings
 (``Gazetteer.memo``); tagging keeps their weights summed into one row of the model's
 :class:`~.scorer.TagMemo` and the facts as bit flags (:data:`CAP` ...), made for a batch's
-new words at once (:func:`prefill`).
+new words at once (:func:`batch_entries`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ __all__ = [
     "PERCUE",
     "PLACEPREP",
     "all_caps",
-    "prefill",
+    "batch_entries",
     "sentence_entries",
     "shape",
     "tag_memo",
@@ -104,25 +104,20 @@ AT_PAIRS = 17  # it starts a known word pair (tagging)
 CAP, PERCUE, ORGCUE, PLACEPREP, FIRST, COMMA = 1, 2, 4, 8, 16, 32
 
 
-def sentence_entries(
-    words: Sequence[str], gazetteer: Gazetteer, model: CrfModel | None
-) -> tuple[list[Any], bool]:
-    """Each word's memo entry (:func:`word_entry`), and whether the line is in capitals."""
+def sentence_entries(words: Sequence[str], gazetteer: Gazetteer) -> tuple[list[Any], bool]:
+    """Each word's memo entry with its feature strings (training), and whether the line is in capitals.
+
+    Tagging finds a batch's entries at once (:func:`batch_entries`).
+    """
     caps_line = all_caps(words)
-    memo = gazetteer.memo if model is None else tag_memo(gazetteer, model).words
+    memo = gazetteer.memo
     entries: list[Any] = [memo.get("\0" + word if caps_line else word) for word in words]
     if None in entries:
-        missing = [i for i, entry in enumerate(entries) if entry is None]
-        if model is not None:  # past the memo's limit (prefill memoised what fit): this batch only
-            made = word_entries([(words[i], caps_line) for i in missing], gazetteer, model, keep=False)
-            for i, found in zip(missing, made, strict=True):
-                entries[i] = found
-        else:
-            room = len(memo) < _MEMO_MAX  # full: the words seen first (the frequent ones) stay
-            for i in missing:
-                entries[i] = found = word_entry(words[i], caps_line, gazetteer, None)
-                if room:
-                    memo["\0" + words[i] if caps_line else words[i]] = found
+        room = len(memo) < _MEMO_MAX  # full: the words seen first (the frequent ones) stay
+        for i in [i for i, entry in enumerate(entries) if entry is None]:
+            entries[i] = found = word_entry(words[i], caps_line, gazetteer, None)
+            if room:
+                memo["\0" + words[i] if caps_line else words[i]] = found
     return entries, caps_line
 
 
@@ -204,28 +199,47 @@ def tag_memo(gazetteer: Gazetteer, model: CrfModel) -> TagMemo:
     return memo
 
 
-def prefill(sentences: Sequence[Sequence[str]], gazetteer: Gazetteer, model: CrfModel) -> None:
-    """Memoise the entries of every word of ``sentences`` not yet memoised, all at once.
+def batch_entries(
+    sentences: Sequence[Sequence[str]], gazetteer: Gazetteer, model: CrfModel
+) -> list[tuple[list[Any], bool]]:
+    """Each sentence's words' memo entries and whether it is a capitals line, for tagging a batch.
 
-    A word's weight row is a handful of NumPy calls; made for each new word of a batch of
-    sentences together, their overhead is paid once (a cold memo's cost, in each indexing worker).
-    Rows made for words past the memo's limit last until the next batch.
+    One pass looks every word up; the words not memoised are made all at once (a word's
+    weight row is a handful of NumPy calls: their overhead is paid once per batch, a cold
+    memo's cost in each indexing worker). Words past the memo's limit get rows that last
+    until the next batch.
     """
     memo = tag_memo(gazetteer, model)
     memo.forget_batch()
     words = memo.words
-    room = _TAG_MEMO_MAX - len(words)
-    if room <= 0:
-        return
-    todo: dict[str, tuple[str, bool]] = {}
+    found: list[tuple[list[Any], bool]] = []
+    todo: dict[str, tuple[str, bool]] = {}  # key -> (word, in a capitals line), of the words not memoised
     for sentence in sentences:
         caps_line = all_caps(sentence)
-        for word in sentence:
-            key = "\0" + word if caps_line else word
-            if key not in words and key not in todo:
-                todo[key] = (word, caps_line)
-    keys = list(todo)[:room]
-    words.update(zip(keys, word_entries([todo[key] for key in keys], gazetteer, model), strict=True))
+        keys = ["\0" + word for word in sentence] if caps_line else sentence
+        entries = [words.get(key) for key in keys]
+        if None in entries:
+            for key, word, entry in zip(keys, sentence, entries, strict=True):
+                if entry is None and key not in todo:
+                    todo[key] = (word, caps_line)
+        found.append((entries, caps_line))
+    if not todo:
+        return found
+    keys = list(todo)
+    room = max(_TAG_MEMO_MAX - len(words), 0)
+    kept, rest = keys[:room], keys[room:]
+    made = dict(zip(kept, word_entries([todo[key] for key in kept], gazetteer, model), strict=True))
+    words.update(made)
+    if rest:  # past the memo's limit: this batch only
+        made.update(
+            zip(rest, word_entries([todo[k] for k in rest], gazetteer, model, keep=False), strict=True)
+        )
+    for sentence, (entries, caps_line) in zip(sentences, found, strict=True):
+        if None in entries:
+            for i, entry in enumerate(entries):
+                if entry is None:
+                    entries[i] = made["\0" + sentence[i] if caps_line else sentence[i]]
+    return found
 
 
 def _word_features(
