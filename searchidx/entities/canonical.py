@@ -12,8 +12,8 @@ Assad" and "Bashar al-Assad", are one facet value.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from ..analysis import fold
@@ -59,7 +59,7 @@ def name_key(text: str) -> str:
     return " ".join(kept or tokens)
 
 
-def best_display(counts: Counter[str]) -> str:
+def best_display(counts: Mapping[str, int]) -> str:
     """Pick the most frequent spelling; on a tie prefer diacritics, then the longer."""
     return max(counts, key=lambda name: (counts[name], not name.isascii(), len(name), name))
 
@@ -180,37 +180,42 @@ def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset
     target = resolve_people(k for label, k, _ in mentions if label == "person")
     firms = _firm_targets({k for label, k, _ in mentions if label != "place"})
     heads = _head_targets(mentions, places, firms)
-    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    votes: dict[str, dict[str, int]] = defaultdict(dict)  # root -> label -> mentions
     resolved: list[tuple[str, str, str, bool]] = []  # label, root, display, is_root_spelling
     for label, key, display in mentions:
         root = target[key] if label == "person" and key in target else None
         if root is None and key not in places:
             root = _person_root(key, target)
         if root in (None, key) and key in firms:  # "Merrill Lynch" of "Merrill Lynch and Co Inc"
-            votes[firms[key]]["org"] += 1
-            resolved.append(("org", firms[key], display, False))
+            root = firms[key]
+            label = "org"
+            exact = False
         elif root in (None, key) and key in heads:
             # "Merrill" of "Merrill Lynch and Co Inc": a firm's name, however "Merrill" is tagged.
             label = "org" if heads[key].rsplit(" ", 1)[-1] in LEGAL_WORDS else label
-            votes[heads[key]][label] += 1
-            resolved.append((label, heads[key], display, False))
+            root = heads[key]
+            exact = False
         elif root is not None and root != key:
-            votes[root]["person"] += 1
-            resolved.append(("person", root, display, False))
+            label = "person"
+            exact = False
         else:
-            votes[key][label] += 1
-            resolved.append((label, key, display, True))
-    groups: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    sizes: Counter[tuple[str, str]] = Counter()
+            root = key
+            exact = True
+        labels = votes[root]
+        labels[label] = labels.get(label, 0) + 1
+        resolved.append((label, root, display, exact))
+    groups: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)  # spellings of each name
+    sizes: dict[tuple[str, str], int] = {}
     for _label, root, display, exact in resolved:
         # One label per name: the majority; a tie goes to a full name's person, else a place
         # ("Taftanaz" once a person, once a place, in one list of villages).
         label = max(votes[root], key=lambda lab: (votes[root][lab], _tie_rank(lab, root)))
-        sizes[label, root] += 1
+        sizes[label, root] = sizes.get((label, root), 0) + 1
         if exact:
-            groups[label, root][display] += 1
+            spellings = groups[label, root]
+            spellings[display] = spellings.get(display, 0) + 1
     merged = [
-        CanonicalEntity(label, root, best_display(groups.get((label, root)) or Counter({root: 1})), count)
+        CanonicalEntity(label, root, best_display(groups.get((label, root)) or {root: 1}), count)
         for (label, root), count in sizes.items()
     ]
     merged.sort(key=lambda e: (-e.mentions, e.label, e.key))

@@ -56,7 +56,11 @@ def place_heads(text: str, entities: Sequence[Entity]) -> list[Entity]:
     listed = False  # the previous mention was a place under a head noun
     for i, entity in enumerate(entities):
         prev = entities[i - 1] if i else None
-        head = _PLACE_HEAD_RE.search(text, max(0, entity.start - 40), entity.start) is not None
+        before = max(0, entity.start - 40)
+        head = (  # most names have no "of" before them: the search is skipped
+            "of" in text[before : entity.start].lower()
+            and _PLACE_HEAD_RE.search(text, before, entity.start) is not None
+        )
         in_list = (
             listed and prev is not None and _LIST_SEP_RE.fullmatch(text, prev.end, entity.start) is not None
         )

@@ -25,7 +25,7 @@ function for the product and its score. MODEL_CARD.md gives the measured effect.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 
 from ..analysis import sentence_spans
@@ -71,7 +71,7 @@ def document_spans(
         spans: Each sentence's entity spans (``PER``/``LOC``/``ORG``), as decoded.
         places: Folded place names (a nationality word that is none is not spread as a place).
     """
-    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    votes: dict[str, dict[str, int]] = defaultdict(dict)  # name -> type -> weight
     written: dict[str, set[str]] = defaultdict(set)  # lower-cased name -> how it was written
     surnames: set[str] = set()
     for words, found in zip(sentences, spans, strict=True):
@@ -79,7 +79,8 @@ def document_spans(
         for start, end, kind in found:
             name = " ".join(words[start:end])
             key = name.lower()
-            votes[key][kind] += weight
+            kinds = votes[key]
+            kinds[kind] = kinds.get(kind, 0) + weight
             written[key].add(name)
             if kind == "PER" and end - start > 1:
                 surnames.add(words[end - 1].lower())
@@ -101,8 +102,10 @@ def document_spans(
             if key in surnames:
                 kind = "PER"
             else:
-                ranked = votes[key].most_common(2)
-                kind = "" if len(ranked) > 1 and ranked[0][1] == ranked[1][1] else ranked[0][0]
+                kinds = votes[key]
+                most = max(kinds.values())
+                top = [kind for kind, weight in kinds.items() if weight == most]
+                kind = top[0] if len(top) == 1 else ""
             decided[key] = kind
         return kind or own
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Collection, Sequence
 
 from ..analysis import fold
@@ -62,9 +61,14 @@ def title_mentions(
     name alone ("Aegean" of "Aegean Sea" in "Aegean Crisis") unless ``places`` (folded
     place names) has it: "Japan" of "Bank of Japan" in "Japan Cuts Rates".
     """
-    votes = Counter((fold(entity.text), entity.label) for entity in body)
+    votes: dict[tuple[str, str], int] = {}
+    for entity in body:
+        vote = (fold(entity.text), entity.label)
+        votes[vote] = votes.get(vote, 0) + 1
     labels: dict[str, str] = {}
-    for (name, kind), _count in votes.most_common():  # the type most of the body's mentions give
+    for name, kind in sorted(
+        votes, key=lambda vote: -votes[vote]
+    ):  # the type most of the body's mentions give
         labels.setdefault(name, kind)
     for entity in body:
         words = entity.text.split()

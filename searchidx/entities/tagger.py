@@ -77,10 +77,20 @@ class Tagger:
                 if sentence not in self.seen and sentence not in fresh:
                     fresh[sentence] = words(sentence)
         gazetteer = self.gazetteer
-        taggable = [
-            s for s, tokens in fresh.items() if may_name(tokens, gazetteer.casing, gazetteer.first_names)
-        ]
-        tagged = dict(zip(taggable, self.tag_many([fresh[s] for s in taggable]), strict=True))
+        taggable: list[str] = []
+        found_capitals: list[list[int]] = []
+        for sentence, tokens in fresh.items():
+            at = capitals(tokens)
+            if may_name(tokens, gazetteer.casing, gazetteer.first_names, at):
+                taggable.append(sentence)
+                found_capitals.append(at)
+        tagged = dict(
+            zip(
+                taggable,
+                tag_near_capitals(self.model, [fresh[s] for s in taggable], gazetteer, found_capitals),
+                strict=True,
+            )
+        )
         known: dict[str, list[tuple[int, int, str]]] = {}
         for sentence, tokens in fresh.items():
             tags = tagged.get(sentence)
@@ -114,7 +124,10 @@ class Tagger:
 
 
 def tag_near_capitals(
-    model: CrfModel, sentences: Sequence[list[str]], gazetteer: Gazetteer
+    model: CrfModel,
+    sentences: Sequence[list[str]],
+    gazetteer: Gazetteer,
+    found_capitals: Sequence[list[int]] | None = None,
 ) -> list[list[str]]:
     """The model's tags of tokenised sentences; words far from any capital letter are ``O`` untagged.
 
@@ -122,12 +135,12 @@ def tag_near_capitals(
     a word :data:`REACH` away from any capital is lower-case text between names, and the
     model reads two words on each side, so only a window's edge words (lower case, tagged
     ``O`` alike) see a neighbour from the next window. On Reuters 3 of 4,761 articles'
-    entities change.
+    entities change. ``found_capitals``: each sentence's :func:`capitals`, when known.
     """
     parts: list[list[str]] = []
     plans: list[list[tuple[int, int]] | None] = []
-    for tokens in sentences:
-        plan = windows(tokens)
+    for k, tokens in enumerate(sentences):
+        plan = windows(tokens, None if found_capitals is None else found_capitals[k])
         kept = tokens if plan == [(0, len(tokens))] else [w for start, end in plan for w in tokens[start:end]]
         if kept is tokens or all_caps(kept):  # a window that looks like a capitals line: the whole
             parts.append(tokens)
@@ -165,14 +178,15 @@ def capitals(words: Sequence[str]) -> list[int]:
     return [i for i, word in enumerate(words) if not word.islower() and word.lower() != word]
 
 
-def windows(words: Sequence[str]) -> list[tuple[int, int]]:
+def windows(words: Sequence[str], at: Sequence[int] | None = None) -> list[tuple[int, int]]:
     """``(start, end)`` ranges of the words within :data:`REACH` of a word with a capital letter.
 
     A sentence without one is a single range (:func:`may_name` keeps such sentences out).
+    ``at``: the words' :func:`capitals`, when known.
     """
     n = len(words)
     spans: list[tuple[int, int]] = []
-    for i in capitals(words):
+    for i in capitals(words) if at is None else at:
         start, end = max(i - REACH, 0), min(i + REACH + 1, n)
         if spans and start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], end)
@@ -181,15 +195,22 @@ def windows(words: Sequence[str]) -> list[tuple[int, int]]:
     return spans or [(0, n)]
 
 
-def may_name(words: Sequence[str], casing: Mapping[str, str], first_names: Collection[str] = ()) -> bool:
+def may_name(
+    words: Sequence[str],
+    casing: Mapping[str, str],
+    first_names: Collection[str] = (),
+    at: Sequence[int] | None = None,
+) -> bool:
     """False for a sentence without a capital letter, but for a first word usually in lower case.
 
     ``casing`` (the gazetteer's) says how a word is usually written inside a sentence: a
     first word it marks ``l`` ("The", "He", "Analysts") is capitalised only by position,
     unless it is also a first name ("Rose", "Mark"). On 19,043 Reuters stories the tagger
-    found no name in the sentences this rules out (13% of their tokens).
+    found no name in the sentences this rules out (13% of their tokens). ``at``: the words'
+    :func:`capitals`, when known.
     """
-    at = capitals(words)
+    if at is None:
+        at = capitals(words)
     if not at:
         return False
     if at[0] or len(at) > 1:
