@@ -194,6 +194,26 @@ def test_batched_viterbi_is_crfsuites_per_sentence(lengths: list[int], size: int
     assert viterbi(batch, trans) == [_reference_viterbi(s.tolist(), trans.tolist()) for s in batch]
 
 
+def test_the_taggers_word_positions_give_what_counting_words_gives(tagger: Tagger) -> None:
+    """The document pass takes each mention's words from the tagger, or counts them in the text: the same."""
+    from searchidx.entities.document import document_mentions
+
+    texts = _texts()
+    places = tagger.gazetteer.places
+    tagger.seen.clear()
+    for _pass in range(2):  # tagged, then answered from the remembered sentences (words not split)
+        for text, (mentions, parsed) in zip(texts, tagger.parse_many(texts), strict=True):
+            spans, split, where = parsed
+            assert len(where) == len(mentions)
+            for (number, first, last), mention in zip(where, mentions, strict=True):
+                start, end = spans[number]
+                found = split[number] or words(text[start:end])
+                assert words(mention.text) == found[first:last]
+            assert document_mentions(mentions, text, places, parsed) == document_mentions(
+                mentions, text, places
+            )
+
+
 def test_repeated_sentences_are_tagged_once_at_their_own_offsets(tagger: Tagger, monkeypatch: Any) -> None:
     tagged: list[list[str]] = []
     real = tagger.model.tag

@@ -157,18 +157,20 @@ def document_mentions(
     entities: Sequence[Entity],
     text: str,
     places: Collection[str] = frozenset(),
-    parsed: tuple[Sequence[tuple[int, int]], Sequence[list[str] | None]] | None = None,
+    parsed: tuple[Sequence[tuple[int, int]], Sequence[list[str] | None], Sequence[tuple[int, int, int]]]
+    | None = None,
 ) -> list[Entity]:
     """:func:`document_spans` on the mentions ``Tagger.extract`` found in ``text``, in text order.
 
     The text is split and tokenised as the tagger did (same sentences, same words; ``parsed``
-    gives the tagger's own: spans and words, ``None`` for a sentence it did not split), so
-    each mention is a run of whole words (one that is not, none is, is kept as it was). Word
-    offsets are computed only for the sentences the pass adds a mention to.
+    gives the tagger's own: spans, words (``None`` for a sentence it did not split) and each
+    mention's sentence and words), so each mention is a run of whole words (one that is not,
+    none is, is kept as it was). Word offsets are computed only for the sentences the pass
+    adds a mention to.
     """
     if not entities:
         return []
-    bounds, split = parsed if parsed is not None else (sentence_spans(text), None)
+    bounds, split, where = parsed if parsed is not None else (sentence_spans(text), None, None)
     firsts = [start for start, _ in bounds]
     sentences = [
         words if words is not None else split_words(text[start:end])
@@ -178,19 +180,27 @@ def document_mentions(
     tagged: dict[tuple[int, int, int], Entity] = {}  # (sentence, first word, last word + 1)
     kept: list[Entity] = []
     at = (-1, 0, 0)  # sentence, offset, word there: the words before a mention are counted once
-    for entity in entities:
-        number = bisect_right(firsts, entity.start) - 1
-        if number < 0 or entity.label not in _TYPES:
-            kept.append(entity)
-            continue
-        since, counted = (at[1], at[2]) if at[0] == number and at[1] <= entity.start else (firsts[number], 0)
-        first = counted + len(split_words(text[since : entity.start]))
-        named = split_words(entity.text)
-        last = first + len(named)
-        if sentences[number][first:last] != named:
-            kept.append(entity)
-            continue
-        at = (number, entity.end, last)
+    for k, entity in enumerate(entities):
+        if where is not None:  # the tagger's words: whole by construction
+            number, first, last = where[k]
+            if entity.label not in _TYPES:
+                kept.append(entity)
+                continue
+        else:
+            number = bisect_right(firsts, entity.start) - 1
+            if number < 0 or entity.label not in _TYPES:
+                kept.append(entity)
+                continue
+            since, counted = (
+                (at[1], at[2]) if at[0] == number and at[1] <= entity.start else (firsts[number], 0)
+            )
+            first = counted + len(split_words(text[since : entity.start]))
+            named = split_words(entity.text)
+            last = first + len(named)
+            if sentences[number][first:last] != named:
+                kept.append(entity)
+                continue
+            at = (number, entity.end, last)
         spans[number].append((first, last, _TYPES[entity.label]))
         tagged[number, first, last] = entity
     for number, found in enumerate(document_spans(sentences, spans, places)):

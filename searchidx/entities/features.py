@@ -45,7 +45,7 @@ from .word_entries import (
 if TYPE_CHECKING:
     from .scorer import CrfModel
 
-__all__ = ["neighbour_cues", "sentence_features", "tagging_parts"]
+__all__ = ["batch_parts", "neighbour_cues", "sentence_features", "tagging_parts"]
 
 
 # Company suffixes and government/agency words: within a capitalised run they mark an organisation.
@@ -150,6 +150,29 @@ def tagging_parts(
             tokens.append(k)
             ids.append(known[f"w|+1w={entry[AT_LOW]}|{after[AT_LOW]}"])
     return [entry[AT_OWN] for entry in entries], tokens, ids
+
+
+def batch_parts(
+    sentences: Sequence[Sequence[str]],
+    looked_up: Sequence[tuple[list[Any], bool]],
+    gazetteer: Gazetteer,
+    model: CrfModel,
+) -> tuple[list[int], list[int], list[int]]:
+    """:func:`tagging_parts` of a batch of sentences laid end to end (token positions run on).
+
+    ``looked_up``: each sentence's memo entries and capitals-line flag
+    (:func:`~.word_entries.batch_entries`).
+    """
+    rows: list[int] = []
+    tokens: list[int] = []
+    ids: list[int] = []
+    for words, (entries, caps_line) in zip(sentences, looked_up, strict=True):
+        own, at, found = tagging_parts(words, entries, caps_line, gazetteer, model)
+        offset = len(rows)
+        rows += own
+        tokens += [offset + i for i in at]
+        ids += found
+    return rows, tokens, ids
 
 
 def neighbour_cues(flags: Any, position: Any, left: Any, model: CrfModel) -> list[tuple[Any, Any]]:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EntityModelError
-from .features import neighbour_cues, tagging_parts
+from .features import batch_parts, neighbour_cues
 from .gazetteer import Gazetteer
 from .word_entries import batch_entries
 
@@ -71,20 +71,15 @@ class CrfModel:
         self.ids = {name: i for i, name in enumerate(names)}
         self.pairs = word_pairs(names)
 
-    def summed(self, words: Sequence[Sequence[Sequence[str]]]) -> Any:
-        """Each word's groups of feature names summed into weights, concatenated: one row per word."""
-        if not words:
+    def summed(self, ids: Sequence[int], starts: Sequence[int], count: int) -> Any:
+        """Weights of groups of attribute ids summed, ``count`` groups of 5 to a row (one row per word).
+
+        ``ids`` holds every group's ids end to end, ``starts`` where each group starts (none is
+        empty): :func:`~.word_entries.word_entries` finds them.
+        """
+        if not count:
             return np.zeros((0, 5 * len(self.labels)))
-        ids, unknown = self.ids, self.unknown
-        starts = []
-        at = 0
-        for groups in words:
-            for group in groups:
-                starts.append(at)
-                at += len(group)
-        rows = self.state[[ids.get(f, unknown) for groups in words for group in groups for f in group]]
-        summed = np.add.reduceat(rows, starts, axis=0)  # no group is empty
-        return summed.reshape(len(words), -1)
+        return np.add.reduceat(self.state[ids], starts, axis=0).reshape(count, -1)
 
     def new_memo(self) -> TagMemo:
         """An empty memo of word rows for this model (one per gazetteer: ``Gazetteer.tag_memos``)."""
@@ -115,16 +110,7 @@ class CrfModel:
 
     def joined_scores(self, sentences: Sequence[Sequence[str]], gazetteer: Gazetteer) -> tuple[Any, Any]:
         """:meth:`scores` laid end to end (tokens x labels), and the sentences' lengths."""
-        rows: list[int] = []
-        tokens: list[int] = []
-        ids: list[int] = []
-        looked_up = batch_entries(sentences, gazetteer, self)
-        for words, (entries, caps_line) in zip(sentences, looked_up, strict=True):
-            own, at, found = tagging_parts(words, entries, caps_line, gazetteer, self)
-            offset = len(rows)
-            rows += own
-            tokens += [offset + i for i in at]
-            ids += found
+        rows, tokens, ids = batch_parts(sentences, batch_entries(sentences, gazetteer, self), gazetteer, self)
         memo = gazetteer.tag_memos[self]
         lengths = np.array([len(words) for words in sentences])
         ends = np.cumsum(lengths)

@@ -39,8 +39,11 @@ SEEN_CHARS = 200
 #: How far from a word with a capital letter the tagger looks (:func:`windows`). On 9,522
 #: Reuters stories it scores 55% of the words it did, and 3 of 4,761 articles' entities change.
 REACH = 3
-#: A text's sentence spans and each one's words (``None``: not split, a sentence seen before).
-Parsed = tuple[list[tuple[int, int]], list[list[str] | None]]
+#: A text's sentence spans, each one's words (``None``: not split, a sentence seen before), and
+#: each mention's sentence, first word and last word + 1 (parallel to the text's mentions).
+Parsed = tuple[list[tuple[int, int]], list[list[str] | None], list[tuple[int, int, int]]]
+#: A mention in a sentence: its start and end offsets in it, label, first word, last word + 1.
+Mention = tuple[int, int, str, int, int]
 
 
 class Tagger:
@@ -52,7 +55,7 @@ class Tagger:
         self.model = CrfModel(model)
         self.gazetteer = shipped_gazetteer()
         #: Mentions of sentences already tagged (the text decides them: same words, same tags).
-        self.seen: dict[str, list[tuple[int, int, str]]] = {}
+        self.seen: dict[str, list[Mention]] = {}
 
     def extract(self, text: str) -> list[Entity]:
         """Return person/place/org mentions in ``text`` with character offsets."""
@@ -91,7 +94,7 @@ class Tagger:
                 strict=True,
             )
         )
-        known: dict[str, list[tuple[int, int, str]]] = {}
+        known: dict[str, list[Mention]] = {}
         for sentence, tokens in fresh.items():
             tags = tagged.get(sentence)
             known[sentence] = found = [] if tags is None else _mentions(sentence, tokens, tags)
@@ -101,15 +104,17 @@ class Tagger:
         for text, spans in zip(texts, plans, strict=True):
             entities: list[Entity] = []
             split: list[list[str] | None] = []
-            for start, end in spans:
+            places: list[tuple[int, int, int]] = []
+            for number, (start, end) in enumerate(spans):
                 sentence = text[start:end]
                 mentions = known.get(sentence)
-                for first, last, label in self.seen[sentence] if mentions is None else mentions:
+                for begin, stop, label, first, last in self.seen[sentence] if mentions is None else mentions:
                     entities.append(
-                        Entity(text[start + first : start + last], label, start + first, start + last)
+                        Entity(text[start + begin : start + stop], label, start + begin, start + stop)
                     )
+                    places.append((number, first, last))
                 split.append(fresh.get(sentence))
-            out.append((entities, (spans, split)))
+            out.append((entities, (spans, split, places)))
         return out
 
     def tag(self, words: list[str]) -> list[str] | None:
@@ -162,15 +167,15 @@ def tag_near_capitals(
     return out
 
 
-def _mentions(sentence: str, tokens: list[str], tags: list[str]) -> list[tuple[int, int, str]]:
-    """``(start, end, label)`` of the names in one tagged sentence, offsets into it."""
+def _mentions(sentence: str, tokens: list[str], tags: list[str]) -> list[Mention]:
+    """``(start, end, label, first word, last word + 1)`` of the names in one tagged sentence."""
     spans = [span for span in decode(tokens, tags) if span[2] in ENTITY_LABELS]
     if not spans:
         return []
     starts, ends = offsets(
         sentence, tokens, max(last for _first, last, _kind in spans)
     )  # up to the last name
-    return [(starts[first], ends[last - 1], ENTITY_LABELS[kind]) for first, last, kind in spans]
+    return [(starts[first], ends[last - 1], ENTITY_LABELS[kind], first, last) for first, last, kind in spans]
 
 
 def capitals(words: Sequence[str]) -> list[int]:

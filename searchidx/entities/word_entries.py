@@ -185,7 +185,14 @@ def word_entries(
         )
     if model is not None:
         memo = tag_memo(gazetteer, model)
-        rows = memo.add(model.summed([entry[:5] for entry in entries]), flags, keep=keep)
+        known, unknown = model.ids, model.unknown
+        ids: list[int] = []
+        starts: list[int] = []
+        for entry in entries:  # each word's five groups of features (none empty), as attribute ids
+            for group in entry[:5]:
+                starts.append(len(ids))
+                ids += [known.get(feature, unknown) for feature in group]
+        rows = memo.add(model.summed(ids, starts, len(entries)), flags, keep=keep)
         for entry, row in zip(entries, rows, strict=True):
             entry[AT_OWN : AT_AFTER2 + 1] = [row, None, None, None, None]
     return [tuple(entry) for entry in entries]
