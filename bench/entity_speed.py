@@ -10,9 +10,9 @@ alternating. Prints wall seconds and CPU seconds (user + system of the command
 and every worker it waited for), the with/without ratios, and the entity
 extractor's own speed: ``searchidx.entities.annotate`` on ``--sample`` articles
 spread evenly over the indexed ones (every k-th: the first ones are shorter than
-the collection's average, so they understate it), in chunks of ``TAG_CHUNK`` articles
-as the indexing workers tag them, in this process (one core), in
-tokens/s and articles/s, after the model is loaded, the fastest of ``--passes``;
+the collection's average, so they understate it), in batches of 1,000 articles
+as each of 2 indexing workers gets them (``searchidx.update.BATCH`` shared), in
+this process (one core), in tokens/s and articles/s, after the model is loaded, the fastest of ``--passes``;
 ``--sample 0`` takes every indexed article. From that speed it estimates how much
 of the run's entity CPU is ``annotate()`` itself and how much is the rest (Whoosh
 indexing the names, the workers, the collection-level resolution). On a shared
@@ -35,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "bench" / "data" / "reuters.jsonl"
+_WORKER_BATCH = 1000  # articles a segment writer tags at once: searchidx.update.BATCH, 2 workers
 
 
 def _children_cpu() -> float:
@@ -79,7 +80,6 @@ def extraction_speed(path: Path, sample: int, passes: int) -> tuple[int, int, in
     from searchidx.entities.tokens import sentences
     from searchidx.ingest import iter_file
     from searchidx.models import Article
-    from searchidx.segments import TAG_CHUNK
 
     everything = [item for item in iter_file(path, path.parent) if isinstance(item, Article)]
     step = max(1, len(everything) // sample) if sample else 1
@@ -94,8 +94,10 @@ def extraction_speed(path: Path, sample: int, passes: int) -> tuple[int, int, in
     for done in range(passes):
         getattr(_tagger(configured_model()), "seen", {}).clear()
         cpu, wall = time.process_time(), time.perf_counter()
-        for start in range(0, len(articles), TAG_CHUNK):  # as the indexing workers do
-            annotate_many([(a.title, a.body, a.title_derived) for a in articles[start : start + TAG_CHUNK]])
+        for start in range(0, len(articles), _WORKER_BATCH):  # as the indexing workers do
+            annotate_many(
+                [(a.title, a.body, a.title_derived) for a in articles[start : start + _WORKER_BATCH]]
+            )
         best = min(best, (time.process_time() - cpu, time.perf_counter() - wall))
         first = first if done else time.process_time() - cpu
     return len(everything), len(articles), tokens, *best, first

@@ -30,6 +30,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from searchidx.entities import TAG_CHUNK
 from searchidx.entities.decode import decode
 from searchidx.entities.document import document_mentions, document_spans
 from searchidx.entities.gazetteer import Gazetteer
@@ -45,7 +46,6 @@ from searchidx.entities.train import (
     train,
     wikigold_documents,
 )
-from searchidx.segments import TAG_CHUNK
 
 ROOT = Path(__file__).resolve().parent.parent
 Tagged = tuple[list[str], list[str]]

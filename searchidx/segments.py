@@ -58,8 +58,6 @@ POLL_SECONDS = 0.1
 QUEUED_BATCHES = 2  # per slot, besides the batch being written: the bound on articles waiting in memory
 #: Seconds an abandoned run waits for remote workers to drop their segments.
 DROP_SECONDS = 60.0
-#: Articles whose sentences are tagged together (the entity tagger's arrays amortise over them).
-TAG_CHUNK = 64
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -153,7 +151,8 @@ def write_batch(job: SegmentJob, batch: Sequence[Article]) -> int:
     """A task: add ``batch`` to the slot's open segment in this process; return its articles so far.
 
     A batch's entities are all extracted before its articles are written: each
-    of the two stays in the processor's caches for a whole batch.
+    of the two stays in the processor's caches for a whole batch (which
+    :func:`~searchidx.entities.annotate_many` tags in chunks).
     """
     from .schema import document
 
@@ -161,15 +160,11 @@ def write_batch(job: SegmentJob, batch: Sequence[Article]) -> int:
     if state is None:
         return -1
     with state.lock:
-        found: list[Any] = []
+        found: list[Any] = [()] * len(batch)
         if job.entities:
             from .entities import annotate_many
 
-            for start in range(0, len(batch), TAG_CHUNK):  # tagged together
-                chunk = batch[start : start + TAG_CHUNK]
-                found += annotate_many([(a.title, a.body, a.title_derived) for a in chunk])
-        else:
-            found = [()] * len(batch)
+            found = annotate_many([(a.title, a.body, a.title_derived) for a in batch])
         with analysis.recording() as recorded:  # a task may run in any thread of a Dask worker
             for article, names in zip(batch, found, strict=True):
                 state.writer.add_document(**document(article, names))

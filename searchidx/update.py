@@ -24,7 +24,7 @@ from .executors import DaskCluster, LocalSlots, connect
 from .ingest import iter_file
 from .models import Article, CanonicalEntity, IndexReport, Problem
 from .schema import document, live_column
-from .segments import PARALLEL_MIN, TAG_CHUNK, SegmentPool
+from .segments import PARALLEL_MIN, SegmentPool
 from .workers import start_indexing_worker
 
 __all__ = ["BATCH", "Progress", "run_update"]
@@ -33,6 +33,8 @@ __all__ = ["BATCH", "Progress", "run_update"]
 Progress = Callable[[int, int], None]
 #: Articles held in memory at once: a run's memory is bounded by this, not by the collection.
 BATCH = PARALLEL_MIN
+#: Articles per task of the entity pool (replacements, tagged apart from new articles' segments).
+ANNOTATE_TASK = 256
 
 
 def _annotate_many(batch: list[tuple[str, str, bool]]) -> list[list[CanonicalEntity]]:
@@ -50,7 +52,7 @@ class _Annotator:
 
     def __call__(self, articles: Sequence[Article]) -> Iterator[list[CanonicalEntity]]:
         jobs = [(a.title, a.body, a.title_derived) for a in articles]
-        batches = [jobs[i : i + TAG_CHUNK] for i in range(0, len(jobs), TAG_CHUNK)]  # one task each
+        batches = [jobs[i : i + ANNOTATE_TASK] for i in range(0, len(jobs), ANNOTATE_TASK)]  # one task each
         if self.workers <= 1 or len(batches) < 2:
             for batch in batches:
                 yield from _annotate_many(batch)

@@ -214,6 +214,26 @@ def test_the_taggers_word_positions_give_what_counting_words_gives(tagger: Tagge
             )
 
 
+def test_articles_tagged_in_chunks_get_what_one_batch_gets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bodies and headlines are tagged a chunk at a time: chunks of two give the same entities."""
+    from searchidx import entities
+
+    seeds = [path.read_text(encoding="utf-8") for path in sorted(bundled_seeds().iterdir())]
+    heads = [
+        "PUTIN AND ERDOGAN MEET",
+        "Erdogan Says Ceasefire Holds",
+        "Russia, Turkey Agree",
+        "Talks In Sochi",
+    ]
+    articles = [(head, body, False) for head, body in zip(heads * 2, seeds + [TEXT] * 3, strict=False)]
+    whole = entities.annotate_many(articles)
+    headless = entities.annotate_many([("", body, False) for _head, body, _derived in articles])
+    assert whole != headless  # the headlines add mentions
+    monkeypatch.setattr(entities, "TAG_CHUNK", 2)
+    monkeypatch.setattr(entities, "HEADLINE_CHUNK", 2)
+    assert entities.annotate_many(articles) == whole
+
+
 def test_repeated_sentences_are_tagged_once_at_their_own_offsets(tagger: Tagger, monkeypatch: Any) -> None:
     tagged: list[list[str]] = []
     real = tagger.model.tag
@@ -333,13 +353,14 @@ def test_both_worker_pools_store_the_entities_of_a_serial_build(
     assert (
         len(serial) == len(texts) and sum(1 for column, _names in serial.values() if column) > len(texts) // 2
     )
-    monkeypatch.setattr("searchidx.update.TAG_CHUNK", 3)  # update's pool: 4 tasks for 2 processes
+    monkeypatch.setattr("searchidx.update.ANNOTATE_TASK", 3)  # update's pool: 4 tasks for 2 processes
     Index.build(tmp_path / "pool", [feed], workers=2, entities=True)
     assert _entity_rows(tmp_path / "pool") == serial
     monkeypatch.setattr(segments, "PARALLEL_MIN", 4)
     monkeypatch.setattr("searchidx.update.PARALLEL_MIN", 4)
     monkeypatch.setattr("searchidx.update.BATCH", 5)  # the segment writers, several batches each
-    monkeypatch.setattr(segments, "TAG_CHUNK", 2)  # each batch tagged in several chunks
+    monkeypatch.setattr("searchidx.entities.TAG_CHUNK", 2)  # each batch tagged in several chunks
+    monkeypatch.setattr("searchidx.entities.HEADLINE_CHUNK", 2)
     Index.build(tmp_path / "segments", [feed], workers=2, entities=True)
     assert len(list((tmp_path / "segments").glob("*.seg"))) == 2
     assert _entity_rows(tmp_path / "segments") == serial

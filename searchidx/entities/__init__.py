@@ -23,6 +23,8 @@ from .tagger import model_info as _model_file_info
 
 __all__ = [
     "ENTITY_LABELS",
+    "HEADLINE_CHUNK",
+    "TAG_CHUNK",
     "Tagger",
     "annotate",
     "annotate_many",
@@ -36,6 +38,11 @@ __all__ = [
 
 #: Entities are taken from the first this-many characters of a body (news names its actors early).
 MAX_TAGGED_CHARS = 100_000
+#: Bodies whose sentences are tagged together (the tagger's arrays amortise over them; more
+#: spill the processor's caches: 128 and 256 were 5% and 11% slower on Reuters).
+TAG_CHUNK = 64
+#: Headlines tagged together: a tenth of a body's words each, so more of them make a batch.
+HEADLINE_CHUNK = 256
 
 
 def model_info() -> str:
@@ -73,19 +80,29 @@ def annotate(title: str, body: str, *, title_derived: bool = False) -> list[Cano
 
 
 def annotate_many(articles: Sequence[tuple[str, str, bool]]) -> list[list[CanonicalEntity]]:
-    """:func:`annotate` for many ``(title, body, title_derived)`` articles: faster, tagged together."""
+    """:func:`annotate` for many ``(title, body, title_derived)`` articles: faster, tagged together.
+
+    Bodies are tagged :data:`TAG_CHUNK` at a time, then their headlines :data:`HEADLINE_CHUNK` at a time.
+    """
     tagger = _tagger(configured_model())
     places = tagger.gazetteer.places
-    bodies = [body[:MAX_TAGGED_CHARS] for _title, body, _derived in articles]
-    found = [
-        clean_mentions(document_mentions(mentions, text, places, parsed), text, places)
-        for text, (mentions, parsed) in zip(bodies, tagger.parse_many(bodies), strict=True)
-    ]
+    found: list[list[Entity]] = []
+    for start in range(0, len(articles), TAG_CHUNK):
+        bodies = [body[:MAX_TAGGED_CHARS] for _title, body, _derived in articles[start : start + TAG_CHUNK]]
+        found += [
+            clean_mentions(document_mentions(mentions, text, places, parsed), text, places)
+            for text, (mentions, parsed) in zip(bodies, tagger.parse_many(bodies), strict=True)
+        ]
     # a headline only adds names its body has
     headed = [k for k, (title, _body, derived) in enumerate(articles) if title and not derived and found[k]]
     # capitals only where a name may be, each name spelt as the body spells it ("Icco" -> "ICCO"):
     # as long as the headline, so the mentions' offsets are the headline's
     heads = [headline_case(articles[k][0], found[k]) for k in headed]
-    for k, head, mentions in zip(headed, heads, tagger.extract_many(heads), strict=True):
+    tagged = [
+        mentions
+        for start in range(0, len(heads), HEADLINE_CHUNK)
+        for mentions in tagger.extract_many(heads[start : start + HEADLINE_CHUNK])
+    ]
+    for k, head, mentions in zip(headed, heads, tagged, strict=True):
         found[k] = title_mentions(clean_mentions(mentions, head, places), found[k], places) + found[k]
     return [canonicalize(mentions, places) for mentions in found]
