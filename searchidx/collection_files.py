@@ -5,6 +5,8 @@ Story groups (``stories.json``) and the entities' resolution (``entities.json``)
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,39 @@ from .schema import build_schema, decode_entities, live_column
 from .storage import ENTITIES_FILE, STORIES_FILE, read_vocabulary, reading, write_json
 from .whoosh_files import whoosh_index
 
-__all__ = ["save_resolution", "save_stories"]
+__all__ = ["save_derived", "save_resolution", "save_stories"]
+
+
+def save_derived(where: Path, *, entities: bool) -> None:
+    """After a commit: its story groups and, with entities, its entities' resolution.
+
+    The two read the commit and write files of their own. With entities, in a process with
+    no other thread, on a system that forks, the resolution is written by a forked child
+    while this process groups the stories: the second core, idle by then, takes the
+    shorter of the two (0.3 s of a build of Reuters' 19,043 articles). If the child
+    fails, the resolution is made here again, where an error is raised as usual.
+    """
+    child = _fork() if entities else None
+    if child == 0:  # the child: the resolution, then out without Python's exit handlers
+        code = 1
+        try:
+            save_resolution(where)
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        save_stories(where)
+    finally:
+        status = os.waitpid(child, 0)[1] if child else 0
+    if entities and (child is None or status != 0):
+        save_resolution(where)
+
+
+def _fork() -> int | None:
+    """``os.fork()`` where it is safe (no other thread, a POSIX system), else ``None``."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return None
+    return os.fork()
 
 
 def save_stories(where: Path) -> None:

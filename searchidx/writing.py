@@ -28,7 +28,7 @@ from typing import Any
 
 from . import analysis
 from ._version import __version__
-from .collection_files import save_resolution, save_stories
+from .collection_files import save_derived
 from .errors import IndexVersionError, IndexWriteError, SourceNotFound
 from .models import IndexReport
 from .schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema
@@ -265,9 +265,7 @@ def write(
             _record_files(where, signatures, read, roots)
             _record_feeds(where, feed_state, polled)
             if fresh or report.added or report.updated or report.removed:
-                save_stories(where)
-                if entities:
-                    save_resolution(where)
+                save_derived(where, entities=entities)
         except OSError as exc:
             if exc.errno in WRITE_ERRNOS:
                 raise IndexWriteError(str(where), exc) from None

@@ -1,0 +1,83 @@
+"""What each commit derives (searchidx.collection_files): stories and the entities' resolution.
+
+With entities, the resolution is written by a forked child while the parent groups the stories,
+where that is safe (no other thread); the suite's processes run other threads, so these tests
+let the fork happen, and make the child fail, to see the files come out the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from searchidx import collection_files
+from searchidx.ingest import bundled_seeds
+
+
+def _files(where: Path) -> dict[str, Any]:
+    return {name: json.loads((where / name).read_text()) for name in ("entities.json", "stories.json")}
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    from searchidx import Index
+
+    with Index.build(tmp_path / "ix", [bundled_seeds()]):
+        pass
+    return tmp_path / "ix"
+
+
+def test_a_forked_child_writes_the_resolution_the_parent_would(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = _files(built)
+    assert serial["entities.json"]["renames"] or serial["entities.json"]["changed"]
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        forks.append(pid := real_fork())
+        return pid
+
+    monkeypatch.setattr(collection_files.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(collection_files.os, "fork", fork)
+    for name in ("entities.json", "stories.json"):
+        (built / name).unlink()
+    collection_files.save_derived(built, entities=True)
+    assert forks and forks[0] > 0  # this is the parent; the child left through os._exit
+    assert _files(built) == serial
+
+
+def test_a_failing_child_leaves_the_resolution_to_the_parent(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = _files(built)
+    parent = os.getpid()
+    real = collection_files.save_resolution
+
+    def only_here(where: Path) -> None:
+        if os.getpid() != parent:
+            shutil.rmtree(where / "no such folder")  # the child fails
+        real(where)
+
+    monkeypatch.setattr(collection_files.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(collection_files, "save_resolution", only_here)
+    (built / "entities.json").unlink()
+    collection_files.save_derived(built, entities=True)
+    assert _files(built) == serial
+
+
+def test_without_entities_nothing_forks(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise AssertionError("forked")
+
+    monkeypatch.setattr(collection_files.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(collection_files.os, "fork", no_fork)
+    (built / "stories.json").unlink()
+    collection_files.save_derived(built, entities=False)
+    assert (built / "stories.json").is_file()
