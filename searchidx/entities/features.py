@@ -94,7 +94,11 @@ def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[s
 
 
 def tagging_parts(
-    words: Sequence[str], entries: list[Any], caps_line: bool, gazetteer: Gazetteer, model: CrfModel
+    words: Sequence[str],
+    entries: list[tuple[Any, ...]],
+    caps_line: bool,
+    gazetteer: Gazetteer,
+    model: CrfModel,
 ) -> tuple[list[int], list[int], list[int]]:
     """What :func:`sentence_features` gives ``model``, in parts (:mod:`.scorer` adds them up).
 
@@ -154,7 +158,7 @@ def tagging_parts(
 
 def batch_parts(
     sentences: Sequence[Sequence[str]],
-    looked_up: Sequence[tuple[list[Any], bool]],
+    looked_up: Sequence[tuple[list[tuple[Any, ...]], bool]],
     gazetteer: Gazetteer,
     model: CrfModel,
 ) -> tuple[list[int], list[int], list[int]]:

@@ -208,7 +208,7 @@ def tag_memo(gazetteer: Gazetteer, model: CrfModel) -> TagMemo:
 
 def batch_entries(
     sentences: Sequence[Sequence[str]], gazetteer: Gazetteer, model: CrfModel
-) -> list[tuple[list[Any], bool]]:
+) -> list[tuple[list[tuple[Any, ...]], bool]]:
     """Each sentence's words' memo entries and whether it is a capitals line, for tagging a batch.
 
     One pass looks every word up; the words not memoised are made all at once (a word's
