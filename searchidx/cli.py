@@ -16,6 +16,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from importlib.machinery import EXTENSION_SUFFIXES
+from pathlib import Path
 from typing import Any
 
 import click
@@ -63,6 +65,16 @@ from .render import (
 ALL_HITS = 1_000_000_000
 
 
+def _release() -> str:
+    """``--version``: the release, and whether this install's entity tagger is compiled (a wheel)."""
+    folder = Path(__file__).with_name("entities")
+    compiled = any((folder / f"tagger{suffix}").is_file() for suffix in EXTENSION_SUFFIXES)
+    return f"{__version__} (entity tagger {'compiled with mypyc' if compiled else 'run as Python source'})"
+
+
+RELEASE = _release()
+
+
 @click.command("search", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("query", nargs=-1)
 @index_option
@@ -94,7 +106,7 @@ ALL_HITS = 1_000_000_000
     choices=("auto", "always", "never"),
     text="Colour matches (auto: on a terminal, off with NO_COLOR).",
 )
-@click.version_option(__version__, "-V", "--version", prog_name="searchidx")
+@click.version_option(RELEASE, "-V", "--version", prog_name="searchidx")
 def search_command(
     query: tuple[str, ...],
     index_dir: str | None,
@@ -173,7 +185,7 @@ def search_command(
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="searchidx")
+@click.version_option(RELEASE, "-V", "--version", prog_name="searchidx")
 def main() -> None:
     """searchidx: full-text search for collections of news articles."""
     analysis.lean_nltk_import()  # this process is ours: skip NLTK's SciPy import

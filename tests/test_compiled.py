@@ -22,10 +22,11 @@ from searchidx.ingest import bundled_seeds
 
 _CHILD = """
 import dataclasses, json, sys
+from searchidx.cli import RELEASE
 from searchidx.entities import annotate_many, tagger
 articles = [tuple(a) for a in json.load(sys.stdin)]
 found = [[dataclasses.astuple(e) for e in row] for row in annotate_many(articles)]
-print(json.dumps({"compiled": not tagger.__file__.endswith(".py"), "found": found}))
+print(json.dumps({"compiled": not tagger.__file__.endswith(".py"), "release": RELEASE, "found": found}))
 """
 
 _MORE = [
@@ -66,6 +67,9 @@ def test_the_installed_entity_modules_find_what_the_source_finds(tmp_path: Path)
         check=True,
     )
     installed = json.loads(child.stdout)
+    assert ("compiled with mypyc" in installed["release"]) == installed[
+        "compiled"
+    ]  # searchidx --version says
     if os.environ.get("SEARCHIDX_COMPILE", "").lower() in ("yes", "1", "true"):
         assert installed["compiled"], (
             "SEARCHIDX_COMPILE=yes, but the installed entity modules are not compiled"
