@@ -86,3 +86,19 @@ def test_a_name_found_in_the_pass_is_not_tagged_again_inside() -> None:
     ]
     found = document_spans(sentences, [[(0, 3, "ORG")], [], [(0, 1, "LOC")]])
     assert found == [[(0, 3, "ORG")], [(1, 4, "ORG")], [(0, 1, "LOC")]]  # not also "England" at 3
+
+
+def test_a_sentence_not_split_is_split_only_if_a_name_may_be_in_it() -> None:
+    texts = ["Boris Yeltsin met envoys .", "later , Yeltsin left .", "nothing here ."]
+    asked: list[int] = []
+
+    def text_of(number: int) -> str:
+        asked.append(number)
+        return texts[number]
+
+    sentences = [texts[0].split(), None, None]
+    out = document_spans(sentences, [[(0, 2, "PER")], [], []], text_of=text_of)
+    assert out == [[(0, 2, "PER")], [(2, 3, "PER")], []]  # the surname found in a sentence split here
+    assert asked == [1, 2]
+    whole = document_spans([t.split() for t in texts], [[(0, 2, "PER")], [], []])
+    assert whole == out

@@ -14,7 +14,15 @@ from searchidx.entities import annotate
 from searchidx.entities.decode import decode
 from searchidx.entities.features import sentence_features
 from searchidx.entities.scorer import marginals, viterbi, word_pairs
-from searchidx.entities.tagger import DEFAULT_MODEL, ENTITY_LABELS, REACH, Tagger, may_name, windows
+from searchidx.entities.tagger import (
+    DEFAULT_MODEL,
+    ENTITY_LABELS,
+    REACH,
+    Tagger,
+    may_name,
+    may_name_text,
+    windows,
+)
 from searchidx.entities.tokens import offsets, sentences, tokenize, words
 from searchidx.ingest import bundled_seeds
 from searchidx.models import Entity
@@ -212,6 +220,36 @@ def test_the_taggers_word_positions_give_what_counting_words_gives(tagger: Tagge
             assert document_mentions(mentions, text, places, parsed) == document_mentions(
                 mentions, text, places
             )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "the market fell .",
+        "The market fell .",
+        "Rose said so .",
+        "Analysts said so .",
+        "Texaco said so .",
+        "(Reuters) said so",
+        "He met Putin .",
+        "eBay rose .",
+        "1987 was a year .",
+        "İstanbul talks .",
+        "«Putin» spoke",
+        "THE END",
+        "",
+        " The lead space",
+    ],
+)
+def test_may_name_from_the_text_is_may_name_of_the_words(tagger: Tagger, sentence: str) -> None:
+    casing, first_names = tagger.gazetteer.casing, tagger.gazetteer.first_names
+    assert may_name_text(sentence, casing, first_names) == may_name(words(sentence), casing, first_names)
+
+
+@given(st.text(max_size=40))
+def test_may_name_from_any_text_is_may_name_of_its_words(sentence: str) -> None:
+    casing = {"the": "l", "analysts": "l", "rose": "l"}
+    assert may_name_text(sentence, casing, {"rose"}) == may_name(words(sentence), casing, {"rose"})
 
 
 def test_articles_tagged_in_chunks_get_what_one_batch_gets(monkeypatch: pytest.MonkeyPatch) -> None:

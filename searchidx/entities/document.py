@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from ..analysis import sentence_spans
 from ..models import Entity
@@ -60,22 +60,29 @@ def _caps_line(words: Sequence[str]) -> bool:
 
 
 def document_spans(
-    sentences: Sequence[Sequence[str]],
+    sentences: Sequence[Sequence[str] | None],
     spans: Sequence[Sequence[Span]],
     places: Collection[str] = frozenset(),
+    text_of: Callable[[int], str] | None = None,
 ) -> list[list[Span]]:
     """The spans of every sentence of one document after the document-level pass.
 
     Args:
-        sentences: The document's tokenised sentences.
+        sentences: The document's tokenised sentences; ``None`` for one not split yet (it
+            has no spans), split only if a tagged name may occur in it.
         spans: Each sentence's entity spans (``PER``/``LOC``/``ORG``), as decoded.
         places: Folded place names (a nationality word that is none is not spread as a place).
+        text_of: The text of a sentence by number, for those given as ``None``.
     """
     votes: dict[str, dict[str, int]] = defaultdict(dict)  # name -> type -> weight
     written: dict[str, set[str]] = defaultdict(set)  # lower-cased name -> how it was written
     surnames: set[str] = set()
     for words, found in zip(sentences, spans, strict=True):
-        weight = RESULTS_WEIGHT if found and results_line(words) else 1
+        if not found:
+            continue
+        if words is None:
+            raise ValueError("a sentence with spans needs its words")
+        weight = RESULTS_WEIGHT if results_line(words) else 1
         for start, end, kind in found:
             name = " ".join(words[start:end])
             key = name.lower()
@@ -114,7 +121,16 @@ def document_spans(
         return "" if kind == "LOC" and _demonym(key, places) else kind
 
     out: list[list[Span]] = []
-    for words, found in zip(sentences, spans, strict=True):
+    for number, (given, found) in enumerate(zip(sentences, spans, strict=True)):
+        if given is None:
+            if text_of is None:
+                raise ValueError("a sentence not split needs text_of")
+            sentence = text_of(number)
+            if not any(word in sentence for word in openers):  # no name's first word: not split
+                out.append([])
+                continue
+            given = split_words(sentence)
+        words = given
         if not found and openers.isdisjoint(words):
             out.append([])
             continue
@@ -172,10 +188,16 @@ def document_mentions(
         return []
     bounds, split, where = parsed if parsed is not None else (sentence_spans(text), None, None)
     firsts = [start for start, _ in bounds]
-    sentences = [
-        words if words is not None else split_words(text[start:end])
-        for (start, end), words in zip(bounds, split or [None] * len(bounds), strict=True)
-    ]
+    # the tagger's words; a sentence it did not split is split here if a mention is in it
+    sentences: list[Sequence[str] | None] = list(split) if split is not None else [None] * len(bounds)
+
+    def words_of(number: int) -> Sequence[str]:
+        words = sentences[number]
+        if words is None:
+            start, end = bounds[number]
+            sentences[number] = words = split_words(text[start:end])
+        return words
+
     spans: list[list[Span]] = [[] for _ in bounds]
     tagged: dict[tuple[int, int, int], Entity] = {}  # (sentence, first word, last word + 1)
     kept: list[Entity] = []
@@ -197,13 +219,19 @@ def document_mentions(
             first = counted + len(split_words(text[since : entity.start]))
             named = split_words(entity.text)
             last = first + len(named)
-            if sentences[number][first:last] != named:
+            if words_of(number)[first:last] != named:
                 kept.append(entity)
                 continue
             at = (number, entity.end, last)
+        words_of(number)  # a sentence with spans has its words
         spans[number].append((first, last, _TYPES[entity.label]))
         tagged[number, first, last] = entity
-    for number, found in enumerate(document_spans(sentences, spans, places)):
+
+    def text_of(number: int) -> str:
+        start, end = bounds[number]
+        return text[start:end]
+
+    for number, found in enumerate(document_spans(sentences, spans, places, text_of)):
         offsets: Sentence | None = None
         for first, last, kind in found:
             was = tagged.get((number, first, last))

@@ -13,7 +13,7 @@ from ..models import Entity
 from .decode import decode
 from .gazetteer import Gazetteer, shipped_gazetteer
 from .scorer import CrfModel
-from .tokens import offsets, words
+from .tokens import first_word, offsets, words
 from .word_entries import all_caps
 
 __all__ = [
@@ -73,31 +73,38 @@ class Tagger:
         ``None`` (split again only if needed).
         """
         plans = [sentence_spans(text) for text in texts]
-        fresh: dict[str, list[str]] = {}  # sentence -> its words, for the ones not seen before
+        gazetteer = self.gazetteer
+        # sentence -> its words, for the ones not seen before (None: no name can be in it, not split)
+        fresh: dict[str, list[str] | None] = {}
+        taggable: list[str] = []
+        split_taggable: list[list[str]] = []
+        found_capitals: list[list[int]] = []
         for text, spans in zip(texts, plans, strict=True):
             for start, end in spans:
                 sentence = text[start:end]
-                if sentence not in self.seen and sentence not in fresh:
-                    fresh[sentence] = words(sentence)
-        gazetteer = self.gazetteer
-        taggable: list[str] = []
-        found_capitals: list[list[int]] = []
-        for sentence, tokens in fresh.items():
-            at = capitals(tokens)
-            if may_name(tokens, gazetteer.casing, gazetteer.first_names, at):
+                if sentence in self.seen or sentence in fresh:
+                    continue
+                if not may_name_text(sentence, gazetteer.casing, gazetteer.first_names):
+                    fresh[sentence] = None
+                    continue
+                said = words(sentence)
+                fresh[sentence] = said
                 taggable.append(sentence)
-                found_capitals.append(at)
+                split_taggable.append(said)
+                found_capitals.append(capitals(said))
         tagged = dict(
             zip(
                 taggable,
-                tag_near_capitals(self.model, [fresh[s] for s in taggable], gazetteer, found_capitals),
+                tag_near_capitals(self.model, split_taggable, gazetteer, found_capitals),
                 strict=True,
             )
         )
         known: dict[str, list[Mention]] = {}
         for sentence, tokens in fresh.items():
             tags = tagged.get(sentence)
-            known[sentence] = found = [] if tags is None else _mentions(sentence, tokens, tags)
+            known[sentence] = found = (
+                [] if tags is None or tokens is None else _mentions(sentence, tokens, tags)
+            )
             if len(sentence) <= SEEN_CHARS and len(self.seen) < SEEN_MAX:
                 self.seen[sentence] = found
         out: list[tuple[list[Entity], Parsed]] = []
@@ -221,6 +228,24 @@ def may_name(
     if at[0] or len(at) > 1:
         return True
     low = words[0].lower()
+    return casing.get(low) != "l" or low in first_names
+
+
+def may_name_text(sentence: str, casing: Mapping[str, str], first_names: Collection[str] = ()) -> bool:
+    """:func:`may_name` of a sentence's words, decided from its text: most need not be split.
+
+    A word has a capital letter where lower case changes it, so the text after the first
+    word tells whether any other word has one; only the first word is split off.
+    """
+    if sentence.lower() == sentence:
+        return False  # no word has a capital letter
+    first = first_word(sentence)
+    if first is None:  # it starts with a space: not a sentence span
+        return may_name(words(sentence), casing, first_names)
+    rest = sentence[len(first) :]
+    if rest.lower() != rest:
+        return True  # a word after the first has a capital
+    low = first.lower()
     return casing.get(low) != "l" or low in first_names
 
 

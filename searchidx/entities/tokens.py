@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ..analysis import sentence_spans
 
-__all__ = ["Sentence", "offsets", "sentences", "tokenize", "words"]
+__all__ = ["Sentence", "first_word", "offsets", "sentences", "tokenize", "words"]
 
 _TOKEN_RE = re.compile(
     r"""
@@ -42,6 +42,12 @@ def tokenize(text: str, offset: int = 0) -> Sentence:
 def words(text: str) -> list[str]:
     """The tokens of :func:`tokenize` without their offsets (one C-level pass: the tagger's fast path)."""
     return _TOKEN_RE.findall(text)
+
+
+def first_word(text: str) -> str | None:
+    """The first of :func:`words` of a text that starts with a token (no leading space), else ``None``."""
+    match = _TOKEN_RE.match(text)
+    return None if match is None else match.group()
 
 
 def offsets(text: str, tokens: Sequence[str], count: int) -> tuple[list[int], list[int]]:
