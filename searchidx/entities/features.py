@@ -124,15 +124,27 @@ def tagging_parts(
     n = len(entries)
     tokens = [0, n - 1]
     ids = [names.bos, names.eos]
-    if entries[0][AT_CAP] and not caps_line:
+    own: list[int] = []
+    lows: list[str] = []
+    capital: list[bool] = []
+    starts: list[bool] = []
+    pairs: list[int] = []  # words that start a known word pair (not the last)
+    for k, entry in enumerate(entries):  # one pass over the entries for what the cues read
+        own.append(entry[AT_OWN])
+        lows.append(entry[AT_LOW])
+        capital.append(entry[AT_CAP])
+        starts.append(entry[AT_PLACE_START])
+        if entry[AT_PAIRS] and k < n - 1:
+            pairs.append(k)
+    if capital[0] and not caps_line:
         tokens.append(0)
         ids.append(names.cap0)
     if not caps_line:
-        for i, cues in _run_cue_map(words, [entry[AT_LOW] for entry in entries]).items():
+        for i, cues in _run_cue_map(words, lows, capital).items():
             for cue in cues:
                 tokens.append(i)
                 ids.append(names.run[cue])
-    if any(starts := [entry[AT_PLACE_START] for entry in entries]):
+    if any(starts):
         for i, mark in place_mark_list(
             words, [entry[AT_FOLDED] for entry in entries], gazetteer.places, starts
         ):
@@ -145,7 +157,7 @@ def tagging_parts(
                 tokens.append(i - 1)
                 ids.append(names.gaz_after[mark])
     known = model.ids
-    for k in [k for k, entry in enumerate(entries[:-1]) if entry[AT_PAIRS]]:
+    for k in pairs:
         entry, after = entries[k], entries[k + 1]
         if entry[AT_PAIR_PREV] is not None and after[AT_LOW] in entry[AT_PAIR_PREV]:
             tokens.append(k + 1)
@@ -153,7 +165,7 @@ def tagging_parts(
         if entry[AT_PAIR_NEXT] is not None and after[AT_LOW] in entry[AT_PAIR_NEXT]:
             tokens.append(k)
             ids.append(known[f"w|+1w={entry[AT_LOW]}|{after[AT_LOW]}"])
-    return [entry[AT_OWN] for entry in entries], tokens, ids
+    return own, tokens, ids
 
 
 def batch_parts(
@@ -305,11 +317,17 @@ def _run_cues(words: Sequence[str], lows: Sequence[str]) -> list[list[str]]:
     return out
 
 
-def _run_cue_map(words: Sequence[str], lows: Sequence[str]) -> dict[int, list[str]]:
-    """:func:`_run_cues` of the tokens that have any (few: it looks only at the capitalised words)."""
+def _run_cue_map(
+    words: Sequence[str], lows: Sequence[str], capital: Sequence[bool] | None = None
+) -> dict[int, list[str]]:
+    """:func:`_run_cues` of the tokens that have any (few: it looks only at the capitalised words).
+
+    ``capital``: whether each word starts with a capital letter, when known (its memo entry's).
+    """
     n = len(words)
     out: dict[int, list[str]] = {}
-    capital = [word[:1].isupper() for word in words]
+    if capital is None:
+        capital = [word[:1].isupper() for word in words]
     after = 0  # a run found ends here
     for i in [i for i, cap in enumerate(capital) if cap]:
         if i < after:
