@@ -104,16 +104,13 @@ def extraction_speed(path: Path, sample: int, passes: int) -> tuple[int, int, in
 
 
 def _entity_modules(*, installed: bool = False) -> str:
-    """Whether the entity modules are compiled (mypyc) here, or in the installed package."""
-    code = "from searchidx.entities import tagger; print(tagger.__file__)"
+    """What ``searchidx --version`` says of the entity tagger, here or in the installed package."""
     if installed:
-        found = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True)
-        where = found.stdout.strip()
+        command = [sys.executable, "-P", "-m", "searchidx", "--version"]
+        release = subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
     else:
-        from searchidx.entities import tagger
-
-        where = str(tagger.__file__)
-    return "Python source" if where.endswith(".py") else "compiled (mypyc)"
+        from searchidx.cli import RELEASE as release
+    return release.partition("(entity tagger ")[2].rstrip(")")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -142,8 +139,8 @@ def main(argv: list[str] | None = None) -> None:
                     out.write(line)
             source = limited
         print(f"{source.name}: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
-        modules = f"indexing runs {_entity_modules(installed=True)}, this process {_entity_modules()}"
-        print(f"entity modules: {modules}")
+        modules = f"in the indexing runs {_entity_modules(installed=True)}, here {_entity_modules()}"
+        print(f"entity tagger: {modules}")
         runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
         added = 0
         for _ in range(args.runs):

@@ -130,8 +130,6 @@ class EntityTokenizer(_Tokenizer):
             offset += len(name) + 1
 
 
-_NAMES = EntityTokenizer()
-
 #: ``(term bytes, frequency, weight, encoded positions and characters)`` per distinct term:
 #: what a Whoosh field's ``index()`` yields.
 Postings = list[tuple[bytes, int, float, bytes]]

@@ -24,7 +24,7 @@ def _files(where: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def built(tmp_path: Path) -> Path:
+def seeds_built(tmp_path: Path) -> Path:
     from searchidx import Index
 
     with Index.build(tmp_path / "ix", [bundled_seeds()]):
@@ -33,9 +33,9 @@ def built(tmp_path: Path) -> Path:
 
 
 def test_a_forked_child_writes_the_resolution_the_parent_would(
-    built: Path, monkeypatch: pytest.MonkeyPatch
+    seeds_built: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    serial = _files(built)
+    serial = _files(seeds_built)
     assert serial["entities.json"]["renames"] or serial["entities.json"]["changed"]
     forks: list[int] = []
     real_fork = os.fork
@@ -47,16 +47,16 @@ def test_a_forked_child_writes_the_resolution_the_parent_would(
     monkeypatch.setattr(collection_files.threading, "active_count", lambda: 1)
     monkeypatch.setattr(collection_files.os, "fork", fork)
     for name in ("entities.json", "stories.json"):
-        (built / name).unlink()
-    collection_files.save_derived(built, entities=True)
+        (seeds_built / name).unlink()
+    collection_files.save_derived(seeds_built, entities=True)
     assert forks and forks[0] > 0  # this is the parent; the child left through os._exit
-    assert _files(built) == serial
+    assert _files(seeds_built) == serial
 
 
 def test_a_failing_child_leaves_the_resolution_to_the_parent(
-    built: Path, monkeypatch: pytest.MonkeyPatch
+    seeds_built: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    serial = _files(built)
+    serial = _files(seeds_built)
     parent = os.getpid()
     real = collection_files.save_resolution
 
@@ -67,17 +67,17 @@ def test_a_failing_child_leaves_the_resolution_to_the_parent(
 
     monkeypatch.setattr(collection_files.threading, "active_count", lambda: 1)
     monkeypatch.setattr(collection_files, "save_resolution", only_here)
-    (built / "entities.json").unlink()
-    collection_files.save_derived(built, entities=True)
-    assert _files(built) == serial
+    (seeds_built / "entities.json").unlink()
+    collection_files.save_derived(seeds_built, entities=True)
+    assert _files(seeds_built) == serial
 
 
-def test_without_entities_nothing_forks(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_entities_nothing_forks(seeds_built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_fork() -> int:
         raise AssertionError("forked")
 
     monkeypatch.setattr(collection_files.threading, "active_count", lambda: 1)
     monkeypatch.setattr(collection_files.os, "fork", no_fork)
-    (built / "stories.json").unlink()
-    collection_files.save_derived(built, entities=False)
-    assert (built / "stories.json").is_file()
+    (seeds_built / "stories.json").unlink()
+    collection_files.save_derived(seeds_built, entities=False)
+    assert (seeds_built / "stories.json").is_file()

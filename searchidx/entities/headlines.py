@@ -66,9 +66,8 @@ def title_mentions(
         vote = (fold(entity.text), entity.label)
         votes[vote] = votes.get(vote, 0) + 1
     labels: dict[str, str] = {}
-    for name, kind in sorted(
-        votes, key=lambda vote: -votes[vote]
-    ):  # the type most of the body's mentions give
+    # the type most of the body's mentions give (sorted is stable: the first of equal counts)
+    for name, kind in sorted(votes, key=lambda vote: -votes[vote]):
         labels.setdefault(name, kind)
     for entity in body:
         words = entity.text.split()

@@ -39,7 +39,8 @@ SEEN_CHARS = 200
 #: How far from a word with a capital letter the tagger looks (:func:`windows`). On 9,522
 #: Reuters stories it scores 55% of the words it did, and 3 of 4,761 articles' entities change.
 REACH = 3
-#: A text's sentence spans, each one's words (``None``: not split, a sentence seen before), and
+#: A text's sentence spans, each one's words (``None``: not split, a sentence seen before or one
+#: no name can be in), and
 #: each mention's sentence, first word and last word + 1 (parallel to the text's mentions).
 Parsed = tuple[list[tuple[int, int]], list[list[str] | None], list[tuple[int, int, int]]]
 #: A mention in a sentence: its start and end offsets in it, label, first word, last word + 1.
@@ -69,15 +70,16 @@ class Tagger:
         """:meth:`extract_many`, with each text's sentence spans and words (the document pass reuses them).
 
         A sentence seen before (a sign-off, "Terms were not disclosed.") is answered from
-        :attr:`seen`, which keeps the first :data:`SEEN_MAX` short ones; its words are then
-        ``None`` (split again only if needed).
+        :attr:`seen`, which keeps the first :data:`SEEN_MAX` short ones; one no name can be in
+        (:func:`may_name_text`) is not tagged. The words of either are then ``None`` (split
+        again only if needed).
         """
         plans = [sentence_spans(text) for text in texts]
         gazetteer = self.gazetteer
         # sentence -> its words, for the ones not seen before (None: no name can be in it, not split)
         fresh: dict[str, list[str] | None] = {}
-        taggable: list[str] = []
-        split_taggable: list[list[str]] = []
+        taggable: list[str] = []  # the fresh sentences a name may be in, their words and capitals
+        taggable_words: list[list[str]] = []
         found_capitals: list[list[int]] = []
         for text, spans in zip(texts, plans, strict=True):
             for start, end in spans:
@@ -87,15 +89,14 @@ class Tagger:
                 if not may_name_text(sentence, gazetteer.casing, gazetteer.first_names):
                     fresh[sentence] = None
                     continue
-                said = words(sentence)
-                fresh[sentence] = said
+                fresh[sentence] = sentence_words = words(sentence)
                 taggable.append(sentence)
-                split_taggable.append(said)
-                found_capitals.append(capitals(said))
+                taggable_words.append(sentence_words)
+                found_capitals.append(capitals(sentence_words))
         tagged = dict(
             zip(
                 taggable,
-                tag_near_capitals(self.model, split_taggable, gazetteer, found_capitals),
+                tag_near_capitals(self.model, taggable_words, gazetteer, found_capitals),
                 strict=True,
             )
         )
@@ -207,28 +208,20 @@ def windows(words: Sequence[str], at: Sequence[int] | None = None) -> list[tuple
     return spans or [(0, n)]
 
 
-def may_name(
-    words: Sequence[str],
-    casing: Mapping[str, str],
-    first_names: Collection[str] = (),
-    at: Sequence[int] | None = None,
-) -> bool:
+def may_name(words: Sequence[str], casing: Mapping[str, str], first_names: Collection[str] = ()) -> bool:
     """False for a sentence without a capital letter, but for a first word usually in lower case.
 
     ``casing`` (the gazetteer's) says how a word is usually written inside a sentence: a
     first word it marks ``l`` ("The", "He", "Analysts") is capitalised only by position,
     unless it is also a first name ("Rose", "Mark"). On 19,043 Reuters stories the tagger
-    found no name in the sentences this rules out (13% of their tokens). ``at``: the words'
-    :func:`capitals`, when known.
+    found no name in the sentences this rules out (13% of their tokens).
     """
-    if at is None:
-        at = capitals(words)
+    at = capitals(words)
     if not at:
         return False
     if at[0] or len(at) > 1:
         return True
-    low = words[0].lower()
-    return casing.get(low) != "l" or low in first_names
+    return _names_alone(words[0], casing, first_names)
 
 
 def may_name_text(sentence: str, casing: Mapping[str, str], first_names: Collection[str] = ()) -> bool:
@@ -245,6 +238,11 @@ def may_name_text(sentence: str, casing: Mapping[str, str], first_names: Collect
     rest = sentence[len(first) :]
     if rest.lower() != rest:
         return True  # a word after the first has a capital
+    return _names_alone(first, casing, first_names)
+
+
+def _names_alone(first: str, casing: Mapping[str, str], first_names: Collection[str]) -> bool:
+    """Whether a sentence's only capitalised word, its first, may be a name: not one usually in lower case."""
     low = first.lower()
     return casing.get(low) != "l" or low in first_names
 
