@@ -35,6 +35,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import SEARCHIDX
+
 Query = dict[str, Any]
 Runner = Callable[[Query, bool], int]
 #: Empties the engine's in-process caches before a cold query (not timed).
@@ -64,7 +66,7 @@ def _places(d: dict[str, Any]) -> str:
 
 def build_searchidx(docs: Path, where: Path, workers: int, entities: bool) -> None:
     """Index through the command line, as a user would (`searchidx index`)."""
-    command = [sys.executable, "-m", "searchidx", "index", "--index", str(where), "--workers", str(workers)]
+    command = [*SEARCHIDX, "index", "--index", str(where), "--workers", str(workers)]
     subprocess.run(command + ([] if entities else ["--no-entities"]) + [str(docs)], check=True)
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
+
+from bench import SEARCHIDX
 
 DATA = Path(__file__).resolve().parent / "data" / "reuters.jsonl"
 TYPES = ("person", "place", "org")
@@ -31,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA.exists():
         raise SystemExit(f"{DATA} is missing: run `python -m bench.convert reuters` first")
-    cli = [sys.executable, "-m", "searchidx"]
+    cli = [*SEARCHIDX]
     started = time.perf_counter()
     subprocess.run([*cli, "index", "--index", str(args.index), str(DATA)], check=True)
     built = time.perf_counter() - started

@@ -28,10 +28,11 @@ import resource
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench import SEARCHIDX
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "bench" / "data" / "reuters.jsonl"
@@ -47,8 +48,7 @@ def index_once(path: Path, *, entities: bool, workers: int) -> tuple[float, floa
     """Index ``path`` into a fresh index; return (wall s, CPU s incl. workers, the JSON report)."""
     folder = Path(tempfile.mkdtemp(prefix="entity-speed-"))
     try:
-        # -P: the installed searchidx (compiled by a wheel's build), not a source tree in this directory
-        command = [sys.executable, "-P", "-m", "searchidx", "index", str(path), "--index", str(folder / "ix")]
+        command = [*SEARCHIDX, "index", str(path), "--index", str(folder / "ix")]
         command += ["--workers", str(workers), "--json"]
         if not entities:
             command.append("--no-entities")
@@ -106,7 +106,7 @@ def extraction_speed(path: Path, sample: int, passes: int) -> tuple[int, int, in
 def _entity_modules(*, installed: bool = False) -> str:
     """What ``searchidx --version`` says of the entity tagger, here or in the installed package."""
     if installed:
-        command = [sys.executable, "-P", "-m", "searchidx", "--version"]
+        command = [*SEARCHIDX, "--version"]
         release = subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
     else:
         from searchidx.cli import RELEASE as release

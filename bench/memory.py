@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bench import SEARCHIDX
 from tests.harness import children
 
 DATA = Path(__file__).resolve().parent / "data" / "reuters.jsonl"
@@ -60,7 +60,7 @@ def copies(work: Path, count: int) -> Path:
 
 def measure(docs: Path, where: Path, workers: int, entities: bool) -> dict[str, Any]:
     """Index ``docs`` into a new index at ``where`` and sample RSS until the run ends."""
-    command = [sys.executable, "-m", "searchidx", "index", "--index", str(where), "--workers", str(workers)]
+    command = [*SEARCHIDX, "index", "--index", str(where), "--workers", str(workers)]
     command += [] if entities else ["--no-entities"]
     started = time.perf_counter()
     proc = subprocess.Popen([*command, str(docs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)

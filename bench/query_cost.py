@@ -28,12 +28,12 @@ import argparse
 import contextlib
 import json
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import SEARCHIDX
 from searchidx import Index, QueryError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def index_for(size: int) -> Path:
         docs = DATA / ("reuters4x.jsonl" if size > 19043 else "reuters.jsonl")
         if not docs.exists():
             raise SystemExit("run `python -m bench.convert reuters reuters4x` first")
-        command = [sys.executable, "-m", "searchidx", "index", "--index", str(where), "--no-entities"]
+        command = [*SEARCHIDX, "index", "--index", str(where), "--no-entities"]
         subprocess.run([*command, str(docs)], check=True)
     return where
 

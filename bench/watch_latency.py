@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import SEARCHIDX
 from searchidx import Index
 from searchidx.errors import SearchidxError
 
@@ -135,7 +136,7 @@ def land(drop: Drop, folder: Path, staging: Path) -> None:
 
 
 def start_watch(folder: Path, index: Path, extra: list[str]) -> Watcher:
-    command = [sys.executable, "-m", "searchidx", "watch", str(folder), "--index", str(index), *extra]
+    command = [*SEARCHIDX, "watch", str(folder), "--index", str(index), *extra]
     proc = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
