@@ -552,7 +552,11 @@ def test_a_fixed_name_is_remembered_but_keeps_each_mentions_offsets() -> None:
     again = clean_mentions([Entity("The Bank of England", "org", 50, 69), Entity("Bank", "place", 80, 84)])
     assert first == [Entity("Bank of England", "org", 14, 29)]
     assert again == [Entity("Bank of England", "org", 54, 69)]  # "Bank" alone is no place
-    assert ("The Bank of England", "org") in cleanup._FIXED and cleanup._FIXED[("Bank", "place")] is None
+    assert ("The Bank of England", "org") in cleanup._FIXED and cleanup._FIXED[
+        ("Bank", "place")
+    ] == cleanup._DROPPED
+    kept = Entity("Bank of England", "org", 7, 22)
+    assert clean_mentions([kept])[0] is kept  # a name the rules leave as it is stays the same object
 
 
 # ---- the sparse scanners give what a plain word-by-word loop gives ----------------------------------

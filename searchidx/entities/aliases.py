@@ -7,7 +7,7 @@ one of these names further.
 
 from __future__ import annotations
 
-from ..analysis import fold
+from .tokens import fold
 
 __all__ = ["ALIASES", "alias"]
 

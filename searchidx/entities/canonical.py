@@ -16,9 +16,9 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 
-from ..analysis import fold
 from ..models import CanonicalEntity, Entity
 from .name_words import BODY_ENDS, LEGAL_WORDS
+from .tokens import fold
 
 __all__ = [
     "best_display",

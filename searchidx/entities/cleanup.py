@@ -14,7 +14,6 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from itertools import pairwise
 
-from ..analysis import fold
 from ..models import Entity
 from .aliases import ALIASES, alias
 from .context import PORTFOLIOS as _PORTFOLIOS
@@ -35,6 +34,7 @@ from .name_words import (
     TRAILING,
 )
 from .titles import SPLIT_TITLES, TITLE_NOUNS, office_word, title_like, trailing_title
+from .tokens import fold
 
 __all__ = [
     "ALIASES",
@@ -77,22 +77,24 @@ def _words(text: str) -> list[str]:
 
 
 #: Names already fixed (:func:`_fix` depends on a mention's text and label only): about 5 MB at most.
-_FIXED: dict[tuple[str, str], tuple[str, str, int] | None] = {}
+_FIXED: dict[tuple[str, str], tuple[str, str, int]] = {}
 _FIXED_MAX = 50_000
+_DROPPED = ("", "", -2)  # in _FIXED: the name is dropped
 
 
 def _fix(entity: Entity) -> Entity | None:
     """One mention after the rules: dropped (None), trimmed, relabelled, or as it was."""
     key = (entity.text, entity.label)
-    if key in _FIXED:
-        fixed = _FIXED[key]
-    else:
-        fixed = _fix_name(entity.text, entity.label)
+    fixed = _FIXED.get(key)
+    if fixed is None:
+        fixed = _fix_name(entity.text, entity.label) or _DROPPED
         if len(_FIXED) < _FIXED_MAX:  # full: the names seen first (the frequent ones) stay
             _FIXED[key] = fixed
-    if fixed is None:
-        return None
     text, label, at = fixed
+    if at == _DROPPED[2]:
+        return None
+    if at == 0 and label == entity.label and len(text) == len(entity.text):
+        return entity  # as it was (most are): no new object
     start, end = (entity.start + at, entity.start + at + len(text)) if at >= 0 else (entity.start, entity.end)
     return Entity(text, label, start, end)
 

@@ -15,9 +15,9 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 
-from ..analysis import fold
 from ..models import Entity
 from .decode import PERSON_TITLES
+from .tokens import fold
 
 __all__ = [
     "PORTFOLIOS",

@@ -31,7 +31,7 @@ from collections.abc import Callable, Collection, Sequence
 from ..analysis import sentence_spans
 from ..models import Entity
 from .decode import results_line
-from .tokens import Sentence, tokenize
+from .tokens import offsets as word_offsets
 from .tokens import words as split_words
 
 __all__ = ["MAX_NAME_WORDS", "RESULTS_WEIGHT", "document_mentions", "document_spans"]
@@ -232,16 +232,16 @@ def document_mentions(
         return text[start:end]
 
     for number, found in enumerate(document_spans(sentences, spans, places, text_of)):
-        offsets: Sentence | None = None
+        offsets: tuple[list[int], list[int]] | None = None
         for first, last, kind in found:
             was = tagged.get((number, first, last))
             if was is not None:
                 label = _LABELS[kind]
                 kept.append(was if was.label == label else Entity(was.text, label, was.start, was.end))
                 continue
-            if offsets is None:
-                start, end = bounds[number]
-                offsets = tokenize(text[start:end], start)
-            start, end = offsets[1][first], offsets[2][last - 1]
+            if offsets is None:  # the sentence's word offsets, up to its last name
+                offsets = word_offsets(text_of(number), words_of(number), max(stop for _f, stop, _k in found))
+            begin = bounds[number][0]
+            start, end = begin + offsets[0][first], begin + offsets[1][last - 1]
             kept.append(Entity(text[start:end], _LABELS[kind], start, end))
     return sorted(kept, key=lambda e: (e.start, e.end))

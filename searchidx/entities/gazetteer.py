@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..analysis import fold
+from .tokens import fold
 
 if TYPE_CHECKING:
     from .scorer import CrfModel, TagMemo

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from ..analysis import fold
 from ..models import Entity
 from .aliases import alias
+from .tokens import fold
 
 __all__ = ["headline_case", "title_mentions"]
 

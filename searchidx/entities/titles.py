@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..analysis import fold
 from .context import PORTFOLIOS
 from .decode import PERSON_TITLES, TITLE_WORDS
 from .name_words import NATIONALITIES
+from .tokens import fold
 
 __all__ = ["ROLE_WORDS", "SPLIT_TITLES", "TITLE_NOUNS", "office_word", "title_like", "trailing_title"]
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..analysis import fold as _fold
 from ..analysis import sentence_spans
 
-__all__ = ["Sentence", "first_word", "offsets", "sentences", "tokenize", "words"]
+__all__ = ["Sentence", "first_word", "fold", "offsets", "sentences", "tokenize", "words"]
 
 _TOKEN_RE = re.compile(
     r"""
@@ -42,6 +43,16 @@ def tokenize(text: str, offset: int = 0) -> Sentence:
 def words(text: str) -> list[str]:
     """The tokens of :func:`tokenize` without their offsets (one C-level pass: the tagger's fast path)."""
     return _TOKEN_RE.findall(text)
+
+
+def fold(word: str) -> str:
+    """:func:`searchidx.analysis.fold` (lower case, no diacritics), an ASCII word folded here.
+
+    The rules fold every word of every name: compiled with them, the common case is not
+    a call into the interpreter.
+    """
+    low = word.lower()
+    return low if low.isascii() else _fold(low)
 
 
 def first_word(text: str) -> str | None:
