@@ -1,9 +1,10 @@
-"""Hatch build hook: the entity tagger's per-token modules compiled with mypyc into the wheel.
+"""Hatch build hook: the entity tagger's per-token modules compiled with mypyc (and C) into the wheel.
 
 Entity extraction is most of what indexing with entities costs, spread over Python loops in many
 small functions; mypyc compiles the same typed source to C extension modules (1.3x faster
 extraction on Reuters, the same entities). The wheel keeps the ``.py`` files: an extension
-module is imported in their place.
+module is imported in their place. The scorer's two loops over every token (scores from the
+word memo's rows, Viterbi) are C (``_crf.c``), its NumPy code the fallback.
 
 ``SEARCHIDX_COMPILE``: ``auto`` (default) compiles when it can and otherwise builds a pure-Python
 wheel with a warning (no C compiler, say); ``yes`` fails the build instead (CI); ``no`` skips it.
@@ -31,12 +32,16 @@ MODULES = (
     "name_words org_names tagger titles tokens word_entries"
 ).split()
 
+#: Plain C extension modules (the scorer's per-token loops: ``scorer.py`` has the NumPy reference).
+NATIVE = {"searchidx.entities._crf": "searchidx/entities/_crf.c"}
+
 _SETUP = """
-from setuptools import setup
+from setuptools import Extension, setup
 from mypyc.build import mypycify
 
 options = ["--ignore-missing-imports", "--follow-imports=silent"]
-setup(name="searchidx-compiled", ext_modules=mypycify([*options, *{files!r}]))
+native = [Extension(name, [source], extra_compile_args=["-O2"]) for name, source in {native!r}.items()]
+setup(name="searchidx-compiled", ext_modules=[*mypycify([*options, *{files!r}]), *native])
 """
 
 
@@ -80,7 +85,7 @@ def _compile(root: Path, folder: Path) -> list[Path]:
         ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd"),
     )
     files = [f"searchidx/entities/{name}.py" for name in MODULES]
-    (folder / "setup.py").write_text(_SETUP.format(files=files))
+    (folder / "setup.py").write_text(_SETUP.format(files=files, native=NATIVE))
     subprocess.run(
         [sys.executable, "setup.py", "build_ext", "--inplace"],
         cwd=folder,

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,26 +52,91 @@ _MORE = [
 ]
 
 
-def test_the_installed_entity_modules_find_what_the_source_finds(tmp_path: Path) -> None:
-    seeds = [
-        (path.stem, path.read_text(encoding="utf-8"), True) for path in sorted(bundled_seeds().iterdir())
-    ]
-    articles = seeds + _MORE
+_LOOPS = """
+import json, sys
+import numpy as np
+from searchidx.entities import scorer
+if scorer._crf is None:
+    print(json.dumps({"native": False}))
+    raise SystemExit
+rng = np.random.default_rng(7)
+checked = 0
+for size in (1, 2, 9, 17):
+    for _ in range(40):
+        lengths = rng.integers(0, 12, size=int(rng.integers(1, 9))).astype(np.int64)
+        lengths[0] = max(int(lengths[0]), 1)
+        tokens = int(lengths.sum())
+        # coarse weights, so equal scores (ties: the first label wins) happen too
+        table = rng.integers(-3, 4, size=(tokens + 5, 5 * size)).astype(np.float64) / 2
+        rows = rng.integers(0, tokens + 5, size=tokens).astype(np.int64)
+        ends = np.cumsum(lengths)
+        position = np.arange(tokens) - np.repeat(ends - lengths, lengths)
+        left = np.repeat(ends, lengths) - np.arange(tokens) - 1
+        expected = scorer.base_scores(table[rows], position, left, size)
+        found = np.empty((tokens, size))
+        scorer._crf.base_scores(found, table, rows, lengths, size)
+        assert np.array_equal(found, expected), (size, lengths.tolist())
+        trans = rng.integers(-2, 3, size=(size, size)).astype(np.float64) / 2
+        paths = np.frombuffer(scorer._crf.best_paths(expected, lengths, trans), dtype=np.uint8)
+        reference = scorer.best_paths(expected, lengths, trans)
+        assert paths.tolist() == reference.tolist(), (size, lengths.tolist())
+        checked += 1
+two = np.array([2])
+for bad in (
+    lambda: scorer._crf.base_scores(np.empty((2, 3)), np.zeros((1, 15)), np.array([0, 1]), two, 3),  # row 1
+    lambda: scorer._crf.best_paths(np.zeros((3, 2)), two, np.zeros((2, 2))),  # 2 of 3 tokens
+    lambda: scorer._crf.best_paths(np.zeros((3, 2), dtype=np.float32), np.array([3]), np.zeros((2, 2))),
+):
+    try:
+        bad()
+    except (IndexError, ValueError, TypeError):
+        checked += 1
+    else:
+        raise AssertionError("bad input accepted")
+print(json.dumps({"native": True, "checked": checked}))
+"""
+
+
+def _installed(script: str, tmp_path: Path, stdin: str = "") -> dict[str, Any]:
+    """What ``script`` prints, run by the installed package (a child outside the source tree)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SEARCHIDX_NER_MODEL")}
     child = subprocess.run(
-        [sys.executable, "-P", "-c", _CHILD],
+        [sys.executable, "-P", "-c", script],
         cwd=tmp_path,
-        input=json.dumps(articles),
+        input=stdin,
         capture_output=True,
         text=True,
         env=env,
         check=True,
     )
-    installed = json.loads(child.stdout)
+    found: dict[str, Any] = json.loads(child.stdout)
+    return found
+
+
+def _must_be_compiled() -> bool:
+    return os.environ.get("SEARCHIDX_COMPILE", "").lower() in ("yes", "1", "true")
+
+
+def test_the_installed_scorer_loops_in_c_give_the_numpy_results(tmp_path: Path) -> None:
+    """The wheel's C loops (``_crf.c``) against the NumPy reference on random batches, ties included."""
+    installed = _installed(_LOOPS, tmp_path)
+    if not installed["native"]:
+        if _must_be_compiled():
+            pytest.fail("SEARCHIDX_COMPILE=yes, but the installed scorer has no compiled loops (_crf)")
+        pytest.skip("the installed searchidx has no compiled loops (an editable install runs the source)")
+    assert installed["checked"] == 4 * 40 + 3
+
+
+def test_the_installed_entity_modules_find_what_the_source_finds(tmp_path: Path) -> None:
+    seeds = [
+        (path.stem, path.read_text(encoding="utf-8"), True) for path in sorted(bundled_seeds().iterdir())
+    ]
+    articles = seeds + _MORE
+    installed = _installed(_CHILD, tmp_path, json.dumps(articles))
     assert ("compiled with mypyc" in installed["release"]) == installed[
         "compiled"
     ]  # searchidx --version says
-    if os.environ.get("SEARCHIDX_COMPILE", "").lower() in ("yes", "1", "true"):
+    if _must_be_compiled():
         assert installed["compiled"], (
             "SEARCHIDX_COMPILE=yes, but the installed entity modules are not compiled"
         )

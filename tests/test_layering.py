@@ -22,6 +22,12 @@ def _modules(package: Path = PACKAGE) -> dict[str, Path]:
     return found
 
 
+def _compiled_only(name: str) -> bool:
+    """A module written in C: only its ``.pyi`` stub is in the source tree (``entities._crf``)."""
+    stub = PACKAGE.parent.joinpath(*name.split(".")).with_suffix(".pyi")
+    return stub.is_file() and not stub.with_suffix(".py").is_file()
+
+
 def _imports(name: str, path: Path, modules: dict[str, Path]) -> tuple[set[str], set[str]]:
     """(searchidx modules, top-level outside packages) that ``name`` imports at run time."""
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
@@ -49,6 +55,8 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> tuple[set[str],
                 base = ".".join(parts[: len(parts) - node.level + 1] + ([node.module] if node.module else []))
             for alias in node.names:
                 candidate = f"{base}.{alias.name}"
+                if _compiled_only(candidate):
+                    continue  # a C extension module (its stub beside it): it imports nothing of ours
                 inside.add(candidate if candidate in modules else base)
 
     Visitor().visit(ast.parse(path.read_text(encoding="utf-8")))

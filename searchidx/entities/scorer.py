@@ -7,6 +7,10 @@ memoised (:func:`~.features.tagging_parts`), so a sentence's label scores are a 
 additions plus the cues of that sentence, and Viterbi steps through a batch of sentences
 together. The tags equal CRFsuite's (tests on the fixtures and seeds; every Reuters sentence
 and CoNLL-2003 measured).
+
+A wheel compiles the two per-token loops, the scores from the memo rows and Viterbi, in C
+(``_crf.c``: the same additions in the same order, so the same results bit for bit); without it
+(the source tree, an editable install, no compiler) the NumPy code here does them.
 """
 
 from __future__ import annotations
@@ -24,7 +28,22 @@ from .features import batch_parts, neighbour_cues
 from .gazetteer import Gazetteer
 from .word_entries import batch_entries
 
-__all__ = ["CrfModel", "TagMemo", "best_paths", "marginals", "model_attributes", "viterbi", "word_pairs"]
+try:
+    from . import _crf
+except ImportError:  # not compiled: NumPy does the same (best_paths, joined_scores)
+    _crf = None  # type: ignore[assignment]
+
+__all__ = [
+    "CrfModel",
+    "TagMemo",
+    "base_scores",
+    "best_paths",
+    "decode_batch",
+    "marginals",
+    "model_attributes",
+    "viterbi",
+    "word_pairs",
+]
 
 
 class CrfModel:
@@ -96,7 +115,7 @@ class CrfModel:
         if not todo:
             return found
         scores, lengths = self.joined_scores([sentences[k] for k in todo], gazetteer)
-        tags = self.names[best_paths(scores, lengths, self.trans)].tolist()  # every token's, in order
+        tags = self.names[decode_batch(scores, lengths, self.trans)].tolist()  # every token's, in order
         at = 0
         for k, length in zip(todo, lengths.tolist(), strict=True):
             found[k] = tags[at : at + length]
@@ -112,18 +131,17 @@ class CrfModel:
         """:meth:`scores` laid end to end (tokens x labels), and the sentences' lengths."""
         rows, tokens, ids = batch_parts(sentences, batch_entries(sentences, gazetteer, self), gazetteer, self)
         memo = gazetteer.tag_memos[self]
-        lengths = np.array([len(words) for words in sentences])
+        lengths = np.array([len(words) for words in sentences], dtype=np.int64)
         ends = np.cumsum(lengths)
         position = np.arange(ends[-1]) - np.repeat(ends - lengths, lengths)  # index in its sentence
         left = np.repeat(ends, lengths) - np.arange(ends[-1]) - 1  # words after it in its sentence
         size = len(self.labels)
-        index = np.array(rows)
-        weights = memo.table[index]  # a word's own weights, then those it lends at -1, -2, +1, +2
-        scores = weights[:, :size].copy()
-        scores[1:] += np.where((position[1:] >= 1)[:, None], weights[:-1, size : 2 * size], 0.0)
-        scores[:-1] += np.where((left[:-1] >= 1)[:, None], weights[1:, 3 * size : 4 * size], 0.0)
-        scores[2:] += np.where((position[2:] >= 2)[:, None], weights[:-2, 2 * size : 3 * size], 0.0)
-        scores[:-2] += np.where((left[:-2] >= 2)[:, None], weights[2:, 4 * size :], 0.0)
+        index = np.array(rows, dtype=np.int64)
+        if _crf is not None:
+            scores = np.empty((len(index), size))
+            _crf.base_scores(scores, memo.table, index, lengths, size)
+        else:
+            scores = base_scores(memo.table[index], position, left, size)
         for at_tokens, attribute in neighbour_cues(memo.flags[index], position, left, self):
             scores[at_tokens] += self.state[attribute]
         np.add.at(scores, tokens, self.state[ids])
@@ -182,6 +200,28 @@ def _padded(scores: Sequence[Any], fill: float) -> tuple[list[int], Any, Any]:
 def _running(ranked: Any, t: int) -> int:
     """How many of the sentences (longest first) are longer than ``t`` words."""
     return int(np.searchsorted(-ranked, -t, side="left"))
+
+
+def base_scores(weights: Any, position: Any, left: Any, size: int) -> Any:
+    """Each token's label scores from its memo row and its neighbours' (``weights``: a row per token).
+
+    A row holds a word's own weights, then those it lends the words at -1, -2, +1 and +2;
+    ``position`` and ``left`` say how many words of its sentence are before and after each token.
+    """
+    scores = weights[:, :size].copy()
+    scores[1:] += np.where((position[1:] >= 1)[:, None], weights[:-1, size : 2 * size], 0.0)
+    scores[:-1] += np.where((left[:-1] >= 1)[:, None], weights[1:, 3 * size : 4 * size], 0.0)
+    scores[2:] += np.where((position[2:] >= 2)[:, None], weights[:-2, 2 * size : 3 * size], 0.0)
+    scores[:-2] += np.where((left[:-2] >= 2)[:, None], weights[2:, 4 * size :], 0.0)
+    return scores
+
+
+def decode_batch(scores: Any, lengths: Any, trans: Any) -> Any:
+    """:func:`best_paths`, by the compiled loop when the wheel has it."""
+    if _crf is None:
+        return best_paths(scores, lengths, trans)
+    found = _crf.best_paths(np.ascontiguousarray(scores), lengths, np.ascontiguousarray(trans))
+    return np.frombuffer(found, dtype=np.uint8)
 
 
 def viterbi(scores: Sequence[Any], trans: Any) -> list[list[int]]:

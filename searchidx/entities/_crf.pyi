@@ -1,0 +1,6 @@
+"""Stubs of the compiled per-token loops (``_crf.c``): see :mod:`searchidx.entities.scorer`."""
+
+from typing import Any
+
+def base_scores(out: Any, table: Any, rows: Any, lengths: Any, size: int, /) -> None: ...
+def best_paths(scores: Any, lengths: Any, trans: Any, /) -> bytes: ...
