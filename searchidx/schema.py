@@ -176,15 +176,17 @@ class NewsText(fields.TEXT):  # type: ignore[misc]
 #: Names whose terms are remembered: a collection names the same people, places and firms again
 #: and again, and an unstemmed name is analysed the slow way (about 4 MB when full).
 _NAME_MEMO_MAX = 50_000
-_NAME_TERMS: dict[str, tuple[tuple[str, int], ...]] = {}
+_NAME_TERMS: dict[str, tuple[tuple[bytes, int], ...]] = {}
+#: A posting's value for one position (most name terms are once in a document's names).
+_ONE_POSITION = [pack_uint(1) + pickle.dumps([at], 2) for at in range(4 * NAME_GAP)]
 
 
-def _name_terms(name: str) -> tuple[tuple[str, int], ...]:
+def _name_terms(name: str) -> tuple[tuple[bytes, int], ...]:
     """``(term, position)`` of one name's words, as :class:`EntityTokenizer` gives them (memoised)."""
     found = _NAME_TERMS.get(name)
     if found is None:
         found = tuple(
-            (term, pos) for term, pos, _start, _end, _joined in analysis.spans(name, stemming=False)
+            (term.encode(), pos) for term, pos, _start, _end, _joined in analysis.spans(name, stemming=False)
         )
         if len(_NAME_TERMS) < _NAME_MEMO_MAX:
             _NAME_TERMS[name] = found
@@ -198,17 +200,23 @@ def name_postings(value: str) -> Postings:
     gives (``whoosh.formats.Positions``), without a Whoosh ``Token`` per word: that
     path was 13.7% of Whoosh's indexing instructions with entities on Reuters.
     """
-    positions: dict[str, list[int]] = {}
+    positions: dict[bytes, list[int]] = {}
     for number, name in enumerate(value.split("\n")):
+        base = number * NAME_GAP
         for term, pos in _name_terms(name):
-            positions.setdefault(term, []).append(number * NAME_GAP + pos)
+            found = positions.get(term)
+            if found is None:
+                positions[term] = [base + pos]
+            else:
+                found.append(base + pos)
     dumps = pickle.dumps
     postings: Postings = []
     for term, poses in positions.items():
+        if len(poses) == 1 and poses[0] < len(_ONE_POSITION):
+            postings.append((term, 1, 1.0, _ONE_POSITION[poses[0]]))
+            continue
         deltas = [poses[0], *(b - a for a, b in itertools.pairwise(poses))]
-        postings.append(
-            (term.encode(), len(poses), float(len(poses)), pack_uint(len(deltas)) + dumps(deltas, 2))
-        )
+        postings.append((term, len(poses), float(len(poses)), pack_uint(len(deltas)) + dumps(deltas, 2)))
     return postings
 
 

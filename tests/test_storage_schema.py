@@ -107,6 +107,7 @@ def test_documents_keep_what_search_shows_and_entities_round_trip() -> None:
         "Bashar al-Assad\nAl Qaeda\nÇavuşoğlu",
         "",
         "A\nA\nA b a",
+        "\n".join(f"Firm{k} Holdings" for k in range(6)),  # terms once past the stored one-position values
     ],
 )
 def test_names_are_indexed_as_whoosh_would(names: str) -> None:
