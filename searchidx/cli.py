@@ -68,8 +68,14 @@ ALL_HITS = 1_000_000_000
 def _release() -> str:
     """``--version``: the release, and whether this install's entity tagger is compiled (a wheel)."""
     folder = Path(__file__).with_name("entities")
-    compiled = any((folder / f"tagger{suffix}").is_file() for suffix in EXTENSION_SUFFIXES)
-    return f"{__version__} (entity tagger {'compiled with mypyc' if compiled else 'run as Python source'})"
+
+    def built(module: str) -> bool:
+        return any((folder / f"{module}{suffix}").is_file() for suffix in EXTENSION_SUFFIXES)
+
+    if not built("tagger"):
+        return f"{__version__} (entity tagger run as Python source)"
+    loops = "scoring loops in C" if built("_crf") else "scoring loops in NumPy"
+    return f"{__version__} (entity tagger compiled with mypyc, {loops})"
 
 
 RELEASE = _release()

@@ -24,10 +24,12 @@ from searchidx.ingest import bundled_seeds
 _CHILD = """
 import dataclasses, json, sys
 from searchidx.cli import RELEASE
-from searchidx.entities import annotate_many, tagger
+from searchidx.entities import annotate_many, scorer, tagger
 articles = [tuple(a) for a in json.load(sys.stdin)]
 found = [[dataclasses.astuple(e) for e in row] for row in annotate_many(articles)]
-print(json.dumps({"compiled": not tagger.__file__.endswith(".py"), "release": RELEASE, "found": found}))
+compiled = not tagger.__file__.endswith(".py")
+native = scorer._crf is not None
+print(json.dumps({"compiled": compiled, "native": native, "release": RELEASE, "found": found}))
 """
 
 _MORE = [
@@ -133,9 +135,9 @@ def test_the_installed_entity_modules_find_what_the_source_finds(tmp_path: Path)
     ]
     articles = seeds + _MORE
     installed = _installed(_CHILD, tmp_path, json.dumps(articles))
-    assert ("compiled with mypyc" in installed["release"]) == installed[
-        "compiled"
-    ]  # searchidx --version says
+    # searchidx --version says what the installed package runs
+    assert ("compiled with mypyc" in installed["release"]) == installed["compiled"]
+    assert ("scoring loops in C" in installed["release"]) == installed["native"]
     if _must_be_compiled():
         assert installed["compiled"], (
             "SEARCHIDX_COMPILE=yes, but the installed entity modules are not compiled"
