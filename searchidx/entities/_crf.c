@@ -31,6 +31,27 @@ get_buffer(PyObject *obj, Py_buffer *view, char kind, int writable, const char *
     return 0;
 }
 
+/* Sentence lengths that cover the tokens exactly, none negative; the longest (may be NULL). */
+static int
+check_lengths(const int64_t *len, Py_ssize_t sentences, Py_ssize_t tokens, Py_ssize_t *longest)
+{
+    Py_ssize_t at = 0, k;
+    for (k = 0; k < sentences; k++) {
+        if (len[k] < 0 || len[k] > tokens - at) {
+            PyErr_SetString(PyExc_ValueError, "sentence lengths exceed the tokens");
+            return -1;
+        }
+        at += (Py_ssize_t)len[k];
+        if (longest != NULL && len[k] > *longest)
+            *longest = (Py_ssize_t)len[k];
+    }
+    if (at != tokens) {
+        PyErr_SetString(PyExc_ValueError, "sentence lengths do not add up to the tokens");
+        return -1;
+    }
+    return 0;
+}
+
 /* base_scores(out, table, rows, lengths, size)
  *
  * Each token's label scores from its memo row and its neighbours' rows: the row's own weights,
@@ -71,12 +92,10 @@ base_scores(PyObject *self, PyObject *args)
                 goto fail_all;
             }
         }
+        if (check_lengths(len, sentences, tokens, NULL) < 0)
+            goto fail_all;
         for (k = 0; k < sentences; k++) {
             Py_ssize_t n = (Py_ssize_t)len[k];
-            if (n < 0 || at + n > tokens) {
-                PyErr_SetString(PyExc_ValueError, "sentence lengths exceed the tokens");
-                goto fail_all;
-            }
             for (t = 0; t < n; t++) {
                 double *o = s + (at + t) * size;
                 const double *own = w + row[at + t] * width;
@@ -104,10 +123,6 @@ base_scores(PyObject *self, PyObject *args)
                 }
             }
             at += n;
-        }
-        if (at != tokens) {
-            PyErr_SetString(PyExc_ValueError, "sentence lengths do not add up to the tokens");
-            goto fail_all;
         }
     }
     PyBuffer_Release(&lengths);
@@ -158,19 +173,8 @@ best_paths(PyObject *self, PyObject *args)
         }
         tokens = scores.shape[0];
         size = scores.shape[1];
-        for (k = 0; k < sentences; k++) {
-            if (len[k] < 0 || at + len[k] > tokens) {
-                PyErr_SetString(PyExc_ValueError, "sentence lengths exceed the tokens");
-                goto fail_trans;
-            }
-            at += (Py_ssize_t)len[k];
-            if (len[k] > longest)
-                longest = (Py_ssize_t)len[k];
-        }
-        if (at != tokens) {
-            PyErr_SetString(PyExc_ValueError, "sentence lengths do not add up to the tokens");
+        if (check_lengths(len, sentences, tokens, &longest) < 0)
             goto fail_trans;
-        }
         result = PyBytes_FromStringAndSize(NULL, tokens);
         alpha = PyMem_Malloc(sizeof(double) * size);
         next = PyMem_Malloc(sizeof(double) * size);
@@ -181,7 +185,6 @@ best_paths(PyObject *self, PyObject *args)
             goto done;
         }
         labels = (unsigned char *)PyBytes_AS_STRING(result);
-        at = 0;
         for (k = 0; k < sentences; k++) {
             Py_ssize_t n = (Py_ssize_t)len[k];
             const double *x = s + at * size;
