@@ -25,8 +25,8 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 #: Modules of ``searchidx/entities`` compiled: tagging, the document pass, the clean-up rules, canonical
-#: names and the collection's resolution. Not the scorer (NumPy does its work; tests wrap its model),
-#: the package's ``__init__``, nor the training-time modules.
+#: names and the collection's resolution. Not the scorer (its loops are :data:`NATIVE`, the rest NumPy;
+#: tests wrap its model), the package's ``__init__``, nor the training-time modules.
 MODULES = (
     "aliases canonical cleanup collection context decode document features gazetteer headlines "
     "name_words org_names tagger titles tokens word_entries"
@@ -46,7 +46,7 @@ setup(name="searchidx-compiled", ext_modules=[*mypycify([*options, *{files!r}]),
 
 
 class MypycHook(BuildHookInterface):  # type: ignore[misc]
-    """Compile :data:`MODULES` in a copy of the package; add the extension modules to the wheel."""
+    """Compile :data:`MODULES` and :data:`NATIVE` in a copy of the package; add them to the wheel."""
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         """Before the wheel is built: compile, then list the extension modules for it."""
@@ -60,10 +60,10 @@ class MypycHook(BuildHookInterface):  # type: ignore[misc]
         except (OSError, subprocess.CalledProcessError) as error:
             detail = (getattr(error, "output", "") or str(error))[-3000:]
             if mode in ("yes", "1", "true"):
-                raise RuntimeError(f"SEARCHIDX_COMPILE=yes, and mypyc failed:\n{detail}") from None
+                raise RuntimeError(f"SEARCHIDX_COMPILE=yes, and compiling failed:\n{detail}") from None
             self.app.display_warning(
                 "searchidx: the entity modules were not compiled, so entity extraction runs as plain "
-                f"Python (slower); set SEARCHIDX_COMPILE=no to skip trying. mypyc said:\n{detail}"
+                f"Python (slower); set SEARCHIDX_COMPILE=no to skip trying. The build said:\n{detail}"
             )
             return
         build_data["pure_python"] = False

@@ -40,8 +40,8 @@ SEEN_CHARS = 200
 #: Reuters stories it scores 55% of the words it did, and 3 of 4,761 articles' entities change.
 REACH = 3
 #: A text's sentence spans, each one's words (``None``: not split, a sentence seen before or one
-#: no name can be in), and
-#: each mention's sentence, first word and last word + 1 (parallel to the text's mentions).
+#: no name can be in), and each mention's sentence, first word and last word + 1 (parallel to
+#: the text's mentions).
 Parsed = tuple[list[tuple[int, int]], list[list[str] | None], list[tuple[int, int, int]]]
 #: A mention in a sentence: its start and end offsets in it, label, first word, last word + 1.
 Mention = tuple[int, int, str, int, int]

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..analysis import fold
 from .gazetteer import Gazetteer
+from .tokens import fold
 
 if TYPE_CHECKING:
     from .scorer import CrfModel, TagMemo
@@ -140,7 +140,7 @@ def word_entries(
     found: list[tuple[str, str, str, tuple[Any, ...]]] = []
     for word, caps_line in words:
         low = word.lower()
-        folded = low if low.isascii() else fold(low)
+        folded = fold(low)
         word_shape = ("C" + shape(word.title())) if caps_line else shape(word)
         own, around = _word_features(word, low, folded, word_shape, caps_line, gazetteer)
         found.append((word, low, folded, (own, around[0:3], around[3:5], around[5:8], around[8:10])))
