@@ -261,11 +261,17 @@ def write(
                     with suppress(OSError):
                         discard_uncommitted(where)
                 raise
-            _record(where, meta, [*roots, *polled], analysis.vocabulary(recorded), fresh=fresh)
-            _record_files(where, signatures, read, roots)
-            _record_feeds(where, feed_state, polled)
+            stems, new_stems = _stem_table(where, analysis.vocabulary(recorded), fresh=fresh)
+
+            def bookkeeping() -> None:
+                _record(where, meta, [*roots, *polled], stems if new_stems else None, fresh=fresh)
+                _record_files(where, signatures, read, roots)
+                _record_feeds(where, feed_state, polled)
+
             if fresh or report.added or report.updated or report.removed:
-                save_derived(where, entities=entities)
+                save_derived(where, entities=entities, meanwhile=bookkeeping, stems=stems)
+            else:
+                bookkeeping()
         except OSError as exc:
             if exc.errno in WRITE_ERRNOS:
                 raise IndexWriteError(str(where), exc) from None
@@ -313,13 +319,17 @@ def _check_entity_model(where: Path, meta: dict[str, Any]) -> None:
 
 
 def _record(
-    where: Path, meta: dict[str, Any], roots: Sequence[Path | str], words: Mapping[str, str], *, fresh: bool
+    where: Path,
+    meta: dict[str, Any],
+    roots: Sequence[Path | str],
+    stems: dict[str, str] | None,
+    *,
+    fresh: bool,
 ) -> None:
-    """After a commit: remember new roots, and the words the run indexed with their stems.
+    """After a commit: remember new roots and, when it has grown, the index's stem table.
 
     A root is a file or directory that exists, or a feed URL that answered (``str``).
-    ``words`` (``word -> stem``) are the run's own (:func:`searchidx.analysis.recording`), so
-    searches need not import NLTK and suggestions name only words the collection holds.
+    ``stems`` is :func:`_stem_table`'s, ``None`` when unchanged.
     """
     known = list(meta.get("roots", []))
     for root in roots:
@@ -328,13 +338,26 @@ def _record(
     if fresh or known != meta.get("roots"):
         meta["roots"] = known
         write_json(where / META_FILE, meta)
+    if stems is not None:
+        write_json(where / STEMS_FILE, _own_words(where, stems))
+
+
+def _stem_table(where: Path, words: Mapping[str, str], *, fresh: bool) -> tuple[dict[str, str], bool]:
+    """The index's ``word -> stem`` table with a run's words added, and whether they added any.
+
+    ``words`` are the run's own (:func:`searchidx.analysis.recording`), so searches need not
+    import NLTK and suggestions name only words the collection holds. The table may still
+    name words whose stems left the index with removed articles (:func:`_own_words` drops
+    them when it is written).
+    """
     # A new index starts a new memo (the old one may come from another analyzer version).
     table = {} if fresh else read_vocabulary(where)
     # Only word-sized entries: every search loads this file, so junk must not grow it.
     seen = {w: t for w, t in words.items() if len(w) <= STEM_FILE_WORD_CHARS}
     if fresh or not seen.keys() <= table.keys():
         table.update(seen)
-        write_json(where / STEMS_FILE, _own_words(where, table))
+        return table, True
+    return table, False
 
 
 def _own_words(where: Path, table: dict[str, str]) -> dict[str, str]:

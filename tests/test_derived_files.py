@@ -53,6 +53,36 @@ def test_a_forked_child_writes_the_resolution_the_parent_would(
     assert _files(seeds_built) == serial
 
 
+def test_the_child_resolves_while_the_parent_keeps_its_books(
+    seeds_built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child takes the stems it is given (``stems.json`` may be being rewritten meanwhile)."""
+    from searchidx.storage import read_vocabulary
+
+    serial = _files(seeds_built)
+    table = read_vocabulary(seeds_built)
+    parent = os.getpid()
+    ran: list[int] = []
+    marker = tmp_path / "stems-read-by"
+
+    class Stems(dict[str, str]):
+        def items(self) -> Any:  # read once by the resolution
+            marker.write_text(str(os.getpid()))
+            return super().items()
+
+    def bookkeeping() -> None:
+        ran.append(os.getpid())
+        (seeds_built / "stems.json").unlink()  # as if being rewritten
+
+    monkeypatch.setattr(collection_files.threading, "active_count", lambda: 1)
+    for name in ("entities.json", "stories.json"):
+        (seeds_built / name).unlink()
+    collection_files.save_derived(seeds_built, entities=True, meanwhile=bookkeeping, stems=Stems(table))
+    assert ran == [parent]
+    assert int(marker.read_text()) != parent  # the child asked for the stems
+    assert _files(seeds_built) == serial
+
+
 def test_a_failing_child_leaves_the_resolution_to_the_parent(
     seeds_built: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
