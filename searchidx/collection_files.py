@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -104,13 +105,14 @@ def _word_articles(reader: Any, stems: Mapping[str, str]) -> Callable[[str], int
 
     The index holds stems: "chang" counts "change" too, so it tells nothing of "Chang".
     """
-    forms: dict[str, set[str]] = {}
-    for word, stemmed in stems.items():
-        forms.setdefault(stemmed, set()).add(word)
+    shared = Counter(stems.values())  # words per stem (counted, not listed: the table is 50,000 words)
 
     def articles_with(word: str) -> int | None:
         stemmed = stems.get(word)
-        if stemmed is None or forms.get(stemmed, set()) - {word, word + "s", word + "'s"}:
+        if stemmed is None:
+            return None
+        own = sum(stems.get(form) == stemmed for form in (word, word + "s", word + "'s"))
+        if shared[stemmed] > own:  # another word has this stem
             return None
         return int(reader.doc_frequency("body", stemmed))
 

@@ -65,10 +65,10 @@ def test_the_child_resolves_while_the_parent_keeps_its_books(
     ran: list[int] = []
     marker = tmp_path / "stems-read-by"
 
-    class Stems(dict[str, str]):
-        def items(self) -> Any:  # read once by the resolution
+    class Stems(dict[str, str]):  # says which process read it
+        def get(self, *args: Any) -> Any:
             marker.write_text(str(os.getpid()))
-            return super().items()
+            return super().get(*args)
 
     def bookkeeping() -> None:
         ran.append(os.getpid())
@@ -111,3 +111,17 @@ def test_without_entities_nothing_forks(seeds_built: Path, monkeypatch: pytest.M
     (seeds_built / "stories.json").unlink()
     collection_files.save_derived(seeds_built, entities=False)
     assert (seeds_built / "stories.json").is_file()
+
+
+def test_a_word_counts_its_articles_only_when_no_other_word_shares_its_stem() -> None:
+    class Reader:
+        def doc_frequency(self, field: str, term: str) -> int:
+            assert field == "body"
+            return {"chang": 40, "commerzbank": 12, "baker": 30, "time": 900}[term]
+
+    stems = {"change": "chang", "chang": "chang", "commerzbank": "commerzbank"}
+    stems |= {"time": "time", "times": "time", "baker": "baker", "bakers": "baker", "baker's": "baker"}
+    articles_with = collection_files._word_articles(Reader(), stems)
+    assert articles_with("chang") is None  # "change" has the stem too
+    assert articles_with("zzz") is None  # not in the index's words
+    assert [articles_with(w) for w in ("commerzbank", "baker", "time")] == [12, 30, 900]  # own plurals
