@@ -5,10 +5,12 @@ Story groups (``stories.json``) and the entities' resolution (``entities.json``)
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,19 +48,35 @@ def save_derived(
     child = _fork() if entities else None
     if child == 0:  # the child: the resolution, then out without Python's exit handlers
         code = 1
+        # A quarter of its time went to collections walking the heap it inherited, for cycles a
+        # process that lives a second and exits without cleaning up has no need to free.
+        gc.disable()
         try:
             save_resolution(where, stems)
             code = 0
         finally:
             os._exit(code)
     try:
-        if meanwhile is not None:
-            meanwhile()
-        save_stories(where)
+        with _no_collections():  # 0.27 -> 0.21 s for the stories of Reuters
+            if meanwhile is not None:
+                meanwhile()
+            save_stories(where)
     finally:
         status = os.waitpid(child, 0)[1] if child else 0
     if entities and (child is None or status != 0):
         save_resolution(where)
+
+
+@contextmanager
+def _no_collections() -> Iterator[None]:
+    """The garbage collector paused: these passes make many objects and no cycles to collect."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _fork() -> int | None:

@@ -7,6 +7,7 @@ let the fork happen, and make the child fail, to see the files come out the same
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -59,6 +60,7 @@ def test_the_child_resolves_while_the_parent_keeps_its_books(
     """The child takes the stems it is given (``stems.json`` may be being rewritten meanwhile)."""
     from searchidx.storage import read_vocabulary
 
+    assert gc.isenabled()  # the build left it on
     serial = _files(seeds_built)
     table = read_vocabulary(seeds_built)
     parent = os.getpid()
@@ -67,19 +69,21 @@ def test_the_child_resolves_while_the_parent_keeps_its_books(
 
     class Stems(dict[str, str]):  # says which process read it
         def get(self, *args: Any) -> Any:
-            marker.write_text(str(os.getpid()))
+            marker.write_text(f"{os.getpid()} {gc.isenabled()}")
             return super().get(*args)
 
     def bookkeeping() -> None:
         ran.append(os.getpid())
+        assert not gc.isenabled()  # paused here, and given back after
         (seeds_built / "stems.json").unlink()  # as if being rewritten
 
     monkeypatch.setattr(collection_files.threading, "active_count", lambda: 1)
     for name in ("entities.json", "stories.json"):
         (seeds_built / name).unlink()
     collection_files.save_derived(seeds_built, entities=True, meanwhile=bookkeeping, stems=Stems(table))
-    assert ran == [parent]
-    assert int(marker.read_text()) != parent  # the child asked for the stems
+    assert ran == [parent] and gc.isenabled()
+    pid, collecting = marker.read_text().split()
+    assert int(pid) != parent and collecting == "False"  # the child asked for the stems, collector off
     assert _files(seeds_built) == serial
 
 
