@@ -41,8 +41,20 @@ def tokenize(text: str, offset: int = 0) -> Sentence:
 
 
 def words(text: str) -> list[str]:
-    """The tokens of :func:`tokenize` without their offsets (one C-level pass: the tagger's fast path)."""
-    return _TOKEN_RE.findall(text)
+    r"""The tokens of :func:`tokenize` without their offsets (the tagger's fast path).
+
+    No token holds whitespace nor looks past it (its lookarounds see whitespace as they see
+    the end), so the text is cut at whitespace first (``str.split`` and ``\s`` agree on it)
+    and a piece of letters and digits alone is one token: only the rest go through the
+    regex (a third less time on Reuters' sentences than the regex over each sentence).
+    """
+    found: list[str] = []
+    for piece in text.split():
+        if piece.isalnum():
+            found.append(piece)
+        else:
+            found += _TOKEN_RE.findall(piece)
+    return found
 
 
 def fold(word: str) -> str:
