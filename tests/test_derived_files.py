@@ -94,9 +94,12 @@ def test_a_failing_child_leaves_the_resolution_to_the_parent(
     parent = os.getpid()
     real = collection_files.save_resolution
 
-    def only_here(where: Path) -> None:
+    collecting: list[bool] = []
+
+    def only_here(where: Path, stems: Any = None) -> None:
         if os.getpid() != parent:
             shutil.rmtree(where / "no such folder")  # the child fails
+        collecting.append(gc.isenabled())
         real(where)
 
     monkeypatch.setattr(collection_files.threading, "active_count", lambda: 1)
@@ -104,6 +107,7 @@ def test_a_failing_child_leaves_the_resolution_to_the_parent(
     (seeds_built / "entities.json").unlink()
     collection_files.save_derived(seeds_built, entities=True)
     assert _files(seeds_built) == serial
+    assert collecting == [False] and gc.isenabled()  # paused for the resolution here too
 
 
 def test_without_entities_nothing_forks(seeds_built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
