@@ -10,12 +10,12 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from .schema import build_schema, decode_entities, live_column
-from .storage import ENTITIES_FILE, STORIES_FILE, read_vocabulary, reading, write_json
+from .storage import ENTITIES_FILE, STORIES_FILE, held_locks, read_vocabulary, reading, write_json
 from .whoosh_files import whoosh_index
 
 __all__ = ["save_derived", "save_resolution", "save_stories"]
@@ -35,8 +35,11 @@ def save_derived(
     against 0.2 s after a build of Reuters' 19,043 articles), is written by a child forked
     first, on the second core (idle once the workers are done), while this process runs
     ``meanwhile`` (the rest of the commit's bookkeeping, 0.2 s there) and groups the
-    stories. If the child fails, the resolution is made here again, where an error is raised
-    as usual. Neither collects garbage meanwhile (:func:`_no_collections`).
+    stories. If the child fails or cannot be forked, the resolution is made here again, after
+    ``meanwhile`` has written ``stems.json`` (so ``stems`` is not needed), where an error is
+    raised as usual. Neither collects garbage meanwhile (:func:`_no_collections`), and the
+    child closes the inherited descriptors of the parent's locks, as indexing workers do: if
+    the parent dies, its lock is free at once.
 
     Args:
         where: The index directory, just committed.
@@ -52,6 +55,9 @@ def save_derived(
         # process that lives a second and exits without cleaning up has no need to free.
         gc.disable()
         try:
+            for fd in list(held_locks):
+                with suppress(OSError):
+                    os.close(fd)
             save_resolution(where, stems)
             code = 0
         finally:
@@ -81,10 +87,13 @@ def _no_collections() -> Iterator[None]:
 
 
 def _fork() -> int | None:
-    """``os.fork()`` where it is safe (no other thread, a POSIX system), else ``None``."""
+    """``os.fork()`` where it is safe (no other thread, a POSIX system) and succeeds, else ``None``."""
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
-    return os.fork()
+    try:
+        return os.fork()
+    except OSError:  # no memory or processes to spare: this process does the work itself
+        return None
 
 
 def save_stories(where: Path) -> None:
@@ -122,7 +131,8 @@ def save_resolution(where: Path, stems: Mapping[str, str] | None = None) -> None
 def _word_articles(reader: Any, stems: Mapping[str, str]) -> Callable[[str], int | None]:
     """Articles whose body holds a word, when its stem is the word's own (None when shared).
 
-    The index holds stems: "chang" counts "change" too, so it tells nothing of "Chang".
+    The index holds stems: "chang" counts "change" too, so it tells nothing of "Chang". A word
+    whose stem has left the index (an unfiltered table: :func:`save_derived`) counts 0.
     """
     shared = Counter(stems.values())  # words per stem (counted, not listed: the table is 50,000 words)
 

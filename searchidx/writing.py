@@ -348,7 +348,7 @@ def _stem_table(where: Path, words: Mapping[str, str], *, fresh: bool) -> tuple[
     ``words`` are the run's own (:func:`searchidx.analysis.recording`), so searches need not
     import NLTK and suggestions name only words the collection holds. The table may still
     name words whose stems left the index with removed articles (:func:`_own_words` drops
-    them when it is written).
+    them when a grown table is written; an unchanged one keeps them).
     """
     # A new index starts a new memo (the old one may come from another analyzer version).
     table = {} if fresh else read_vocabulary(where)

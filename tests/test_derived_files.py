@@ -1,8 +1,9 @@
 """What each commit derives (searchidx.collection_files): stories and the entities' resolution.
 
-With entities, the resolution is written by a forked child while the parent groups the stories,
-where that is safe (no other thread); the suite's processes run other threads, so these tests
-let the fork happen, and make the child fail, to see the files come out the same.
+With entities, the resolution is written by a forked child while the parent keeps the commit's
+books and groups the stories, where that is safe (no other thread); the suite's processes run
+other threads, so these tests let the fork happen, make the child fail or the fork fail, to see
+the files come out the same.
 """
 
 from __future__ import annotations
@@ -69,7 +70,12 @@ def test_the_child_resolves_while_the_parent_keeps_its_books(
 
     class Stems(dict[str, str]):  # says which process read it
         def get(self, *args: Any) -> Any:
-            marker.write_text(f"{os.getpid()} {gc.isenabled()}")
+            try:
+                os.fstat(lock)
+                lock_open = True
+            except OSError:
+                lock_open = False
+            marker.write_text(f"{os.getpid()} {gc.isenabled()} {lock_open}")
             return super().get(*args)
 
     def bookkeeping() -> None:
@@ -77,13 +83,18 @@ def test_the_child_resolves_while_the_parent_keeps_its_books(
         assert not gc.isenabled()  # paused here, and given back after
         (seeds_built / "stems.json").unlink()  # as if being rewritten
 
+    lock = os.open(tmp_path / "lock", os.O_CREAT | os.O_RDWR)  # stands for the write lock's descriptor
+    monkeypatch.setattr(collection_files, "held_locks", {lock})
     monkeypatch.setattr(collection_files.threading, "active_count", lambda: 1)
     for name in ("entities.json", "stories.json"):
         (seeds_built / name).unlink()
     collection_files.save_derived(seeds_built, entities=True, meanwhile=bookkeeping, stems=Stems(table))
     assert ran == [parent] and gc.isenabled()
-    pid, collecting = marker.read_text().split()
+    os.fstat(lock)  # still open here
+    os.close(lock)
+    pid, collecting, lock_open = marker.read_text().split()
     assert int(pid) != parent and collecting == "False"  # the child asked for the stems, collector off
+    assert lock_open == "False"  # and had closed its copy of the lock
     assert _files(seeds_built) == serial
 
 
@@ -108,6 +119,26 @@ def test_a_failing_child_leaves_the_resolution_to_the_parent(
     collection_files.save_derived(seeds_built, entities=True)
     assert _files(seeds_built) == serial
     assert collecting == [False] and gc.isenabled()  # paused for the resolution here too
+
+
+def test_a_fork_that_fails_leaves_everything_to_the_parent(
+    seeds_built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    serial = _files(seeds_built)
+    ran: list[int] = []
+
+    def no_fork() -> int:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(collection_files.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(collection_files.os, "fork", no_fork)
+    for name in ("entities.json", "stories.json"):
+        (seeds_built / name).unlink()
+    collection_files.save_derived(seeds_built, entities=True, meanwhile=lambda: ran.append(1))
+    assert ran == [1]  # the commit's bookkeeping still ran
+    assert _files(seeds_built) == serial
 
 
 def test_without_entities_nothing_forks(seeds_built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
