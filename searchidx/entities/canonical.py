@@ -174,7 +174,8 @@ def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset
     where the article names that person ("Erdogan said") joins the person,
     and otherwise the majority label wins.
     """
-    mentions = [(e.label, name_key(clean(e.text)), clean(e.text)) for e in entities]
+    cleaned = [(e.label, clean(e.text)) for e in entities]
+    mentions = [(label, name_key(text), text) for label, text in cleaned]
     mentions = [m for m in mentions if m[1]]
     mentions = _split_pairs(mentions, {k for label, k, _ in mentions if label == "person"})
     target = resolve_people(k for label, k, _ in mentions if label == "person")
