@@ -251,6 +251,9 @@ def _split_partners(entity: Entity) -> list[Entity]:
     return [e for part in (left, right) if part is not None for e in _split_partners(part)]
 
 
+_NONSPACE_RE = re.compile(r"\S+")
+
+
 def _split_title(entity: Entity) -> list[Entity]:
     """Split "Bank of Japan Governor Satoshi Sumita" into the organisation and the person.
 
@@ -259,14 +262,14 @@ def _split_title(entity: Entity) -> list[Entity]:
     """
     if entity.label == "person" or len(entity.text.split()) < 4:  # a word, the title, two words at least
         return [entity]
-    tokens = list(re.finditer(r"\S+", entity.text))
+    tokens = list(_NONSPACE_RE.finditer(entity.text))
     raw = [t.group() for t in tokens]
     for i in range(1, len(raw) - 1):
-        word = fold(raw[i]).strip(".,")
+        if fold(raw[i]).strip(".,") not in SPLIT_TITLES:  # most words: the rest is not looked at
+            continue
         tail_words = [fold(w).strip(".,") for w in raw[i + 1 :]]
         if (
-            word in SPLIT_TITLES
-            and 2 <= len(tail_words) <= 3
+            2 <= len(tail_words) <= 3
             and all(w[:1].isupper() for w in raw[i + 1 :])
             and not any(w in COMPANY_ENDS or w in BOILERPLATE or title_like(w) for w in tail_words)
         ):

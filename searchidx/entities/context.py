@@ -12,7 +12,6 @@ them and ``tests/test_entity_rules.py`` holds them to examples.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 
 from ..models import Entity
@@ -55,6 +54,10 @@ def place_heads(text: str, entities: Sequence[Entity]) -> list[Entity]:
     out: list[Entity] = []
     listed = False  # the previous mention was a place under a head noun
     for i, entity in enumerate(entities):
+        if entity.label == "org":  # neither retyped nor a listed place: nothing to look at
+            listed = False
+            out.append(entity)
+            continue
         prev = entities[i - 1] if i else None
         before = max(0, entity.start - 40)
         head = (  # most names have no "of" before them: the search is skipped
@@ -64,8 +67,8 @@ def place_heads(text: str, entities: Sequence[Entity]) -> list[Entity]:
         in_list = (
             listed and prev is not None and _LIST_SEP_RE.fullmatch(text, prev.end, entity.start) is not None
         )
-        tail = _PLACE_TAIL_RE.match(text, entity.end) is not None
-        if (head or in_list or tail) and entity.label == "person":
+        tail = entity.label == "person" and _PLACE_TAIL_RE.match(text, entity.end) is not None
+        if entity.label == "person" and (head or in_list or tail):
             entity = Entity(entity.text, "place", entity.start, entity.end)
         listed = (head or in_list) and entity.label == "place"
         out.append(entity)
@@ -145,8 +148,10 @@ def complete_by_acronym(text: str, entity: Entity) -> Entity:
     Agreement"; the acronym says two of three initials are there and the words
     before give the third, so the name is "Government of the National Agreement".
     """
+    if entity.label != "org":
+        return entity
     match = _ACRONYM_AFTER_RE.match(text, entity.end)
-    if entity.label != "org" or match is None:
+    if match is None:
         return entity
     acronym = match.group(1).lower()
     have = _initials([fold(w) for w in entity.text.split()])
@@ -177,19 +182,24 @@ def partner_firms(text: str, entities: Sequence[Entity]) -> list[Entity]:
     met ... Reagan said"). Needs two such pairs in the article, so one
     "Reagan and Nakasone" stays two people.
     """
-    pairs: Counter[tuple[str, str]] = Counter()
-    alone: Counter[str] = Counter()
+    pairs: dict[tuple[str, str], int] = {}
     for i, entity in enumerate(entities):
-        if entity.label == "person":
-            alone[fold(entity.text.split()[-1])] += 1
         nxt = entities[i + 1] if i + 1 < len(entities) else None
         if _pair(text, entity, nxt):
             assert nxt is not None
-            pairs[fold(entity.text), fold(nxt.text)] += 1
+            key = (fold(entity.text), fold(nxt.text))
+            pairs[key] = pairs.get(key, 0) + 1
+    if all(n < 2 for n in pairs.values()):  # most articles: no pair twice, nothing more to count
+        return list(entities)
+    alone: dict[str, int] = {}
+    for entity in entities:
+        if entity.label == "person":
+            word = fold(entity.text.split()[-1])
+            alone[word] = alone.get(word, 0) + 1
     firms = {
         pair
         for pair, n in pairs.items()
-        if n >= 2 and alone[pair[0]] == alone[pair[1]] == n and len(set(pair)) == 2
+        if n >= 2 and alone.get(pair[0], 0) == alone.get(pair[1], 0) == n and len(set(pair)) == 2
     }
     if not firms:
         return list(entities)
@@ -229,8 +239,8 @@ _QUALIFIER_RE = re.compile(
 )
 
 
-def _body_only(entity: Entity, named: Callable[[str], bool]) -> bool:
-    words = [fold(w) for w in entity.text.split()]
+def _body_only(words: Sequence[str], entity: Entity, named: Callable[[str], bool]) -> bool:
+    """An organisation of body words only ("Central Bank"); ``words``: its folded words."""
     return (
         entity.label == "org"
         and len(words) > 1
@@ -255,16 +265,20 @@ def qualify_bodies(
     grown: list[Entity | None] = []
     qualified: dict[str, Entity] = {}  # "central bank" -> "Brazil's Central Bank"
     for entity in entities:
-        if _body_only(entity, named):
+        if entity.label != "org":  # only an organisation is a body, or qualifies one
+            grown.append(entity)
+            continue
+        words = [fold(w) for w in entity.text.split()]
+        if _body_only(words, entity, named):
             before = _QUALIFIER_RE.search(text, max(0, entity.start - 40), entity.start)
             if before is None:
                 grown.append(None)  # bare: decided below
                 continue
             entity = Entity(text[before.start() : entity.end], "org", before.start(), entity.end)
+            words = [fold(w) for w in entity.text.split()]
         grown.append(entity)
-        words = [fold(w) for w in entity.text.split()]
         for n in range(2, len(words)):
-            if entity.label == "org" and all(w in _BODY_WORDS for w in words[-n:]):
+            if all(w in _BODY_WORDS for w in words[-n:]):
                 qualified.setdefault(" ".join(words[-n:]), entity)
     out = []
     for entity, kept in zip(entities, grown, strict=True):
