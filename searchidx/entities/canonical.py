@@ -83,14 +83,13 @@ def resolve_people(people: Iterable[str]) -> dict[str, str]:
     return target
 
 
-def _person_root(key: str, target: dict[str, str]) -> str | None:
-    """The unique fuller person name that ``key`` ends ("erdogan" -> "recep tayyip erdogan")."""
+def _person_root(key: str, people: Sequence[tuple[list[str], str]]) -> str | None:
+    """The unique fuller person name that ``key`` ends ("erdogan" -> "recep tayyip erdogan").
+
+    ``people``: each person key's words and its root (:func:`resolve_people`), split once per article.
+    """
     words = key.split()
-    roots = {
-        root
-        for other, root in target.items()
-        if len(other.split()) > len(words) and other.split()[-len(words) :] == words
-    }
+    roots = {root for other, root in people if len(other) > len(words) and other[-len(words) :] == words}
     return roots.pop() if len(roots) == 1 else None
 
 
@@ -108,13 +107,16 @@ def without_legal_form(words: list[str]) -> list[str]:
 
 
 def _firm_targets(orgs: Collection[str]) -> dict[str, str]:
-    """Key -> the one longer key of the same article that only adds a legal form (an org's)."""
-    found = {}
-    for key in orgs:
-        longer = [other for other in orgs if legal_variant(key, other)]
-        if len(longer) == 1:
-            found[key] = longer[0]
-    return found
+    """Key -> the one longer key of the same article that only adds a legal form (an org's).
+
+    :func:`legal_variant` of every pair, found by stripping each key's legal form once.
+    """
+    longer: dict[str, list[str]] = defaultdict(list)  # a name -> the keys that add a legal form to it
+    for other in orgs:
+        short = " ".join(without_legal_form(other.split()))
+        if short != other:
+            longer[short].append(other)
+    return {key: longer[key][0] for key in orgs if len(longer.get(key, ())) == 1}
 
 
 def _head_targets(
@@ -183,10 +185,13 @@ def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset
     heads = _head_targets(mentions, places, firms)
     votes: dict[str, dict[str, int]] = defaultdict(dict)  # root -> label -> mentions
     resolved: list[tuple[str, str, str, bool]] = []  # label, root, display, is_root_spelling
+    people: list[tuple[list[str], str]] | None = None  # the person keys' words, when first needed
     for label, key, display in mentions:
         root = target[key] if label == "person" and key in target else None
         if root is None and key not in places:
-            root = _person_root(key, target)
+            if people is None:
+                people = [(other.split(), root) for other, root in target.items()]
+            root = _person_root(key, people)
         if root in (None, key) and key in firms:  # "Merrill Lynch" of "Merrill Lynch and Co Inc"
             root = firms[key]
             label = "org"
