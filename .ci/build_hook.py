@@ -1,10 +1,10 @@
 """Hatch build hook: the entity tagger's per-token modules compiled with mypyc (and C) into the wheel.
 
 Entity extraction is most of what indexing with entities costs, spread over Python loops in many
-small functions; mypyc compiles the same typed source to C extension modules (1.3x faster
-extraction on Reuters, the same entities). The wheel keeps the ``.py`` files: an extension
-module is imported in their place. The scorer's two loops over every token (scores from the
-word memo's rows, Viterbi) are C (``_crf.c``), its NumPy code the fallback.
+small functions; mypyc compiles the same typed source to C extension modules, and the scorer's
+two loops over every token (scores from the word memo's rows, Viterbi) are C (``_crf.c``, its NumPy
+code the fallback): about 1.45x faster extraction on Reuters than the source, the same entities.
+The wheel keeps the ``.py`` files: an extension module is imported in their place.
 
 ``SEARCHIDX_COMPILE``: ``auto`` (default) compiles when it can and otherwise builds a pure-Python
 wheel with a warning (no C compiler, say); ``yes`` fails the build instead (CI); ``no`` skips it.

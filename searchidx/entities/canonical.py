@@ -190,7 +190,7 @@ def canonicalize(entities: Sequence[Entity], places: Collection[str] = frozenset
         root = target[key] if label == "person" and key in target else None
         if root is None and key not in places:
             if people is None:
-                people = [(other.split(), root) for other, root in target.items()]
+                people = [(person.split(), its_root) for person, its_root in target.items()]
             root = _person_root(key, people)
         if root in (None, key) and key in firms:  # "Merrill Lynch" of "Merrill Lynch and Co Inc"
             root = firms[key]

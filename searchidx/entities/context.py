@@ -67,8 +67,7 @@ def place_heads(text: str, entities: Sequence[Entity]) -> list[Entity]:
         in_list = (
             listed and prev is not None and _LIST_SEP_RE.fullmatch(text, prev.end, entity.start) is not None
         )
-        tail = entity.label == "person" and _PLACE_TAIL_RE.match(text, entity.end) is not None
-        if entity.label == "person" and (head or in_list or tail):
+        if entity.label == "person" and (head or in_list or _PLACE_TAIL_RE.match(text, entity.end)):
             entity = Entity(entity.text, "place", entity.start, entity.end)
         listed = (head or in_list) and entity.label == "place"
         out.append(entity)
@@ -239,14 +238,9 @@ _QUALIFIER_RE = re.compile(
 )
 
 
-def _body_only(words: Sequence[str], entity: Entity, named: Callable[[str], bool]) -> bool:
-    """An organisation of body words only ("Central Bank"); ``words``: its folded words."""
-    return (
-        entity.label == "org"
-        and len(words) > 1
-        and all(w in _BODY_WORDS for w in words)
-        and not named(entity.text)
-    )
+def _body_only(name: str, words: Sequence[str], named: Callable[[str], bool]) -> bool:
+    """An organisation's name of body words only ("Central Bank"); ``words``: its folded words."""
+    return len(words) > 1 and all(w in _BODY_WORDS for w in words) and not named(name)
 
 
 def qualify_bodies(
@@ -269,7 +263,7 @@ def qualify_bodies(
             grown.append(entity)
             continue
         words = [fold(w) for w in entity.text.split()]
-        if _body_only(words, entity, named):
+        if _body_only(entity.text, words, named):
             before = _QUALIFIER_RE.search(text, max(0, entity.start - 40), entity.start)
             if before is None:
                 grown.append(None)  # bare: decided below
