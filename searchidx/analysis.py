@@ -351,13 +351,31 @@ _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st gen sen rep gov lt col sgt jr sr inc corp co ltd vs no jan feb mar apr "
     "aug sep sept oct nov dec prof rev capt cmdr maj adm".split()
 )
-_LAST_WORD_RE = re.compile(r"\w+$")
+
+
+def _not_after_abbreviation() -> str:
+    """Lookbehinds that refuse a stop ending a one-character word ("U.S.", "5.") or an abbreviation.
+
+    One per length (a lookbehind is fixed-width); each letter as an explicit class, as
+    ``.lower()`` would fold it (``re.IGNORECASE`` also folds "ſ" to "s" and "K" to "k").
+    """
+    by_length: dict[int, list[str]] = {}
+    for word in sorted(_ABBREVIATIONS):
+        by_length.setdefault(len(word), []).append("".join(f"[{c}{c.upper()}]" for c in word))
+    words = "".join(rf"(?<!(?<!\w)(?:{'|'.join(forms)})\.)" for _n, forms in sorted(by_length.items()))
+    return r"(?<!(?<!\w)\w\.)" + words
+
+
 # Sentence ends: stops (then closing quotes or brackets) before a capital or digit or the end, or a
 # blank line. Written as one character class first, each branch checking it with a lookbehind:
 # the regex engine then skips to the next candidate character in C (2.7x faster on Reuters than
-# the same two branches as a plain alternation, which it tries at every position).
+# the same two branches as a plain alternation, which it tries at every position). A run of stops
+# is taken from its first (``(?<![.!?…].)``), and not at all after an abbreviation, so no match
+# needs checking in Python (0.14 -> 0.09 s on half of Reuters' bodies).
 _SENTENCE_END_RE = re.compile(
-    r"[.!?…\n](?:(?<=[.!?…])[.!?…]*[\"'”’)\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9]|\s*$)|(?<=\n)\s*\n)"
+    r"[.!?…\n](?:(?<=[.!?…])(?<![.!?…].)"
+    + _not_after_abbreviation()
+    + r"[.!?…]*[\"'”’)\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9]|\s*$)|(?<=\n)\s*\n)"
 )
 
 
@@ -371,12 +389,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END_RE.finditer(text):
-        if text[match.start()] == ".":
-            # Only the word before the dot matters; a short tail keeps this linear in the text.
-            word = _LAST_WORD_RE.search(text, max(start, match.start() - 12), match.start())
-            if word and (len(word.group()) == 1 or word.group().lower() in _ABBREVIATIONS):
-                continue
-        end = match.end() if not match.group().startswith("\n") else match.start()
+        end = match.end() if text[match.start()] != "\n" else match.start()
         _add_span(text, start, end, spans)
         start = match.end()
     _add_span(text, start, len(text), spans)
