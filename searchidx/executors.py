@@ -26,7 +26,7 @@ from typing import Any
 
 from . import analysis
 from .errors import ClusterError, IndexingInterrupted
-from .workers import start_indexing_worker
+from .workers import preload_for_workers, start_indexing_worker, thaw
 
 __all__ = ["DaskCluster", "DaskSlots", "LocalSlots", "Slots", "connect"]
 
@@ -77,10 +77,8 @@ class LocalSlots(Slots):
     """
 
     def __init__(self, count: int, *, entities: bool) -> None:
-        if entities:  # once here, not in every worker: a forked worker inherits the model
-            from .entities.tagger import preload
-
-            preload()
+        # once here, not in every worker: a forked worker inherits the model
+        self.frozen = preload_for_workers() if entities else False
         init = (os.getpid(), analysis.lean_nltk_import_enabled(), entities)
         self.executors = [
             ProcessPoolExecutor(max_workers=1, initializer=start_indexing_worker, initargs=init)
@@ -114,6 +112,8 @@ class LocalSlots(Slots):
             executor.shutdown(wait=True, cancel_futures=True)
         for proc in found:
             proc.join()
+        thaw(self.frozen)
+        self.frozen = False
 
 
 class DaskCluster:

@@ -25,7 +25,7 @@ from .ingest import iter_file
 from .models import Article, CanonicalEntity, IndexReport, Problem
 from .schema import document, live_column
 from .segments import PARALLEL_MIN, SegmentPool
-from .workers import start_indexing_worker
+from .workers import preload_for_workers, start_indexing_worker, thaw
 
 __all__ = ["BATCH", "Progress", "run_update"]
 
@@ -49,6 +49,7 @@ class _Annotator:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
+        self.frozen = False  # the collector's objects frozen with the model (thawed at close)
 
     def __call__(self, articles: Sequence[Article]) -> Iterator[list[CanonicalEntity]]:
         jobs = [(a.title, a.body, a.title_derived) for a in articles]
@@ -58,9 +59,7 @@ class _Annotator:
                 yield from _annotate_many(batch)
             return
         if self.pool is None:
-            from .entities.tagger import preload
-
-            preload()  # once here, not in every worker: a forked worker inherits the model
+            self.frozen = preload_for_workers()  # once here, not in every worker: forks inherit it
             self.pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 initializer=start_indexing_worker,
@@ -73,6 +72,8 @@ class _Annotator:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)  # an interrupted run drops queued work
             self.pool = None
+            thaw(self.frozen)
+            self.frozen = False
 
 
 class _Sink:

@@ -406,3 +406,41 @@ def test_both_worker_pools_store_the_entities_of_a_serial_build(
         assert (tmp_path / name / "entities.json").read_text() == (
             tmp_path / "serial" / "entities.json"
         ).read_text()
+
+
+def test_the_parent_keeps_the_model_out_of_its_collections_for_a_run_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both pools load the model frozen (full collections skip it), thawed at close; a host's freeze stays."""
+    import gc
+
+    from searchidx.executors import LocalSlots
+    from searchidx.models import Article
+    from searchidx.update import _Annotator
+
+    monkeypatch.delenv("SEARCHIDX_NER_MODEL", raising=False)
+    gc.unfreeze()  # whatever an earlier test froze
+    slots = LocalSlots(1, entities=True)
+    assert gc.get_freeze_count() > 0
+    slots.close(abandon=False)
+    assert gc.get_freeze_count() == 0
+    slots = LocalSlots(1, entities=False)
+    assert gc.get_freeze_count() == 0
+    slots.close(abandon=False)
+
+    monkeypatch.setattr("searchidx.update.ANNOTATE_TASK", 1)
+    annotate = _Annotator(2)
+    articles = [Article(id=f"a{n}", path="", title="", body=TEXT) for n in range(2)]
+    during: list[int] = []
+    for _entities in annotate(articles):
+        during.append(gc.get_freeze_count())
+    annotate.close()
+    assert min(during) > 0 and gc.get_freeze_count() == 0
+
+    gc.freeze()  # a host that froze its own objects keeps them frozen after a run
+    try:
+        slots = LocalSlots(1, entities=True)
+        slots.close(abandon=False)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
