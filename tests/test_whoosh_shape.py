@@ -113,6 +113,7 @@ def test_every_private_name_the_codec_reads_is_in_the_protocol() -> None:
 def test_blocks_decode_as_whooshs_public_matcher_reads_them(snapshot: Snapshot) -> None:
     """Block layout, delta coding, deletions and weights: the bulk decoder against ``items_as``."""
     reader = snapshot._searcher.reader()
+    deflated: set[bool] = set()
     for fieldname, text in (("body", "oil"), ("body", "gold"), ("title", "report"), ("body", "replac")):
         found = snapshot.term_postings(fieldname, text)
         decoded: list[tuple[int, float]] = []
@@ -126,9 +127,11 @@ def test_blocks_decode_as_whooshs_public_matcher_reads_them(snapshot: Snapshot) 
             for header in segment.headers():
                 ids, weights = segment.block(header)
                 assert len(ids) == header.size and ids[-1] == header.last
+                deflated.add(header.compressed)
         expected = list(reader.postings(fieldname, text).items_as("weight"))
         assert decoded == [(d, float(w)) for d, w in expected], (fieldname, text)
         assert len(decoded) > (100 if text in ("oil", "gold") else 0)
+    assert deflated == {True, False}  # large blocks deflated, small ones as they are (posting_pool)
 
 
 def test_a_blocks_ids_and_weights_are_read_from_its_front_only(
@@ -238,7 +241,18 @@ WRITE_AND_FORMAT = {
         "from whoosh.index import clean_files",
         "TOC._latest_generation",
     },
-    "searchidx.posting_pool": {"from whoosh.writing import PostingPool", "writer._tempstorage"},
+    "searchidx.posting_pool": {
+        "from whoosh.writing import PostingPool",
+        "writer._tempstorage",
+        # SmallBlockWriter: test_small_blocks_are_stored_undeflated_and_large_ones_as_whoosh_writes_them
+        "from whoosh.codec.whoosh3 import W3PostingsWriter",
+        "from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC",
+        "from whoosh.util.numeric import length_to_byte",
+        "writer.fieldwriter._codec",
+        "codec._blocklimit",
+        "codec._compression",
+        "codec._inlinelimit",
+    },
     "searchidx.schema": {
         "from whoosh import columns",
         "from whoosh import fields",
@@ -255,6 +269,67 @@ WRITE_AND_FORMAT = {
         "column._translate",
     },
 }
+
+
+def _blocks(data: bytes) -> list[tuple[int, bytes]]:
+    """A term's W3 posting blocks, as written: (compression level, data) of each."""
+    import io
+    import pickle
+    import struct
+
+    from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+
+    assert data[:4] == WHOOSH3_HEADER_MAGIC
+    found, at = [], 4
+    while True:
+        (size,) = struct.unpack("!i", data[at : at + 4])  # the last block's is negative
+        block = io.BytesIO(data[at + 4 : at + 4 + abs(size)])
+        info = pickle.load(block)  # (count, last id, top weight, compression, length bytes)
+        found.append((info[3], block.read()))
+        at += 4 + abs(size)
+        if size < 0:
+            return found
+
+
+def test_small_blocks_are_stored_undeflated_and_large_ones_as_whoosh_writes_them() -> None:
+    """SmallBlockWriter against Whoosh's W3PostingsWriter on terms of 1 to 300 postings; Whoosh reads both."""
+    import io
+    import random
+
+    from whoosh.codec.whoosh3 import W3LeafMatcher, W3PostingsWriter, W3TermInfo
+    from whoosh.filedb.structfile import StructFile
+    from whoosh.formats import Positions
+
+    from searchidx.posting_pool import SMALL_BLOCK, SmallBlockWriter
+
+    positions = Positions()
+
+    def written(writer: Any, postings: list[tuple[int, list[int]]]) -> tuple[bytes, list[tuple[int, Any]]]:
+        out = StructFile(io.BytesIO())
+        block_writer = writer(out, blocklimit=128, compression=3, inlinelimit=1)
+        block_writer.start_postings(positions, W3TermInfo())
+        for docnum, at in postings:
+            block_writer.add_posting(docnum, float(len(at)), positions.encode(at), len(at))
+        block_writer.finish_postings()
+        data = out.file.getvalue()
+        read = W3LeafMatcher(StructFile(io.BytesIO(data)), 0, len(data), positions)
+        return data, list(read.items_as("positions"))
+
+    rng = random.Random(5)
+    small = 0
+    for count in (1, 2, 3, 40, 128, 129, 300):
+        postings = [(3 * d + 1, sorted(rng.sample(range(500), rng.randint(1, 4)))) for d in range(count)]
+        whooshs, read_whooshs = written(W3PostingsWriter, postings)
+        ours, read_ours = written(SmallBlockWriter, postings)
+        assert read_ours == read_whooshs == postings
+        blocks = _blocks(ours)  # (compression, data) of each block
+        sizes = [len(zlib.decompress(data) if level else data) for level, data in blocks]
+        assert [level for level, _data in blocks] == [0 if size < SMALL_BLOCK else 3 for size in sizes]
+        if min(sizes) < SMALL_BLOCK:
+            small += 1
+        else:
+            assert ours == whooshs, count  # every block deflated: Whoosh's bytes
+    assert 0 < small < 7
 
 
 def test_the_write_and_format_places_use_only_what_is_checked_here() -> None:
