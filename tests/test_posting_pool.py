@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -298,3 +299,33 @@ def test_positions_read_from_values_are_the_unpickled_ones(documents: list[list[
     assert every.tolist() == [p for positions in documents for p in sorted(positions)]
     assert every.tolist() == [p for value in encoded for p in value_positions(value)]
     assert values_positions([*encoded, None]) is None
+
+
+def test_field_lengths_read_at_once_are_whooshs_per_document_ones(tmp_path: Path) -> None:
+    """Every field: those without lengths give the default, an empty one None, the rest Whoosh's lengths."""
+    from searchidx import Index
+    from searchidx.schema import build_schema
+    from searchidx.whoosh_files import whoosh_index
+
+    feed = tmp_path / "feed.jsonl"
+    rows = [
+        {"id": f"a{n}", "title": "" if n % 3 else f"Oil {n}", "text": "Oil. " * (n * 7 + 1)}
+        for n in range(40)
+    ]
+    rows[0]["text"] = "President Ronald Reagan met James Baker in Washington on Monday."  # the only names
+    feed.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    Index.build(tmp_path / "ix", [feed], workers=1, entities=True)
+    with whoosh_index(tmp_path / "ix", build_schema()).reader() as reader:
+        [(leaf, _offset)] = reader.leaf_readers()
+        per_document = leaf._perdoc  # the segment's reader, over its compound file
+        count = per_document.doc_count_all()
+        lengths: set[object] = set()
+        for fieldname in build_schema().names():
+            for default in (0, 7):
+                expected = [per_document.doc_field_length(d, fieldname, default) for d in range(count)]
+                found = [
+                    FieldLengths(per_document).doc_field_length(d, fieldname, default) for d in range(count)
+                ]
+                assert found == expected, fieldname
+                lengths |= set(expected)
+    assert {None, 7} < lengths and len(lengths) > 20  # empty fields, fields without lengths, and lengths

@@ -252,6 +252,15 @@ WRITE_AND_FORMAT = {
         "codec._blocklimit",
         "codec._compression",
         "codec._inlinelimit",
+        # FieldLengths: test_field_lengths_read_at_once_are_whooshs_per_document_ones (test_posting_pool)
+        "from whoosh.codec.whoosh3 import LENGTHS_COLUMN",
+        "from whoosh.codec.whoosh3 import _lenfield",
+        "from whoosh.util.numeric import byte_to_length",
+        "self._reader._cached_reader",
+        "column._dbfile",
+        "column._basepos",
+        "column._count",
+        "column._fixedlen",
     },
     "searchidx.schema": {
         "from whoosh import columns",
