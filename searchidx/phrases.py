@@ -73,7 +73,7 @@ class PositionReader:
 
     One query's worth: a phrase checked in batches (:mod:`.array_scoring`) comes back to the
     same blocks (candidates ranked by score sit side by side in docnum order), and decoding
-    a block (its zlib stream and its pickle) is what a phrase costs.
+    a block (its zlib stream, unless small, and its pickle) is what a phrase costs.
     """
 
     def __init__(self, snapshot: Snapshot) -> None:

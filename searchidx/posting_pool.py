@@ -20,7 +20,7 @@ indexing run. :class:`FieldLengths` reads each field's lengths once per segment.
 
 Whoosh deflates every posting block (its own "under 20 bytes" test is overwritten on the
 next line), and zlib's set-up costs more than it saves on a small block: a term in one
-article (most terms) is a ~70-byte block that deflates to more bytes. :class:`SmallBlockWriter`
+article (most terms) is a ~70-byte block that deflating does not shrink. :class:`SmallBlockWriter`
 stores a block under :data:`SMALL_BLOCK` bytes as it is (a block says whether it is
 compressed: Whoosh and :mod:`searchidx.snapshot.postings` read both).
 """
@@ -202,13 +202,13 @@ class FieldLengths:
 
     def __init__(self, reader: Any) -> None:
         self._reader = reader
-        self._fields: dict[str, list[Any]] = {}
+        self._fields: dict[tuple[str, int], list[Any]] = {}
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> Any:
         """The document's length in the field (Whoosh's ``PerDocumentReader.doc_field_length``)."""
-        lengths = self._fields.get(fieldname)
+        lengths = self._fields.get((fieldname, default))
         if lengths is None:
-            lengths = self._fields[fieldname] = self._lengths(fieldname, default)
+            lengths = self._fields[fieldname, default] = self._lengths(fieldname, default)
         return lengths[docnum]
 
     def _lengths(self, fieldname: str, default: int) -> list[Any]:
@@ -265,6 +265,8 @@ class _SmallBlocks:
         self._codec = codec
 
     def __getattr__(self, name: str) -> Any:
+        if name == "_codec" or name.startswith("__"):  # not set yet (a copy, an unpickling)
+            raise AttributeError(name)
         return getattr(self._codec, name)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> SmallBlockWriter:

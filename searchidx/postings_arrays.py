@@ -1,6 +1,6 @@
 """A segment's text-field postings as flat arrays in a file of its own: read without decoding a block.
 
-Decoding Whoosh's posting blocks (a zlib stream and a pickle each, ~20 us a
+Decoding Whoosh's posting blocks (a zlib stream, unless small, and a pickle each, ~20 us a
 block of up to 128 postings) grows with the collection and was most of a
 search's CPU at 304,688 articles. So when a worker (or a merge) writes a
 segment, the posting pool hands every term of the text fields, in order, to an
@@ -11,7 +11,7 @@ term: its segment-local docnums (``uint32``) and weights (``float32`` where that
 holds them exactly, else ``float64``), then, from version 3, where each posting's
 positions end (``uint32``, counted from the term's first) and the positions
 (``uint16`` where they fit, else ``uint32``): a phrase checks its candidates from
-these, where Whoosh's blocks cost a zlib stream and a pickle each (most of a
+these, where Whoosh's blocks cost a zlib stream (unless small) and a pickle each (most of a
 phrase's CPU at 304,688 articles). Then a table of the terms (sorted), where each
 starts, how many postings and positions and how wide its weights and positions are
 (the terms one after the other, with where each ends); then a JSON footer and a

@@ -72,8 +72,8 @@ class _Annotator:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)  # an interrupted run drops queued work
             self.pool = None
-            thaw(self.frozen)
-            self.frozen = False
+        thaw(self.frozen)  # also when making the pool failed
+        self.frozen = False
 
 
 class _Sink:
@@ -117,7 +117,11 @@ class _Sink:
             self.annotate.close()  # the segment workers take the cores from now on
             self.annotate.workers = 1
             slots = self.cluster.slots() if self.cluster else LocalSlots(self.workers, entities=self.entities)
-            self.pool = SegmentPool(self.writer, slots, entities=self.entities, should_stop=self._stopped)
+            try:
+                self.pool = SegmentPool(self.writer, slots, entities=self.entities, should_stop=self._stopped)
+            except BaseException:
+                slots.close(abandon=True)  # nothing was sent; the model's freeze is undone
+                raise
         if self.pool is not None and new:
             self.pool.send(new)
             self.added += len(new)

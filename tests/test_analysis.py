@@ -71,7 +71,9 @@ def test_sentence_spans_match_the_plain_splitter_they_are_written_for() -> None:
     from searchidx.analysis import _ABBREVIATIONS, _add_span
 
     plain = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9]|\s*$)|\n\s*\n")
-    last_word = re.compile(r"\w+$")
+    # \Z, not the old splitter's $: that also matched before a newline, so "a\n. B" was one
+    # sentence (a word, a line break, then a stop); the regex now ends it at "a"
+    last_word = re.compile(r"\w+\Z")
 
     def reference(text: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
@@ -91,6 +93,7 @@ def test_sentence_spans_match_the_plain_splitter_they_are_written_for() -> None:
     pieces += ["SEPT", "ſt", "\u212a", "Inc", "xmr", "Corporation", '"', "'", "”", "’", ")", "]", "“", "("]
     rng = random.Random(7)
     texts = ["", "a.", "a.\n\nB", 'Wait..." Next', "x\n \n\ny", "End?!  ", "(Ok.) [B]", "the U.S.. Then"]
+    texts += ["a\n. B", "x Mr\n. Smith", "a\n.\nM"]
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(5000)]
     for text in texts:
         assert sentence_spans(text) == reference(text), text

@@ -437,6 +437,16 @@ def test_the_parent_keeps_the_model_out_of_its_collections_for_a_run_only(
     annotate.close()
     assert min(during) > 0 and gc.get_freeze_count() == 0
 
+    def failing(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("no processes")
+
+    monkeypatch.setattr("searchidx.update.ProcessPoolExecutor", failing)
+    annotate = _Annotator(2)
+    with pytest.raises(RuntimeError):
+        list(annotate(articles))
+    annotate.close()  # the pool was never made: the freeze is undone all the same
+    assert gc.get_freeze_count() == 0
+
     gc.freeze()  # a host that froze its own objects keeps them frozen after a run
     try:
         slots = LocalSlots(1, entities=True)
@@ -444,3 +454,36 @@ def test_the_parent_keeps_the_model_out_of_its_collections_for_a_run_only(
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_segment_pool_that_cannot_start_closes_its_workers_and_thaws(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The segment writers' slots are closed (the model's freeze undone) when their pool fails to start."""
+    import gc
+    import json
+
+    from searchidx import Index, segments
+    from searchidx.executors import LocalSlots
+
+    closed: list[bool] = []
+    close = LocalSlots.close
+
+    def closing(self: LocalSlots, *, abandon: bool) -> None:
+        closed.append(abandon)
+        close(self, abandon=abandon)
+
+    def failing(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("no segment pool")
+
+    monkeypatch.delenv("SEARCHIDX_NER_MODEL", raising=False)
+    monkeypatch.setattr(LocalSlots, "close", closing)
+    monkeypatch.setattr("searchidx.update.SegmentPool", failing)
+    monkeypatch.setattr(segments, "PARALLEL_MIN", 4)
+    monkeypatch.setattr("searchidx.update.PARALLEL_MIN", 4)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"a{n}", "text": TEXT}) + "\n" for n in range(8)))
+    gc.unfreeze()
+    with pytest.raises(RuntimeError, match="no segment pool"):
+        Index.build(tmp_path / "ix", [feed], workers=2, entities=True)
+    assert closed == [True] and gc.get_freeze_count() == 0

@@ -339,6 +339,14 @@ def test_small_blocks_are_stored_undeflated_and_large_ones_as_whoosh_writes_them
         else:
             assert ours == whooshs, count  # every block deflated: Whoosh's bytes
     assert 0 < small < 7
+    import copy
+
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from searchidx.posting_pool import _SmallBlocks
+
+    copied = copy.copy(_SmallBlocks(W3Codec()))  # a proxy without its codec yet does not recurse
+    assert copied._blocklimit == 128 and isinstance(copied.postings_writer(None), SmallBlockWriter)
 
 
 def test_the_write_and_format_places_use_only_what_is_checked_here() -> None:

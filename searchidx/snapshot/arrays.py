@@ -4,7 +4,7 @@
 block of up to 128 postings once each posting is scored in Python, which made
 a common word's top ten cost in proportion to its postings (``company`` at
 304,688 Reuters articles: ~100,000 postings, ~100 ms). Here the blocks of one
-segment are inflated one by one (each is its own zlib stream), but their ids
+segment are inflated one by one (each is its own zlib stream, or stored as is when small), but their ids
 and weights are gathered as bytes and converted in a few NumPy calls for the
 whole segment: ids as one byte-delta array summed once, weights as 9-byte
 pickle records (``G`` and a big-endian double) read as one structured array.

@@ -5,7 +5,7 @@ Part of the snapshot package, the one place that reads Whoosh's internals
 :class:`.protocols.BlockMatcher` and checked by ``tests/test_whoosh_shape.py``.
 
 A ``W3LeafMatcher`` block is a pickled ``(ids, weights, values)`` tuple
-(protocol 2, zlib-compressed) behind a small pickled header ``(count, last
+(protocol 2, zlib-compressed unless small) behind a small pickled header ``(count, last
 id, largest weight, compression, shortest length byte, longest length byte)``.
 Ranking needs only ids and weights, but ``pickle.loads`` also rebuilds every
 posting's positions and character offsets (in protocol 2 each ``bytes`` value
