@@ -283,7 +283,7 @@ class _SmallBlocks:
 
 def install(writer: Any) -> Any:
     """Give a Whoosh ``SegmentWriter`` this module's posting pool, field lengths and block writer."""
-    folder = getattr(writer.storage, "folder", None)  # None: an index in memory (no arrays file)
+    folder = getattr(writer.storage, "folder", None) or None  # an index in memory ("") has no arrays file
     writer.pool = TermPostingPool(
         writer._tempstorage, writer.newsegment, folder=None if folder is None else Path(folder)
     )

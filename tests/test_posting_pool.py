@@ -328,3 +328,22 @@ def test_field_lengths_read_at_once_are_whooshs_per_document_ones(tmp_path: Path
                 assert found == expected, fieldname
                 lengths |= set(expected)
     assert {None, 7} < lengths and len(lengths) > 20  # empty fields, fields without lengths, and lengths
+
+
+def test_an_index_in_memory_writes_no_arrays_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoosh's RamStorage has the folder "": nothing is written beside the process."""
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.writing import SegmentWriter
+
+    from searchidx.models import Article
+    from searchidx.posting_pool import install
+    from searchidx.schema import build_schema, document
+
+    monkeypatch.chdir(tmp_path)
+    ix = RamStorage().create_index(build_schema())
+    writer = install(SegmentWriter(ix))
+    writer.add_document(**document(Article(id="a", path="/a.txt", title="Oil", body="Oil rose.")))
+    writer.commit()
+    assert list(tmp_path.iterdir()) == []
+    with ix.searcher() as searcher:
+        assert searcher.document_number(id="a") == 0
