@@ -283,10 +283,9 @@ class _SmallBlocks:
 
 def install(writer: Any) -> Any:
     """Give a Whoosh ``SegmentWriter`` this module's posting pool, field lengths and block writer."""
-    folder = getattr(writer.storage, "folder", None) or None  # an index in memory ("") has no arrays file
-    writer.pool = TermPostingPool(
-        writer._tempstorage, writer.newsegment, folder=None if folder is None else Path(folder)
-    )
+    folder = getattr(writer.storage, "folder", None)  # "" or None: an index in memory (no arrays file)
+    arrays = Path(folder) if folder else None
+    writer.pool = TermPostingPool(writer._tempstorage, writer.newsegment, folder=arrays)
     per_document_reader = writer.per_document_reader
     writer.per_document_reader = lambda: FieldLengths(per_document_reader())
     writer.fieldwriter._codec = _SmallBlocks(writer.fieldwriter._codec)  # the segment keeps Whoosh's
