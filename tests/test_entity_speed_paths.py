@@ -128,6 +128,60 @@ def test_scores_are_the_summed_weights_of_the_training_features(tagger: Tagger) 
                 assert abs(scores - expected).max() < 1e-9
 
 
+def _named_ids(tagger: Tagger, word: str, caps_line: bool) -> list[list[int]]:
+    """The known attribute ids of a word's five feature groups, from the names training writes."""
+    from searchidx.entities.tokens import fold
+    from searchidx.entities.word_entries import _word_features, shape
+
+    model, low = tagger.model, word.lower()
+    word_shape = ("C" + shape(word.title())) if caps_line else shape(word)
+    own, around = _word_features(word, low, fold(low), word_shape, caps_line, tagger.gazetteer)
+    groups = (own, around[0:3], around[3:5], around[5:8], around[8:10])
+    known = [[model.ids[f] for f in group if f in model.ids] for group in groups]
+    return [ids or [model.unknown] for ids in known]
+
+
+def _feature_ids(tagger: Tagger, word: str, caps_line: bool) -> list[list[int]]:
+    from searchidx.entities.tokens import fold
+    from searchidx.entities.word_entries import feature_ids, shape
+
+    low = word.lower()
+    word_shape = ("C" + shape(word.title())) if caps_line else shape(word)
+    found = feature_ids(tagger.model).groups(word, low, fold(low), word_shape, caps_line, tagger.gazetteer)
+    return list(found)
+
+
+def test_feature_ids_are_the_ids_of_the_training_features(tagger: Tagger) -> None:
+    """Each group's ids, found without naming the features, are the known ones of the names, in order."""
+    vocabulary = {w for text in _texts() for tokens, _s, _e in sentences(text) for w in tokens}
+    known_words = [name[2:] for name in tagger.model.ids if name.startswith("w=")][:300]
+    extra = ["Jean-Pierre", "al-Assad", "U.S.", "IBM", "x", "1987", "O'Brien", "Émile", "co-op", "Mr."]
+    words_ = sorted(vocabulary | set(known_words) | set(extra) | {w.title() for w in known_words[:100]})
+    differ = [
+        (word, caps_line)
+        for word in words_
+        for caps_line in (False, True)
+        if _feature_ids(tagger, word, caps_line) != _named_ids(tagger, word, caps_line)
+    ]
+    assert not differ, differ[:5]
+    assert len(words_) > 500
+
+
+@given(st.text(alphabet=st.sampled_from("aZeé1-.'ßLlo"), min_size=1, max_size=12), st.booleans())
+def test_feature_ids_of_any_word(word: str, caps_line: bool) -> None:
+    tagger = _shared_tagger()
+    assert _feature_ids(tagger, word, caps_line) == _named_ids(tagger, word, caps_line)
+
+
+_TAGGERS: list[Tagger] = []
+
+
+def _shared_tagger() -> Tagger:
+    if not _TAGGERS:
+        _TAGGERS.append(Tagger(DEFAULT_MODEL))
+    return _TAGGERS[0]
+
+
 def test_a_batch_scores_each_sentence_as_if_alone(tagger: Tagger) -> None:
     """Cues lent to neighbours are found for the whole batch: none crosses into the next sentence."""
     model = tagger.model
