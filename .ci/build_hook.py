@@ -28,7 +28,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 #: names and the collection's resolution. Not the scorer (its loops are :data:`NATIVE`, the rest NumPy;
 #: tests wrap its model), the package's ``__init__``, nor the training-time modules.
 MODULES = (
-    "aliases canonical cleanup collection context decode document features gazetteer headlines "
+    "aliases canonical cleanup collection context decode document feature_ids features gazetteer headlines "
     "name_words org_names tagger titles tokens word_entries"
 ).split()
 

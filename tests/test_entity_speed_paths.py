@@ -142,8 +142,9 @@ def _named_ids(tagger: Tagger, word: str, caps_line: bool) -> list[list[int]]:
 
 
 def _feature_ids(tagger: Tagger, word: str, caps_line: bool) -> list[list[int]]:
+    from searchidx.entities.feature_ids import feature_ids
     from searchidx.entities.tokens import fold
-    from searchidx.entities.word_entries import feature_ids, shape
+    from searchidx.entities.word_entries import shape
 
     low = word.lower()
     word_shape = ("C" + shape(word.title())) if caps_line else shape(word)

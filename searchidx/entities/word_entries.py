@@ -11,9 +11,10 @@ new words at once (:func:`batch_entries`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .feature_ids import ORG_CUES, feature_ids, word_cluster
 from .gazetteer import Gazetteer
 from .tokens import fold
 
@@ -27,10 +28,8 @@ __all__ = [
     "ORGCUE",
     "PERCUE",
     "PLACEPREP",
-    "FeatureIds",
     "all_caps",
     "batch_entries",
-    "feature_ids",
     "sentence_entries",
     "shape",
     "tag_memo",
@@ -43,12 +42,6 @@ _PERSON_CUES = frozenset(
     "governor gov king queen prince princess pope sheikh general gen colonel col captain capt "
     "secretary spokesman spokeswoman chairman chairwoman chief ambassador judge mayor leader "
     "coach striker midfielder defender goalkeeper analyst economist dealer trader director".split()
-)
-_ORG_CUES = frozenset(
-    "inc corp corporation co ltd plc ag sa nv llc group bank bancorp party council ministry "
-    "agency university association union committee commission army navy airlines airways "
-    "exchange fund institute organisation organization federation club united city rovers "
-    "police court parliament assembly board authority company holdings industries motors".split()
 )
 
 _PLACE_PREPS = frozenset("in at from near to into across outside inside via towards toward".split())
@@ -162,7 +155,7 @@ def word_entries(
         bare = low.rstrip(".")
         capital = word[:1].isupper()
         percue = bare in _PERSON_CUES
-        orgcue = bare in _ORG_CUES
+        orgcue = bare in ORG_CUES
         placeprep = low in _PLACE_PREPS
         first = folded in gazetteer.first_names
         flags.append(
@@ -290,9 +283,9 @@ def _word_features(
             feats.append("first")
         if folded in gazetteer.last_names:
             feats.append("last")
-    if low in _ORG_CUES:
+    if low in ORG_CUES:
         feats.append("orgcue")
-    coarse, fine = _cluster(word, low, caps_line, gazetteer.clusters)
+    coarse, fine = word_cluster(word, low, caps_line, gazetteer.clusters)
     feats.append(f"c={fine}")
     feats.append(f"cc={coarse}")
     around = (
@@ -308,136 +301,6 @@ def _word_features(
         f"+2s={word_shape}",
     )
     return tuple(feats), around
-
-
-def _cluster(word: str, low: str, caps_line: bool, clusters: Mapping[str, str]) -> tuple[str, str]:
-    """A word's coarse and fine word cluster (``?`` and ``?`` when it has none)."""
-    cluster = clusters.get(word)
-    if cluster is None and caps_line:
-        cluster = clusters.get(word.title()) or clusters.get(low)
-    coarse, _, fine = (cluster or "?-?").partition("-")
-    return coarse, fine
-
-
-#: Templates of the features a word's text names (``w=``) in :func:`_word_features`' order:
-#: its own, then as the word one before (``-1w``), two before, one after and two after.
-_WORD_TEMPLATES = ("w", "-1w", "-2w", "+1w", "+2w")
-_SHAPE_TEMPLATES = ("s", "-1s", "-2s", "+1s", "+2s")
-
-
-class FeatureIds:
-    """A model's attribute ids of the features :func:`_word_features` names, found without their names.
-
-    Tagging needs ids only, and a model knows few of the names a word's features would
-    have (13,000 attributes; 1,557 words): building ~28 strings a word and looking each one up
-    was half of making a new word's memo entry. Here a word's five word features are one
-    lookup, its shape's and cluster's ids are found once per shape and cluster, its affixes'
-    ids are looked up by the affix, and unknown ids (the model's row of zeros) are left out of
-    its sums: adding zero changes no sum, so the rows are the same (a test compares the ids).
-    """
-
-    def __init__(self, model: CrfModel) -> None:
-        self.unknown = unknown = model.unknown
-        tables: dict[str, dict[str, int]] = {}
-        for name, number in model.ids.items():
-            template, equals, value = name.partition("=")
-            if equals:
-                tables.setdefault(template, {})[value] = number
-        self.tables = tables
-        self.p3, self.x2, self.x3, self.x4 = (tables.get(t, {}) for t in ("p3", "x2", "x3", "x4"))
-        self.tc, self.ctc, self.hx = (tables.get(t, {}) for t in ("tc", "ctc", "hx"))
-        self.lengths = [tables.get("len", {}).get(str(size), unknown) for size in range(9)]
-        known = [tables.get(template, {}) for template in _WORD_TEMPLATES]
-        texts = {text for table in known for text in table}
-        self.words = {text: [table.get(text, unknown) for table in known] for text in texts}
-        self.no_words = [unknown] * 5
-        self.shapes: dict[str, list[int]] = {}
-        self.clusters: dict[tuple[str, str], list[int]] = {}
-        ids = model.ids
-        self.b, self.capsline, self.cap, self.upper, self.hyph, self.first, self.last, self.orgcue = (
-            ids.get(name, unknown)
-            for name in ("b", "capsline", "cap", "upper", "hyph", "first", "last", "orgcue")
-        )
-
-    def groups(
-        self, word: str, low: str, folded: str, word_shape: str, caps_line: bool, gazetteer: Gazetteer
-    ) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
-        """The known ids of :func:`_word_features`' five groups (own, then lent to -1, -2, +1, +2), in order.
-
-        A group that knows none is the unknown id alone (a row of zeros: no group is empty).
-        """
-        unknown = self.unknown
-        named = self.words.get(low, self.no_words)
-        shaped = self.shapes.get(word_shape)
-        if shaped is None:
-            shaped = self.shapes[word_shape] = [
-                self.tables.get(t, {}).get(word_shape, unknown) for t in _SHAPE_TEMPLATES
-            ]
-        cluster = _cluster(word, low, caps_line, gazetteer.clusters)
-        clustered = self.clusters.get(cluster)
-        if clustered is None:
-            coarse, fine = cluster
-            clustered = self.clusters[cluster] = [
-                self.tables.get(t, {}).get(v, unknown)
-                for t, v in (("c", fine), ("cc", coarse), ("-1c", coarse), ("+1c", coarse))
-            ]
-        own = [
-            self.b,
-            named[0],
-            shaped[0],
-            self.p3.get(low[:3], unknown),
-            self.x2.get(low[-2:], unknown),
-            self.x3.get(low[-3:], unknown),
-            self.x4.get(low[-4:], unknown),
-            self.lengths[min(len(word), 8)],
-        ]
-        capital = word[:1].isupper()
-        if caps_line:
-            own.append(self.capsline)
-        elif capital:
-            own.append(self.cap)
-            if word.isupper() and len(word) > 1:
-                own.append(self.upper)
-        if word[:1].isalpha():
-            case = gazetteer.casing.get(low, "?")
-            own.append(self.tc.get(case, unknown))
-            if caps_line:
-                own.append(self.ctc.get(case, unknown))
-        if "-" in word:
-            own.append(self.hyph)
-            own.append(self.hx.get(low.rsplit("-", 1)[-1][-3:], unknown))
-        if capital:
-            if folded in gazetteer.first_names:
-                own.append(self.first)
-            if folded in gazetteer.last_names:
-                own.append(self.last)
-        if low in _ORG_CUES:
-            own.append(self.orgcue)
-        own.append(clustered[0])
-        own.append(clustered[1])
-        return (
-            _known(own, unknown),
-            _known([named[1], shaped[1], clustered[2]], unknown),
-            _known([named[2], shaped[2]], unknown),
-            _known([named[3], shaped[3], clustered[3]], unknown),
-            _known([named[4], shaped[4]], unknown),
-        )
-
-
-def _known(ids: list[int], unknown: int) -> list[int]:
-    """``ids`` without the unknown id, or the unknown id alone when none is known."""
-    return [number for number in ids if number != unknown] or [unknown]
-
-
-_FEATURE_IDS: dict[CrfModel, FeatureIds] = {}
-
-
-def feature_ids(model: CrfModel) -> FeatureIds:
-    """The model's :class:`FeatureIds` (made on first use)."""
-    found = _FEATURE_IDS.get(model)
-    if found is None:
-        found = _FEATURE_IDS[model] = FeatureIds(model)
-    return found
 
 
 def all_caps(words: Sequence[str]) -> bool:
