@@ -91,6 +91,30 @@ def test_words_are_the_tokens_of_tokenize(text: str) -> None:
     assert words(text) == tokenize(text)[0]
 
 
+def test_a_word_and_one_mark_are_the_tokens_of_tokenize() -> None:
+    """The shortcut for "said," and "Inc." gives what the regex gives, "a_" and initialisms included."""
+    pieces = [
+        "said,",
+        "Inc.",
+        "a.",
+        "U.S.",
+        "U.S",
+        "x'",
+        "dlrs-",
+        "é²,",
+        "a_",
+        "ab_",
+        "s'",
+        "1987)",
+        "(a",
+        "'s",
+        "Co.,",
+    ]
+    for piece in pieces:
+        assert words(piece) == tokenize(piece)[0], piece
+    assert words("said, Inc. a_ U.S.") == ["said", ",", "Inc", ".", "a_", "U.S."]
+
+
 def _texts() -> list[str]:
     seeds = [path.read_text(encoding="utf-8") for path in sorted(bundled_seeds().iterdir())]
     return [
