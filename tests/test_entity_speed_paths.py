@@ -566,3 +566,15 @@ def test_a_segment_pool_that_cannot_start_closes_its_workers_and_thaws(
     with pytest.raises(RuntimeError, match="no segment pool"):
         Index.build(tmp_path / "ix", [feed], workers=2, entities=True)
     assert closed == [True] and gc.get_freeze_count() == 0
+
+
+def test_a_mentions_remembered_words_are_a_new_list_each_time() -> None:
+    """The rules shorten what ``_words`` gives ("Sachs and Co" -> "Sachs"): the memo must not change."""
+    from searchidx.entities import cleanup
+
+    text = "Goldman, Sachs and Co"
+    first = cleanup._words(text)
+    assert first == ["goldman", "sachs", "and", "co"]
+    first.pop()
+    assert cleanup._words(text) == ["goldman", "sachs", "and", "co"]
+    assert cleanup._words(text) is not cleanup._words(text)

@@ -72,8 +72,20 @@ def _no_surname(words: Sequence[str]) -> bool:
     return len(words) > 1 and words[1] not in PARTICLES and words[-1] not in shipped_gazetteer().last_names
 
 
+#: Mentions' folded words (:func:`_words`): the rules ask for a mention's words again and again,
+#: and a collection names the same people and firms in article after article (~5 MB when full).
+_WORDS: dict[str, list[str]] = {}
+_WORDS_MAX = 50_000
+
+
 def _words(text: str) -> list[str]:
-    return [fold(w).strip(".'") for w in _WORD_RE.findall(text)]
+    """The folded words of a mention's text (a new list: callers may shorten it)."""
+    found = _WORDS.get(text)
+    if found is None:
+        found = [fold(w).strip(".'") for w in _WORD_RE.findall(text)]
+        if len(_WORDS) < _WORDS_MAX:
+            _WORDS[text] = found
+    return list(found)
 
 
 #: Names already fixed (:func:`_fix` depends on a mention's text and label only): about 5 MB at most.
