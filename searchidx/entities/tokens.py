@@ -84,14 +84,15 @@ def offsets(text: str, tokens: Sequence[str], count: int) -> tuple[list[int], li
 
     The same offsets as :func:`tokenize`, for a fraction of its cost: tokens hold no
     whitespace and only whitespace lies between them (``\S`` matches any other
-    character), so each token starts where it is next found.
+    character), so each token starts after the whitespace that follows the one before.
     """
     starts: list[int] = []
     ends: list[int] = []
-    find = text.find
     end = 0
     for token in tokens[:count]:
-        start = find(token, end)
+        start = end
+        while text[start].isspace():  # what ``str.split`` splits at: the gap before the token
+            start += 1
         end = start + len(token)
         starts.append(start)
         ends.append(end)
