@@ -9,7 +9,7 @@ knows few of them. :class:`FeatureIds` finds the known ids from the word's parts
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .gazetteer import Gazetteer
 
@@ -40,6 +40,9 @@ def word_cluster(word: str, low: str, caps_line: bool, clusters: Mapping[str, st
 #: its own, then as the word one before (``-1w``), two before, one after and two after.
 _WORD_TEMPLATES = ("w", "-1w", "-2w", "+1w", "+2w")
 _SHAPE_TEMPLATES = ("s", "-1s", "-2s", "+1s", "+2s")
+#: An attribute id, kept as the int object the tables hold: compiled, an ``int`` would be unboxed
+#: and boxed again on its way into a list, a new object for every id over 256.
+Id = Any
 
 
 class FeatureIds:
@@ -54,8 +57,9 @@ class FeatureIds:
     """
 
     def __init__(self, model: CrfModel) -> None:
-        self.unknown = unknown = model.unknown
-        tables: dict[str, dict[str, int]] = {}
+        unknown: Id = model.unknown
+        self.unknown = unknown  # the one object every table gives for a name it lacks
+        tables: dict[str, dict[str, Id]] = {}
         for name, number in model.ids.items():
             template, equals, value = name.partition("=")
             if equals:
@@ -63,14 +67,16 @@ class FeatureIds:
         self.tables = tables
         self.p3, self.x2, self.x3, self.x4 = (tables.get(t, {}) for t in ("p3", "x2", "x3", "x4"))
         self.tc, self.ctc, self.hx = (tables.get(t, {}) for t in ("tc", "ctc", "hx"))
-        self.lengths = [tables.get("len", {}).get(str(size), unknown) for size in range(9)]
+        self.lengths: list[Id] = [tables.get("len", {}).get(str(size), unknown) for size in range(9)]
         known = [tables.get(template, {}) for template in _WORD_TEMPLATES]
         texts = {text for table in known for text in table}
-        self.words = {text: [table.get(text, unknown) for table in known] for text in texts}
-        self.no_words = [unknown] * 5
-        self.shapes: dict[str, list[int]] = {}
-        self.clusters: dict[tuple[str, str], list[int]] = {}
-        ids = model.ids
+        self.words: dict[str, list[Id]] = {
+            text: [table.get(text, unknown) for table in known] for text in texts
+        }
+        self.no_words: list[Id] = [unknown] * 5
+        self.shapes: dict[str, list[Id]] = {}
+        self.clusters: dict[tuple[str, str], list[Id]] = {}
+        ids: dict[str, Id] = dict(model.ids)
         self.b, self.capsline, self.cap, self.upper, self.hyph, self.first, self.last, self.orgcue = (
             ids.get(name, unknown)
             for name in ("b", "capsline", "cap", "upper", "hyph", "first", "last", "orgcue")
@@ -78,7 +84,7 @@ class FeatureIds:
 
     def groups(
         self, word: str, low: str, folded: str, word_shape: str, caps_line: bool, gazetteer: Gazetteer
-    ) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
+    ) -> tuple[list[Id], list[Id], list[Id], list[Id], list[Id]]:
         """The known ids of :func:`~.word_entries._word_features`' five groups, in order.
 
         The groups: the word's own features, then those it lends the words one and two
@@ -86,7 +92,7 @@ class FeatureIds:
 
         A group that knows none is the unknown id alone (a row of zeros: no group is empty).
         """
-        unknown = self.unknown
+        unknown: Id = self.unknown
         named = self.words.get(low, self.no_words)
         shaped = self.shapes.get(word_shape)
         if shaped is None:
@@ -144,9 +150,9 @@ class FeatureIds:
         )
 
 
-def _known(ids: list[int], unknown: int) -> list[int]:
+def _known(ids: list[Id], unknown: Id) -> list[Id]:
     """``ids`` without the unknown id, or the unknown id alone when none is known."""
-    return [number for number in ids if number != unknown] or [unknown]
+    return [number for number in ids if number is not unknown] or [unknown]
 
 
 _FEATURE_IDS: dict[CrfModel, FeatureIds] = {}
