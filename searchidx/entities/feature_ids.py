@@ -9,7 +9,7 @@ knows few of them. :class:`FeatureIds` finds the known ids from the word's parts
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .gazetteer import Gazetteer
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["ORG_CUES", "FeatureIds", "feature_ids", "word_cluster"]
 
 #: Words that end or mark an organisation's name (a word's ``orgcue`` feature, a neighbour's cue).
-ORG_CUES = frozenset(
+ORG_CUES: Final = frozenset(
     "inc corp corporation co ltd plc ag sa nv llc group bank bancorp party council ministry "
     "agency university association union committee commission army navy airlines airways "
     "exchange fund institute organisation organization federation club united city rovers "

@@ -11,7 +11,7 @@ No part-of-speech tags: NLTK's tagger needs data packages we cannot download.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .gazetteer import Gazetteer, place_mark_list, place_marks
 from .word_entries import (
@@ -49,21 +49,21 @@ __all__ = ["batch_parts", "neighbour_cues", "sentence_features", "tagging_parts"
 
 
 # Company suffixes and government/agency words: within a capitalised run they mark an organisation.
-_COMPANY = frozenset(
+_COMPANY: Final = frozenset(
     "inc corp corporation co cos ltd plc ag sa nv llc lp group bank bancorp holdings industries "
     "motors airlines airways partners securities capital trust insurance petroleum oil energy "
     "international systems technologies communications".split()
 )
-_AGENCY = frozenset(
+_AGENCY: Final = frozenset(
     "ministry department commission agency party union council committee office bureau board "
     "authority administration association federation organisation organization institute "
     "university court parliament congress senate assembly army navy police service exchange "
     "fund league club team news times post journal".split()
 )
 # Lower-case words that may sit inside a name ("Bank of England", "Standard & Poor's").
-_RUN_JOINERS = frozenset("of & for de la 's".split())
-_RUN_MAX = 8
-_NONE: list[str] = []  # shared, never appended to
+_RUN_JOINERS: Final = frozenset("of & for de la 's".split())
+_RUN_MAX: Final = 8
+_NONE: Final[list[str]] = []  # shared, never appended to
 
 
 class _Names:

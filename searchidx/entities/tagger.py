@@ -7,6 +7,7 @@ import os
 from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Final
 
 from ..analysis import sentence_spans
 from ..models import Entity
@@ -38,7 +39,7 @@ SEEN_MAX = 20_000
 SEEN_CHARS = 200
 #: How far from a word with a capital letter the tagger looks (:func:`windows`). On 9,522
 #: Reuters stories it scores 55% of the words it did, and 3 of 4,761 articles' entities change.
-REACH = 3
+REACH: Final = 3
 #: A text's sentence spans, each one's words (``None``: not split, a sentence seen before or one
 #: no name can be in), and each mention's sentence, first word and last word + 1 (parallel to
 #: the text's mentions).

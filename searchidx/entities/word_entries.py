@@ -12,7 +12,7 @@ new words at once (:func:`batch_entries`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .feature_ids import ORG_CUES, feature_ids, word_cluster
 from .gazetteer import Gazetteer
@@ -37,19 +37,19 @@ __all__ = [
     "word_entry",
 ]
 
-_PERSON_CUES = frozenset(
+_PERSON_CUES: Final = frozenset(
     "mr mrs ms miss dr prof sir lady lord president minister premier chancellor senator sen rep "
     "governor gov king queen prince princess pope sheikh general gen colonel col captain capt "
     "secretary spokesman spokeswoman chairman chairwoman chief ambassador judge mayor leader "
     "coach striker midfielder defender goalkeeper analyst economist dealer trader director".split()
 )
 
-_PLACE_PREPS = frozenset("in at from near to into across outside inside via towards toward".split())
+_PLACE_PREPS: Final = frozenset("in at from near to into across outside inside via towards toward".split())
 
 
-_SHAPES: dict[str, str] = {}
+_SHAPES: Final[dict[str, str]] = {}
 #: Memo sizes (words): about 17 MB of feature strings (training), enough for the frequent words.
-_MEMO_MAX = 10_000
+_MEMO_MAX: Final = 10_000
 #: Tagging keeps more words, about 1 KB each (one weight vector, shared strings): a word past
 #: the limit is recomputed at every use, at 8 times a memoised word's cost. Half of Reuters
 #: (one of two workers) has 43,000 distinct words; a limit of 25,000 left 88,000 of the
@@ -86,17 +86,34 @@ def _shape(word: str) -> str:
 
 # A memo entry (one word, in running text or in an all-capitals line), by position:
 # its features, as itself and as the neighbour one and two before and after a word:
-AT_OWN, AT_BEFORE1, AT_BEFORE2, AT_AFTER1, AT_AFTER2 = 0, 1, 2, 3, 4
+# (Final: compiled, each use is the number, not a look-up in this module's globals per token.)
+AT_OWN: Final = 0
+AT_BEFORE1: Final = 1
+AT_BEFORE2: Final = 2
+AT_AFTER1: Final = 3
+AT_AFTER2: Final = 4
 # facts about it:
-AT_LOW, AT_FOLDED, AT_CAP, AT_PERCUE, AT_ORGCUE, AT_PLACEPREP, AT_FIRST = 5, 6, 7, 8, 9, 10, 11
-AT_PAIR_PREV, AT_PAIR_NEXT = 12, 13  # the known word pairs it starts (tagging), else None
-AT_CUE_BEFORE = 14  # AT_PERCUE or AT_PLACEPREP or AT_FIRST: it may add a feature to the next word
-AT_CUE_AFTER = 15  # AT_ORGCUE or a comma: it may add a feature to the word before
-AT_PLACE_START = 16  # a place name may start with it (else no gazetteer mark starts here)
-AT_PAIRS = 17  # it starts a known word pair (tagging)
+AT_LOW: Final = 5
+AT_FOLDED: Final = 6
+AT_CAP: Final = 7
+AT_PERCUE: Final = 8
+AT_ORGCUE: Final = 9
+AT_PLACEPREP: Final = 10
+AT_FIRST: Final = 11
+AT_PAIR_PREV: Final = 12  # the known word pairs it starts (tagging), else None
+AT_PAIR_NEXT: Final = 13
+AT_CUE_BEFORE: Final = 14  # AT_PERCUE or AT_PLACEPREP or AT_FIRST: it may add a feature to the next word
+AT_CUE_AFTER: Final = 15  # AT_ORGCUE or a comma: it may add a feature to the word before
+AT_PLACE_START: Final = 16  # a place name may start with it (else no gazetteer mark starts here)
+AT_PAIRS: Final = 17  # it starts a known word pair (tagging)
 
 #: Word flags (:class:`~.scorer.TagMemo`), for the cues :func:`~.features.neighbour_cues` finds per batch.
-CAP, PERCUE, ORGCUE, PLACEPREP, FIRST, COMMA = 1, 2, 4, 8, 16, 32
+CAP: Final = 1
+PERCUE: Final = 2
+ORGCUE: Final = 4
+PLACEPREP: Final = 8
+FIRST: Final = 16
+COMMA: Final = 32
 
 
 def sentence_entries(words: Sequence[str], gazetteer: Gazetteer) -> tuple[list[Any], bool]:
