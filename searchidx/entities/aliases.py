@@ -7,13 +7,15 @@ one of these names further.
 
 from __future__ import annotations
 
+from typing import Final
+
 from .tokens import fold
 
 __all__ = ["ALIASES", "alias"]
 
 # U.S. states as wire copy abbreviates them ("Lufkin, Texas", "Newark, N.J."), each with and
 # without its last full stop; none that is also a word or a title ("Miss", "La", "Me", "Ore").
-_STATE_ABBREVIATIONS = {
+_STATE_ABBREVIATIONS: Final = {
     "tenn": "Tennessee", "conn": "Connecticut", "mass": "Massachusetts", "fla": "Florida", "ill": "Illinois",
     "mich": "Michigan", "minn": "Minnesota", "okla": "Oklahoma", "ariz": "Arizona", "colo": "Colorado",
     "penn": "Pennsylvania", "wis": "Wisconsin", "calif": "California", "n.j": "New Jersey",
@@ -26,7 +28,7 @@ _STATE_ABBREVIATIONS = {
 }  # fmt: skip
 
 # One name per entity: folded spellings -> (label, canonical display).
-_ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
+_ALIAS_TABLE: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     ("place", "United States"): ("u.s", "u.s.", "us", "usa", "u.s.a", "u.s.a.", "united states of america"),
     ("place", "Britain"): ("uk", "u.k", "u.k.", "united kingdom", "great britain"),
     ("place", "Soviet Union"): ("ussr", "u.s.s.r", "u.s.s.r.", "soviet"),
@@ -123,7 +125,7 @@ _ALIAS_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ),
 }
 #: Folded spelling -> (label, display) for every alias and canonical name.
-ALIASES: dict[str, tuple[str, str]] = {
+ALIASES: Final[dict[str, tuple[str, str]]] = {
     spelling: key for key, spellings in _ALIAS_TABLE.items() for spelling in (*spellings, fold(key[1]))
 }
 

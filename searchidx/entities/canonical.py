@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import Final
 
 from ..models import CanonicalEntity, Entity
 from .name_words import BODY_ENDS, LEGAL_WORDS
@@ -30,17 +31,22 @@ __all__ = [
 ]
 
 # Last words of a name that is a body or a firm's other part, not a name its first word stands for.
-_BODY_WORDS = BODY_ENDS | frozenset(
+_BODY_WORDS: Final = BODY_ENDS | frozenset(
     "party board union fund bank group house exchange association institute".split()
 )
 
 # Articles and particles that vary within one name ("al-Assad" / "Assad").
-_PARTICLES = frozenset("al el bin ibn abu de da di du van von der den le la the".split())
-_SPLIT_RE = re.compile(r"[\s,\-‐‑]+")  # "Sears, Roebuck and Co" is "sears roebuck and co"
+_PARTICLES: Final = frozenset("al el bin ibn abu de da di du van von der den le la the".split())
+_SPLIT_RE: Final = re.compile(r"[\s,\-‐‑]+")  # "Sears, Roebuck and Co" is "sears roebuck and co"
 # Abbreviations firms' names are written with: one key for both ("Shearson Lehman Bros Inc").
-_KEY_WORDS = {"bros": "brothers", "bros.": "brothers", "intl": "international", "intl.": "international"}
-_POSSESSIVE_RE = re.compile(r"['’´]s$")
-_EDGE_RE = re.compile(r"^[\W_]+|[\W_]+$")
+_KEY_WORDS: Final = {
+    "bros": "brothers",
+    "bros.": "brothers",
+    "intl": "international",
+    "intl.": "international",
+}
+_POSSESSIVE_RE: Final = re.compile(r"['’´]s$")
+_EDGE_RE: Final = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 @lru_cache(maxsize=1 << 16)  # names repeat across articles; pure functions of the text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Sequence
 from itertools import pairwise
+from typing import Final
 
 from ..models import Entity
 from .aliases import ALIASES, alias
@@ -47,17 +48,17 @@ __all__ = [
 
 #: Bump when a rule or table here or in :mod:`.collection` changes what is extracted or how
 #: names resolve (indexes then ask for a rebuild, which also redoes the collection's resolution).
-RULES_VERSION = "33"
+RULES_VERSION: Final = "33"
 
-_PARTY_STATE_RE = re.compile(r"^[DR]-[A-Z][a-z]+\.?$")  # "D-Conn": a senator's party and state
-_MONTHS = frozenset(
+_PARTY_STATE_RE: Final = re.compile(r"^[DR]-[A-Z][a-z]+\.?$")  # "D-Conn": a senator's party and state
+_MONTHS: Final = frozenset(
     "january february march april may june july august september october november december".split()
 )
-_WORD_RE = re.compile(r"[\w.&']+")
-_INITIALISM_RE = re.compile(r"[A-Z]{2,4}")
-_ATTRIBUTIVE_RE = re.compile(r"-(?:based|backed|led|born|owned|run|controlled)$", re.IGNORECASE)
+_WORD_RE: Final = re.compile(r"[\w.&']+")
+_INITIALISM_RE: Final = re.compile(r"[A-Z]{2,4}")
+_ATTRIBUTIVE_RE: Final = re.compile(r"-(?:based|backed|led|born|owned|run|controlled)$", re.IGNORECASE)
 # "told RIA Novosti news agency": a name before "(news) agency" is the agency.
-_AGENCY_AFTER_RE = re.compile(r"\s+(?:news\s+|press\s+)?agency\b", re.IGNORECASE)
+_AGENCY_AFTER_RE: Final = re.compile(r"\s+(?:news\s+|press\s+)?agency\b", re.IGNORECASE)
 
 
 def _nationality(words: Sequence[str]) -> bool:
@@ -74,8 +75,8 @@ def _no_surname(words: Sequence[str]) -> bool:
 
 #: Mentions' folded words (:func:`_words`): the rules ask for a mention's words again and again,
 #: and a collection names the same people and firms in article after article (~5 MB when full).
-_WORDS: dict[str, list[str]] = {}
-_WORDS_MAX = 50_000
+_WORDS: Final[dict[str, list[str]]] = {}
+_WORDS_MAX: Final = 50_000
 
 
 def _words(text: str) -> list[str]:
@@ -89,9 +90,9 @@ def _words(text: str) -> list[str]:
 
 
 #: Names already fixed (:func:`_fix` depends on a mention's text and label only): about 5 MB at most.
-_FIXED: dict[tuple[str, str], tuple[str, str, int]] = {}
-_FIXED_MAX = 50_000
-_DROPPED = ("", "", -2)  # in _FIXED: the name is dropped
+_FIXED: Final[dict[tuple[str, str], tuple[str, str, int]]] = {}
+_FIXED_MAX: Final = 50_000
+_DROPPED: Final = ("", "", -2)  # in _FIXED: the name is dropped
 
 
 def _fix(entity: Entity) -> Entity | None:
@@ -174,12 +175,14 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
     return text, label, name.find(text)  # trimmed in place, or renamed by the alias table (-1: offsets kept)
 
 
-_LEGAL_ONLY = frozenset("sons son brothers partners co company inc corp ltd plc".split())
-_LEGAL_FORMS = frozenset("co inc corp ltd plc llc".split())  # the end of a firm's name, never inside it
+_LEGAL_ONLY: Final = frozenset("sons son brothers partners co company inc corp ltd plc".split())
+_LEGAL_FORMS: Final = frozenset(
+    "co inc corp ltd plc llc".split()
+)  # the end of a firm's name, never inside it
 # Not across a line break: wire copy's lists and tables put one name per line.
-_LEFT_WORD_RE = re.compile(r"(?:([A-Z][\w.'’-]*|&|and)(,?)[ \t]+)$")
-_PARTNERS_RE = re.compile(r" and | ?& ?")
-_NOT_LEFT = frozenset("The A An In On At For From By With To Of And Its Their His Her".split())
+_LEFT_WORD_RE: Final = re.compile(r"(?:([A-Z][\w.'’-]*|&|and)(,?)[ \t]+)$")
+_PARTNERS_RE: Final = re.compile(r" and | ?& ?")
+_NOT_LEFT: Final = frozenset("The A An In On At For From By With To Of And Its Their His Her".split())
 
 
 def _generic_firm(name: str) -> bool:
@@ -263,7 +266,7 @@ def _split_partners(entity: Entity) -> list[Entity]:
     return [e for part in (left, right) if part is not None for e in _split_partners(part)]
 
 
-_NONSPACE_RE = re.compile(r"\S+")
+_NONSPACE_RE: Final = re.compile(r"\S+")
 
 
 def _split_title(entity: Entity) -> list[Entity]:
@@ -299,7 +302,7 @@ def _named(entity: Entity) -> Entity:
     return entity if known is None else Entity(known[1], known[0], entity.start, entity.end)
 
 
-_DEMONYM_ENDS = ("an", "ish", "ese", "i")  # Russian, Korean, German, Turkish, Chinese, Iraqi
+_DEMONYM_ENDS: Final = ("an", "ish", "ese", "i")  # Russian, Korean, German, Turkish, Chinese, Iraqi
 
 
 def _known_place(entity: Entity, places: Collection[str]) -> Entity:
@@ -355,12 +358,12 @@ def _join_people(text: str, entities: list[Entity]) -> list[Entity]:
 
 
 # A party member described by where they sit ("Texas Democrat Jim Wright"): no entity of its own.
-_PARTY_MEMBER = frozenset(("democrat", "republican"))
-_PARTY_WORDS = frozenset(("democrat", "democratic", "republican"))
-_CHAMBERS = frozenset(("senate", "house"))
+_PARTY_MEMBER: Final = frozenset(("democrat", "republican"))
+_PARTY_WORDS: Final = frozenset(("democrat", "democratic", "republican"))
+_CHAMBERS: Final = frozenset(("senate", "house"))
 
 # The last word of a body named for two subjects ("Senate Banking and Urban Affairs Committee").
-_COMMITTEES = frozenset("committee committees subcommittee commission".split())
+_COMMITTEES: Final = frozenset("committee committees subcommittee commission".split())
 
 
 def clean_mentions(

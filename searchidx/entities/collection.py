@@ -32,6 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import chain
 from operator import itemgetter
+from typing import Final
 
 from ..resolution import Pair, Resolution
 from .canonical import legal_variant, without_legal_form
@@ -51,12 +52,12 @@ from .titles import title_like
 __all__ = ["DOMINANT", "NO_ENTITY", "common_words", "initials", "resolve_collection"]
 
 #: A one-word name tagged in under this share of the articles holding the word is a common word.
-COMMON_SHARE = 0.05
-COMMON_MIN_ARTICLES = 20
+COMMON_SHARE: Final = 0.05
+COMMON_MIN_ARTICLES: Final = 20
 #: The label of a name the collection shows is no entity (a common word).
-NO_ENTITY = ""
+NO_ENTITY: Final = ""
 #: Share of its articles that tag a person-voted name a place for it to be one (no first name).
-PLACE_SHARE = 0.2
+PLACE_SHARE: Final = 0.2
 
 
 def _suffix_targets(keys: Collection[str], weight: Mapping[str, int]) -> dict[str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
+from typing import Final
 
 from ..models import Entity
 from .decode import PERSON_TITLES
@@ -29,20 +30,20 @@ __all__ = [
 ]
 
 #: A minister's portfolio ("Energy Subroto": the Energy Minister's name; "Finance Ministry").
-PORTFOLIOS = frozenset(
+PORTFOLIOS: Final = frozenset(
     "energy mines finance oil trade foreign agriculture economy economic industry interior justice "
     "labour labor commerce petroleum defence defense health transport planning".split()
 )
 
 # "the city of Maarat al-Numan", "the villages of Binnish, Taftanaz and Maaret Musreen".
-_PLACE_HEAD_RE = re.compile(
+_PLACE_HEAD_RE: Final = re.compile(
     r"\b(?:city|town|village|province|region|district|suburb|port|island|cities|towns|villages|"
     r"provinces|regions|districts|suburbs|ports|islands)\s+of\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 # "flee Maarat al-Numan city": a place noun right after the name.
-_PLACE_TAIL_RE = re.compile(r"\s+(?:city|town|village|province|district)\b(?!\s+(?:of|council)\b)")
-_LIST_SEP_RE = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+_PLACE_TAIL_RE: Final = re.compile(r"\s+(?:city|town|village|province|district)\b(?!\s+(?:of|council)\b)")
+_LIST_SEP_RE: Final = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 
 
 def place_heads(text: str, entities: Sequence[Entity]) -> list[Entity]:
@@ -76,14 +77,16 @@ def place_heads(text: str, entities: Sequence[Entity]) -> list[Entity]:
 
 # Last words of a body whose name goes on with "of"/"for" ("Bank of England",
 # "Syrian Observatory for Human Rights", "Ministry of Defence").
-_OF_ENDS = frozenset(
+_OF_ENDS: Final = frozenset(
     "bank ministry department commission agency office council committee institute foundation "
     "observatory organisation organization association federation society union league movement "
     "front board authority court party fund school university".split()
 )
 # " of the Capitalised Words": capitalised words joined by of/for/the/&, at most six.
-_OF_TAIL_RE = re.compile(r" (?:of|for) (?:the )?[A-Z][\w'’-]*(?: (?:(?:of|for|the|&) )?[A-Z][\w'’-]*){0,5}")
-_CAP_RE = re.compile(r"[A-Z]")
+_OF_TAIL_RE: Final = re.compile(
+    r" (?:of|for) (?:the )?[A-Z][\w'’-]*(?: (?:(?:of|for|the|&) )?[A-Z][\w'’-]*){0,5}"
+)
+_CAP_RE: Final = re.compile(r"[A-Z]")
 
 
 def grow_right(text: str, entity: Entity, stops: Collection[int] = frozenset()) -> Entity:
@@ -115,7 +118,9 @@ def grow_right(text: str, entity: Entity, stops: Collection[int] = frozenset()) 
 
 
 # "and Co" after a name, and a legal form after that: "Touche Ross and Co", "Merrill Lynch and Co Inc".
-_AND_CO_RE = re.compile(r",?[ \t]+(?:and|&)[ \t]+Co(?![\w-])\.?(?:,?[ \t]+(?:Inc|Ltd|Plc|LP)(?![\w-])\.?)?")
+_AND_CO_RE: Final = re.compile(
+    r",?[ \t]+(?:and|&)[ \t]+Co(?![\w-])\.?(?:,?[ \t]+(?:Inc|Ltd|Plc|LP)(?![\w-])\.?)?"
+)
 
 
 def and_co(text: str, entity: Entity) -> Entity:
@@ -131,9 +136,9 @@ def and_co(text: str, entity: Entity) -> Entity:
     return Entity(text[entity.start : match.end()], "org", entity.start, match.end())
 
 
-_ACRONYM_AFTER_RE = re.compile(r"\s*\(([A-Z]{2,6})\)")
-_SKIP = frozenset("of for the and & de du la".split())
-_WORD_BEFORE_RE = re.compile(r"([\w'’&-]+)[ \t]+$")
+_ACRONYM_AFTER_RE: Final = re.compile(r"\s*\(([A-Z]{2,6})\)")
+_SKIP: Final = frozenset("of for the and & de du la".split())
+_WORD_BEFORE_RE: Final = re.compile(r"([\w'’&-]+)[ \t]+$")
 
 
 def _initials(words: Sequence[str]) -> str:
@@ -229,11 +234,11 @@ def _pair(text: str, first: Entity, second: Entity | None) -> bool:
 
 
 # Words of a body that every country has ("Finance Ministry", "Central Bank"): no name alone.
-_BODY_WORDS = PORTFOLIOS | frozenset(
+_BODY_WORDS: Final = PORTFOLIOS | frozenset(
     "ministry department bank office agency commission council committee central cabinet government".split()
 )
 # "Syria's " or "Brazilian " right before a body: the country it belongs to.
-_QUALIFIER_RE = re.compile(
+_QUALIFIER_RE: Final = re.compile(
     r"(?:\b[A-Z][\w.-]*(?: [A-Z][\w.-]*)?['’]s|\b[A-Z][a-z]+(?:an|ish|ese|i|ch))[ \t]+$"
 )
 

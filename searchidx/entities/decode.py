@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Final
 
 from .gazetteer import shipped_gazetteer
 
@@ -17,30 +18,30 @@ __all__ = ["PERSON_TITLES", "TITLE_WORDS", "decode", "raw_spans", "results_line"
 Span = tuple[int, int, str]  # token start, token end (exclusive), CoNLL type
 
 #: Words that title a person ("President", "Minister"): also used by the rules in cleanup.py.
-PERSON_TITLES = frozenset(
+PERSON_TITLES: Final = frozenset(
     "president minister premier chancellor secretary senator sen governor gov mr mrs ms dr prof "
     "sir lord lady king queen prince pope sheikh spokesman spokeswoman ambassador mayor chairman "
     "envoy general gen congressman congresswoman".split()
 )
-TITLE_WORDS = PERSON_TITLES | frozenset(
+TITLE_WORDS: Final = PERSON_TITLES | frozenset(
     "vice foreign deputy prime former late interior defence defense finance economy trade "
     "state turkish russian syrian iranian u.s. us american british french german chinese".split()
 )
-_NOT_NAMES = frozenset(
+_NOT_NAMES: Final = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may "
     "june july august september october november december".split()
 )
 # A score, a run tally or a table figure (not a year): "Fulham 1 Carlisle 0", "Hampshire 232".
-_SCORE_RE = re.compile(r"\d{1,3}")
-_SCORE_IN_RE = re.compile(r"(?:^| )\d{1,3}(?= |$)")  # a word that is one (words hold no space)
+_SCORE_RE: Final = re.compile(r"\d{1,3}")
+_SCORE_IN_RE: Final = re.compile(r"(?:^| )\d{1,3}(?= |$)")  # a word that is one (words hold no space)
 # Any number: never part of a name on a results line ("Millwall 4 2 1 1 7 5 7", ".474").
-_NUMBER_RE = re.compile(r"[\d.,:/-]*\d[\d.,:/-]*")
+_NUMBER_RE: Final = re.compile(r"[\d.,:/-]*\d[\d.,:/-]*")
 # Lower-case words allowed inside names ("Bank of England", "Maarat al-Numan").
-_JOINERS = frozenset("of for and de da di du del la le van von der den al el bin ibn the on".split())
+_JOINERS: Final = frozenset("of for and de da di du del la le van von der den al el bin ibn the on".split())
 
 
 # Titles that begin firms' names too ("General Motors", but "General Zia").
-_FIRM_OR_TITLE = frozenset({"general", "gen"})
+_FIRM_OR_TITLE: Final = frozenset({"general", "gen"})
 
 
 def _firm_word(word: str) -> bool:

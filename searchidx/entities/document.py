@@ -27,6 +27,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
+from typing import Final
 
 from ..analysis import sentence_spans
 from ..models import Entity
@@ -39,14 +40,14 @@ __all__ = ["MAX_NAME_WORDS", "RESULTS_WEIGHT", "document_mentions", "document_sp
 Span = tuple[int, int, str]  # token start, token end (exclusive), CoNLL type
 
 #: Longest name (in words) looked for among the untagged words.
-MAX_NAME_WORDS = 6
+MAX_NAME_WORDS: Final = 6
 #: A mention on a results line counts this many times in its name's vote (eng.testa 0.784 -> 0.786).
-RESULTS_WEIGHT = 2
+RESULTS_WEIGHT: Final = 2
 # Endings of nationality words ("Russian", "Turkish", "Chinese", "Iraqi", "Dutch"), as
 # cleanup._demonym has them: such a word tagged as a place is dropped, unless a place list has it.
-_DEMONYM_ENDS = ("an", "ish", "ese", "i", "ch")
-_TYPES = {"person": "PER", "place": "LOC", "org": "ORG"}
-_LABELS = {kind: label for label, kind in _TYPES.items()}
+_DEMONYM_ENDS: Final = ("an", "ish", "ese", "i", "ch")
+_TYPES: Final = {"person": "PER", "place": "LOC", "org": "ORG"}
+_LABELS: Final = {kind: label for label, kind in _TYPES.items()}
 
 
 def _demonym(key: str, places: Collection[str]) -> bool:

@@ -38,8 +38,8 @@ def word_cluster(word: str, low: str, caps_line: bool, clusters: Mapping[str, st
 
 #: Templates of the features a word's text names (``w=``) in :func:`~.word_entries._word_features`' order:
 #: its own, then as the word one before (``-1w``), two before, one after and two after.
-_WORD_TEMPLATES = ("w", "-1w", "-2w", "+1w", "+2w")
-_SHAPE_TEMPLATES = ("s", "-1s", "-2s", "+1s", "+2s")
+_WORD_TEMPLATES: Final = ("w", "-1w", "-2w", "+1w", "+2w")
+_SHAPE_TEMPLATES: Final = ("s", "-1s", "-2s", "+1s", "+2s")
 #: An attribute id, kept as the int object the tables hold: compiled, an ``int`` would be unboxed
 #: and boxed again on its way into a list, a new object for every id over 256.
 Id = Any
@@ -155,7 +155,7 @@ def _known(ids: list[Id], unknown: Id) -> list[Id]:
     return [number for number in ids if number is not unknown] or [unknown]
 
 
-_FEATURE_IDS: dict[CrfModel, FeatureIds] = {}
+_FEATURE_IDS: Final[dict[CrfModel, FeatureIds]] = {}
 
 
 def feature_ids(model: CrfModel) -> FeatureIds:

@@ -83,8 +83,8 @@ class _Names:
         self.run = {text: name(text) for text in names}
 
 
-_STR_NAMES = _Names(None)
-_MODEL_NAMES: dict[CrfModel, _Names] = {}
+_STR_NAMES: Final = _Names(None)
+_MODEL_NAMES: Final[dict[CrfModel, _Names]] = {}
 
 
 def sentence_features(words: Sequence[str], gazetteer: Gazetteer) -> list[list[str]]:

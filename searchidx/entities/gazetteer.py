@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .tokens import fold
 
@@ -28,7 +28,7 @@ __all__ = [
     "shipped_gazetteer",
 ]
 
-GAZETTEER_MAX_WORDS = 4
+GAZETTEER_MAX_WORDS: Final = 4
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from typing import Final
 
 from ..models import Entity
 from .aliases import alias
@@ -11,8 +12,8 @@ from .tokens import fold
 
 __all__ = ["headline_case", "title_mentions"]
 
-_WORD_RE = re.compile(r"[^\W\d_][\w.&'’-]*")  # a word that begins with a letter
-_LETTERS_RE = re.compile(r"[^\W\d_]+")  # its runs of letters: "Putin" and "s" of "Putin's"
+_WORD_RE: Final = re.compile(r"[^\W\d_][\w.&'’-]*")  # a word that begins with a letter
+_LETTERS_RE: Final = re.compile(r"[^\W\d_]+")  # its runs of letters: "Putin" and "s" of "Putin's"
 
 
 def headline_case(title: str, body: Sequence[Entity]) -> str:

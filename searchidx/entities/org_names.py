@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Final
 
 from .aliases import ALIASES
 from .canonical import legal_variant, name_key, without_legal_form
@@ -28,10 +29,10 @@ __all__ = [
 ]
 
 #: Share of the candidates' articles one candidate needs to take a short name.
-DOMINANT = 0.8
+DOMINANT: Final = 0.8
 #: Keys of the alias table's names (never resolved further).
-ALIAS_KEYS = frozenset(name_key(display) for _label, display in ALIASES.values())
-_INITIAL_SKIP = frozenset("and of for the on & de du la".split())
+ALIAS_KEYS: Final = frozenset(name_key(display) for _label, display in ALIASES.values())
+_INITIAL_SKIP: Final = frozenset("and of for the on & de du la".split())
 
 
 def initials(key: str) -> str:

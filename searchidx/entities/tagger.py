@@ -29,14 +29,14 @@ __all__ = [
     "windows",
 ]
 
-DATA = Path(__file__).with_name("data")
-DEFAULT_MODEL = DATA / "news-ner.crfsuite"
+DATA: Final = Path(__file__).with_name("data")
+DEFAULT_MODEL: Final = DATA / "news-ner.crfsuite"
 #: Bump when features, tokenisation or the shipped model change.
-FEATURES_VERSION = "5"
-ENTITY_LABELS = {"PER": "person", "LOC": "place", "ORG": "org"}
+FEATURES_VERSION: Final = "5"
+ENTITY_LABELS: Final = {"PER": "person", "LOC": "place", "ORG": "org"}
 #: Sentences whose mentions are remembered (:meth:`Tagger._sentence`): about 4 MB at most.
-SEEN_MAX = 20_000
-SEEN_CHARS = 200
+SEEN_MAX: Final = 20_000
+SEEN_CHARS: Final = 200
 #: How far from a word with a capital letter the tagger looks (:func:`windows`). On 9,522
 #: Reuters stories it scores 55% of the words it did, and 3 of 4,761 articles' entities change.
 REACH: Final = 3

@@ -8,6 +8,7 @@ Board Vice" is the organisation before it; "Bank of Japan Governor Satoshi Sumit
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from .context import PORTFOLIOS
 from .decode import PERSON_TITLES, TITLE_WORDS
@@ -18,12 +19,12 @@ __all__ = ["ROLE_WORDS", "SPLIT_TITLES", "TITLE_NOUNS", "office_word", "title_li
 
 # Words of a title or role that run into a person's name ("Staff Howard Baker", "Prime Minsiter ...");
 # the tagger's own title lists (decode.py) plus what wire copy adds.
-ROLE_WORDS = TITLE_WORDS | frozenset(
+ROLE_WORDS: Final = TITLE_WORDS | frozenset(
     "staff chief minsiter treasury trade representative economics defence rep mrs ms exchequer adm "
     "developer vice deputy".split()
 )
 # Nouns that end a title before a name ("Japanese Finance Minister Kiichi Miyazawa").
-TITLE_NOUNS = (
+TITLE_NOUNS: Final = (
     PERSON_TITLES
     | frozenset("speaker director leader representative commissioner treasurer judge chief staff rep".split())
     | frozenset(  # military ranks ("Lt. Col. Oliver North"); not "major", a surname too
@@ -33,7 +34,7 @@ TITLE_NOUNS = (
 
 # Titles that end an organisation's name and begin a person's ("General" of "Egyptian General
 # Petroleum Corp", "Lord" and "King" of places are not among them).
-SPLIT_TITLES = TITLE_NOUNS - frozenset("general gen lord lady king queen prince sir state".split())
+SPLIT_TITLES: Final = TITLE_NOUNS - frozenset("general gen lord lady king queen prince sir state".split())
 
 
 def title_like(word: str) -> bool:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Final
 
 from ..analysis import fold as _fold
 from ..analysis import sentence_spans
 
 __all__ = ["Sentence", "first_word", "fold", "offsets", "sentences", "tokenize", "words"]
 
-_TOKEN_RE = re.compile(
+_TOKEN_RE: Final = re.compile(
     r"""
       (?:[A-Za-z]\.){2,}                          # U.S.  U.N.
     | ['’´]s\b                                    # possessive, its own token
