@@ -188,8 +188,12 @@ def _mentions(sentence: str, tokens: list[str], tags: list[str]) -> list[Mention
 
 
 def capitals(words: Sequence[str]) -> list[int]:
-    """Positions of the words with a capital letter."""
-    return [i for i, word in enumerate(words) if not word.islower() and word.lower() != word]
+    """Positions of the words with a capital letter: the words lower case changes.
+
+    No ``islower()`` test first: compiled code calls it as a method, at twice the cost of
+    ``lower()``, and lower case changes no word that is all lower case.
+    """
+    return [i for i, word in enumerate(words) if word.lower() != word]
 
 
 def windows(words: Sequence[str], at: Sequence[int] | None = None) -> list[tuple[int, int]]:
