@@ -92,7 +92,7 @@ def test_words_are_the_tokens_of_tokenize(text: str) -> None:
 
 
 def test_a_word_and_one_mark_are_the_tokens_of_tokenize() -> None:
-    """The shortcut for "said," and "Inc." gives what the regex gives, "a_" and initialisms included."""
+    """The shortcuts ("said," "Inc." "company's") give what the regex gives, "a_" and initialisms included."""
     pieces = [
         "said,",
         "Inc.",
@@ -110,6 +110,7 @@ def test_a_word_and_one_mark_are_the_tokens_of_tokenize() -> None:
         "'s",
         "Co.,",
     ]
+    pieces += ["company's", "company’s", "company´s", "COMPANY'S", "a's", "'s's", "O'Neil's", "a-b's", "a_'s"]
     for piece in pieces:
         assert words(piece) == tokenize(piece)[0], piece
     assert words("said, Inc. a_ U.S.") == ["said", ",", "Inc", ".", "a_", "U.S."]
