@@ -579,3 +579,20 @@ def test_a_mentions_remembered_words_are_a_new_list_each_time() -> None:
     first.pop()
     assert cleanup._words(text) == ["goldman", "sachs", "and", "co"]
     assert cleanup._words(text) is not cleanup._words(text)
+
+
+def test_the_shapes_whose_ids_are_remembered_are_bounded(tagger: Tagger) -> None:
+    """Codes near a capital have shapes of their own: the memo stops at its limit, the ids stay the same."""
+    from searchidx.entities.feature_ids import SHAPES_MAX, FeatureIds
+    from searchidx.entities.word_entries import shape
+
+    ids = FeatureIds(tagger.model)
+    rng = __import__("random").Random(7)
+    words_ = ["".join(rng.choice("aB1.-") for _ in range(18)) for _ in range(SHAPES_MAX + 500)]
+    for word in words_:
+        ids.groups(word, word.lower(), word.lower(), shape(word), False, tagger.gazetteer)
+    assert len(ids.shapes) == SHAPES_MAX
+    for word in words_[-20:]:
+        assert list(ids.groups(word, word.lower(), word.lower(), shape(word), False, tagger.gazetteer)) == (
+            _named_ids(tagger, word, False)
+        )

@@ -40,6 +40,8 @@ def word_cluster(word: str, low: str, caps_line: bool, clusters: Mapping[str, st
 #: its own, then as the word one before (``-1w``), two before, one after and two after.
 _WORD_TEMPLATES: Final = ("w", "-1w", "-2w", "+1w", "+2w")
 _SHAPE_TEMPLATES: Final = ("s", "-1s", "-2s", "+1s", "+2s")
+#: Shapes whose ids are remembered: codes, hashes and tables near a capital have shapes of their own.
+SHAPES_MAX: Final = 10_000
 #: An attribute id, kept as the int object the tables hold: compiled, an ``int`` would be unboxed
 #: and boxed again on its way into a list, a new object for every id over 256.
 Id = Any
@@ -96,9 +98,9 @@ class FeatureIds:
         named = self.words.get(low, self.no_words)
         shaped = self.shapes.get(word_shape)
         if shaped is None:
-            shaped = self.shapes[word_shape] = [
-                self.tables.get(t, {}).get(word_shape, unknown) for t in _SHAPE_TEMPLATES
-            ]
+            shaped = [self.tables.get(t, {}).get(word_shape, unknown) for t in _SHAPE_TEMPLATES]
+            if len(self.shapes) < SHAPES_MAX:  # full: the shapes seen first (the common ones) stay
+                self.shapes[word_shape] = shaped
         cluster = word_cluster(word, low, caps_line, gazetteer.clusters)
         clustered = self.clusters.get(cluster)
         if clustered is None:
