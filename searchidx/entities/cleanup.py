@@ -176,9 +176,8 @@ def _fix_name(name: str, label: str) -> tuple[str, str, int] | None:
 
 
 _LEGAL_ONLY: Final = frozenset("sons son brothers partners co company inc corp ltd plc".split())
-_LEGAL_FORMS: Final = frozenset(
-    "co inc corp ltd plc llc".split()
-)  # the end of a firm's name, never inside it
+# The end of a firm's name, never inside it.
+_LEGAL_FORMS: Final = frozenset("co inc corp ltd plc llc".split())
 # Not across a line break: wire copy's lists and tables put one name per line.
 _LEFT_WORD_RE: Final = re.compile(r"(?:([A-Z][\w.'’-]*|&|and)(,?)[ \t]+)$")
 _PARTNERS_RE: Final = re.compile(r" and | ?& ?")

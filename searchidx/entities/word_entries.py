@@ -84,9 +84,10 @@ def _shape(word: str) -> str:
     return "".join(out)
 
 
+# (Final, these and the flags below: compiled, each use is the number, not a look-up in this
+# module's globals for every word.)
 # A memo entry (one word, in running text or in an all-capitals line), by position:
 # its features, as itself and as the neighbour one and two before and after a word:
-# (Final: compiled, each use is the number, not a look-up in this module's globals per token.)
 AT_OWN: Final = 0
 AT_BEFORE1: Final = 1
 AT_BEFORE2: Final = 2
